@@ -1,0 +1,221 @@
+/**
+ * The registry/serving HTTP contract shared by worker (server), training and web (clients).
+ * All routes live under API_PREFIX. Errors always have the shape ApiErrorBody.
+ */
+import type { Manifest } from './manifest.ts';
+
+export const API_PREFIX = '/api/v1';
+
+export type ErrorCode =
+  | 'bad_request'
+  | 'validation_failed'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'sha256_mismatch'
+  | 'upload_incomplete'
+  | 'not_ready'
+  | 'internal';
+
+export interface ApiErrorBody {
+  error: { code: ErrorCode | (string & {}); message: string; details?: unknown };
+}
+
+export interface ModelSummary {
+  name: string;
+  /** Number of ready (finalized, not archived) versions. */
+  versionCount: number;
+  latestVersion: number | null;
+  /** alias → version */
+  aliases: Record<string, number>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ListModelsResponse {
+  models: ModelSummary[];
+}
+
+export interface ListVersionsResponse {
+  versions: Manifest[];
+}
+
+export interface CreateVersionResponse {
+  manifest: Manifest;
+  /** Relative URLs (under API_PREFIX) to PUT each file's bytes to. */
+  uploads: { path: string; url: string }[];
+}
+
+export interface UploadFileResponse {
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
+export interface AliasRecord {
+  name: string;
+  alias: string;
+  version: number;
+  updatedAt: string;
+}
+
+export interface AliasEvent {
+  id: number;
+  name: string;
+  alias: string;
+  fromVersion: number | null;
+  toVersion: number | null;
+  at: string;
+  reason: string | null;
+}
+
+export interface SetAliasRequest {
+  version: number;
+  /**
+   * Optimistic concurrency: the version the caller believes the alias points at now
+   * (null = the alias must not exist yet). Omit to move unconditionally.
+   */
+  expectedVersion?: number | null;
+  reason?: string;
+}
+
+export interface HealthResponse {
+  status: 'ok' | 'degraded';
+  version: string;
+  time: string;
+}
+
+export interface ReadyResponse {
+  ready: boolean;
+  checks: Record<string, { ok: boolean; message?: string }>;
+}
+
+/** Route paths, so servers and clients cannot disagree on spelling. */
+export const routes = {
+  models: () => `${API_PREFIX}/models`,
+  model: (name: string) => `${API_PREFIX}/models/${enc(name)}`,
+  versions: (name: string) => `${API_PREFIX}/models/${enc(name)}/versions`,
+  version: (name: string, version: number) => `${API_PREFIX}/models/${enc(name)}/versions/${version}`,
+  /** GET a version by number or alias: `…/refs/3` or `…/refs/champion`. */
+  ref: (name: string, ref: string | number) => `${API_PREFIX}/models/${enc(name)}/refs/${enc(String(ref))}`,
+  file: (name: string, version: number, path: string) =>
+    `${API_PREFIX}/models/${enc(name)}/versions/${version}/files/${path.split('/').map(enc).join('/')}`,
+  finalize: (name: string, version: number) => `${API_PREFIX}/models/${enc(name)}/versions/${version}/finalize`,
+  archive: (name: string, version: number) => `${API_PREFIX}/models/${enc(name)}/versions/${version}/archive`,
+  aliases: (name: string) => `${API_PREFIX}/models/${enc(name)}/aliases`,
+  alias: (name: string, alias: string) => `${API_PREFIX}/models/${enc(name)}/aliases/${enc(alias)}`,
+  aliasHistory: (name: string, alias: string) => `${API_PREFIX}/models/${enc(name)}/aliases/${enc(alias)}/history`,
+} as const;
+
+function enc(s: string): string {
+  return encodeURIComponent(s);
+}
+
+// ---- Serving (issue: edge serving) --------------------------------------------------------
+
+export const MAX_TEXTS = 256;
+export const MAX_TEXT_CHARS = 5000;
+export const MAX_HISTORY_BATCH = 500;
+
+export interface PredictRequest {
+  text?: string;
+  texts?: string[];
+  /** `NAME`, `NAME@VERSION` or `NAME@ALIAS`; default: the default model's champion. */
+  model?: string;
+}
+
+export interface Prediction {
+  label: string;
+  /** Probability of `label` (the confidence). */
+  score: number;
+  /** label → probability, every label of the model. */
+  probabilities: Record<string, number>;
+}
+
+export interface ModelVersionRef {
+  name: string;
+  version: number;
+}
+
+/** Answer to `{text}`. */
+export interface PredictOneResponse extends Prediction {
+  model: ModelVersionRef;
+  latencyMs: number;
+}
+
+/** Answer to `{texts}`: predictions in input order. */
+export interface PredictManyResponse {
+  predictions: Prediction[];
+  model: ModelVersionRef;
+  latencyMs: number;
+}
+
+export type PredictionSource = 'edge' | 'browser';
+
+export interface HistoryRecord {
+  /** Client-made id (UUID) for browser rows, server-made for edge rows; the idempotency key. */
+  id: string;
+  createdAt: string;
+  model: ModelVersionRef;
+  label: string;
+  score: number;
+  probabilities: Record<string, number>;
+  textLength: number;
+  /** sha256 of the text (hex). */
+  textSha256: string;
+  /** The text itself, only where the deployment stores texts (STORE_TEXT). */
+  text: string | null;
+  source: PredictionSource;
+  latencyMs: number;
+}
+
+export interface HistoryQuery {
+  n?: number;
+  cursor?: string;
+  label?: string;
+  model?: string;
+  source?: PredictionSource;
+}
+
+export interface HistoryPage {
+  items: HistoryRecord[];
+  /** Pass as `cursor` for the next (older) page; null at the end. */
+  nextCursor: string | null;
+}
+
+export interface HistorySyncResponse {
+  /** Rows newly stored. */
+  inserted: number;
+  /** Rows already present (same id): a retried sync. */
+  duplicates: number;
+}
+
+export interface VersionInfo {
+  version: number;
+  labels: string[];
+  metrics: { accuracy: number; macroF1: number; macroRecall: number; dataset: string };
+  createdAt: string;
+  bytes: number;
+  /** Whether this Worker isolate has the version's ONNX session loaded. */
+  loaded: boolean;
+}
+
+export interface ModelInfo {
+  name: string;
+  champion: VersionInfo | null;
+  challenger: VersionInfo | null;
+}
+
+export interface ModelInfoResponse {
+  defaultModel: string;
+  models: ModelInfo[];
+}
+
+export const servingRoutes = {
+  predict: () => `${API_PREFIX}/predict`,
+  history: () => `${API_PREFIX}/history`,
+  modelInfo: () => `${API_PREFIX}/model-info`,
+  reload: () => `${API_PREFIX}/admin/reload`,
+} as const;

@@ -1,0 +1,137 @@
+/**
+ * Engine-neutral text classification over an exported model in Hugging Face layout:
+ * tokenize → pad → run the ONNX graph → softmax. The ONNX Runtime module (onnxruntime-web in the
+ * browser and in workerd, onnxruntime-node in training) and the tokenizer (@huggingface/tokenizers)
+ * are passed in, so web, worker and training share this one piece of logic and cannot drift.
+ */
+import type { Prediction } from './api.ts';
+
+/** The part of onnxruntime's `Tensor` constructor we use (identical in onnxruntime-web and -node). */
+export interface TensorConstructor<T> {
+  new (type: 'int64', data: BigInt64Array, dims: readonly number[]): T;
+}
+
+/** The part of an onnxruntime `InferenceSession` we use. */
+export interface SessionLike<T> {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, T>): Promise<Record<string, { data: unknown; dims: readonly number[] }>>;
+}
+
+/** The part of @huggingface/tokenizers' `Tokenizer` we use. */
+export interface TokenizerLike {
+  encode(text: string): { ids: number[] };
+}
+
+/** What the classifier needs from config.json and tokenizer_config.json. */
+export interface ModelConfig {
+  /** Labels in logit order (from config.json id2label). */
+  labels: string[];
+  /** Longest token sequence fed to the graph (tokenizer_config.json model_max_length). */
+  maxLength: number;
+  /** Token id used for padding. */
+  padId: number;
+}
+
+export class ModelConfigError extends Error {
+  override name = 'ModelConfigError';
+}
+
+/** Reads labels, max length and pad id from a model directory's JSON files. */
+export function readModelConfig(config: unknown, tokenizerConfig: unknown, tokenizerJson: unknown): ModelConfig {
+  const id2label = (config as { id2label?: Record<string, string> })?.id2label;
+  if (!id2label || typeof id2label !== 'object') throw new ModelConfigError('config.json has no id2label: cannot name the classes');
+  const n = Object.keys(id2label).length;
+  const labels: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const l = id2label[String(i)];
+    if (typeof l !== 'string') throw new ModelConfigError(`config.json id2label has no entry for class ${i}`);
+    labels.push(l);
+  }
+  const tc = (tokenizerConfig ?? {}) as { model_max_length?: number; pad_token?: string };
+  const maxLength = typeof tc.model_max_length === 'number' && tc.model_max_length > 2 && tc.model_max_length < 1e6 ? tc.model_max_length : 512;
+  const padToken = tc.pad_token ?? '[PAD]';
+  const tj = tokenizerJson as { added_tokens?: { id: number; content: string }[]; model?: { vocab?: Record<string, number> } };
+  const padId = tj?.added_tokens?.find((t) => t.content === padToken)?.id ?? tj?.model?.vocab?.[padToken] ?? 0;
+  return { labels, maxLength, padId };
+}
+
+export interface Classifier {
+  readonly labels: readonly string[];
+  /** Class probabilities for each text, in input order, one batched session run. */
+  probabilities(texts: readonly string[]): Promise<Float32Array[]>;
+  classify(texts: readonly string[]): Promise<Prediction[]>;
+}
+
+export function createClassifier<T>(
+  Tensor: TensorConstructor<T>,
+  session: SessionLike<T>,
+  tokenizer: TokenizerLike,
+  config: ModelConfig,
+): Classifier {
+  const { labels, maxLength, padId } = config;
+  const output = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0]!;
+
+  async function probabilities(texts: readonly string[]): Promise<Float32Array[]> {
+    if (texts.length === 0) return [];
+    const encoded = texts.map((t) => truncate(tokenizer.encode(t).ids, maxLength));
+    const seq = Math.max(1, ...encoded.map((ids) => ids.length));
+    const ids = new BigInt64Array(texts.length * seq).fill(BigInt(padId));
+    const mask = new BigInt64Array(texts.length * seq);
+    encoded.forEach((row, b) => {
+      for (let j = 0; j < row.length; j++) {
+        ids[b * seq + j] = BigInt(row[j]!);
+        mask[b * seq + j] = 1n;
+      }
+    });
+    const dims = [texts.length, seq] as const;
+    const feeds: Record<string, T> = {};
+    for (const name of session.inputNames) {
+      if (name === 'input_ids') feeds[name] = new Tensor('int64', ids, dims);
+      else if (name === 'attention_mask') feeds[name] = new Tensor('int64', mask, dims);
+      else if (name === 'token_type_ids') feeds[name] = new Tensor('int64', new BigInt64Array(ids.length), dims);
+      else throw new ModelConfigError(`the ONNX graph wants an input "${name}" this runtime does not know how to fill`);
+    }
+    const out = (await session.run(feeds))[output];
+    if (!out) throw new ModelConfigError(`the ONNX graph returned no "${output}" output`);
+    const logits = out.data as Float32Array;
+    const k = labels.length;
+    if (logits.length !== texts.length * k) {
+      throw new ModelConfigError(`the graph returned ${logits.length} logits for ${texts.length} texts × ${k} labels: config.json and the graph disagree`);
+    }
+    return texts.map((_, b) => softmax(logits.subarray(b * k, (b + 1) * k)));
+  }
+
+  return {
+    labels,
+    probabilities,
+    async classify(texts) {
+      return (await probabilities(texts)).map((p) => toPrediction(p, labels));
+    },
+  };
+}
+
+/** Keeps the first maxLength-1 tokens and the final one (the [SEP] the post-processor added). */
+function truncate(ids: number[], maxLength: number): number[] {
+  return ids.length <= maxLength ? ids : [...ids.slice(0, maxLength - 1), ids[ids.length - 1]!];
+}
+
+export function softmax(logits: ArrayLike<number>): Float32Array {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]!);
+  const out = new Float32Array(logits.length);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += out[i] = Math.exp(logits[i]! - max);
+  for (let i = 0; i < out.length; i++) out[i]! /= sum;
+  return out;
+}
+
+export function toPrediction(probs: ArrayLike<number>, labels: readonly string[]): Prediction {
+  let best = 0;
+  const probabilities: Record<string, number> = {};
+  for (let i = 0; i < labels.length; i++) {
+    probabilities[labels[i]!] = probs[i]!;
+    if (probs[i]! > probs[best]!) best = i;
+  }
+  return { label: labels[best]!, score: probs[best]!, probabilities };
+}

@@ -1,0 +1,197 @@
+/**
+ * Typed client for the Worker API, used by training (publish), the registry CLI, tests and the web app.
+ * Platform-neutral: only fetch, Web Crypto and Uint8Array.
+ */
+import {
+  routes,
+  servingRoutes,
+  type AliasEvent,
+  type AliasRecord,
+  type ApiErrorBody,
+  type CreateVersionResponse,
+  type HistoryPage,
+  type HistoryQuery,
+  type HistoryRecord,
+  type HistorySyncResponse,
+  type ListModelsResponse,
+  type ListVersionsResponse,
+  type ModelInfoResponse,
+  type ModelSummary,
+  type PredictManyResponse,
+  type PredictOneResponse,
+  type SetAliasRequest,
+  type UploadFileResponse,
+} from './api.ts';
+import type { Manifest, ManifestDraft, ModelFile } from './manifest.ts';
+import { parseModelRef } from './ref.ts';
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export interface ClientOptions {
+  /** Base URL of the Worker, e.g. http://127.0.0.1:8787 (no trailing /api/v1). */
+  baseUrl: string;
+  /** Bearer token for writes. */
+  token?: string;
+  fetch?: typeof fetch;
+}
+
+export class RegistryClient {
+  readonly baseUrl: string;
+  private readonly token: string | undefined;
+  private readonly doFetch: typeof fetch;
+
+  constructor({ baseUrl, token, fetch: f }: ClientOptions) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.token = token;
+    this.doFetch = f ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  // ---- registry reads ----
+  listModels(): Promise<ListModelsResponse> {
+    return this.json('GET', routes.models());
+  }
+  getModel(name: string): Promise<ModelSummary> {
+    return this.json('GET', routes.model(name));
+  }
+  listVersions(name: string): Promise<ListVersionsResponse> {
+    return this.json('GET', routes.versions(name));
+  }
+  getVersion(name: string, version: number): Promise<Manifest> {
+    return this.json('GET', routes.version(name, version));
+  }
+  /** Resolves `NAME`, `NAME@VERSION` or `NAME@ALIAS` (a bare NAME means its champion). */
+  resolve(ref: string): Promise<Manifest> {
+    const r = parseModelRef(ref);
+    return this.json('GET', routes.ref(r.name, r.kind === 'version' ? r.version : r.kind === 'alias' ? r.alias : 'champion'));
+  }
+  async downloadFile(name: string, version: number, path: string): Promise<Uint8Array> {
+    const res = await this.request('GET', routes.file(name, version, path));
+    return new Uint8Array(await res.arrayBuffer());
+  }
+  listAliases(name: string): Promise<{ aliases: AliasRecord[] }> {
+    return this.json('GET', routes.aliases(name));
+  }
+  getAlias(name: string, alias: string): Promise<AliasRecord> {
+    return this.json('GET', routes.alias(name, alias));
+  }
+  aliasHistory(name: string, alias: string): Promise<{ events: AliasEvent[] }> {
+    return this.json('GET', routes.aliasHistory(name, alias));
+  }
+
+  // ---- registry writes (need the token) ----
+  createVersion(draft: ManifestDraft): Promise<CreateVersionResponse> {
+    return this.json('POST', routes.versions(draft.name), draft);
+  }
+  uploadFile(name: string, version: number, path: string, bytes: Uint8Array): Promise<UploadFileResponse> {
+    return this.json('PUT', routes.file(name, version, path), bytes);
+  }
+  finalize(name: string, version: number): Promise<Manifest> {
+    return this.json('POST', routes.finalize(name, version));
+  }
+  archive(name: string, version: number): Promise<Manifest> {
+    return this.json('POST', routes.archive(name, version));
+  }
+  setAlias(name: string, alias: string, body: SetAliasRequest): Promise<AliasRecord> {
+    return this.json('PUT', routes.alias(name, alias), body);
+  }
+  async deleteAlias(name: string, alias: string): Promise<void> {
+    await this.request('DELETE', routes.alias(name, alias));
+  }
+
+  /**
+   * Publishes a model: manifest first, then every file, then finalize. The version stays
+   * invisible to readers until finalize succeeds.
+   */
+  async publish(
+    draft: Omit<ManifestDraft, 'files'>,
+    files: ReadonlyMap<string, Uint8Array>,
+    onFile?: (path: string, bytes: number) => void,
+  ): Promise<Manifest> {
+    const described: ModelFile[] = [];
+    for (const [path, bytes] of files) described.push({ path, bytes: bytes.byteLength, sha256: await sha256Hex(bytes) });
+    const { manifest } = await this.createVersion({ ...draft, files: described });
+    for (const [path, bytes] of files) {
+      await this.uploadFile(manifest.name, manifest.version, path, bytes);
+      onFile?.(path, bytes.byteLength);
+    }
+    return this.finalize(manifest.name, manifest.version);
+  }
+
+  // ---- serving ----
+  predict(text: string, model?: string): Promise<PredictOneResponse> {
+    return this.json('POST', servingRoutes.predict(), model ? { text, model } : { text });
+  }
+  predictMany(texts: string[], model?: string): Promise<PredictManyResponse> {
+    return this.json('POST', servingRoutes.predict(), model ? { texts, model } : { texts });
+  }
+  history(query: HistoryQuery = {}): Promise<HistoryPage> {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') qs.set(k, String(v));
+    const s = qs.toString();
+    return this.json('GET', servingRoutes.history() + (s ? `?${s}` : ''));
+  }
+  syncHistory(items: HistoryRecord[]): Promise<HistorySyncResponse> {
+    return this.json('POST', servingRoutes.history(), { items });
+  }
+  modelInfo(): Promise<ModelInfoResponse> {
+    return this.json('GET', servingRoutes.modelInfo());
+  }
+  reload(): Promise<{ reloaded: string[] }> {
+    return this.json('POST', servingRoutes.reload());
+  }
+
+  // ---- plumbing ----
+  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.request(method, path, body);
+    if (res.status === 204) return undefined as T;
+    return (await res.json()) as T;
+  }
+
+  private async request(method: string, path: string, body?: unknown): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let payload: BodyInit | undefined;
+    if (body instanceof Uint8Array) {
+      headers['content-type'] = 'application/octet-stream';
+      payload = body as unknown as BodyInit;
+    } else if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
+    let res: Response;
+    try {
+      res = await this.doFetch(this.baseUrl + path, { method, headers, body: payload });
+    } catch (e) {
+      throw new ApiError(0, 'network_error', `cannot reach ${this.baseUrl}: ${(e as Error).message}. Is the Worker running (pnpm dev)?`);
+    }
+    if (!res.ok && res.status !== 304) throw await toApiError(res);
+    return res;
+  }
+}
+
+async function toApiError(res: Response): Promise<ApiError> {
+  const text = await res.text();
+  try {
+    const body = JSON.parse(text) as ApiErrorBody;
+    if (body?.error?.code) return new ApiError(res.status, body.error.code, body.error.message, body.error.details);
+  } catch {
+    // not our error shape: fall through
+  }
+  return new ApiError(res.status, 'http_error', `HTTP ${res.status} ${res.statusText}: ${text.slice(0, 200)}`);
+}
+
+export async function sha256Hex(bytes: Uint8Array | string): Promise<string> {
+  const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
+  const digest = await crypto.subtle.digest('SHA-256', data as unknown as BufferSource);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}

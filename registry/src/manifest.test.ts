@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { FilePath, ManifestDraft } from './manifest.ts';
+
+const sha = 'c'.repeat(64);
+export const draft = {
+  name: 'sentiment',
+  labels: ['negative', 'positive'],
+  files: [{ path: 'onnx/model.onnx', sha256: sha, bytes: 10 }],
+  evaluation: {
+    dataset: { name: 'val', sha256: sha, rows: 4 },
+    accuracy: 0.75,
+    macroF1: 0.73,
+    macroRecall: 0.75,
+    perClass: { negative: { precision: 1, recall: 0.5, f1: 0.667, support: 2 }, positive: { precision: 0.667, recall: 1, f1: 0.8, support: 2 } },
+    confusion: [
+      [1, 1],
+      [0, 2],
+    ],
+  },
+  training: { datasetSha256: sha, params: { epochs: 3 }, seed: 1, durationMs: 10, parent: null },
+};
+
+describe('ManifestDraft', () => {
+  it('accepts a complete manifest', () => {
+    expect(ManifestDraft.parse(draft).name).toBe('sentiment');
+  });
+
+  it('rejects a confusion matrix that does not match the labels', () => {
+    const bad = { ...draft, evaluation: { ...draft.evaluation, confusion: [[1, 1, 0]] } };
+    const r = ManifestDraft.safeParse(bad);
+    expect(r.success).toBe(false);
+    expect(JSON.stringify(r.error?.issues)).toMatch(/2x2/);
+  });
+
+  it('rejects duplicate files and labels', () => {
+    expect(ManifestDraft.safeParse({ ...draft, files: [draft.files[0], draft.files[0]] }).success).toBe(false);
+    expect(ManifestDraft.safeParse({ ...draft, labels: ['a', 'a'] }).success).toBe(false);
+  });
+
+  it('rejects metrics outside [0, 1] and a bad sha256', () => {
+    expect(ManifestDraft.safeParse({ ...draft, evaluation: { ...draft.evaluation, macroF1: 1.2 } }).success).toBe(false);
+    expect(ManifestDraft.safeParse({ ...draft, files: [{ ...draft.files[0], sha256: 'xyz' }] }).success).toBe(false);
+  });
+
+  it.each(['../x', '/abs', 'a/../b', 'a/./b', 'sp ace', '.'])('rejects the unsafe file path %j', (p) => {
+    expect(FilePath.safeParse(p).success).toBe(false);
+  });
+
+  it.each(['config.json', 'onnx/model_quantized.onnx', 'README.md', '.gitattributes'])('accepts the file path %j', (p) => {
+    expect(FilePath.safeParse(p).success).toBe(true);
+  });
+});

@@ -1,0 +1,124 @@
+import { z } from 'zod';
+
+/** Model names: lower-case slug, safe in URLs, R2 keys and file names. */
+export const ModelName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'model names are 1-64 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit');
+export type ModelName = z.infer<typeof ModelName>;
+
+/** Alias names: `champion`, `challenger` or any other slug that is not a number. */
+export const AliasName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'alias names are 1-32 characters of a-z, 0-9, "_" or "-", starting with a letter');
+export type AliasName = z.infer<typeof AliasName>;
+
+export const Version = z.number().int().positive();
+
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 is 64 lower-case hex digits');
+
+/** A file path inside a model directory, e.g. `onnx/model_quantized.onnx`. No `..`, no leading `/`. */
+export const FilePath = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._/-]+$/, 'file paths are relative, use A-Z a-z 0-9 . _ - /, and contain no "." or ".." segments');
+
+export const ModelFile = z.object({
+  path: FilePath,
+  sha256: Sha256,
+  bytes: z.number().int().nonnegative(),
+});
+export type ModelFile = z.infer<typeof ModelFile>;
+
+const Probability = z.number().min(0).max(1);
+
+export const ClassMetrics = z.object({
+  precision: Probability,
+  recall: Probability,
+  f1: Probability,
+  support: z.number().int().nonnegative(),
+});
+export type ClassMetrics = z.infer<typeof ClassMetrics>;
+
+export const DatasetRef = z.object({
+  name: z.string().min(1).max(200),
+  sha256: Sha256,
+  rows: z.number().int().positive(),
+});
+export type DatasetRef = z.infer<typeof DatasetRef>;
+
+export const Evaluation = z.object({
+  dataset: DatasetRef,
+  accuracy: Probability,
+  macroF1: Probability,
+  macroRecall: Probability,
+  perClass: z.record(z.string(), ClassMetrics),
+  /** confusion[i][j] = rows whose true label is labels[i] and predicted label is labels[j]. */
+  confusion: z.array(z.array(z.number().int().nonnegative())),
+  ece: Probability.optional(),
+});
+export type Evaluation = z.infer<typeof Evaluation>;
+
+export const ModelRef = z.object({ name: ModelName, version: Version });
+export type ModelRef = z.infer<typeof ModelRef>;
+
+export const TrainingInfo = z.object({
+  datasetSha256: Sha256,
+  params: z.record(z.string(), z.unknown()),
+  seed: z.number().int(),
+  durationMs: z.number().nonnegative(),
+  parent: ModelRef.nullable(),
+});
+export type TrainingInfo = z.infer<typeof TrainingInfo>;
+
+/** What a publisher sends before uploading files; the registry assigns nothing but the version if omitted. */
+export const ManifestDraft = z
+  .object({
+    name: ModelName,
+    version: Version.optional(),
+    labels: z.array(z.string().min(1).max(64)).min(2).max(64),
+    files: z.array(ModelFile).min(1).max(64),
+    evaluation: Evaluation,
+    /** How the version was trained; null for a model imported from elsewhere (e.g. a Hugging Face export). */
+    training: TrainingInfo.nullable(),
+    createdAt: z.iso.datetime().optional(),
+  })
+  .superRefine((m, ctx) => {
+    const paths = new Set<string>();
+    for (const [i, f] of m.files.entries()) {
+      if (paths.has(f.path)) ctx.addIssue({ code: 'custom', path: ['files', i, 'path'], message: `duplicate file path ${f.path}` });
+      paths.add(f.path);
+    }
+    if (new Set(m.labels).size !== m.labels.length) ctx.addIssue({ code: 'custom', path: ['labels'], message: 'labels must be unique' });
+    const n = m.labels.length;
+    const c = m.evaluation.confusion;
+    if (c.length !== n || c.some((row) => row.length !== n)) {
+      ctx.addIssue({ code: 'custom', path: ['evaluation', 'confusion'], message: `confusion must be ${n}x${n} (one row and column per label)` });
+    }
+    for (const k of Object.keys(m.evaluation.perClass)) {
+      if (!m.labels.includes(k)) ctx.addIssue({ code: 'custom', path: ['evaluation', 'perClass', k], message: `perClass has unknown label ${k}` });
+    }
+  });
+export type ManifestDraft = z.infer<typeof ManifestDraft>;
+
+export const VersionStatus = z.enum(['pending', 'ready', 'archived']);
+export type VersionStatus = z.infer<typeof VersionStatus>;
+
+/** A version as the registry stores and serves it. */
+export type Manifest = Omit<ManifestDraft, 'version' | 'createdAt'> & {
+  version: number;
+  createdAt: string;
+  status: VersionStatus;
+  /** Sum of file sizes. */
+  bytes: number;
+};
+
+/** The files a runtime needs, by role, in Hugging Face layout. */
+export const MODEL_LAYOUT = {
+  config: 'config.json',
+  tokenizer: 'tokenizer.json',
+  tokenizerConfig: 'tokenizer_config.json',
+  onnx: 'onnx/model.onnx',
+  onnxQuantized: 'onnx/model_quantized.onnx',
+  card: 'README.md',
+} as const;

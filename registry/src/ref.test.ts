@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { formatModelRef, parseModelRef } from './ref.ts';
+
+describe('parseModelRef', () => {
+  it.each([
+    ['sentiment', { name: 'sentiment', kind: 'default' }],
+    ['sentiment@3', { name: 'sentiment', kind: 'version', version: 3 }],
+    ['sentiment@champion', { name: 'sentiment', kind: 'alias', alias: 'champion' }],
+    ['sst2.small@challenger', { name: 'sst2.small', kind: 'alias', alias: 'challenger' }],
+  ])('parses %s', (ref, parsed) => {
+    expect(parseModelRef(ref)).toEqual(parsed);
+    expect(formatModelRef(parseModelRef(ref))).toBe(ref);
+  });
+
+  it.each(['', '@1', 'Bad Name', 'x@0', 'x@', 'x@1a', 'x@../etc', 'x@99999999999999999999'])('rejects %j with a clear message', (ref) => {
+    expect(() => parseModelRef(ref)).toThrow(/NAME|version|alias/);
+  });
+});

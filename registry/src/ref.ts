@@ -1,0 +1,37 @@
+import { AliasName, ModelName } from './manifest.ts';
+
+/** `NAME`, `NAME@VERSION` or `NAME@ALIAS`. */
+export type ParsedRef =
+  | { name: string; kind: 'default' }
+  | { name: string; kind: 'version'; version: number }
+  | { name: string; kind: 'alias'; alias: string };
+
+export class RefError extends Error {
+  override name = 'RefError';
+}
+
+export function parseModelRef(ref: string): ParsedRef {
+  const at = ref.indexOf('@');
+  const name = at === -1 ? ref : ref.slice(0, at);
+  if (!ModelName.safeParse(name).success) throw new RefError(`"${ref}" is not NAME, NAME@VERSION or NAME@ALIAS: bad model name "${name}"`);
+  if (at === -1) return { name, kind: 'default' };
+  const tail = ref.slice(at + 1);
+  if (/^[0-9]+$/.test(tail)) {
+    const version = Number(tail);
+    if (!Number.isSafeInteger(version) || version < 1) throw new RefError(`"${ref}": versions start at 1`);
+    return { name, kind: 'version', version };
+  }
+  if (!AliasName.safeParse(tail).success) throw new RefError(`"${ref}": "${tail}" is neither a version number nor an alias name`);
+  return { name, kind: 'alias', alias: tail };
+}
+
+export function formatModelRef(ref: ParsedRef): string {
+  switch (ref.kind) {
+    case 'default':
+      return ref.name;
+    case 'version':
+      return `${ref.name}@${ref.version}`;
+    case 'alias':
+      return `${ref.name}@${ref.alias}`;
+  }
+}

@@ -1,0 +1,61 @@
+// `pnpm dev`: the whole product on one machine.
+// 1. .dev.vars from .dev.vars.example if missing (local secrets)   2. build the PWA (web/dist)
+// 3. apply D1 migrations to the local D1                            4. start the Worker (wrangler dev, local D1 + R2)
+// 5. if the default model has no champion: train it on SST-2 and publish it through the F1 gate.
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const port = process.env.PORT ?? '8787';
+const url = `http://127.0.0.1:${port}`;
+const model = process.env.DEFAULT_MODEL ?? 'sentiment';
+const data = process.env.SENTIMENT_DATA ?? resolve(root, '../shared/data');
+const wrangler = join(root, 'worker/node_modules/.bin/wrangler');
+
+function run(cmd, args, opts = {}) {
+  console.log(`\n$ ${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  if (r.status !== 0) {
+    console.error(`\n"${cmd} ${args.join(' ')}" failed with exit code ${r.status}`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+if (!existsSync(join(root, '.dev.vars'))) {
+  copyFileSync(join(root, '.dev.vars.example'), join(root, '.dev.vars'));
+  console.log('created .dev.vars from .dev.vars.example (local secrets; never commit it)');
+}
+run('pnpm', ['--filter', '@sentiment-edge/web', 'build']);
+run(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--config', 'wrangler.toml'], { env: { ...process.env, CI: 'true' } });
+
+const worker = spawn(wrangler, ['dev', '--config', 'wrangler.toml', '--ip', '127.0.0.1', '--port', port, '--local'], { cwd: root, stdio: 'inherit' });
+const stop = () => worker.kill('SIGTERM');
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+worker.on('exit', (code) => process.exit(code ?? 0));
+
+async function healthy() {
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the Worker did not answer ${url}/health within 60 s`);
+}
+
+await healthy();
+const champion = await fetch(`${url}/api/v1/models/${model}/aliases/champion`);
+if (champion.ok) {
+  const { version } = await champion.json();
+  console.log(`\n${model}@champion is version ${version}. Open ${url}`);
+} else {
+  const dir = join(root, 'models', model);
+  console.log(`\n${model} has no champion yet: training the default model on SST-2 (about a minute), then publishing it.`);
+  if (!existsSync(join(dir, 'onnx/model_quantized.onnx'))) {
+    run('pnpm', ['train', '--data', join(data, 'sst2/train.csv'), '--validation', join(data, 'sst2/validation.csv'), '--out', dir]);
+  }
+  run('pnpm', ['publish-model', '--model', dir, '--name', model, '--data', join(data, 'sst2/validation.csv'), '--registry', url]);
+  console.log(`\nReady: open ${url}`);
+}
