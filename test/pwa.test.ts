@@ -1,0 +1,268 @@
+/**
+ * The PWA in a real browser (headless Chromium) against the real Worker (wrangler dev, fresh local
+ * D1/R2) serving web/dist, with a tiny model published into its registry.
+ * Build the app first: pnpm --filter @sentiment-edge/web build
+ */
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RegistryClient } from '@sentiment-edge/registry';
+import { parseCsv } from '../web/src/lib/csv.ts';
+import { exactPrediction, hasChromium, launchBrowser, predictText, publishTiny, waitForEngine, waitForServiceWorker } from './src/browser.ts';
+import { REPO_ROOT, startLocalWorker, type LocalWorker } from './src/local-worker.ts';
+
+const DIST = join(REPO_ROOT, 'web/dist/index.html');
+
+// The Worker serves web/dist: build it when it is missing (CI runs this suite on a fresh checkout).
+if (hasChromium && !existsSync(DIST)) {
+  const r = spawnSync('pnpm', ['--filter', '@sentiment-edge/web', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('building web/ failed: run pnpm --filter @sentiment-edge/web build to see why');
+}
+const ready = hasChromium;
+const MODEL = 'sentiment';
+
+describe.skipIf(!ready)('PWA in Chromium', () => {
+  let worker: LocalWorker;
+  let browser: Browser;
+  let client: RegistryClient;
+  const contexts: BrowserContext[] = [];
+
+  async function newPage(path = '/') {
+    const ctx = await browser.newContext({ viewport: { width: 420, height: 900 }, acceptDownloads: true });
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    page.on('pageerror', (e) => console.error('[pageerror]', e.message));
+    await page.goto(worker.url + path);
+    return { ctx, page };
+  }
+
+  async function serverHistory(): Promise<number> {
+    const page = await client.history({ n: 500, source: 'browser' });
+    return page.items.length;
+  }
+
+  beforeAll(async () => {
+    worker = await startLocalWorker();
+    console.log(`[pwa] Worker at ${worker.url}`);
+    client = new RegistryClient({ baseUrl: worker.url, token: worker.token });
+    await publishTiny(worker.url, worker.token, MODEL, 7);
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close();
+    await worker?.stop();
+  });
+
+  it('predicts in the browser (WASM) with every label probability and the model version', async () => {
+    const { page } = await newPage();
+    expect(await waitForEngine(page, 'ready')).toBe('wasm');
+    const shown = await predictText(page, 'the movie was great fun !');
+    expect(Object.keys(shown.probabilities).sort()).toEqual(['negative', 'positive']);
+    const sum = Object.values(shown.probabilities).reduce((a, b) => a + b, 0);
+    expect(sum).toBeCloseTo(1, 2);
+    expect(shown.answeredBy).toMatch(/sentiment v1 · on this device \(WASM\)/);
+    const exact = await exactPrediction(page, 'the movie was great fun !');
+    expect(exact.label).toBe(shown.label);
+    expect(exact.via).toBe('wasm');
+  });
+
+  it('saves predictions to the history, which survives a reload and syncs once', async () => {
+    const { page } = await newPage();
+    await waitForEngine(page, 'ready');
+    const before = await serverHistory();
+    await predictText(page, 'bad boring film', true);
+    await predictText(page, 'a great film', true);
+    const items = page.locator('[data-testid="history-item"]');
+    await expect.poll(() => items.count()).toBe(2);
+    await expect.poll(() => page.locator('[data-testid="history-item"][data-sync="synced"]').count(), { timeout: 15_000 }).toBe(2);
+    expect(await items.first().textContent()).toContain('a great film'); // newest first
+    await page.reload();
+    await waitForEngine(page, 'ready');
+    await expect.poll(() => items.count()).toBe(2);
+    // Search and label filter.
+    await page.getByLabel('Search').fill('boring');
+    await expect.poll(() => items.count()).toBe(1);
+    await page.getByLabel('Search').fill('');
+    await expect.poll(() => items.count()).toBe(2);
+    expect(await serverHistory()).toBe(before + 2);
+    // The main screen, for the README.
+    await page.setViewportSize({ width: 1024, height: 1180 });
+    await predictText(page, 'a great film , good fun');
+    mkdirSync(join(REPO_ROOT, 'docs'), { recursive: true });
+    await page.screenshot({ path: join(REPO_ROOT, 'docs/screenshot.png') });
+  });
+
+  it('classifies a CSV and downloads it with prediction columns', async () => {
+    const { page } = await newPage();
+    await waitForEngine(page, 'ready');
+    const rows = Array.from({ length: 300 }, (_, i) => ({ id: String(i), review: i % 2 ? `great fun film number ${i}` : `bad, boring movie ${i}` }));
+    await page.getByLabel('Drop a CSV file here or choose one').setInputFiles({ name: 'reviews.csv', mimeType: 'text/csv', buffer: Buffer.from(['id,review', ...rows.map((r) => `${r.id},"${r.review}"`)].join('\n')) });
+    expect(await page.getByLabel('Text column').inputValue()).toBe('review');
+    await page.getByRole('button', { name: 'Classify 300 rows' }).click();
+    await page.locator('[data-testid="batch-done"]').waitFor();
+    expect(await page.locator('[data-testid="batch-done"]').textContent()).toContain('300 rows classified');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="download"]').click()]);
+    expect(download.suggestedFilename()).toBe('reviews.predictions.csv');
+    const csv = readFileSync((await download.path())!, 'utf8');
+    const parsed = parseCsv(csv);
+    expect(parsed.rows).toHaveLength(300);
+    expect(parsed.fields).toEqual(['id', 'review', 'predicted_label', 'confidence', 'p_negative', 'p_positive']);
+    expect(parsed.rows.every((r, i) => r.id === String(i) && r.review === rows[i]!.review && ['negative', 'positive'].includes(r.predicted_label!))).toBe(true);
+  });
+
+  it('works offline after one visit and syncs offline predictions exactly once after reconnecting', async () => {
+    const { ctx, page } = await newPage();
+    await waitForEngine(page, 'ready');
+    await waitForServiceWorker(page);
+    const before = await serverHistory();
+
+    await ctx.setOffline(true);
+    await page.reload();
+    expect(await waitForEngine(page, 'ready')).toBe('wasm');
+    await expect.poll(() => page.locator('[data-testid="network"]').textContent()).toContain('offline');
+    // The shell came from the service worker, the model from the app's verified Cache Storage copy.
+    expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+    expect(await page.evaluate(() => (globalThis as unknown as { sentimentEdge: { engine: { fromCache: boolean } } }).sentimentEdge.engine.fromCache)).toBe(true);
+    const shown = await predictText(page, 'was the film good ?', true);
+    expect(shown.answeredBy).toContain('on this device');
+    await expect.poll(() => page.locator('[data-testid="history-item"][data-sync="pending"]').count()).toBe(1);
+    expect(await serverHistory()).toBe(before);
+
+    await ctx.setOffline(false);
+    await expect.poll(() => page.locator('[data-testid="history-item"][data-sync="synced"]').count(), { timeout: 20_000 }).toBe(1);
+    expect(await serverHistory()).toBe(before + 1);
+    // Another sync (reload triggers one) sends nothing more.
+    await page.reload();
+    await waitForEngine(page, 'ready');
+    await page.waitForTimeout(1000);
+    expect(await serverHistory()).toBe(before + 1);
+  });
+
+  it('offline with no stored model says what to do', async () => {
+    // First visit installs the app shell but (with ?fail=model) never downloads the model.
+    const { ctx, page } = await newPage('/?fail=model');
+    await waitForEngine(page, 'server');
+    await waitForServiceWorker(page);
+    await ctx.setOffline(true);
+    await page.goto(worker.url + '/');
+    await waitForEngine(page, 'unavailable');
+    const msg = (await page.locator('[data-testid="engine-message"]').textContent()) ?? '';
+    expect(msg).toMatch(/offline and sentiment v1 is not stored on this device yet\. Connect to the internet and reload once/);
+    await ctx.setOffline(false);
+    expect(await waitForEngine(page, 'ready')).toBe('wasm'); // reconnecting loads it without a reload
+  });
+
+  it('falls back to the server when the in-browser model cannot load', async () => {
+    const { page } = await newPage('/?fail=model');
+    await waitForEngine(page, 'server');
+    expect(await page.locator('[data-testid="engine-message"]').textContent()).toMatch(/could not be loaded.*server instead/s);
+    const shown = await predictText(page, 'great film');
+    expect(shown.answeredBy).toMatch(/sentiment v1 · server/);
+  });
+
+  it('refuses a corrupted model file with a clear message, and recovers by downloading again', async () => {
+    const { page } = await newPage();
+    await waitForEngine(page, 'ready');
+    const corrupted = await page.evaluate(async () => {
+      const cache = await caches.open('sentiment-edge-models-v1');
+      const key = (await cache.keys()).find((r) => r.url.endsWith('.onnx'))!;
+      const bytes = new Uint8Array(await (await cache.match(key))!.arrayBuffer());
+      bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
+      await cache.put(key, new Response(bytes));
+      return key.url;
+    });
+    expect(corrupted).toMatch(/model_quantized\.onnx$/);
+    await page.reload();
+    await waitForEngine(page, 'server');
+    const msg = (await page.locator('[data-testid="engine-message"]').textContent()) ?? '';
+    expect(msg).toContain('The model was refused');
+    expect(msg).toContain('onnx/model_quantized.onnx');
+    expect(msg).toContain('does not match');
+    await page.getByRole('button', { name: 'Download again' }).click();
+    expect(await waitForEngine(page, 'ready')).toBe('wasm');
+  });
+
+  it('offers a newer champion and switches only when asked', async () => {
+    const { page } = await newPage();
+    await waitForEngine(page, 'ready');
+    await expect.poll(() => page.locator('[data-testid="model-version"]').textContent()).toContain('v1');
+    // Metrics and the model card of the version in use.
+    expect(await page.locator('[data-testid="metrics"]').textContent()).toMatch(/Accuracy\s*\d+\.\d%/);
+    await page.getByText('Model card').click();
+    expect((await page.locator('[data-testid="model-card"]').textContent())?.length).toBeGreaterThan(10);
+    const v2 = await publishTiny(worker.url, worker.token, MODEL, 11);
+    await page.reload();
+    await waitForEngine(page, 'ready');
+    await page.locator('[data-testid="newer-champion"]').waitFor();
+    expect(await page.locator('[data-testid="model-version"]').textContent()).toContain('v1'); // not swapped silently
+    await page.getByRole('button', { name: `Switch to v${v2.version}` }).click();
+    await expect.poll(() => page.locator('[data-testid="model-version"]').textContent()).toContain(`v${v2.version}`);
+    await waitForEngine(page, 'ready');
+    expect((await predictText(page, 'good film')).answeredBy).toContain(`sentiment v${v2.version}`);
+    // Put v1 back as champion for any later test.
+    await client.setAlias(MODEL, 'champion', { version: 1 });
+  });
+
+  it('announces a new app version and applies it only when the user asks', async () => {
+    const { page } = await newPage();
+    await waitForEngine(page, 'ready');
+    await waitForServiceWorker(page);
+    await page.reload(); // now controlled by the service worker
+    await waitForEngine(page, 'ready');
+    const swPath = join(REPO_ROOT, 'web/dist/sw.js');
+    const original = readFileSync(swPath, 'utf8');
+    try {
+      appendFileSync(swPath, `\n// new deployment ${Date.now()}\n`);
+      const banner = page.getByText('A new version of the app is ready.');
+      await expect
+        .poll(
+          async () => {
+            await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.update().catch(() => undefined));
+            return banner.isVisible();
+          },
+          { timeout: 30_000, interval: 1000 },
+        )
+        .toBe(true);
+      // Still the old version in charge until the user accepts: the page keeps working.
+      expect(await page.evaluate(async () => !!(await navigator.serviceWorker.getRegistration())?.waiting)).toBe(true);
+      expect((await predictText(page, 'great fun')).answeredBy).toContain('on this device');
+      await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Reload to update' }).click()]);
+      await waitForEngine(page, 'ready');
+      expect(await page.evaluate(async () => !(await navigator.serviceWorker.getRegistration())?.waiting)).toBe(true);
+    } finally {
+      writeFileSync(swPath, original);
+    }
+  });
+
+  it('runs on WebGPU when an adapter exists and agrees with WASM', async () => {
+    const gpuBrowser = await launchBrowser({ webgpu: true });
+    try {
+      const ctx = await gpuBrowser.newContext();
+      const page = await ctx.newPage();
+      await page.goto(worker.url + '/');
+      const hasAdapter = await page.evaluate(async () => !!(await (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter()));
+      expect(hasAdapter).toBe(true);
+      const backend = await waitForEngine(page, 'ready');
+      expect(backend).toBe('webgpu');
+      const texts = ['the movie was great fun !', 'bad boring film', 'not a good film , awful'];
+      const gpu = [];
+      for (const t of texts) gpu.push(await exactPrediction(page, t));
+      const page2 = await ctx.newPage();
+      await page2.goto(worker.url + '/?backend=wasm');
+      expect(await waitForEngine(page2, 'ready')).toBe('wasm');
+      for (const [i, t] of texts.entries()) {
+        const w = await exactPrediction(page2, t);
+        expect(gpu[i]!.via).toBe('webgpu');
+        // WebGPU runs the fp32 graph, WASM the int8 one: close, not bit-identical.
+        for (const l of Object.keys(w.probabilities)) expect(Math.abs(w.probabilities[l]! - gpu[i]!.probabilities[l]!)).toBeLessThan(0.05);
+        if (Math.max(...Object.values(w.probabilities)) > 0.55) expect(w.label).toBe(gpu[i]!.label);
+      }
+    } finally {
+      await gpuBrowser.close();
+    }
+  });
+});

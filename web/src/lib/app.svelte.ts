@@ -1,0 +1,352 @@
+/**
+ * The application model: owns the inference worker (through InferenceBridge), the history store and
+ * its sync, and the model choice, and exposes reactive state ($state.raw) to thin components.
+ */
+import {
+  ApiError,
+  MAX_TEXTS,
+  MODEL_LAYOUT,
+  RegistryClient,
+  sha256Hex,
+  type Manifest,
+  type ModelInfoResponse,
+  type Prediction,
+} from '@sentiment-edge/registry';
+import { InferenceBridge } from './bridge.ts';
+import { HistoryStore, type HistoryFilter, type LocalHistoryRecord } from './history-store.ts';
+import { InferenceError, type Backend, type FailureCode, type ProgressMessage } from './messages.ts';
+import { cachedText, fileUrl, isCached, MODEL_CACHE } from './model-cache.ts';
+import { HistorySync } from './sync.ts';
+
+export type EngineStatus = 'starting' | 'loading' | 'ready' | 'server' | 'unavailable';
+
+export interface EngineState {
+  status: EngineStatus;
+  /** Where predictions run now. */
+  backend: Backend | 'server' | null;
+  labels: string[];
+  progress: ProgressMessage | null;
+  /** Why the in-browser model is not in use (failure), or a note about the backend. */
+  message: string | null;
+  failure: FailureCode | null;
+  fromCache: boolean;
+  loadMs: number | null;
+}
+
+export interface PredictionResult extends Prediction {
+  model: { name: string; version: number };
+  latencyMs: number;
+  via: Backend | 'server';
+}
+
+export interface AliasInfo {
+  aliases: Record<string, number>;
+  versions: Manifest[];
+}
+
+const SELECTED_KEY = 'sentiment-edge.selected-manifest';
+const FALLBACK_MODEL = 'sentiment';
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export class AppModel {
+  readonly baseUrl: string;
+  readonly client: RegistryClient;
+  readonly params: URLSearchParams;
+
+  engine = $state.raw<EngineState>({ status: 'starting', backend: null, labels: [], progress: null, message: null, failure: null, fromCache: false, loadMs: null });
+  online = $state.raw(true);
+  manifest = $state.raw<Manifest | null>(null);
+  /** A champion newer than the chosen version (offered, never switched to silently). */
+  newerChampion = $state.raw<Manifest | null>(null);
+  info = $state.raw<ModelInfoResponse | null>(null);
+  catalog = $state.raw<AliasInfo | null>(null);
+  history = $state.raw<LocalHistoryRecord[]>([]);
+  historyCounts = $state.raw({ total: 0, pending: 0 });
+  historyLabels = $state.raw<string[]>([]);
+  historyFilter = $state.raw<HistoryFilter>({});
+  syncMessage = $state.raw<string | null>(null);
+
+  #bridge: InferenceBridge | null = null;
+  #store: HistoryStore | null = null;
+  #sync: HistorySync | null = null;
+  #ready: Promise<void> = Promise.resolve();
+
+  constructor(baseUrl = location.origin, params = new URLSearchParams(location.search)) {
+    this.baseUrl = baseUrl;
+    this.params = params;
+    this.client = new RegistryClient({ baseUrl });
+  }
+
+  get modelName(): string {
+    return this.manifest?.name ?? this.info?.defaultModel ?? FALLBACK_MODEL;
+  }
+
+  async init(): Promise<void> {
+    this.online = navigator.onLine;
+    addEventListener('online', () => {
+      this.online = true;
+      void this.syncNow();
+      void this.refreshCatalog();
+      if (this.engine.status !== 'ready' && this.manifest) void this.load(this.manifest);
+      else if (!this.manifest) void this.chooseInitialModel();
+    });
+    addEventListener('offline', () => (this.online = false));
+    this.#store = await HistoryStore.open();
+    this.#sync = new HistorySync(this.#store, this.client);
+    await this.refreshHistory();
+    void this.syncNow();
+    await this.chooseInitialModel();
+  }
+
+  /** The saved choice if any, else the champion; loads it. */
+  async chooseInitialModel(): Promise<void> {
+    const saved = localStorage.getItem(SELECTED_KEY);
+    if (saved) {
+      const m = JSON.parse(saved) as Manifest;
+      this.manifest = m;
+      const loading = this.load(m);
+      void this.refreshCatalog();
+      return loading;
+    }
+    try {
+      await this.refreshCatalog();
+      const champion = await this.client.resolve(`${this.modelName}@champion`);
+      await this.select(champion);
+    } catch (e) {
+      this.engine = {
+        ...this.engine,
+        status: 'unavailable',
+        backend: null,
+        failure: 'offline_no_model',
+        message: this.online
+          ? `No model could be found on the server (${errorText(e)}). Publish a model and set its champion alias, then reload.`
+          : 'You are offline and no model is stored on this device yet. Connect to the internet once and reload: the model is downloaded, checked and kept on this device, and then works offline.',
+      };
+    }
+  }
+
+  /** Model info, versions and aliases from the Worker (best effort: offline keeps the last known). */
+  async refreshCatalog(): Promise<void> {
+    try {
+      this.info = await this.client.modelInfo();
+    } catch {
+      // model-info is optional for the browser: the registry routes below are enough
+    }
+    try {
+      const name = this.modelName;
+      const [model, list] = await Promise.all([this.client.getModel(name), this.client.listVersions(name)]);
+      this.catalog = { aliases: model.aliases, versions: list.versions.filter((v) => v.status === 'ready').sort((a, b) => b.version - a.version) };
+      const champ = model.aliases.champion;
+      const cur = this.manifest;
+      if (cur && champ !== undefined && champ !== cur.version && champ > cur.version) {
+        this.newerChampion = this.catalog.versions.find((v) => v.version === champ) ?? (await this.client.getVersion(name, champ));
+      } else {
+        this.newerChampion = null;
+      }
+    } catch {
+      // offline or the registry is down: keep what we had
+    }
+  }
+
+  /** Chooses a version (persisted) and loads it. */
+  async select(m: Manifest): Promise<void> {
+    localStorage.setItem(SELECTED_KEY, JSON.stringify(m));
+    this.manifest = m;
+    if (this.newerChampion && this.newerChampion.version <= m.version) this.newerChampion = null;
+    await this.load(m);
+    void this.refreshCatalog();
+  }
+
+  #newBridge(): InferenceBridge {
+    this.#bridge?.terminate();
+    const w = new Worker(new URL('../worker/inference.worker.ts', import.meta.url), { type: 'module', name: 'inference' });
+    this.#bridge = new InferenceBridge(w);
+    return this.#bridge;
+  }
+
+  /** Loads a version into the browser; on failure falls back to the server (online) or explains (offline). */
+  load(m: Manifest): Promise<void> {
+    const run = async () => {
+      this.engine = { ...this.engine, status: 'loading', progress: null, message: null, failure: null };
+      // A fresh worker per load: a failed runtime never poisons the next attempt.
+      const bridge = this.#newBridge();
+      try {
+        const loaded = await bridge.call<'load'>(
+          {
+            type: 'load',
+            baseUrl: this.baseUrl,
+            manifest: m,
+            preferWebGPU: this.params.get('backend') !== 'wasm',
+            simulateFailure: this.params.get('fail') === 'model',
+          },
+          { onProgress: (p) => (this.engine = { ...this.engine, progress: p }) },
+        );
+        this.engine = {
+          status: 'ready',
+          backend: loaded.backend,
+          labels: loaded.labels,
+          progress: null,
+          message: loaded.backendNote ?? null,
+          failure: null,
+          fromCache: loaded.fromCache,
+          loadMs: loaded.loadMs,
+        };
+      } catch (e) {
+        const code = e instanceof InferenceError ? e.code : 'load';
+        this.#bridge?.terminate();
+        this.#bridge = null;
+        this.#fail(code, errorText(e), m);
+      }
+    };
+    this.#ready = run();
+    return this.#ready;
+  }
+
+  #fail(code: FailureCode, detail: string, m: Manifest): void {
+    const why: Record<FailureCode, string> = {
+      no_wasm: 'This browser cannot run WebAssembly, so the model cannot run on this device.',
+      offline_no_model: `You are offline and ${m.name} v${m.version} is not stored on this device yet. Connect to the internet and reload once; after that it works offline.`,
+      integrity: `The model was refused: ${detail}`,
+      download: `The model could not be downloaded: ${detail}`,
+      load: `The model could not be loaded in this browser: ${detail}`,
+      oom: `This device ran out of memory loading the model: ${detail}`,
+      run: `The model failed while predicting: ${detail}`,
+      cancelled: 'Loading was cancelled.',
+      not_loaded: 'No model is loaded.',
+    };
+    const serverOk = this.online && code !== 'offline_no_model';
+    this.engine = {
+      ...this.engine,
+      status: serverOk ? 'server' : 'unavailable',
+      backend: serverOk ? 'server' : null,
+      labels: m.labels,
+      progress: null,
+      failure: code,
+      message: why[code] + (serverOk ? ' Predictions are made by the server instead (your text is sent to it).' : ''),
+    };
+  }
+
+  /** Drops the cached files of the chosen version and loads it again (after an integrity failure). */
+  async redownload(): Promise<void> {
+    if (!this.manifest) return;
+    const cache = await caches.open(MODEL_CACHE);
+    for (const f of this.manifest.files) await cache.delete(fileUrl(this.baseUrl, this.manifest.name, this.manifest.version, f.path));
+    await this.load(this.manifest);
+  }
+
+  /** Classifies one text in the browser, or on the server in fallback mode. */
+  async predict(text: string, signal?: AbortSignal): Promise<PredictionResult> {
+    await this.#ready;
+    const m = this.manifest;
+    if (!m) throw new Error(this.engine.message ?? 'no model chosen');
+    if (this.engine.status === 'ready' && this.#bridge) {
+      try {
+        const t0 = performance.now();
+        const r = await this.#bridge.call<'predict'>({ type: 'predict', texts: [text] }, signal ? { signal } : {});
+        return { ...r.predictions[0]!, model: { name: m.name, version: m.version }, latencyMs: performance.now() - t0, via: this.engine.backend as Backend };
+      } catch (e) {
+        if (e instanceof InferenceError && e.code === 'cancelled') throw e;
+        this.#fail(e instanceof InferenceError ? e.code : 'run', errorText(e), m);
+      }
+    }
+    if (this.engine.status === 'server' || (this.online && this.engine.status !== 'loading')) {
+      const r = await this.client.predict(text, `${m.name}@${m.version}`);
+      return { label: r.label, score: r.score, probabilities: r.probabilities, model: r.model, latencyMs: r.latencyMs, via: 'server' };
+    }
+    throw new Error(this.engine.message ?? 'the model is not available');
+  }
+
+  /** Classifies many texts (browser worker in chunks, or the server in batches of MAX_TEXTS). */
+  async predictMany(texts: string[], onProgress: (done: number, total: number) => void, signal?: AbortSignal): Promise<Prediction[]> {
+    await this.#ready;
+    if (this.engine.status === 'ready' && this.#bridge) {
+      const r = await this.#bridge.call<'predict'>(
+        { type: 'predict', texts, chunkSize: 128 },
+        { ...(signal ? { signal } : {}), onProgress: (p) => onProgress(p.done, p.total) },
+      );
+      onProgress(texts.length, texts.length);
+      return r.predictions;
+    }
+    if (this.engine.status !== 'server' || !this.manifest) throw new Error(this.engine.message ?? 'the model is not available');
+    const out: Prediction[] = [];
+    for (let i = 0; i < texts.length; i += MAX_TEXTS) {
+      if (signal?.aborted) throw new InferenceError('cancelled', 'cancelled');
+      const r = await this.client.predictMany(texts.slice(i, i + MAX_TEXTS), `${this.manifest.name}@${this.manifest.version}`);
+      out.push(...r.predictions);
+      onProgress(out.length, texts.length);
+    }
+    return out;
+  }
+
+  /** Stores a settled prediction in the history (pending sync when made in the browser). */
+  async record(text: string, r: PredictionResult): Promise<void> {
+    if (!this.#store) return;
+    const rec: LocalHistoryRecord = {
+      id: crypto.randomUUID(),
+      createdAt: new Date().toISOString(),
+      model: r.model,
+      label: r.label,
+      score: r.score,
+      probabilities: r.probabilities,
+      textLength: text.length,
+      textSha256: await sha256Hex(text),
+      text,
+      source: r.via === 'server' ? 'edge' : 'browser',
+      latencyMs: Math.round(r.latencyMs * 1000) / 1000,
+      // The server logs its own predictions: only browser rows need sending.
+      syncState: r.via === 'server' ? 'synced' : 'pending',
+    };
+    await this.#store.add(rec);
+    await this.refreshHistory();
+    void this.syncNow();
+  }
+
+  async refreshHistory(filter: HistoryFilter = this.historyFilter): Promise<void> {
+    if (!this.#store) return;
+    this.historyFilter = filter;
+    const [items, counts, labels] = await Promise.all([this.#store.list(filter), this.#store.counts(), this.#store.labels()]);
+    this.history = items;
+    this.historyCounts = counts;
+    this.historyLabels = labels;
+  }
+
+  async syncNow(): Promise<void> {
+    if (!this.#sync || !navigator.onLine) return;
+    try {
+      const r = await this.#sync.sync();
+      if (r.sent > 0) this.syncMessage = `Synced ${r.sent} prediction${r.sent === 1 ? '' : 's'} to the server.`;
+    } catch (e) {
+      this.syncMessage = `Sync will retry when the server is reachable (${e instanceof ApiError ? e.message : errorText(e)}).`;
+    }
+    await this.refreshHistory();
+  }
+
+  async clearHistory(): Promise<void> {
+    await this.#store?.clear();
+    await this.refreshHistory();
+  }
+
+  /** The model card (README.md) of a version: from the device cache, else from the registry. */
+  async modelCard(m: Manifest): Promise<string | null> {
+    if (!m.files.some((f) => f.path === MODEL_LAYOUT.card)) return null;
+    try {
+      const cache = await caches.open(MODEL_CACHE);
+      const hit = await cachedText(cache, fileUrl(this.baseUrl, m.name, m.version, MODEL_LAYOUT.card));
+      if (hit !== null) return hit;
+      return new TextDecoder().decode(await this.client.downloadFile(m.name, m.version, MODEL_LAYOUT.card));
+    } catch {
+      return null;
+    }
+  }
+
+  async isOnDevice(m: Manifest): Promise<boolean> {
+    try {
+      return await isCached(await caches.open(MODEL_CACHE), this.baseUrl, m);
+    } catch {
+      return false;
+    }
+  }
+}

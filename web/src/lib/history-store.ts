@@ -1,0 +1,102 @@
+/**
+ * Prediction history on the device (IndexedDB via idb): newest first, searchable, filterable by label,
+ * each row pending until the Worker acknowledges it (sync.ts).
+ */
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { HistoryRecord } from '@sentiment-edge/registry';
+
+export type SyncState = 'pending' | 'synced';
+
+/** A history row as stored on the device: the API's HistoryRecord plus its sync state. */
+export interface LocalHistoryRecord extends HistoryRecord {
+  syncState: SyncState;
+}
+
+interface HistoryDB extends DBSchema {
+  history: {
+    key: string;
+    value: LocalHistoryRecord;
+    indexes: { createdAt: string; syncState: SyncState };
+  };
+}
+
+export interface HistoryFilter {
+  /** Case-insensitive substring of the text or label. */
+  query?: string;
+  label?: string;
+  limit?: number;
+}
+
+export const HISTORY_DB = 'sentiment-edge-history';
+
+export class HistoryStore {
+  private constructor(private readonly db: IDBPDatabase<HistoryDB>) {}
+
+  static async open(name = HISTORY_DB): Promise<HistoryStore> {
+    const db = await openDB<HistoryDB>(name, 1, {
+      upgrade(db) {
+        const s = db.createObjectStore('history', { keyPath: 'id' });
+        s.createIndex('createdAt', 'createdAt');
+        s.createIndex('syncState', 'syncState');
+      },
+    });
+    return new HistoryStore(db);
+  }
+
+  async add(record: LocalHistoryRecord): Promise<void> {
+    await this.db.put('history', record);
+  }
+
+  /** Newest first, filtered. */
+  async list(filter: HistoryFilter = {}): Promise<LocalHistoryRecord[]> {
+    const limit = filter.limit ?? 200;
+    const q = filter.query?.trim().toLowerCase() ?? '';
+    const out: LocalHistoryRecord[] = [];
+    let cursor = await this.db.transaction('history').store.index('createdAt').openCursor(null, 'prev');
+    while (cursor && out.length < limit) {
+      const r = cursor.value;
+      if ((!filter.label || r.label === filter.label) && (!q || (r.text ?? '').toLowerCase().includes(q) || r.label.toLowerCase().includes(q))) out.push(r);
+      cursor = await cursor.continue();
+    }
+    return out;
+  }
+
+  /** Oldest pending rows first, so a sync sends history in the order it happened. */
+  async pending(limit: number): Promise<LocalHistoryRecord[]> {
+    const rows = await this.db.getAllFromIndex('history', 'syncState', 'pending');
+    return rows.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).slice(0, limit);
+  }
+
+  async markSynced(ids: readonly string[]): Promise<void> {
+    const tx = this.db.transaction('history', 'readwrite');
+    for (const id of ids) {
+      const r = await tx.store.get(id);
+      if (r && r.syncState !== 'synced') await tx.store.put({ ...r, syncState: 'synced' });
+    }
+    await tx.done;
+  }
+
+  async counts(): Promise<{ total: number; pending: number }> {
+    const [total, pending] = await Promise.all([this.db.count('history'), this.db.countFromIndex('history', 'syncState', 'pending')]);
+    return { total, pending };
+  }
+
+  async labels(): Promise<string[]> {
+    const all = await this.db.getAll('history');
+    return [...new Set(all.map((r) => r.label))].sort();
+  }
+
+  async clear(): Promise<void> {
+    await this.db.clear('history');
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/** The API shape of a local row (drops the device-only sync state). */
+export function toApiRecord(r: LocalHistoryRecord): HistoryRecord {
+  const { syncState: _s, ...rest } = r;
+  return rest;
+}

@@ -1,0 +1,107 @@
+/**
+ * The typed message protocol between the UI thread and the inference Web Worker.
+ * Every request carries an id; the worker answers with progress messages and exactly one
+ * `loaded`/`result`/`error` for that id. `cancel` stops a running batch between chunks.
+ */
+import type { Manifest, Prediction } from '@sentiment-edge/registry';
+
+export type Backend = 'webgpu' | 'wasm';
+
+/** Why loading or running the in-browser model failed; the UI words its advice from this. */
+export type FailureCode =
+  | 'no_wasm' // WebAssembly unavailable
+  | 'offline_no_model' // offline and the model is not cached yet
+  | 'integrity' // a file did not match the manifest's sha256
+  | 'download' // the registry could not be reached or answered an error
+  | 'load' // ONNX Runtime / tokenizer could not build the model
+  | 'oom' // out of memory
+  | 'run' // a prediction failed
+  | 'cancelled'
+  | 'not_loaded';
+
+export interface LoadRequest {
+  type: 'load';
+  id: number;
+  /** Origin of the Worker API, e.g. https://example.com. */
+  baseUrl: string;
+  manifest: Manifest;
+  /** Try WebGPU when an adapter exists (default true). */
+  preferWebGPU: boolean;
+  /** Test hook: make loading fail as if the runtime had crashed. */
+  simulateFailure?: boolean;
+}
+
+export interface PredictRequest {
+  type: 'predict';
+  id: number;
+  texts: string[];
+  /** Texts per session run; progress is reported after each chunk. */
+  chunkSize?: number;
+}
+
+export interface CancelRequest {
+  type: 'cancel';
+  id: number;
+}
+
+export type MainToWorker = LoadRequest | PredictRequest | CancelRequest;
+
+export interface ProgressMessage {
+  type: 'progress';
+  id: number;
+  phase: 'download' | 'verify' | 'init' | 'predict';
+  done: number;
+  total: number;
+  /** File being downloaded, for the download phase. */
+  detail?: string;
+}
+
+export interface LoadedMessage {
+  type: 'loaded';
+  id: number;
+  backend: Backend;
+  labels: string[];
+  /** All files came from the on-device cache (no download). */
+  fromCache: boolean;
+  loadMs: number;
+  /** Why WebGPU was not used, when it was wanted. */
+  backendNote?: string;
+}
+
+export interface ResultMessage {
+  type: 'result';
+  id: number;
+  predictions: Prediction[];
+  /** Wall time inside the worker for the whole request. */
+  latencyMs: number;
+}
+
+export interface ErrorMessage {
+  type: 'error';
+  id: number;
+  code: FailureCode;
+  message: string;
+}
+
+export type WorkerToMain = ProgressMessage | LoadedMessage | ResultMessage | ErrorMessage;
+
+/** What each request type resolves to. */
+export interface Replies {
+  load: LoadedMessage;
+  predict: ResultMessage;
+}
+
+export class InferenceError extends Error {
+  override name = 'InferenceError';
+  constructor(
+    readonly code: FailureCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Compile-time exhaustiveness check for switch statements over the unions above. */
+export function assertNever(x: never): never {
+  throw new Error(`unexpected message ${JSON.stringify(x)}`);
+}

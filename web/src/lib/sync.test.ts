@@ -1,0 +1,84 @@
+import 'fake-indexeddb/auto';
+import type { HistoryRecord, HistorySyncResponse } from '@sentiment-edge/registry';
+import { describe, expect, it } from 'vitest';
+import { row } from './test-rows.ts';
+import { HistoryStore } from './history-store.ts';
+import { HistorySync } from './sync.ts';
+
+/** A server that stores rows by id (idempotent, like POST /api/v1/history) and can be made to fail. */
+class FakeServer {
+  rows = new Map<string, HistoryRecord>();
+  calls = 0;
+  failNext: 'before' | 'after' | null = null;
+  async syncHistory(items: HistoryRecord[]): Promise<HistorySyncResponse> {
+    this.calls++;
+    await new Promise((r) => setTimeout(r, 5));
+    if (this.failNext === 'before') {
+      this.failNext = null;
+      throw new Error('network down');
+    }
+    let inserted = 0;
+    for (const it of items) if (!this.rows.has(it.id)) (this.rows.set(it.id, it), inserted++);
+    if (this.failNext === 'after') {
+      this.failNext = null;
+      throw new Error('response lost'); // stored, but the client never heard back
+    }
+    return { inserted, duplicates: items.length - inserted };
+  }
+}
+
+async function setup(rows = 3) {
+  const store = await HistoryStore.open(`s-${crypto.randomUUID()}`);
+  for (let i = 0; i < rows; i++) await store.add(row());
+  const server = new FakeServer();
+  return { store, server, sync: new HistorySync(store, server, { locks: null, batchSize: 2 }) };
+}
+
+describe('HistorySync', () => {
+  it('sends every pending row once, in batches, and marks them synced', async () => {
+    const { store, server, sync } = await setup(5);
+    expect(await sync.sync()).toEqual({ sent: 5, inserted: 5, duplicates: 0 });
+    expect(server.calls).toBe(3); // 2 + 2 + 1
+    expect(await store.counts()).toEqual({ total: 5, pending: 0 });
+    expect(await sync.sync()).toEqual({ sent: 0, inserted: 0, duplicates: 0 });
+    expect(server.calls).toBe(3);
+    expect([...server.rows.values()].every((r) => !('syncState' in r) && r.source === 'browser')).toBe(true);
+  });
+
+  it('joins a sync already running instead of sending twice', async () => {
+    const { server, sync } = await setup(2);
+    const [a, b] = await Promise.all([sync.sync(), sync.sync()]);
+    expect(a).toBe(b);
+    expect(server.calls).toBe(1);
+    expect(server.rows.size).toBe(2);
+  });
+
+  it('keeps rows pending when the server is unreachable and sends them later', async () => {
+    const { store, server, sync } = await setup(2);
+    server.failNext = 'before';
+    await expect(sync.sync()).rejects.toThrow('network down');
+    expect((await store.counts()).pending).toBe(2);
+    await sync.sync();
+    expect(server.rows.size).toBe(2);
+    expect((await store.counts()).pending).toBe(0);
+  });
+
+  it('a lost acknowledgement is retried and the server keeps one copy (ids are the idempotency key)', async () => {
+    const { store, server, sync } = await setup(2);
+    server.failNext = 'after';
+    await expect(sync.sync()).rejects.toThrow('response lost');
+    expect(server.rows.size).toBe(2);
+    expect((await store.counts()).pending).toBe(2);
+    expect(await sync.sync()).toEqual({ sent: 2, inserted: 0, duplicates: 2 });
+    expect(server.rows.size).toBe(2);
+    expect((await store.counts()).pending).toBe(0);
+  });
+
+  it('uses a Web Lock when one is available (one sync across tabs)', async () => {
+    const { server, store } = await setup(1);
+    const names: string[] = [];
+    const locks = { request: <T>(name: string, cb: () => Promise<T>) => (names.push(name), cb()) };
+    await new HistorySync(store, server, { locks }).sync();
+    expect(names).toEqual(['sentiment-edge-history-sync']);
+  });
+});

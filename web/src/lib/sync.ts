@@ -1,0 +1,53 @@
+/**
+ * Sends pending history rows to the Worker's POST /api/v1/history exactly once per row: rows carry
+ * client-made UUIDs (the server's idempotency key), are marked synced only after the server
+ * acknowledged them, and only one sync runs at a time (per tab: a shared promise; across tabs: a Web Lock).
+ */
+import { MAX_HISTORY_BATCH, type RegistryClient } from '@sentiment-edge/registry';
+import { toApiRecord, type HistoryStore } from './history-store.ts';
+
+export interface SyncResult {
+  sent: number;
+  inserted: number;
+  duplicates: number;
+}
+
+interface LockManagerLike {
+  request<T>(name: string, cb: () => Promise<T>): Promise<T>;
+}
+
+export class HistorySync {
+  #running: Promise<SyncResult> | null = null;
+
+  constructor(
+    private readonly store: HistoryStore,
+    private readonly client: Pick<RegistryClient, 'syncHistory'>,
+    private readonly opts: { batchSize?: number; locks?: LockManagerLike | null } = {},
+  ) {}
+
+  /** Runs a sync, or joins the one already running. Rejects when the server cannot be reached; rows stay pending. */
+  sync(): Promise<SyncResult> {
+    if (!this.#running) {
+      const locks = this.opts.locks === undefined ? ((globalThis.navigator as { locks?: LockManagerLike } | undefined)?.locks ?? null) : this.opts.locks;
+      const run = () => this.#drain();
+      this.#running = (locks ? locks.request('sentiment-edge-history-sync', run) : run()).finally(() => {
+        this.#running = null;
+      });
+    }
+    return this.#running;
+  }
+
+  async #drain(): Promise<SyncResult> {
+    const batch = Math.min(this.opts.batchSize ?? MAX_HISTORY_BATCH, MAX_HISTORY_BATCH);
+    const total: SyncResult = { sent: 0, inserted: 0, duplicates: 0 };
+    for (;;) {
+      const rows = await this.store.pending(batch);
+      if (rows.length === 0) return total;
+      const res = await this.client.syncHistory(rows.map(toApiRecord));
+      await this.store.markSynced(rows.map((r) => r.id));
+      total.sent += rows.length;
+      total.inserted += res.inserted;
+      total.duplicates += res.duplicates;
+    }
+  }
+}

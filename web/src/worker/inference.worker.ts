@@ -1,0 +1,206 @@
+/**
+ * The inference Web Worker: downloads and verifies the model (model-cache.ts), builds an ONNX Runtime
+ * session (WebGPU when an adapter exists, WASM otherwise) plus the model's tokenizer, and answers
+ * predictions through registry's createClassifier (the same tokenize → pad → run → softmax code the
+ * Worker and training use). Long batches are chunked, report progress, and stop on `cancel`.
+ */
+import { Tokenizer } from '@huggingface/tokenizers';
+import { createClassifier, MODEL_LAYOUT, readModelConfig, RegistryClient, type Classifier } from '@sentiment-edge/registry';
+// ONNX Runtime's own WASM binaries, emitted into the build by Vite (hashed, same origin, no CDN).
+import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+import jspiWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jspi.wasm?url';
+import { assertNever, InferenceError, type Backend, type FailureCode, type LoadRequest, type MainToWorker, type PredictRequest, type WorkerToMain } from '../lib/messages.ts';
+import { filesFor, IntegrityError, loadModelFiles, MODEL_CACHE } from '../lib/model-cache.ts';
+
+const post = (msg: WorkerToMain) => (self as unknown as { postMessage(m: WorkerToMain): void }).postMessage(msg);
+
+let classifier: Classifier | null = null;
+let loadedKey = '';
+const cancelled = new Set<number>();
+
+self.onmessage = (ev: MessageEvent<MainToWorker>) => {
+  const msg = ev.data;
+  switch (msg.type) {
+    case 'load':
+      void handle(msg.id, () => load(msg));
+      return;
+    case 'predict':
+      void handle(msg.id, () => predict(msg));
+      return;
+    case 'cancel':
+      cancelled.add(msg.id);
+      return;
+    default:
+      assertNever(msg);
+  }
+};
+
+async function handle(id: number, fn: () => Promise<WorkerToMain>): Promise<void> {
+  try {
+    post(await fn());
+  } catch (e) {
+    const { code, message } = describe(e);
+    post({ type: 'error', id, code, message });
+  } finally {
+    cancelled.delete(id);
+  }
+}
+
+function describe(e: unknown): { code: FailureCode; message: string } {
+  if (e instanceof InferenceError) return { code: e.code, message: e.message };
+  if (e instanceof IntegrityError) return { code: 'integrity', message: e.message };
+  const message = e instanceof Error ? e.message : String(e);
+  if (e instanceof RangeError || /out of memory|memory access out of bounds|Aborted\(OOM\)|allocation failed/i.test(message)) {
+    return { code: 'oom', message: `the model does not fit in this device's memory: ${message}` };
+  }
+  return { code: 'load', message };
+}
+
+interface GpuNavigator {
+  gpu?: { requestAdapter(): Promise<unknown | null> };
+}
+
+/** WebGPU needs an adapter and ONNX Runtime's JSPI build (the JSEP/asyncify builds exceed the 25 MiB asset limit). */
+async function chooseBackend(prefer: boolean): Promise<{ backend: Backend; note?: string }> {
+  if (!prefer) return { backend: 'wasm' };
+  const gpu = (navigator as unknown as GpuNavigator).gpu;
+  if (!gpu) return { backend: 'wasm', note: 'this browser has no WebGPU' };
+  let adapter: unknown = null;
+  try {
+    adapter = await gpu.requestAdapter();
+  } catch {
+    adapter = null;
+  }
+  if (!adapter) return { backend: 'wasm', note: 'no WebGPU adapter on this device' };
+  if (!('Suspending' in WebAssembly)) return { backend: 'wasm', note: 'WebGPU needs WebAssembly JSPI, which this browser lacks' };
+  return { backend: 'webgpu' };
+}
+
+type Ort = typeof import('onnxruntime-web/wasm');
+
+async function importOrt(backend: Backend): Promise<Ort> {
+  const ort: Ort = backend === 'webgpu' ? await import('onnxruntime-web/jspi') : await import('onnxruntime-web/wasm');
+  ort.env.wasm.wasmPaths = { wasm: new URL(backend === 'webgpu' ? jspiWasmUrl : wasmUrl, self.location.href).href };
+  ort.env.wasm.numThreads = 1; // no cross-origin isolation on a static-asset Worker: threads are unavailable
+  ort.env.wasm.proxy = false;
+  ort.env.logLevel = 'error';
+  return ort;
+}
+
+/** A fetch that reports bytes received, so RegistryClient.downloadFile can drive a progress bar. */
+function progressFetch(onBytes: (n: number) => void): typeof fetch {
+  return async (input, init) => {
+    const res = await fetch(input, init);
+    if (!res.ok || !res.body) return res;
+    let received = 0;
+    const counted = res.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, ctl) {
+          received += chunk.byteLength;
+          onBytes(received);
+          ctl.enqueue(chunk);
+        },
+      }),
+    );
+    return new Response(counted, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+}
+
+async function load(msg: LoadRequest): Promise<WorkerToMain> {
+  const t0 = performance.now();
+  const { manifest } = msg;
+  if (msg.simulateFailure) throw new InferenceError('load', 'the in-browser model was made to fail (?fail=model)');
+  if (typeof WebAssembly !== 'object') throw new InferenceError('no_wasm', 'this browser has no WebAssembly');
+  const key = `${manifest.name}@${manifest.version}`;
+  classifier = null;
+  loadedKey = '';
+
+  const choice = await chooseBackend(msg.preferWebGPU);
+  let backend = choice.backend;
+  let note = choice.note;
+  const cache = await caches.open(MODEL_CACHE);
+  let files: Map<string, Uint8Array>;
+  let fromCache: boolean;
+  try {
+    ({ files, fromCache } = await loadModelFiles({
+      baseUrl: msg.baseUrl,
+      manifest,
+      files: filesFor(manifest, backend),
+      cache,
+      download: (path, onBytes) => new RegistryClient({ baseUrl: msg.baseUrl, fetch: progressFetch(onBytes) }).downloadFile(manifest.name, manifest.version, path),
+      onProgress: (p) => post({ type: 'progress', id: msg.id, ...p }),
+    }));
+  } catch (e) {
+    if (e instanceof IntegrityError) throw e;
+    const m = e instanceof Error ? e.message : String(e);
+    if (!navigator.onLine || /network_error|Failed to fetch|NetworkError|cannot reach/i.test(m)) {
+      throw new InferenceError('offline_no_model', `${key} is not stored on this device yet and the registry cannot be reached (${m})`);
+    }
+    throw new InferenceError('download', `could not download ${key}: ${m}`);
+  }
+
+  post({ type: 'progress', id: msg.id, phase: 'init', done: 0, total: 1 });
+  const json = (p: string) => JSON.parse(new TextDecoder().decode(files.get(p)!)) as unknown;
+  const tokenizerJson = json(MODEL_LAYOUT.tokenizer);
+  const tokenizerConfig = json(MODEL_LAYOUT.tokenizerConfig);
+  const config = readModelConfig(json(MODEL_LAYOUT.config), tokenizerConfig, tokenizerJson);
+  const tokenizer = new Tokenizer(tokenizerJson as object, tokenizerConfig as object);
+  const onnxPath = filesFor(manifest, backend).find((f) => f.path.endsWith('.onnx'))!.path;
+
+  let ort = await importOrt(backend);
+  let session: import('onnxruntime-web').InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(files.get(onnxPath)!, { executionProviders: [backend] });
+  } catch (e) {
+    if (backend !== 'webgpu') throw e;
+    // WebGPU failed to build this graph: fall back to WASM with the WASM file choice.
+    note = `WebGPU could not run this model (${e instanceof Error ? e.message : String(e)}); using WASM`;
+    backend = 'wasm';
+    const wasmOnnx = filesFor(manifest, 'wasm').find((f) => f.path.endsWith('.onnx'))!.path;
+    const bytes = files.get(wasmOnnx) ?? files.get(onnxPath)!;
+    ort = await importOrt('wasm');
+    session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+  }
+  const c = createClassifier(ort.Tensor, session, tokenizer, config);
+  await c.classify(['warm up']); // compile kernels now, not on the user's first keystroke
+  classifier = c;
+  loadedKey = key;
+  const loaded: WorkerToMain = { type: 'loaded', id: msg.id, backend, labels: [...config.labels], fromCache, loadMs: performance.now() - t0 };
+  if (note) loaded.backendNote = note;
+  return loaded;
+}
+
+async function predict(msg: PredictRequest): Promise<WorkerToMain> {
+  if (!classifier) throw new InferenceError('not_loaded', 'no model is loaded in the browser');
+  const c = classifier;
+  const t0 = performance.now();
+  const chunk = Math.max(1, msg.chunkSize ?? 64);
+  const out = [];
+  for (let i = 0; i < msg.texts.length; i += chunk) {
+    if (cancelled.has(msg.id)) throw new InferenceError('cancelled', 'cancelled');
+    try {
+      out.push(...(await c.classify(msg.texts.slice(i, i + chunk))));
+    } catch (e) {
+      const d = describe(e);
+      throw new InferenceError(d.code === 'oom' ? 'oom' : 'run', `prediction failed with ${loadedKey}: ${d.message}`);
+    }
+    if (msg.texts.length > chunk) {
+      post({ type: 'progress', id: msg.id, phase: 'predict', done: Math.min(i + chunk, msg.texts.length), total: msg.texts.length });
+      // Yield so a `cancel` message can be handled between chunks.
+      await yieldToMessages();
+    }
+  }
+  return { type: 'result', id: msg.id, predictions: out, latencyMs: performance.now() - t0 };
+}
+
+/** Lets queued messages (a `cancel`) run; a MessageChannel hop avoids the 4 ms clamp of nested timers. */
+function yieldToMessages(): Promise<void> {
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      resolve();
+    };
+    ch.port2.postMessage(0);
+  });
+}

@@ -1,0 +1,117 @@
+/**
+ * Aliases (champion, challenger, …) and their audit log. Every move is ONE D1 batch (a transaction)
+ * that writes the alias_events row and the alias together, under the same condition, so the log
+ * can never disagree with the alias.
+ */
+import type { AliasEvent, AliasRecord } from '@sentiment-edge/registry';
+import { ApiError } from '../errors.ts';
+
+interface AliasRow {
+  name: string;
+  alias: string;
+  version: number;
+  updated_at: string;
+}
+
+interface EventRow {
+  id: number;
+  name: string;
+  alias: string;
+  from_version: number | null;
+  to_version: number | null;
+  at: string;
+  reason: string | null;
+}
+
+const toRecord = (r: AliasRow): AliasRecord => ({ name: r.name, alias: r.alias, version: r.version, updatedAt: r.updated_at });
+const toEvent = (r: EventRow): AliasEvent => ({
+  id: r.id,
+  name: r.name,
+  alias: r.alias,
+  fromVersion: r.from_version,
+  toVersion: r.to_version,
+  at: r.at,
+  reason: r.reason,
+});
+
+export async function listAliases(db: D1Database, name: string): Promise<AliasRecord[]> {
+  const { results } = await db.prepare(`SELECT name, alias, version, updated_at FROM aliases WHERE name = ?1 ORDER BY alias`).bind(name).all<AliasRow>();
+  return results.map(toRecord);
+}
+
+export async function getAlias(db: D1Database, name: string, alias: string): Promise<AliasRecord | null> {
+  const row = await db.prepare(`SELECT name, alias, version, updated_at FROM aliases WHERE name = ?1 AND alias = ?2`).bind(name, alias).first<AliasRow>();
+  return row ? toRecord(row) : null;
+}
+
+export interface SetAliasInput {
+  name: string;
+  alias: string;
+  version: number;
+  /** undefined: move unconditionally; null: the alias must not exist yet; n: it must point at n. */
+  expectedVersion?: number | null;
+  reason?: string | null;
+}
+
+/**
+ * Points `alias` at a ready version. 404 when the version does not exist (or is pending), 409 when
+ * it is archived or when `expectedVersion` does not match the alias's current version.
+ */
+export async function setAlias(db: D1Database, input: SetAliasInput, now = new Date().toISOString()): Promise<AliasRecord> {
+  const { name, alias, version } = input;
+  const checkExpected = input.expectedVersion !== undefined ? 1 : 0;
+  const expected = input.expectedVersion ?? null;
+  // ?1 name, ?2 alias, ?3 version, ?4 now, ?5 reason, ?6 check expected?, ?7 expected version (NULL = absent)
+  const condition = `EXISTS (SELECT 1 FROM versions v WHERE v.name = ?1 AND v.version = ?3 AND v.status = 'ready')
+    AND (?6 = 0 OR (SELECT a.version FROM aliases a WHERE a.name = ?1 AND a.alias = ?2) IS ?7)`;
+  const [event] = await db.batch([
+    db
+      .prepare(
+        `INSERT INTO alias_events (name, alias, from_version, to_version, at, reason)
+         SELECT ?1, ?2, (SELECT a.version FROM aliases a WHERE a.name = ?1 AND a.alias = ?2), ?3, ?4, ?5
+         WHERE ${condition}`,
+      )
+      .bind(name, alias, version, now, input.reason ?? null, checkExpected, expected),
+    db
+      .prepare(
+        `INSERT INTO aliases (name, alias, version, updated_at)
+         SELECT ?1, ?2, ?3, ?4 WHERE ${condition}
+         ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at`,
+      )
+      .bind(name, alias, version, now, input.reason ?? null, checkExpected, expected),
+  ]);
+  if (event?.meta.changes === 1) return { name, alias, version, updatedAt: now };
+
+  // Nothing was written: say why.
+  const target = await db.prepare(`SELECT status FROM versions WHERE name = ?1 AND version = ?2`).bind(name, version).first<{ status: string }>();
+  if (!target || target.status === 'pending') throw ApiError.notFound(`model ${name} has no finalized version ${version} to point "${alias}" at`);
+  if (target.status !== 'ready') throw ApiError.conflict(`model ${name} version ${version} is ${target.status}; aliases may only point at ready versions`, { status: target.status });
+  const current = await getAlias(db, name, alias);
+  throw ApiError.conflict(
+    `alias "${alias}" of ${name} points at ${current ? `version ${current.version}` : 'nothing'}, not the expected ${expected === null ? 'nothing' : `version ${expected}`}; re-read it and retry`,
+    { expectedVersion: expected, currentVersion: current?.version ?? null },
+  );
+}
+
+/** Deletes an alias (and logs it). 404 when it does not exist. */
+export async function deleteAlias(db: D1Database, name: string, alias: string, reason: string | null = null, now = new Date().toISOString()): Promise<void> {
+  const [event] = await db.batch([
+    db
+      .prepare(
+        `INSERT INTO alias_events (name, alias, from_version, to_version, at, reason)
+         SELECT name, alias, version, NULL, ?3, ?4 FROM aliases WHERE name = ?1 AND alias = ?2`,
+      )
+      .bind(name, alias, now, reason),
+    db.prepare(`DELETE FROM aliases WHERE name = ?1 AND alias = ?2`).bind(name, alias),
+  ]);
+  if (event?.meta.changes !== 1) throw ApiError.notFound(`model ${name} has no alias "${alias}"`);
+}
+
+/** The alias's moves, newest first. */
+export async function aliasHistory(db: D1Database, name: string, alias: string, limit = 100): Promise<AliasEvent[]> {
+  const { results } = await db
+    .prepare(`SELECT id, name, alias, from_version, to_version, at, reason FROM alias_events WHERE name = ?1 AND alias = ?2 ORDER BY id DESC LIMIT ?3`)
+    .bind(name, alias, limit)
+    .all<EventRow>();
+  return results.map(toEvent);
+}

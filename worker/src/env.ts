@@ -1,0 +1,23 @@
+/** The Worker's bindings, as declared in the root wrangler.toml (plus the REGISTRY_TOKEN secret). */
+export interface Env {
+  DB: D1Database;
+  /** Model files, keyed `models/<name>/<version>/<path>`. */
+  MODELS: R2Bucket;
+  /** The PWA (web/dist); absent in tests. */
+  ASSETS?: Fetcher;
+  DEFAULT_MODEL: string;
+  STORE_TEXT: string;
+  /** Largest accepted model file in bytes (decimal string); default 100 MiB. */
+  MAX_FILE_BYTES?: string;
+  /** Bearer token for registry writes (secret). Writes are refused while it is unset. */
+  REGISTRY_TOKEN?: string;
+}
+
+export type AppEnv = { Bindings: Env };
+
+export const DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024;
+
+export function maxFileBytes(env: Pick<Env, 'MAX_FILE_BYTES'>): number {
+  const n = Number(env.MAX_FILE_BYTES);
+  return Number.isSafeInteger(n) && n > 0 ? n : DEFAULT_MAX_FILE_BYTES;
+}

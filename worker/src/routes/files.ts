@@ -1,0 +1,119 @@
+/**
+ * Model file bytes: PUT (streamed to R2 while hashed) and GET (immutable, ETag = "sha256").
+ * File paths contain slashes, which OpenAPI path templates cannot express, so these two routes are
+ * plain Hono routes documented by hand in the OpenAPI registry.
+ */
+import { z } from '@hono/zod-openapi';
+import { FilePath, ModelName } from '@sentiment-edge/registry';
+import type { Context } from 'hono';
+import { requireToken } from '../auth.ts';
+import { clearFileUpload, getFile, getVersion, markFileUploaded } from '../db/models.ts';
+import { maxFileBytes, type AppEnv } from '../env.ts';
+import { ApiError } from '../errors.ts';
+import { newApp } from '../openapi-app.ts';
+import { UploadFileResponseSchema, errors, json } from '../schemas.ts';
+import { contentTypeFor, objectKey, putVerified } from '../storage/files.ts';
+
+const PATH = '/models/:name/versions/:version/files/:path{.+}';
+const DOC_PATH = '/models/{name}/versions/{version}/files/{path}';
+
+const FileParams = z.object({
+  name: ModelName,
+  version: z.coerce.number().int().positive(),
+  path: FilePath,
+});
+
+function fileParams(c: Context<AppEnv>) {
+  const raw = { name: c.req.param('name'), version: c.req.param('version'), path: c.req.param('path') };
+  const r = FileParams.safeParse(raw);
+  if (!r.success) throw ApiError.validation(r.error.issues, 'path');
+  return r.data;
+}
+
+export const fileRoutes = newApp();
+
+fileRoutes.put(PATH, requireToken, async (c) => {
+  const { name, version, path } = fileParams(c);
+  const manifest = await getVersion(c.env.DB, name, version, { includePending: true });
+  if (!manifest) throw ApiError.notFound(`model ${name} has no version ${version}; create it first with POST …/models/${name}/versions`);
+  if (manifest.status !== 'pending') throw ApiError.conflict(`model ${name} version ${version} is ${manifest.status}; its files are immutable`, { status: manifest.status });
+  const file = await getFile(c.env.DB, name, version, path);
+  if (!file) {
+    throw ApiError.notFound(`the manifest of ${name} version ${version} declares no file "${path}"`, { declared: manifest.files.map((f) => f.path) });
+  }
+  const limit = maxFileBytes(c.env);
+  const declaredLength = c.req.header('content-length');
+  if (declaredLength !== undefined) {
+    const n = Number(declaredLength);
+    if (n > limit) throw new ApiError(413, 'payload_too_large', `file is ${n} bytes, over the limit of ${limit} bytes`, { limit });
+    if (n !== file.bytes) {
+      throw ApiError.badRequest(`the manifest declares ${file.bytes} bytes for "${path}", but content-length is ${n}`, { expectedBytes: file.bytes, receivedBytes: n });
+    }
+  }
+  const body = c.req.raw.body ?? new Blob([]).stream();
+  const key = objectKey(name, version, path);
+  if (!(await clearFileUpload(c.env.DB, name, version, path))) {
+    throw ApiError.conflict(`model ${name} version ${version} was finalized meanwhile; its files are immutable`);
+  }
+  const stored = await putVerified(c.env.MODELS, key, body, file, limit, contentTypeFor(path));
+  if (!(await markFileUploaded(c.env.DB, name, version, path, stored.sha256))) {
+    throw ApiError.conflict(`model ${name} version ${version} was finalized during the upload; its files are immutable`);
+  }
+  return c.json({ path, sha256: stored.sha256, bytes: stored.bytes }, 200);
+});
+
+fileRoutes.get(PATH, async (c) => {
+  const { name, version, path } = fileParams(c);
+  const manifest = await getVersion(c.env.DB, name, version);
+  if (!manifest) throw ApiError.notFound(`model ${name} has no finalized version ${version}`);
+  const file = manifest.files.find((f) => f.path === path);
+  if (!file) throw ApiError.notFound(`${name} version ${version} has no file "${path}"`, { files: manifest.files.map((f) => f.path) });
+  const etag = `"${file.sha256}"`;
+  const headers: Record<string, string> = {
+    ETag: etag,
+    'Cache-Control': 'public, max-age=31536000, immutable',
+    'Content-Type': contentTypeFor(path),
+  };
+  if (ifNoneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
+  const object = await c.env.MODELS.get(objectKey(name, version, path));
+  if (!object) throw new ApiError(500, 'internal', `the bytes of ${name} version ${version} "${path}" are missing from R2`);
+  headers['Content-Length'] = String(object.size);
+  return c.body(object.body, 200, headers);
+});
+
+function ifNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((t) => {
+    const v = t.trim().replace(/^W\//, '');
+    return v === '*' || v === etag;
+  });
+}
+
+const docParams = z.object({
+  name: ModelName,
+  version: z.number().int().positive().openapi({ param: { name: 'version', in: 'path' } }),
+  path: z.string().openapi({ param: { name: 'path', in: 'path' }, description: 'file path inside the model, may contain "/" (e.g. onnx/model.onnx)' }),
+});
+
+fileRoutes.openAPIRegistry.registerPath({
+  method: 'put',
+  path: DOC_PATH,
+  tags: ['registry'],
+  summary: 'Upload one declared file of a pending version (raw bytes); streamed to R2 and verified against the manifest sha256',
+  security: [{ bearerAuth: [] }],
+  request: { params: docParams, body: { content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } } },
+  responses: { 200: json(UploadFileResponseSchema, 'Stored and verified'), ...errors(400, 401, 403, 404, 409, 413) },
+});
+
+fileRoutes.openAPIRegistry.registerPath({
+  method: 'get',
+  path: DOC_PATH,
+  tags: ['registry'],
+  summary: 'Download a file of a ready or archived version (immutable: ETag = "sha256", If-None-Match → 304)',
+  request: { params: docParams },
+  responses: {
+    200: { description: 'The bytes', content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } },
+    304: { description: 'Not modified' },
+    ...errors(400, 404),
+  },
+});

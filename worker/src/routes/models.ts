@@ -1,0 +1,150 @@
+/** Models, versions, refs: publish (create → upload → finalize), read, archive. */
+import { createRoute, z } from '@hono/zod-openapi';
+import { ManifestDraft, routes, type CreateVersionResponse } from '@sentiment-edge/registry';
+import { bodyLimit } from 'hono/body-limit';
+import { requireToken } from '../auth.ts';
+import { archiveVersion, createVersion, finalizeVersion, getModel, listModels, listVersions, requireVersion, resolveRef } from '../db/models.ts';
+import { maxFileBytes } from '../env.ts';
+import { ApiError } from '../errors.ts';
+import { newApp } from '../openapi-app.ts';
+import { ManifestSchema, ModelSummarySchema, NameParam, RefParams, VersionParams, errors, json, manifestJson } from '../schemas.ts';
+
+const auth = { middleware: [requireToken], security: [{ bearerAuth: [] }] };
+/** Manifests are small (≤ 64 files); anything much larger is a mistake or an attack. */
+export const MAX_MANIFEST_BYTES = 1024 * 1024;
+const manifestLimit = bodyLimit({
+  maxSize: MAX_MANIFEST_BYTES,
+  onError: () => {
+    throw new ApiError(413, 'payload_too_large', `the manifest is larger than ${MAX_MANIFEST_BYTES} bytes`);
+  },
+});
+const tags = ['registry'];
+
+export const modelRoutes = newApp()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/models',
+      tags,
+      summary: 'List models that have at least one finalized version',
+      responses: { 200: json(z.object({ models: z.array(ModelSummarySchema) }), 'Models') },
+    }),
+    async (c) => c.json({ models: await listModels(c.env.DB) }, 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/models/{name}',
+      tags,
+      summary: 'One model: version count, latest version, aliases',
+      request: { params: NameParam },
+      responses: { 200: json(ModelSummarySchema, 'Model'), ...errors(400, 404) },
+    }),
+    async (c) => {
+      const { name } = c.req.valid('param');
+      const model = await getModel(c.env.DB, name);
+      if (!model) throw ApiError.notFound(`no model named ${name} (or it has no finalized version yet)`);
+      return c.json(model, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/models/{name}/versions',
+      tags,
+      summary: 'Ready and archived versions, newest first (pending versions are invisible)',
+      request: { params: NameParam },
+      responses: { 200: json(z.object({ versions: z.array(ManifestSchema) }), 'Versions'), ...errors(400) },
+    }),
+    async (c) => c.json({ versions: (await listVersions(c.env.DB, c.req.valid('param').name)).map(manifestJson) }, 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/models/{name}/versions',
+      tags,
+      summary: 'Create a pending version from a manifest draft; then PUT each file and finalize',
+      ...auth,
+      middleware: [requireToken, manifestLimit],
+      request: { params: NameParam, body: { required: true, content: { 'application/json': { schema: ManifestDraft } } } },
+      responses: {
+        201: json(z.object({ manifest: ManifestSchema, uploads: z.array(z.object({ path: z.string(), url: z.string() })) }), 'Pending version created'),
+        ...errors(400, 401, 403, 409, 413),
+      },
+    }),
+    async (c) => {
+      const { name } = c.req.valid('param');
+      const draft = c.req.valid('json');
+      if (draft.name !== name) throw ApiError.badRequest(`the manifest is for model "${draft.name}" but was posted to model "${name}"`, { path: name, manifest: draft.name });
+      const limit = maxFileBytes(c.env);
+      const big = draft.files.filter((f) => f.bytes > limit);
+      if (big.length > 0) {
+        throw new ApiError(413, 'payload_too_large', `file(s) ${big.map((f) => f.path).join(', ')} exceed the per-file limit of ${limit} bytes`, { limit, files: big.map((f) => f.path) });
+      }
+      const manifest = await createVersion(c.env.DB, draft);
+      const body = {
+        manifest: manifestJson(manifest),
+        uploads: manifest.files.map((f) => ({ path: f.path, url: routes.file(manifest.name, manifest.version, f.path) })),
+      } satisfies CreateVersionResponse;
+      return c.json(body, 201, { Location: routes.version(manifest.name, manifest.version) });
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/models/{name}/versions/{version}',
+      tags,
+      summary: 'A ready or archived version’s manifest',
+      request: { params: VersionParams },
+      responses: { 200: json(ManifestSchema, 'Manifest'), ...errors(400, 404) },
+    }),
+    async (c) => {
+      const { name, version } = c.req.valid('param');
+      return c.json(manifestJson(await requireVersion(c.env.DB, name, version)), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/models/{name}/refs/{ref}',
+      tags,
+      summary: 'A version by number or alias (e.g. refs/3, refs/champion)',
+      request: { params: RefParams },
+      responses: { 200: json(ManifestSchema, 'Manifest'), ...errors(400, 404) },
+    }),
+    async (c) => {
+      const { name, ref } = c.req.valid('param');
+      return c.json(manifestJson(await resolveRef(c.env.DB, name, ref)), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/models/{name}/versions/{version}/finalize',
+      tags,
+      summary: 'pending → ready once every file is uploaded and verified',
+      ...auth,
+      request: { params: VersionParams },
+      responses: { 201: json(ManifestSchema, 'Version is ready'), ...errors(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const { name, version } = c.req.valid('param');
+      return c.json(manifestJson(await finalizeVersion(c.env.DB, name, version)), 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/models/{name}/versions/{version}/archive',
+      tags,
+      summary: 'ready → archived (refused while an alias points at the version)',
+      ...auth,
+      request: { params: VersionParams },
+      responses: { 200: json(ManifestSchema, 'Version is archived'), ...errors(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const { name, version } = c.req.valid('param');
+      return c.json(manifestJson(await archiveVersion(c.env.DB, name, version)), 200);
+    },
+  );
+

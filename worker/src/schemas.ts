@@ -1,0 +1,119 @@
+/**
+ * OpenAPI (zod) schemas for request parts and responses. Request bodies reuse the registry's own
+ * schemas (ManifestDraft, AliasName, …); response schemas mirror the TypeScript types of
+ * registry/src/api.ts for documentation.
+ */
+import { z } from '@hono/zod-openapi';
+import type { Manifest } from '@sentiment-edge/registry';
+import { AliasName, Evaluation, ModelFile, ModelName, TrainingInfo, VersionStatus } from '@sentiment-edge/registry';
+
+export const NameParam = z.object({
+  name: ModelName,
+});
+
+const VersionNumber = z.coerce
+  .number()
+  .int()
+  .positive()
+  .openapi({ param: { name: 'version', in: 'path' }, type: 'integer', example: 1 });
+
+export const VersionParams = z.object({
+  name: ModelName,
+  version: VersionNumber,
+});
+
+export const RefParams = z.object({
+  name: ModelName,
+  ref: z
+    .string()
+    .regex(/^([1-9][0-9]{0,15}|[a-z][a-z0-9_-]{0,31})$/, 'a ref is a version number or an alias name')
+    .openapi({ param: { name: 'ref', in: 'path' }, example: 'champion' }),
+});
+
+export const AliasParams = z.object({
+  name: ModelName,
+  alias: AliasName,
+});
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+  })
+  .openapi('Error');
+
+export const ManifestSchema = z
+  .object({
+    name: z.string(),
+    version: z.number().int(),
+    labels: z.array(z.string()),
+    files: z.array(ModelFile),
+    evaluation: Evaluation,
+    training: TrainingInfo.extend({ params: z.record(z.string(), z.any()) }).nullable(),
+    createdAt: z.string(),
+    status: VersionStatus,
+    bytes: z.number().int(),
+  })
+  .openapi('Manifest');
+
+export const ModelSummarySchema = z
+  .object({
+    name: z.string(),
+    versionCount: z.number().int(),
+    latestVersion: z.number().int().nullable(),
+    aliases: z.record(z.string(), z.number().int()),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('ModelSummary');
+
+export const AliasRecordSchema = z
+  .object({ name: z.string(), alias: z.string(), version: z.number().int(), updatedAt: z.string() })
+  .openapi('AliasRecord');
+
+export const AliasEventSchema = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    alias: z.string(),
+    fromVersion: z.number().int().nullable(),
+    toVersion: z.number().int().nullable(),
+    at: z.string(),
+    reason: z.string().nullable(),
+  })
+  .openapi('AliasEvent');
+
+export const SetAliasBody = z
+  .object({
+    version: z.number().int().positive(),
+    expectedVersion: z.number().int().positive().nullable().optional(),
+    reason: z.string().max(500).optional(),
+  })
+  .openapi('SetAliasRequest');
+
+export const UploadFileResponseSchema = z.object({ path: z.string(), sha256: z.string(), bytes: z.number().int() }).openapi('UploadFileResponse');
+
+export const HealthSchema = z.object({ status: z.enum(['ok', 'degraded']), version: z.string(), time: z.string() }).openapi('HealthResponse');
+
+export const ReadySchema = z
+  .object({ ready: z.boolean(), checks: z.record(z.string(), z.object({ ok: z.boolean(), message: z.string().optional() })) })
+  .openapi('ReadyResponse');
+
+/** Standard error responses, for route definitions. */
+export function errors(...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 503)[]) {
+  const text: Record<number, string> = {
+    400: 'Invalid request (validation_failed, bad_request, sha256_mismatch)',
+    401: 'No bearer token (unauthorized)',
+    403: 'Wrong bearer token (forbidden)',
+    404: 'Not found',
+    409: 'Conflict (conflict, upload_incomplete)',
+    413: 'Payload too large',
+    503: 'Not ready',
+  };
+  return Object.fromEntries(statuses.map((s) => [s, { description: text[s] ?? 'Error', content: { 'application/json': { schema: ErrorSchema } } }]));
+}
+
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+
+export type ManifestJson = z.infer<typeof ManifestSchema>;
+/** Manifest → its response-schema type (training.params is `unknown` in the registry type, `any` here). */
+export const manifestJson = (m: Manifest): ManifestJson => m;

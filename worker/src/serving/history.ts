@@ -1,0 +1,240 @@
+/**
+ * Prediction history in D1 (table `predictions`, migrations/0002_history.sql): record edge
+ * predictions, sync browser-made ones idempotently, list newest first with keyset pagination.
+ * Data functions only: they take the D1 database and throw ApiError; routes live in routes.ts.
+ */
+import { MAX_HISTORY_BATCH, ModelName, type HistoryPage, type HistoryQuery, type HistoryRecord, type HistorySyncResponse } from '@sentiment-edge/registry';
+import { z } from 'zod';
+import { ApiError } from '../errors.ts';
+
+export const DEFAULT_PAGE = 50;
+export const MAX_PAGE = 500;
+
+const Probability = z.number().min(0).max(1);
+
+/** A history record as a client sends it (POST /api/v1/history). */
+export const HistoryRecordInput = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'ids are 8-64 characters of A-Z a-z 0-9 _ - (a UUID is fine)'),
+    createdAt: z.iso.datetime({ offset: true }),
+    model: z.object({ name: ModelName, version: z.number().int().positive() }),
+    label: z.string().min(1).max(64),
+    score: Probability,
+    probabilities: z.record(z.string().min(1).max(64), Probability).refine((p) => Object.keys(p).length >= 1 && Object.keys(p).length <= 64, 'probabilities needs 1-64 labels'),
+    textLength: z.number().int().nonnegative().max(1_000_000),
+    textSha256: z.string().regex(/^[0-9a-f]{64}$/, 'textSha256 is 64 lower-case hex digits'),
+    text: z.string().max(5000).nullable().optional(),
+    source: z.enum(['edge', 'browser']).default('browser'),
+    latencyMs: z.number().nonnegative().max(3_600_000),
+  })
+  .refine((r) => r.label in r.probabilities, { message: 'label must be one of the probabilities’ keys', path: ['label'] });
+
+export const HistorySyncRequest = z.object({
+  items: z.array(HistoryRecordInput).min(1).max(MAX_HISTORY_BATCH),
+});
+
+/**
+ * One statement per chunk of rows, the rows passed as ONE JSON parameter and expanded with
+ * json_each: D1 counts queries per invocation (50 on the free plan) and caps bound parameters at 100
+ * per statement, so row-per-statement inserts would not fit 500 rows. `WHERE true` lets SQLite parse
+ * the upsert clause after a SELECT.
+ */
+const INSERT_SQL = `INSERT INTO predictions
+  (id, created_at, model_name, model_version, label, score, probabilities, text_length, text_sha256, text, source, latency_ms)
+  SELECT r ->> '$[0]', r ->> '$[1]', r ->> '$[2]', r ->> '$[3]', r ->> '$[4]', r ->> '$[5]', r ->> '$[6]', r ->> '$[7]', r ->> '$[8]', r ->> '$[9]', r ->> '$[10]', r ->> '$[11]'
+  FROM (SELECT value AS r FROM json_each(?1)) WHERE true
+  ON CONFLICT (id) DO NOTHING`;
+
+/** Largest JSON parameter per statement (D1 allows 2 MB strings; stay well below). */
+const CHUNK_JSON_CHARS = 512 * 1024;
+
+function rowTuple(r: HistoryRecord): unknown[] {
+  return [r.id, normaliseTime(r.createdAt), r.model.name, r.model.version, r.label, r.score, JSON.stringify(r.probabilities), r.textLength, r.textSha256, r.text, r.source, r.latencyMs];
+}
+
+function chunks(records: readonly HistoryRecord[]): string[] {
+  const out: string[] = [];
+  let current: string[] = [];
+  let size = 0;
+  for (const r of records) {
+    const json = JSON.stringify(rowTuple(r));
+    if (current.length && size + json.length > CHUNK_JSON_CHARS) {
+      out.push(`[${current.join(',')}]`);
+      current = [];
+      size = 0;
+    }
+    current.push(json);
+    size += json.length + 1;
+  }
+  if (current.length) out.push(`[${current.join(',')}]`);
+  return out;
+}
+
+/** Fixed-width UTC (`…T12:00:00.000Z`) so that text order equals time order. */
+export function normaliseTime(iso: string): string {
+  return new Date(iso).toISOString();
+}
+
+/**
+ * Stores records, skipping ids already present (a retried sync), in one D1 batch (one transaction:
+ * all rows or none). Returns how many were new and how many were duplicates.
+ */
+export async function insertHistory(db: D1Database, records: readonly HistoryRecord[], storeText: boolean): Promise<HistorySyncResponse> {
+  if (records.length === 0) return { inserted: 0, duplicates: 0 };
+  const rows = storeText ? records : records.map((r) => ({ ...r, text: null }));
+  const results = await db.batch(chunks(rows).map((json) => db.prepare(INSERT_SQL).bind(json)));
+  const inserted = results.reduce((n, res) => n + (res.meta.changes ?? 0), 0);
+  return { inserted, duplicates: records.length - inserted };
+}
+
+// ---- edge predictions: coalesced writes ------------------------------------------------------
+
+/** How long the first /predict of a quiet spell waits for others to share its D1 write. */
+export const HISTORY_FLUSH_MS = 25;
+/** Flush at once when this many rows wait. */
+export const HISTORY_FLUSH_ROWS = 256;
+
+let pending: HistoryRecord[] | null = null;
+
+/**
+ * Queues edge predictions for D1. The request that finds the queue empty becomes its flusher: it
+ * hands `waitUntil` a promise that waits HISTORY_FLUSH_MS, takes every queued row and writes them
+ * with its own D1 binding in one statement; requests arriving meanwhile only append (or, at
+ * HISTORY_FLUSH_ROWS, write the queue themselves). So under load there is one D1 write per ~25 ms per
+ * isolate instead of one per request, and every write belongs to one request's waitUntil (no promise
+ * is shared across requests). Returns the promise to pass to waitUntil, or null.
+ */
+export function queueHistory(db: D1Database, rows: readonly HistoryRecord[], storeText: boolean): Promise<HistorySyncResponse> | null {
+  const stored = storeText ? rows : rows.map((r) => ({ ...r, text: null }));
+  if (pending) {
+    pending.push(...stored);
+    return pending.length >= HISTORY_FLUSH_ROWS ? takeAndWrite(db) : null;
+  }
+  pending = [...stored];
+  return new Promise<void>((r) => setTimeout(r, HISTORY_FLUSH_MS)).then(() => takeAndWrite(db));
+}
+
+function takeAndWrite(db: D1Database): Promise<HistorySyncResponse> {
+  const batch = pending;
+  pending = null;
+  return batch?.length ? insertHistory(db, batch, true) : Promise.resolve({ inserted: 0, duplicates: 0 });
+}
+
+/** Validates a POST /api/v1/history body into records (throws ApiError 400/413). */
+export function parseSyncBody(body: unknown): HistoryRecord[] {
+  const items = (body as { items?: unknown })?.items;
+  if (Array.isArray(items) && items.length > MAX_HISTORY_BATCH) {
+    throw new ApiError(413, 'payload_too_large', `at most ${MAX_HISTORY_BATCH} history items per request (got ${items.length}); send them in several requests`);
+  }
+  const parsed = HistorySyncRequest.safeParse(body);
+  if (!parsed.success) throw ApiError.validation(parsed.error.issues, 'history batch');
+  return parsed.data.items.map((i) => ({ ...i, createdAt: normaliseTime(i.createdAt), text: i.text ?? null }));
+}
+
+// ---- listing ------------------------------------------------------------------------------
+
+interface Cursor {
+  createdAt: string;
+  id: string;
+}
+
+export function encodeCursor(c: Cursor): string {
+  return btoa(JSON.stringify([c.createdAt, c.id])).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+export function decodeCursor(s: string): Cursor {
+  try {
+    const [createdAt, id] = JSON.parse(atob(s.replace(/-/g, '+').replace(/_/g, '/'))) as unknown[];
+    if (typeof createdAt === 'string' && typeof id === 'string') return { createdAt, id };
+  } catch {
+    // fall through
+  }
+  throw ApiError.badRequest('cursor is not one this API returned: pass nextCursor from the previous page unchanged');
+}
+
+export const HistoryQueryInput = z.object({
+  n: z.coerce.number().int().min(1).max(MAX_PAGE).default(DEFAULT_PAGE),
+  cursor: z.string().max(500).optional(),
+  label: z.string().min(1).max(64).optional(),
+  model: z.string().min(1).max(100).optional(),
+  source: z.enum(['edge', 'browser']).optional(),
+});
+
+interface PredictionRow {
+  id: string;
+  created_at: string;
+  model_name: string;
+  model_version: number;
+  label: string;
+  score: number;
+  probabilities: string;
+  text_length: number;
+  text_sha256: string;
+  text: string | null;
+  source: 'edge' | 'browser';
+  latency_ms: number;
+}
+
+function toRecord(r: PredictionRow): HistoryRecord {
+  return {
+    id: r.id,
+    createdAt: r.created_at,
+    model: { name: r.model_name, version: r.model_version },
+    label: r.label,
+    score: r.score,
+    probabilities: JSON.parse(r.probabilities) as Record<string, number>,
+    textLength: r.text_length,
+    textSha256: r.text_sha256,
+    text: r.text,
+    source: r.source,
+    latencyMs: r.latency_ms,
+  };
+}
+
+/** The SQL and parameters for one page (exported so a test can EXPLAIN QUERY PLAN it). */
+export function historyQuerySql(q: HistoryQuery): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `?${params.length}`;
+  };
+  if (q.label !== undefined) where.push(`label = ${p(q.label)}`);
+  if (q.source !== undefined) where.push(`source = ${p(q.source)}`);
+  if (q.model !== undefined) {
+    const at = q.model.indexOf('@');
+    if (at === -1) where.push(`model_name = ${p(q.model)}`);
+    else {
+      const version = Number(q.model.slice(at + 1));
+      if (!Number.isSafeInteger(version) || version < 1) throw ApiError.badRequest(`model filter "${q.model}" is not NAME or NAME@VERSION`);
+      where.push(`model_name = ${p(q.model.slice(0, at))}`, `model_version = ${p(version)}`);
+    }
+  }
+  if (q.cursor !== undefined) {
+    const c = decodeCursor(q.cursor);
+    const t = p(c.createdAt);
+    where.push(`(created_at < ${t} OR (created_at = ${t} AND id < ${p(c.id)}))`);
+  }
+  // Only one filter column can drive the index walk; pick it explicitly so SQLite never falls back
+  // to a scan plus a temporary sort on an unlucky estimate.
+  const index = q.label !== undefined ? 'predictions_by_label' : q.model !== undefined ? 'predictions_by_model' : q.source !== undefined ? 'predictions_by_source' : 'predictions_by_time';
+  const n = q.n ?? DEFAULT_PAGE;
+  const sql = `SELECT * FROM predictions INDEXED BY ${index}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ${p(n + 1)}`;
+  return { sql, params };
+}
+
+/** One page of history, newest first. */
+export async function listHistory(db: D1Database, q: HistoryQuery): Promise<HistoryPage> {
+  const n = q.n ?? DEFAULT_PAGE;
+  const { sql, params } = historyQuerySql({ ...q, n });
+  const { results } = await db.prepare(sql).bind(...params).all<PredictionRow>();
+  const items = results.slice(0, n).map(toRecord);
+  const last = items[items.length - 1];
+  return { items, nextCursor: results.length > n && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
+}
+
+/** sha256 of a text, hex. */
+export async function sha256Hex(text: string): Promise<string> {
+  const d = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}

@@ -1,0 +1,122 @@
+/**
+ * /predict as a data function: validate the body, resolve the model, run the cached ONNX session
+ * (one batched run for all texts), and build the answer plus the history rows to record.
+ */
+import { MAX_TEXT_CHARS, MAX_TEXTS, toPrediction, type HistoryRecord, type PredictManyResponse, type PredictOneResponse, type Prediction } from '@sentiment-edge/registry';
+import { ApiError } from '../errors.ts';
+import { classify, modelCache, PRECISIONS, type LoadedModel, type Precision } from '../inference/models.ts';
+import { recordModelLoad } from './metrics.ts';
+import { resolveModel, type Resolved } from './resolve.ts';
+import { sha256Hex } from './history.ts';
+
+export interface PredictInput {
+  texts: string[];
+  /** `{text}` (answer PredictOneResponse) rather than `{texts}` (PredictManyResponse). */
+  single: boolean;
+  model?: string;
+  precision: Precision;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Counts characters as code points, so one emoji is one character. */
+function charCount(s: string): number {
+  if (s.length <= MAX_TEXT_CHARS) return s.length;
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+/**
+ * Validates a predict body. `dtype` is the `?dtype=` query parameter (wins over the body's
+ * `precision`). 400 for wrong shapes and empty texts, 413 for too many or too long texts.
+ */
+export function parsePredictBody(body: unknown, dtype?: string | null): PredictInput {
+  if (!isObject(body)) throw new ApiError(400, 'validation_failed', 'the body must be a JSON object: {"text": "…"} or {"texts": ["…", …]}');
+  const { text, texts, model, precision } = body;
+  if ((text === undefined) === (texts === undefined)) {
+    throw new ApiError(400, 'validation_failed', 'send exactly one of "text" (a string) or "texts" (an array of strings)');
+  }
+  if (model !== undefined && typeof model !== 'string') throw new ApiError(400, 'validation_failed', '"model" must be a string: NAME, NAME@VERSION or NAME@ALIAS', { path: 'model' });
+  const p = dtype ?? precision ?? 'int8';
+  if (typeof p !== 'string' || !(PRECISIONS as readonly string[]).includes(p)) {
+    throw new ApiError(400, 'validation_failed', `precision/dtype must be one of ${PRECISIONS.join(', ')} (got ${JSON.stringify(p)})`, { path: 'precision' });
+  }
+  let list: unknown[];
+  if (texts !== undefined) {
+    if (!Array.isArray(texts)) throw new ApiError(400, 'validation_failed', '"texts" must be an array of strings', { path: 'texts' });
+    if (texts.length === 0) throw new ApiError(400, 'validation_failed', '"texts" is empty: send 1 to 256 texts', { path: 'texts' });
+    if (texts.length > MAX_TEXTS) {
+      throw new ApiError(413, 'payload_too_large', `at most ${MAX_TEXTS} texts per request (got ${texts.length}); split them into several requests`, { path: 'texts', max: MAX_TEXTS, got: texts.length });
+    }
+    list = texts;
+  } else list = [text];
+  const out = list.map((t, i) => {
+    const path = texts !== undefined ? `texts.${i}` : 'text';
+    if (typeof t !== 'string') throw new ApiError(400, 'validation_failed', `${path} must be a string`, { path });
+    const trimmed = t.trim();
+    if (trimmed.length === 0) throw new ApiError(400, 'validation_failed', `${path} is empty or only whitespace: send some text to classify`, { path });
+    const n = charCount(trimmed);
+    if (n > MAX_TEXT_CHARS) {
+      throw new ApiError(413, 'payload_too_large', `${path} has ${n} characters; the limit is ${MAX_TEXT_CHARS} after trimming. Send a shorter text`, { path, max: MAX_TEXT_CHARS, got: n });
+    }
+    return trimmed;
+  });
+  return { texts: out, single: texts === undefined, ...(model !== undefined ? { model } : {}), precision: p as Precision };
+}
+
+export interface PredictEnv {
+  DB: D1Database;
+  MODELS: R2Bucket;
+  DEFAULT_MODEL: string;
+}
+
+export interface PredictResult {
+  response: PredictOneResponse | PredictManyResponse;
+  resolved: Resolved;
+  predictions: Prediction[];
+  latencyMs: number;
+  /** Builds the history rows (hashing the texts); called off the response path. */
+  historyRecords(storeText: boolean): Promise<HistoryRecord[]>;
+}
+
+/** Runs a validated request. `started` is when the request arrived (performance.now()). */
+export async function predict(env: PredictEnv, input: PredictInput, started = performance.now()): Promise<PredictResult> {
+  const resolved = await resolveModel(env.DB, input.model, env.DEFAULT_MODEL);
+  const onLoad = (m: LoadedModel) => recordModelLoad(m.name, m.version, m.precision, m.loadMs);
+  let loaded = await modelCache.get(env.MODELS, resolved.name, resolved.version, input.precision, onLoad);
+  // Evicted (alias moved, reload) between the load and now: its session may be released, take a fresh one.
+  // classify() marks the session in use synchronously, so no release can slip in after this check.
+  if (loaded.evicted) loaded = await modelCache.get(env.MODELS, resolved.name, resolved.version, input.precision, onLoad);
+  const probs = await classify(loaded, input.texts);
+  const predictions = probs.map((p) => toPrediction(p, loaded.labels));
+  const latencyMs = round3(performance.now() - started);
+  const model = { name: resolved.name, version: resolved.version };
+  const response: PredictOneResponse | PredictManyResponse = input.single ? { ...predictions[0]!, model, latencyMs } : { predictions, model, latencyMs };
+  const createdAt = new Date().toISOString();
+  const perText = round3(latencyMs / input.texts.length);
+  return {
+    response,
+    resolved,
+    predictions,
+    latencyMs,
+    historyRecords: async (storeText) =>
+      Promise.all(
+        input.texts.map(async (text, i): Promise<HistoryRecord> => ({
+          id: crypto.randomUUID(),
+          createdAt,
+          model,
+          label: predictions[i]!.label,
+          score: predictions[i]!.score,
+          probabilities: predictions[i]!.probabilities,
+          textLength: text.length,
+          textSha256: await sha256Hex(text),
+          text: storeText ? text : null,
+          source: 'edge',
+          latencyMs: perText,
+        })),
+      ),
+  };
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;

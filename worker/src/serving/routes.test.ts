@@ -1,0 +1,206 @@
+// The serving routes through the real Worker entry point, on local D1/R2 with a tiny ONNX model.
+import { env } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { call, callJson, publish } from '../../test/helpers.ts';
+import { buildTinyModelFiles } from '../inference/tiny-onnx.fixture.ts';
+import { modelCache } from '../inference/models.ts';
+
+const NAME = env.DEFAULT_MODEL; // 'sentiment'
+const filesOf = (seed: number) => Object.fromEntries(buildTinyModelFiles(seed));
+
+async function setAlias(name: string, alias: string, version: number) {
+  const r = await callJson('PUT', `/api/v1/models/${name}/aliases/${alias}`, { body: { version } });
+  expect(r.status).toBe(200);
+}
+
+async function waitForHistory(min: number, query = ''): Promise<any> {
+  for (let i = 0; i < 50; i++) {
+    const r = await callJson('GET', `/api/v1/history?n=500${query}`);
+    if (r.body.items.length >= min) return r.body;
+    await new Promise((s) => setTimeout(s, 20));
+  }
+  throw new Error('history rows did not arrive');
+}
+
+describe('before any champion', () => {
+  it('answers 503 with Retry-After', async () => {
+    const r = await callJson('POST', '/api/v1/predict', { body: { text: 'good movie' } });
+    expect(r.status).toBe(503);
+    expect(r.res.headers.get('retry-after')).toBe('30');
+    expect(r.body.error.code).toBe('not_ready');
+  });
+});
+
+describe('with a champion', () => {
+  let v1: number;
+  let v2: number;
+  beforeAll(async () => {
+    v1 = await publish(NAME, { files: filesOf(7) });
+    v2 = await publish(NAME, { files: filesOf(99) });
+    await setAlias(NAME, 'champion', v1);
+    await setAlias(NAME, 'challenger', v2);
+  });
+
+  it('predicts one text with the champion (both paths)', async () => {
+    for (const path of ['/api/v1/predict', '/predict']) {
+      const r = await callJson('POST', path, { body: { text: '  good movie  ' }, token: null });
+      expect(r.status).toBe(200);
+      expect(r.body.model).toEqual({ name: NAME, version: v1 });
+      expect(Object.keys(r.body.probabilities).sort()).toEqual(['negative', 'positive']);
+      expect(r.body.score).toBe(Math.max(...(Object.values(r.body.probabilities) as number[])));
+      expect(r.body.probabilities[r.body.label]).toBe(r.body.score);
+      expect(r.body.latencyMs).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('predicts a batch in input order, equal to one-by-one answers', async () => {
+    const texts = ['good movie', 'awful boring film', 'the film was not fun', 'great'];
+    const many = await callJson('POST', '/api/v1/predict', { body: { texts } });
+    expect(many.status).toBe(200);
+    expect(many.body.predictions).toHaveLength(4);
+    for (const [i, t] of texts.entries()) {
+      const one = await callJson('POST', '/api/v1/predict', { body: { text: t } });
+      expect(one.body.probabilities.positive).toBeCloseTo(many.body.predictions[i].probabilities.positive, 6);
+    }
+  });
+
+  it('takes NAME@VERSION, NAME@ALIAS and precision (body or ?dtype)', async () => {
+    const byVersion = await callJson('POST', '/api/v1/predict', { body: { text: 'good', model: `${NAME}@${v2}` } });
+    expect(byVersion.body.model.version).toBe(v2);
+    const byAlias = await callJson('POST', '/api/v1/predict', { body: { text: 'good', model: `${NAME}@challenger` } });
+    expect(byAlias.body.probabilities).toEqual(byVersion.body.probabilities);
+    const fp32 = await callJson('POST', '/api/v1/predict?dtype=fp32', { body: { text: 'good' } });
+    const fp32b = await callJson('POST', '/api/v1/predict', { body: { text: 'good', precision: 'fp32' } });
+    const int8 = await callJson('POST', '/api/v1/predict', { body: { text: 'good' } });
+    expect(fp32.body.probabilities).toEqual(fp32b.body.probabilities);
+    expect(fp32.body.probabilities.positive).toBeCloseTo(int8.body.probabilities.positive, 1);
+  });
+
+  it.each([
+    ['empty text', { text: '' }, 400, 'validation_failed'],
+    ['whitespace text', { text: ' \n\t ' }, 400, 'validation_failed'],
+    ['an empty text in a batch', { texts: ['ok', ' '] }, 400, 'validation_failed'],
+    ['text and texts', { text: 'a', texts: ['b'] }, 400, 'validation_failed'],
+    ['neither', { model: NAME }, 400, 'validation_failed'],
+    ['a number', { text: 42 }, 400, 'validation_failed'],
+    ['empty batch', { texts: [] }, 400, 'validation_failed'],
+    ['5001 characters', { text: 'a'.repeat(5001) }, 413, 'payload_too_large'],
+    ['257 texts', { texts: Array.from({ length: 257 }, () => 'good') }, 413, 'payload_too_large'],
+    ['an unknown model', { text: 'good', model: 'nope' }, 404, 'not_found'],
+    ['an unknown version', { text: 'good', model: `${NAME}@999` }, 404, 'not_found'],
+    ['an unknown alias', { text: 'good', model: `${NAME}@staging` }, 404, 'not_found'],
+    ['a malformed model ref', { text: 'good', model: 'Bad Name!' }, 400, 'bad_request'],
+    ['a bad precision', { text: 'good', precision: 'fp16' }, 400, 'validation_failed'],
+  ])('rejects %s', async (_, body, status, code) => {
+    const r = await callJson('POST', '/api/v1/predict', { body });
+    expect(r.status).toBe(status);
+    expect(r.body.error.code).toBe(code);
+    expect(typeof r.body.error.message).toBe('string');
+  });
+
+  it('accepts exactly 5000 characters (after trimming) and 256 texts', async () => {
+    const long = await callJson('POST', '/api/v1/predict', { body: { text: `  ${'good '.repeat(1000).trim()}  ` } });
+    expect(long.status).toBe(200);
+    const many = await callJson('POST', '/api/v1/predict', { body: { texts: Array.from({ length: 256 }, (_, i) => `good ${i}`) } });
+    expect(many.status).toBe(200);
+    expect(many.body.predictions).toHaveLength(256);
+  });
+
+  it('rejects malformed JSON with 400 in the one error shape', async () => {
+    const res = await call('POST', '/api/v1/predict', { body: '{"text": "good', headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(400);
+    const body: any = await res.json();
+    expect(body.error.code).toBe('bad_request');
+    expect(body.error.message).toMatch(/malformed JSON/);
+  });
+
+  it('records each prediction in the history (text stored locally)', async () => {
+    await env.DB.prepare('DELETE FROM predictions').run();
+    await callJson('POST', '/api/v1/predict', { body: { texts: ['fun film', 'bad bad bad'] } });
+    const page = await waitForHistory(2, '&source=edge');
+    const row = page.items.find((r: any) => r.text === 'bad bad bad');
+    expect(row).toMatchObject({ model: { name: NAME, version: v1 }, source: 'edge', textLength: 11 });
+    expect(row.textSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(row.probabilities[row.label]).toBe(row.score);
+  });
+
+  it('syncs browser history idempotently (public, validated)', async () => {
+    const items = Array.from({ length: 3 }, (_, i) => ({
+      id: crypto.randomUUID(),
+      createdAt: new Date(Date.now() - i * 1000).toISOString(),
+      model: { name: NAME, version: v1 },
+      label: 'positive',
+      score: 0.7,
+      probabilities: { negative: 0.3, positive: 0.7 },
+      textLength: 4,
+      textSha256: 'c'.repeat(64),
+      text: 'good',
+      source: 'browser',
+      latencyMs: 0.4,
+    }));
+    const first = await callJson('POST', '/api/v1/history', { body: { items }, token: null });
+    expect(first).toMatchObject({ status: 200, body: { inserted: 3, duplicates: 0 } });
+    const retry = await callJson('POST', '/api/v1/history', { body: { items }, token: null });
+    expect(retry.body).toEqual({ inserted: 0, duplicates: 3 });
+    const page = await waitForHistory(3, '&source=browser');
+    expect(page.items.map((r: any) => r.id).sort()).toEqual(items.map((i) => i.id).sort());
+    const bad = await callJson('POST', '/api/v1/history', { body: { items: [{ ...items[0], score: 5 }] } });
+    expect(bad.status).toBe(400);
+    const tooMany = await callJson('POST', '/api/v1/history', { body: { items: Array.from({ length: 501 }, () => items[0]) } });
+    expect(tooMany.status).toBe(413);
+  });
+
+  it('rejects a bad history query with 400', async () => {
+    expect((await callJson('GET', '/api/v1/history?n=0')).status).toBe(400);
+    expect((await callJson('GET', '/api/v1/history?cursor=garbage')).status).toBe(400);
+  });
+
+  it('reports champion and challenger in model-info', async () => {
+    await callJson('POST', '/api/v1/predict', { body: { text: 'good' } });
+    const r = await callJson('GET', '/api/v1/model-info');
+    expect(r.status).toBe(200);
+    expect(r.body.defaultModel).toBe(NAME);
+    const m = r.body.models.find((x: any) => x.name === NAME);
+    expect(m.champion).toMatchObject({ version: v1, labels: ['negative', 'positive'], loaded: true });
+    expect(m.champion.metrics).toEqual({ accuracy: 0.8, macroF1: expect.any(Number), macroRecall: expect.any(Number), dataset: expect.any(String) });
+    expect(m.champion.bytes).toBeGreaterThan(0);
+    expect(m.challenger.version).toBe(v2);
+  });
+
+  it('follows a champion move at once after reload (token needed), dropping the old session', async () => {
+    expect((await callJson('POST', '/api/v1/predict', { body: { text: 'good' } })).body.model.version).toBe(v1);
+    await setAlias(NAME, 'champion', v2);
+    // Within the 60 s alias cache the old champion still answers…
+    expect((await callJson('POST', '/api/v1/predict', { body: { text: 'good' } })).body.model.version).toBe(v1);
+    expect((await callJson('POST', '/api/v1/admin/reload', { token: null })).status).toBe(401);
+    expect((await callJson('POST', '/api/v1/admin/reload', { token: 'wrong' })).status).toBe(403);
+    const reload = await callJson('POST', '/api/v1/admin/reload');
+    expect(reload.status).toBe(200);
+    expect(reload.body.aliases[`${NAME}@champion`]).toBe(v2);
+    expect(reload.body.evicted).toContain(`${NAME}@${v1}:int8`);
+    expect(reload.body.loaded).toContain(`${NAME}@${v2}:int8`);
+    // …and the new one right after the reload.
+    expect((await callJson('POST', '/api/v1/predict', { body: { text: 'good' } })).body.model.version).toBe(v2);
+    expect(modelCache.has(NAME, v1)).toBe(false);
+    await setAlias(NAME, 'champion', v1);
+    await callJson('POST', '/api/v1/admin/reload');
+  });
+
+  it('exposes Prometheus metrics', async () => {
+    await callJson('POST', '/api/v1/predict', { body: { text: '' } });
+    const res = await call('GET', '/metrics', { token: null });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await res.text();
+    expect(text).toMatch(new RegExp(`sentiment_predictions_total\\{model="${NAME}",version="${v1}",source="edge"\\} \\d+`));
+    expect(text).toMatch(/sentiment_predict_latency_ms_bucket\{model="sentiment",version="\d+",le="\+Inf"\} \d+/);
+    expect(text).toMatch(/sentiment_errors_total\{code="validation_failed",status="400"\} \d+/);
+    expect(text).toMatch(/sentiment_loaded_sessions [1-9]/);
+    expect(text).toMatch(/sentiment_history_rows\{source="edge"\} \d+/);
+  });
+
+  it('documents the serving routes in /openapi.json', async () => {
+    const doc: any = await (await call('GET', '/openapi.json')).json();
+    for (const p of ['/api/v1/predict', '/predict', '/api/v1/history', '/api/v1/model-info', '/api/v1/admin/reload', '/metrics']) expect(doc.paths[p]).toBeDefined();
+  });
+});

@@ -1,0 +1,272 @@
+/**
+ * Serving routes: POST /api/v1/predict (and /predict), GET/POST /api/v1/history,
+ * GET /api/v1/model-info, POST /api/v1/admin/reload (token), GET /metrics.
+ * Bodies are parsed by the data functions (predict.ts, history.ts) so that limits answer 413 and
+ * shape errors 400, exactly as the contract (registry/src/api.ts) says; the OpenAPI entries below
+ * document them.
+ */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { API_PREFIX, MAX_HISTORY_BATCH, MAX_TEXT_CHARS, MAX_TEXTS, servingRoutes } from '@sentiment-edge/registry';
+import type { Context, MiddlewareHandler } from 'hono';
+import { requireToken } from '../auth.ts';
+import type { AppEnv, Env } from '../env.ts';
+import { ApiError } from '../errors.ts';
+import { modelCache } from '../inference/models.ts';
+import { ORT_VERSION } from '../inference/ort.ts';
+import { newApp } from '../openapi-app.ts';
+import { errors, json } from '../schemas.ts';
+import { HistoryQueryInput, insertHistory, listHistory, parseSyncBody, queueHistory } from './history.ts';
+import { recordError, recordPredictions, recordPredictLatency, renderMetrics } from './metrics.ts';
+import { modelInfo } from './model-info.ts';
+import { parsePredictBody, predict } from './predict.ts';
+import { reloadAliases } from './resolve.ts';
+
+/** Largest predict body accepted before parsing: 256 texts × 5000 characters × 4 bytes, plus JSON. */
+export const MAX_PREDICT_BODY_BYTES = MAX_TEXTS * MAX_TEXT_CHARS * 4 + 64 * 1024;
+/** Largest history sync body: 500 rows of at most ~25 kB each. */
+export const MAX_HISTORY_BODY_BYTES = MAX_HISTORY_BATCH * 25 * 1024;
+
+const storeText = (env: Env) => env.STORE_TEXT === 'true';
+
+/** Reads a JSON body with a size limit: 413 over the limit, 400 for malformed JSON. */
+async function readJson(c: Context<AppEnv>, limit: number): Promise<unknown> {
+  const declared = Number(c.req.header('content-length'));
+  if (Number.isFinite(declared) && declared > limit) throw new ApiError(413, 'payload_too_large', `request body is ${declared} bytes; the limit is ${limit}`);
+  const text = await c.req.text();
+  if (text.length > limit) throw new ApiError(413, 'payload_too_large', `request body is over ${limit} bytes`);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw ApiError.badRequest(`malformed JSON body: ${(e as Error).message}. Send valid JSON, e.g. {"text": "great movie"}`);
+  }
+}
+
+/** Runs work after the answer (waitUntil), or inline where there is no execution context (app.request in tests). */
+function afterResponse(c: Context<AppEnv>, work: Promise<unknown>): void {
+  const logged = work.catch((e: unknown) => console.error('background work failed', e));
+  let ctx: { waitUntil(p: Promise<unknown>): void } | undefined;
+  try {
+    ctx = c.executionCtx;
+  } catch {
+    ctx = undefined;
+  }
+  if (ctx) ctx.waitUntil(logged);
+}
+
+/** Counts the error responses of these routes by code (per isolate) for /metrics. */
+const countErrors: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  if (c.res.status >= 400) {
+    const code = c.error instanceof ApiError ? c.error.code : c.res.status >= 500 ? 'internal' : 'bad_request';
+    recordError(code, c.res.status);
+  }
+};
+
+async function handlePredict(c: Context<AppEnv>): Promise<Response> {
+  const started = performance.now();
+  const input = parsePredictBody(await readJson(c, MAX_PREDICT_BODY_BYTES), c.req.query('dtype') ?? null);
+  const result = await predict(c.env, input, started);
+  const { name, version } = result.resolved;
+  recordPredictions(name, version, 'edge', input.texts.length);
+  recordPredictLatency(name, version, result.latencyMs);
+  const store = storeText(c.env);
+  // Hashing and the D1 write happen after the answer; writes are coalesced per isolate (history.ts).
+  afterResponse(
+    c,
+    result.historyRecords(store).then((rows) => queueHistory(c.env.DB, rows, store)),
+  );
+  return c.json(result.response, 200, { 'Cache-Control': 'no-store', 'X-Model-Version': `${name}@${version}` });
+}
+
+// ---- OpenAPI documentation of the routes (handled below as plain routes) -------------------
+
+const Probabilities = z.record(z.string(), z.number()).openapi({ example: { negative: 0.08, positive: 0.92 } });
+const PredictionSchema = z.object({ label: z.string(), score: z.number(), probabilities: Probabilities });
+const ModelRefSchema = z.object({ name: z.string(), version: z.number().int() });
+const PredictBody = z
+  .object({
+    text: z.string().optional().openapi({ description: `One text, 1-${MAX_TEXT_CHARS} characters after trimming`, example: 'A wonderful, heartfelt film.' }),
+    texts: z.array(z.string()).optional().openapi({ description: `1-${MAX_TEXTS} texts (send text OR texts); one batched run` }),
+    model: z.string().optional().openapi({ description: 'NAME, NAME@VERSION or NAME@ALIAS; default: DEFAULT_MODEL@champion', example: 'sentiment@champion' }),
+    precision: z.enum(['int8', 'fp32']).optional().openapi({ description: 'int8 (onnx/model_quantized.onnx, default) or fp32 (onnx/model.onnx); also ?dtype=' }),
+  })
+  .openapi('PredictRequest');
+const PredictResponse = z
+  .union([
+    PredictionSchema.extend({ model: ModelRefSchema, latencyMs: z.number() }).openapi('PredictOneResponse'),
+    z.object({ predictions: z.array(PredictionSchema), model: ModelRefSchema, latencyMs: z.number() }).openapi('PredictManyResponse'),
+  ])
+  .openapi('PredictResponse');
+const HistoryRecordSchema = z
+  .object({
+    id: z.string(),
+    createdAt: z.string(),
+    model: ModelRefSchema,
+    label: z.string(),
+    score: z.number(),
+    probabilities: Probabilities,
+    textLength: z.number().int(),
+    textSha256: z.string(),
+    text: z.string().nullable(),
+    source: z.enum(['edge', 'browser']),
+    latencyMs: z.number(),
+  })
+  .openapi('HistoryRecord');
+const VersionInfoSchema = z.object({
+  version: z.number().int(),
+  labels: z.array(z.string()),
+  metrics: z.object({ accuracy: z.number(), macroF1: z.number(), macroRecall: z.number(), dataset: z.string() }),
+  createdAt: z.string(),
+  bytes: z.number().int(),
+  loaded: z.boolean(),
+});
+
+function document(app: OpenAPIHono<AppEnv>): void {
+  const tags = ['serving'];
+  const reg = app.openAPIRegistry;
+  const predictDoc = (path: string) =>
+    reg.registerPath(
+      createRoute({
+        method: 'post',
+        path,
+        tags,
+        summary: 'Classify one text or a batch with the ONNX model inside the Worker (int8 by default)',
+        request: {
+          query: z.object({ dtype: z.enum(['int8', 'fp32']).optional() }),
+          body: { required: true, content: { 'application/json': { schema: PredictBody } } },
+        },
+        responses: { 200: json(PredictResponse, 'Predictions'), ...errors(400, 404, 413, 503) },
+      }),
+    );
+  predictDoc(servingRoutes.predict());
+  predictDoc('/predict');
+  reg.registerPath(
+    createRoute({
+      method: 'get',
+      path: servingRoutes.history(),
+      tags,
+      summary: 'Prediction history, newest first, keyset-paginated (pass nextCursor as cursor)',
+      request: { query: z.object({ n: z.number().int().min(1).max(500).optional(), cursor: z.string().optional(), label: z.string().optional(), model: z.string().optional().openapi({ description: 'NAME or NAME@VERSION' }), source: z.enum(['edge', 'browser']).optional() }) },
+      responses: { 200: json(z.object({ items: z.array(HistoryRecordSchema), nextCursor: z.string().nullable() }).openapi('HistoryPage'), 'A page'), ...errors(400) },
+    }),
+  );
+  reg.registerPath(
+    createRoute({
+      method: 'post',
+      path: servingRoutes.history(),
+      tags,
+      summary: `Sync up to ${MAX_HISTORY_BATCH} browser-made predictions; idempotent by id. Public (browsers have no token) but validated and size-limited`,
+      request: { body: { required: true, content: { 'application/json': { schema: z.object({ items: z.array(HistoryRecordSchema).max(MAX_HISTORY_BATCH) }) } } } },
+      responses: { 200: json(z.object({ inserted: z.number().int(), duplicates: z.number().int() }).openapi('HistorySyncResponse'), 'Stored'), ...errors(400, 413) },
+    }),
+  );
+  reg.registerPath(
+    createRoute({
+      method: 'get',
+      path: servingRoutes.modelInfo(),
+      tags,
+      summary: 'Champion and challenger of every model, and whether this isolate has them loaded',
+      responses: {
+        200: json(z.object({ defaultModel: z.string(), models: z.array(z.object({ name: z.string(), champion: VersionInfoSchema.nullable(), challenger: VersionInfoSchema.nullable() })) }).openapi('ModelInfoResponse'), 'Models'),
+      },
+    }),
+  );
+  reg.registerPath(
+    createRoute({
+      method: 'post',
+      path: servingRoutes.reload(),
+      tags,
+      summary: "Re-check aliases now (this isolate), drop sessions whose alias moved, and preload the default champion",
+      security: [{ bearerAuth: [] }],
+      responses: { 200: json(z.object({ reloaded: z.array(z.string()), aliases: z.record(z.string(), z.number().nullable()), evicted: z.array(z.string()), loaded: z.array(z.string()) }), 'Reloaded'), ...errors(401, 403) },
+    }),
+  );
+  reg.registerPath(
+    createRoute({
+      method: 'get',
+      path: '/metrics',
+      tags: ['ops'],
+      summary: 'Prometheus metrics (counters are per isolate)',
+      responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } } },
+    }),
+  );
+}
+
+// ---- routes ------------------------------------------------------------------------------
+
+let historyRowsCache: { at: number; rows: { source: string; count: number }[] } | null = null;
+const HISTORY_COUNT_TTL_MS = 60_000;
+
+async function historyRows(db: D1Database): Promise<{ source: string; count: number }[] | null> {
+  if (historyRowsCache && Date.now() - historyRowsCache.at < HISTORY_COUNT_TTL_MS) return historyRowsCache.rows;
+  try {
+    const { results } = await db.prepare(`SELECT source, COUNT(*) AS count FROM predictions GROUP BY source`).all<{ source: string; count: number }>();
+    historyRowsCache = { at: Date.now(), rows: results };
+    return results;
+  } catch (e) {
+    console.warn('metrics: counting history rows failed', e);
+    return null;
+  }
+}
+
+export function servingApp(): OpenAPIHono<AppEnv> {
+  const app = newApp();
+  app.use(`${API_PREFIX}/predict`, countErrors);
+  app.use('/predict', countErrors);
+  app.use(`${API_PREFIX}/history`, countErrors);
+  app.use(`${API_PREFIX}/model-info`, countErrors);
+  app.use(`${API_PREFIX}/admin/*`, countErrors);
+
+  app.post(servingRoutes.predict(), handlePredict);
+  app.post('/predict', handlePredict);
+
+  app.get(servingRoutes.history(), async (c) => {
+    const q = HistoryQueryInput.safeParse(c.req.query());
+    if (!q.success) throw ApiError.validation(q.error.issues, 'history query');
+    const { cursor, label, model, source, n } = q.data;
+    const page = await listHistory(c.env.DB, { n, ...(cursor ? { cursor } : {}), ...(label ? { label } : {}), ...(model ? { model } : {}), ...(source ? { source } : {}) });
+    return c.json(page, 200, { 'Cache-Control': 'no-store' });
+  });
+
+  app.post(servingRoutes.history(), async (c) => {
+    const records = parseSyncBody(await readJson(c, MAX_HISTORY_BODY_BYTES));
+    const result = await insertHistory(c.env.DB, records, storeText(c.env));
+    const byModel = new Map<string, { name: string; version: number; source: 'edge' | 'browser'; n: number }>();
+    for (const r of records) {
+      const k = `${r.model.name}@${r.model.version}:${r.source}`;
+      const e = byModel.get(k) ?? { name: r.model.name, version: r.model.version, source: r.source, n: 0 };
+      e.n++;
+      byModel.set(k, e);
+    }
+    // A retried batch (any duplicate) was counted when it first arrived, by this or another isolate.
+    if (result.duplicates === 0) for (const e of byModel.values()) recordPredictions(e.name, e.version, e.source, e.n);
+    return c.json(result, 200);
+  });
+
+  app.get(servingRoutes.modelInfo(), async (c) => c.json(await modelInfo(c.env.DB, c.env.DEFAULT_MODEL), 200, { 'Cache-Control': 'no-store' }));
+
+  app.post(servingRoutes.reload(), requireToken, async (c) => {
+    const result = await reloadAliases(c.env.DB, c.env.DEFAULT_MODEL);
+    const loaded: string[] = [];
+    const champion = result.aliases[`${c.env.DEFAULT_MODEL}@champion`];
+    if (champion) {
+      await modelCache.get(c.env.MODELS, c.env.DEFAULT_MODEL, champion, 'int8');
+      loaded.push(`${c.env.DEFAULT_MODEL}@${champion}:int8`);
+    }
+    const reloaded = Object.entries(result.aliases).map(([k, v]) => `${k}=${v ?? 'none'}`);
+    return c.json({ reloaded, ...result, loaded }, 200);
+  });
+
+  app.get('/metrics', async (c) => {
+    const body = renderMetrics({ loadedSessions: modelCache.loaded(), historyRows: await historyRows(c.env.DB) });
+    return c.text(body, 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store', 'X-ORT-Version': ORT_VERSION });
+  });
+
+  document(app);
+  return app;
+}
+
+/** Mounts the serving routes on the Worker's app (one call in app.ts). */
+export function registerServingRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.route('/', servingApp());
+}

@@ -1,0 +1,98 @@
+/**
+ * Model files in R2. Uploads are streamed to R2 while being counted and hashed, never buffered
+ * whole; a body whose size or sha256 differs from the manifest is deleted and refused.
+ */
+import { ApiError } from '../errors.ts';
+
+export function objectKey(name: string, version: number, path: string): string {
+  return `models/${name}/${version}/${path}`;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  json: 'application/json',
+  onnx: 'application/octet-stream',
+  md: 'text/markdown; charset=utf-8',
+  txt: 'text/plain; charset=utf-8',
+  bin: 'application/octet-stream',
+  wasm: 'application/wasm',
+};
+
+export function contentTypeFor(path: string): string {
+  const ext = /\.([A-Za-z0-9]+)$/.exec(path)?.[1]?.toLowerCase() ?? '';
+  return CONTENT_TYPES[ext] ?? 'application/octet-stream';
+}
+
+export function toHex(buf: ArrayBuffer): string {
+  return Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export interface ExpectedFile {
+  sha256: string;
+  bytes: number;
+}
+
+/**
+ * Streams `body` into `bucket` under `key`, hashing on the way. Throws (after deleting the object)
+ * 400 `sha256_mismatch` or 400 `bad_request` (size) when the bytes are not the declared ones, and
+ * 413 when more than `limit` bytes arrive.
+ */
+export async function putVerified(
+  bucket: R2Bucket,
+  key: string,
+  body: ReadableStream<Uint8Array>,
+  expected: ExpectedFile,
+  limit: number,
+  contentType = 'application/octet-stream',
+): Promise<ExpectedFile> {
+  const digest = new crypto.DigestStream('SHA-256');
+  const hasher = digest.getWriter();
+  // Rejects when the upload is aborted; handled below through `received`/the thrown error.
+  digest.digest.catch(() => undefined);
+  let received = 0;
+  const meter = new TransformStream<Uint8Array, Uint8Array>({
+    async transform(chunk, ctl) {
+      received += chunk.byteLength;
+      if (received > limit) throw new ApiError(413, 'payload_too_large', `file is larger than the limit of ${limit} bytes`, { limit });
+      if (received > expected.bytes) throw sizeMismatch(expected.bytes, received, true);
+      await hasher.write(chunk);
+      ctl.enqueue(chunk);
+    },
+    async flush() {
+      if (received < expected.bytes) throw sizeMismatch(expected.bytes, received, false);
+      await hasher.close();
+    },
+  });
+  // R2 needs to know the length up front; FixedLengthStream also fails a short body.
+  const fixed = new FixedLengthStream(expected.bytes);
+  const metered = body.pipeThrough(meter);
+  const piped = metered.pipeTo(fixed.writable);
+  try {
+    await Promise.all([bucket.put(key, fixed.readable, { httpMetadata: { contentType } }), piped]);
+  } catch (e) {
+    await hasher.abort(e).catch(() => undefined);
+    await bucket.delete(key).catch(() => undefined);
+    if (e instanceof ApiError) throw e;
+    if (received !== expected.bytes) throw sizeMismatch(expected.bytes, received, received > expected.bytes);
+    throw e;
+  }
+  const sha256 = toHex(await digest.digest);
+  if (received !== expected.bytes) {
+    await bucket.delete(key);
+    throw sizeMismatch(expected.bytes, received, false);
+  }
+  if (sha256 !== expected.sha256) {
+    await bucket.delete(key);
+    throw new ApiError(400, 'sha256_mismatch', `the uploaded bytes hash to ${sha256}, but the manifest declares ${expected.sha256}; the upload was discarded`, {
+      expected: expected.sha256,
+      actual: sha256,
+    });
+  }
+  return { sha256, bytes: received };
+}
+
+function sizeMismatch(expected: number, received: number, atLeast: boolean): ApiError {
+  return ApiError.badRequest(`the manifest declares ${expected} bytes for this file, but ${atLeast ? 'more than ' + expected : received} arrived; the upload was discarded`, {
+    expectedBytes: expected,
+    receivedBytes: received,
+  });
+}

@@ -1,0 +1,5 @@
+// Runs before every test file: the same migrations production applies (idempotent per storage).
+import { applyD1Migrations } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+
+await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);

@@ -1,0 +1,96 @@
+/** Shared test helpers: requests through the real Worker entry point, and model fixtures. */
+import { sha256Hex, type ManifestDraft, type ModelFile } from '@sentiment-edge/registry';
+import { exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
+
+export const TOKEN = env.REGISTRY_TOKEN;
+const ORIGIN = 'http://registry.test';
+
+export interface CallOptions {
+  body?: unknown;
+  /** undefined: the right token; null: none; a string: that token. */
+  token?: string | null;
+  headers?: Record<string, string>;
+}
+
+export function call(method: string, path: string, opts: CallOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { ...opts.headers };
+  const token = opts.token === undefined ? TOKEN : opts.token;
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  let body: BodyInit | undefined;
+  if (opts.body instanceof Uint8Array || typeof opts.body === 'string') {
+    body = opts.body;
+    headers['content-type'] ??= 'application/octet-stream';
+  } else if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers['content-type'] = 'application/json';
+  }
+  return exports.default.fetch(new Request(ORIGIN + path, { method, headers, body }));
+}
+
+export async function callJson<T = any>(method: string, path: string, opts: CallOptions = {}): Promise<{ status: number; body: T; res: Response }> {
+  const res = await call(method, path, opts);
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, res };
+}
+
+let counter = 0;
+/** A model name no other test uses. */
+export function uniqueName(prefix = 'm'): string {
+  return `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+}
+
+export const enc = (s: string) => new TextEncoder().encode(s);
+
+export async function describeFiles(files: Record<string, Uint8Array>): Promise<ModelFile[]> {
+  return Promise.all(Object.entries(files).map(async ([path, bytes]) => ({ path, bytes: bytes.byteLength, sha256: await sha256Hex(bytes) })));
+}
+
+export const DATASET_SHA = 'a'.repeat(64);
+
+export function makeDraft(name: string, files: ModelFile[], extra: Partial<ManifestDraft> = {}): ManifestDraft {
+  return {
+    name,
+    labels: ['negative', 'positive'],
+    files,
+    evaluation: {
+      dataset: { name: 'test-set', sha256: DATASET_SHA, rows: 10 },
+      accuracy: 0.8,
+      macroF1: 0.79,
+      macroRecall: 0.8,
+      perClass: {
+        negative: { precision: 0.8, recall: 0.8, f1: 0.8, support: 5 },
+        positive: { precision: 0.8, recall: 0.8, f1: 0.8, support: 5 },
+      },
+      confusion: [
+        [4, 1],
+        [1, 4],
+      ],
+    },
+    training: { datasetSha256: DATASET_SHA, params: { epochs: 1 }, seed: 42, durationMs: 1000, parent: null },
+    ...extra,
+  };
+}
+
+export const DEFAULT_FILES: Record<string, Uint8Array> = {
+  'config.json': enc('{"model_type":"bert"}'),
+  'onnx/model.onnx': new Uint8Array([8, 1, 18, 4, 116, 101, 115, 116]),
+};
+
+/** Creates a version and uploads its files; finalizes unless told not to. Returns its number. */
+export async function publish(name: string, opts: { files?: Record<string, Uint8Array>; finalize?: boolean; version?: number } = {}): Promise<number> {
+  const files = opts.files ?? DEFAULT_FILES;
+  const draft = makeDraft(name, await describeFiles(files), opts.version ? { version: opts.version } : {});
+  const created = await callJson('POST', `/api/v1/models/${name}/versions`, { body: draft });
+  if (created.status !== 201) throw new Error(`create failed ${created.status} ${JSON.stringify(created.body)}`);
+  const version = created.body.manifest.version as number;
+  for (const [path, bytes] of Object.entries(files)) {
+    const up = await call('PUT', `/api/v1/models/${name}/versions/${version}/files/${path}`, { body: bytes });
+    if (up.status !== 200) throw new Error(`upload ${path} failed ${up.status} ${await up.text()}`);
+  }
+  if (opts.finalize !== false) {
+    const fin = await call('POST', `/api/v1/models/${name}/versions/${version}/finalize`);
+    if (fin.status !== 201) throw new Error(`finalize failed ${fin.status} ${await fin.text()}`);
+  }
+  return version;
+}
