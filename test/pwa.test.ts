@@ -1,29 +1,20 @@
 /**
  * The PWA in a real browser (headless Chromium) against the real Worker (wrangler dev, fresh local
  * D1/R2) serving web/dist, with a tiny model published into its registry.
- * Build the app first: pnpm --filter @sentiment-edge/web build
+ * The app is built by src/global-setup.ts.
  */
-import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '@sentiment-edge/registry';
 import { parseCsv } from '../web/src/lib/csv.ts';
-import { exactPrediction, hasChromium, launchBrowser, predictText, publishTiny, waitForEngine, waitForServiceWorker } from './src/browser.ts';
+import { exactPrediction, launchBrowser, predictText, publishTiny, waitForEngine, waitForServiceWorker } from './src/browser.ts';
 import { REPO_ROOT, startLocalWorker, type LocalWorker } from './src/local-worker.ts';
 
-const DIST = join(REPO_ROOT, 'web/dist/index.html');
-
-// The Worker serves web/dist: build it when it is missing (CI runs this suite on a fresh checkout).
-if (hasChromium && !existsSync(DIST)) {
-  const r = spawnSync('pnpm', ['--filter', '@sentiment-edge/web', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('building web/ failed: run pnpm --filter @sentiment-edge/web build to see why');
-}
-const ready = hasChromium;
 const MODEL = 'sentiment';
 
-describe.skipIf(!ready)('PWA in Chromium', () => {
+describe('PWA in Chromium', () => {
   let worker: LocalWorker;
   let browser: Browser;
   let client: RegistryClient;

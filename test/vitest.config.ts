@@ -8,5 +8,6 @@ export default defineConfig({
     hookTimeout: 180_000,
     // Each file starts its own Worker (and some a browser): two at once fit on 2 cores.
     fileParallelism: false,
+    globalSetup: ['src/global-setup.ts'],
   },
 });

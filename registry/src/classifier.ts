@@ -58,7 +58,11 @@ export function readModelConfig(config: unknown, tokenizerConfig: unknown, token
 
 export interface Classifier {
   readonly labels: readonly string[];
-  /** Class probabilities for each text, in input order, one batched session run. */
+  /** Token ids exactly as fed to the graph (special tokens added, truncated to maxLength). */
+  encode(text: string): number[];
+  /** Raw logits for each text, in input order, one batched session run. */
+  logits(texts: readonly string[]): Promise<Float32Array[]>;
+  /** Class probabilities (softmax of the logits) for each text. */
   probabilities(texts: readonly string[]): Promise<Float32Array[]>;
   classify(texts: readonly string[]): Promise<Prediction[]>;
 }
@@ -72,9 +76,11 @@ export function createClassifier<T>(
   const { labels, maxLength, padId } = config;
   const output = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0]!;
 
-  async function probabilities(texts: readonly string[]): Promise<Float32Array[]> {
+  const encode = (text: string): number[] => truncateIds(tokenizer.encode(text).ids, maxLength);
+
+  async function logits(texts: readonly string[]): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
-    const encoded = texts.map((t) => truncate(tokenizer.encode(t).ids, maxLength));
+    const encoded = texts.map(encode);
     const seq = Math.max(1, ...encoded.map((ids) => ids.length));
     const ids = new BigInt64Array(texts.length * seq).fill(BigInt(padId));
     const mask = new BigInt64Array(texts.length * seq);
@@ -94,16 +100,22 @@ export function createClassifier<T>(
     }
     const out = (await session.run(feeds))[output];
     if (!out) throw new ModelConfigError(`the ONNX graph returned no "${output}" output`);
-    const logits = out.data as Float32Array;
+    const data = out.data as Float32Array;
     const k = labels.length;
-    if (logits.length !== texts.length * k) {
-      throw new ModelConfigError(`the graph returned ${logits.length} logits for ${texts.length} texts × ${k} labels: config.json and the graph disagree`);
+    if (data.length !== texts.length * k) {
+      throw new ModelConfigError(`the graph returned ${data.length} logits for ${texts.length} texts × ${k} labels: config.json and the graph disagree`);
     }
-    return texts.map((_, b) => softmax(logits.subarray(b * k, (b + 1) * k)));
+    return texts.map((_, b) => data.slice(b * k, (b + 1) * k));
+  }
+
+  async function probabilities(texts: readonly string[]): Promise<Float32Array[]> {
+    return (await logits(texts)).map(softmax);
   }
 
   return {
     labels,
+    encode,
+    logits,
     probabilities,
     async classify(texts) {
       return (await probabilities(texts)).map((p) => toPrediction(p, labels));
@@ -112,7 +124,7 @@ export function createClassifier<T>(
 }
 
 /** Keeps the first maxLength-1 tokens and the final one (the [SEP] the post-processor added). */
-function truncate(ids: number[], maxLength: number): number[] {
+export function truncateIds(ids: number[], maxLength: number): number[] {
   return ids.length <= maxLength ? ids : [...ids.slice(0, maxLength - 1), ids[ids.length - 1]!];
 }
 

@@ -1,0 +1,45 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildTinyModel } from '../tiny.ts';
+
+const run = promisify(execFile);
+const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const tsx = (script: string, args: string[]) => run(process.execPath, ['--import', 'tsx', join(pkg, 'src', 'cli', script), ...args], { cwd: pkg });
+
+describe('CLIs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-test-'));
+  const model = join(dir, 'model');
+  const data = join(dir, 'eval.csv');
+  beforeAll(() => {
+    buildTinyModel(model, { rows: 2000, seed: 9 });
+    writeFileSync(data, 'text,label\n"a wonderful, moving film",positive\nboring and bad,negative\nI loved it,positive\n');
+  });
+
+  it('evaluate --json prints exactly one JSON object', async () => {
+    const { stdout } = await tsx('evaluate.ts', ['--model', model, '--data', data, '--json']);
+    const lines = stdout.trim().split('\n');
+    expect(lines.length).toBe(1);
+    const r = JSON.parse(lines[0]!);
+    expect(r.rows).toBe(3);
+    expect(r.dataset).toMatchObject({ name: 'eval.csv', rows: 3 });
+    expect(r.dataset.sha256).toMatch(/^[0-9a-f]{64}$/);
+    for (const k of ['accuracy', 'macroF1', 'macroRecall', 'ece']) expect(typeof r[k]).toBe('number');
+    expect(Object.keys(r.perClass).sort()).toEqual(['negative', 'positive']);
+    expect(r.confusion.length).toBe(2);
+  });
+
+  it('predict scores a text and a CSV file', async () => {
+    const one = await tsx('predict.ts', ['--model', model, '--text', 'I loved it']);
+    expect(one.stdout).toMatch(/^(positive|negative)\t0\.\d{4}\tnegative=0\.\d{4} positive=0\.\d{4}\tI loved it/);
+    const out = join(dir, 'out.csv');
+    await tsx('predict.ts', ['--model', model, '--input', data, '--output', out]);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('text,label,predicted_label,score,p_negative,p_positive');
+    expect(lines.length).toBe(4);
+  });
+});

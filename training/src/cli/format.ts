@@ -1,0 +1,34 @@
+/** Small text-table helpers shared by the CLIs. */
+import type { Metrics } from '../metrics.ts';
+
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function metricsTable(m: Metrics): string {
+  const per = table(
+    ['label', 'precision', 'recall', 'f1', 'support'],
+    m.labels.map((l) => {
+      const c = m.perClass[l]!;
+      return [l, c.precision.toFixed(4), c.recall.toFixed(4), c.f1.toFixed(4), String(c.support)];
+    }),
+  );
+  const conf = table(
+    ['true \\ predicted', ...m.labels],
+    m.labels.map((l, i) => [l, ...m.confusion[i]!.map(String)]),
+  );
+  const summary = table(
+    ['rows', 'accuracy', 'macro-F1', 'macro-recall', 'ECE'],
+    [[String(m.rows), m.accuracy.toFixed(4), m.macroF1.toFixed(4), m.macroRecall.toFixed(4), m.ece.toFixed(4)]],
+  );
+  return `${summary}\n\n${per}\n\n${conf}`;
+}
+
+export function num(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (!Number.isFinite(x)) throw new Error(`--${flag} must be a number, got "${v}"`);
+  return x;
+}

@@ -1,0 +1,183 @@
+/**
+ * pnpm train --data CSV [--validation CSV] [--out DIR] [--text-column text] [--label-column label]
+ *            [--epochs N] [--seed S] [--dim D] [--buckets B] [--hidden H] [--lr LR] [--patience P]
+ *            [--lexicon] [--attention] [--from DIR|NAME@VERSION|NAME@ALIAS [--registry URL]] [--name NAME]
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { downloadModel, registryFromEnv } from '@sentiment-edge/registry/node';
+import { loadDataset } from '../data.ts';
+import { exportModel, loadWarmStart } from '../export/model-dir.ts';
+import { REPO_ROOT, userPath } from '../paths.ts';
+import { presetFor } from '../presets.ts';
+import { trainModel, type TrainParams, type WarmStart } from '../train.ts';
+import { metricsTable, num, table } from './format.ts';
+
+const USAGE = `usage: pnpm train --data CSV [--validation CSV] [--out DIR] [--text-column text] [--label-column label]
+                  [--epochs N] [--seed S] [--dim D] [--buckets B] [--hidden H] [--lr LR] [--patience P]
+                  [--token-dropout P] [--average-last N] [--keep best|last] [--lexicon|--no-lexicon] [--attention|--no-attention] [--balanced]
+                  [--from DIR|NAME@VERSION|NAME@ALIAS] [--registry URL] [--name NAME]
+Defaults come from the measured preset for the training-set size (src/presets.ts).`;
+
+/**
+ * `--from DIR` reads a local model directory; `--from NAME@VERSION|NAME@ALIAS` downloads that version
+ * from the registry (sha256-verified) into models/.cache/NAME@VERSION first and records it as the parent.
+ */
+export async function resolveWarmStart(from: string, registry?: string): Promise<WarmStart> {
+  const dir = userPath(from);
+  if (existsSync(join(dir, 'config.json'))) return loadWarmStart(dir);
+  if (!/^[^/\\]+@[^/\\]+$/.test(from)) throw new Error(`--from ${from}: no config.json in ${dir}, and it is not NAME@VERSION or NAME@ALIAS`);
+  const client = registryFromEnv({ registry });
+  const manifest = await client.resolve(from);
+  const cache = join(REPO_ROOT, 'models', '.cache', `${manifest.name}@${manifest.version}`);
+  if (!existsSync(join(cache, 'manifest.json'))) await downloadModel(client, `${manifest.name}@${manifest.version}`, cache);
+  return { ...loadWarmStart(cache), parent: { name: manifest.name, version: manifest.version } };
+}
+
+async function main(): Promise<number> {
+  let v;
+  try {
+    ({ values: v } = parseArgs({
+      options: {
+        data: { type: 'string' },
+        validation: { type: 'string' },
+        out: { type: 'string' },
+        'text-column': { type: 'string', default: 'text' },
+        'label-column': { type: 'string', default: 'label' },
+        epochs: { type: 'string' },
+        seed: { type: 'string' },
+        dim: { type: 'string' },
+        buckets: { type: 'string' },
+        hidden: { type: 'string' },
+        lr: { type: 'string' },
+        patience: { type: 'string' },
+        'token-dropout': { type: 'string' },
+        'average-last': { type: 'string' },
+        keep: { type: 'string' },
+        lexicon: { type: 'boolean' },
+        'no-lexicon': { type: 'boolean' },
+        'no-attention': { type: 'boolean' },
+        attention: { type: 'boolean' },
+        balanced: { type: 'boolean' },
+        from: { type: 'string' },
+        registry: { type: 'string' },
+        name: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    console.error(`${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (v.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!v.data) {
+    console.error(`--data is required\n${USAGE}`);
+    return 2;
+  }
+  const cols = { textColumn: v['text-column'], labelColumn: v['label-column'] };
+  const warm = v.from ? await resolveWarmStart(v.from, v.registry) : undefined;
+  const train = loadDataset(userPath(v.data), { ...cols, ...(warm ? { labels: warm.labels } : {}) });
+  const validation = v.validation ? loadDataset(userPath(v.validation), { ...cols, labels: warm ? warm.labels : train.labelSet }) : undefined;
+  const out = v.out ? userPath(v.out) : join(REPO_ROOT, 'models', 'sst2');
+
+  // Defaults: the measured preset for the training-set size; explicit flags override it.
+  // A warm start keeps the parent's shape and vocabulary: fine-tune gently instead.
+  const params: Partial<TrainParams> = warm ? { epochs: 3, lr: 0.02, tokenDropout: 0.3 } : { ...presetFor(train.texts.length) };
+  const set = <K extends keyof TrainParams>(k: K, value: TrainParams[K] | undefined) => {
+    if (value !== undefined) params[k] = value;
+  };
+  set('epochs', num('epochs', v.epochs));
+  set('seed', num('seed', v.seed));
+  set('dim', num('dim', v.dim));
+  set('buckets', num('buckets', v.buckets));
+  set('hidden', num('hidden', v.hidden));
+  set('lr', num('lr', v.lr));
+  set('patience', num('patience', v.patience));
+  set('tokenDropout', num('token-dropout', v['token-dropout']));
+  set('averageLast', num('average-last', v['average-last']));
+  if (v.keep !== undefined) {
+    if (v.keep !== 'best' && v.keep !== 'last') throw new Error(`--keep must be best or last, got "${v.keep}"`);
+    params.keep = v.keep;
+  }
+  if (v.lexicon) params.lexicon = true;
+  if (v['no-lexicon']) params.lexicon = false;
+  if (v['no-attention']) params.attention = false;
+  if (v.attention) params.attention = true;
+  if (v.balanced) params.balanced = true;
+
+  console.log(`parameters: ${JSON.stringify(params)}`);
+  console.log(`training on ${train.name}: ${train.texts.length} rows, labels ${train.labelSet.join(', ')}`);
+  console.log(validation ? `validation: ${validation.name} (${validation.texts.length} rows)` : 'validation: stratified 15% of the training file (70/15/15 split)');
+  if (warm) console.log(`warm start from ${warm.source}`);
+
+  let bar: cliProgress.SingleBar | null = null;
+  let barEpoch = 0;
+  const rows: string[][] = [];
+  const WIDEST = ['avg(10)', '00.0000', '0.0000', '0.0000', '0.0000', '0.0000', '0000.0s', 'best'];
+  const epochs = params.epochs ?? 10;
+  const model = trainModel({
+    train,
+    ...(validation ? { validation } : {}),
+    ...(warm ? { warmStart: warm } : {}),
+    ...params,
+    onProgress: ({ epoch, done, total, loss, examplesPerSecond }) => {
+      if (!bar || barEpoch !== epoch) {
+        bar?.stop();
+        bar = new cliProgress.SingleBar(
+          { format: `epoch ${epoch}/${epochs} [{bar}] {value}/{total} | {speed} ex/s | loss {loss} | ETA {eta}s`, hideCursor: true },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(total, 0, { speed: '-', loss: '-' });
+        barEpoch = epoch;
+      }
+      bar.update(done, { speed: Math.round(examplesPerSecond), loss: loss.toFixed(4) });
+    },
+    onEpoch: (r) => {
+      bar?.stop();
+      bar = null;
+      rows.push([
+        r.averaged ? `avg(${r.averaged})` : String(r.epoch),
+        Number.isNaN(r.loss) ? '-' : r.loss.toFixed(4),
+        r.validation.accuracy.toFixed(4),
+        r.validation.macroF1.toFixed(4),
+        r.validation.macroRecall.toFixed(4),
+        r.validation.ece.toFixed(4),
+        `${r.seconds.toFixed(1)}s`,
+        r.best ? '*' : '',
+      ]);
+      // Header once, then one aligned row per epoch.
+      const lines = table(['epoch', 'loss', 'val acc', 'val macro-F1', 'val macro-recall', 'ECE', 'time', 'best'], [...rows, WIDEST]).split('\n');
+      if (rows.length === 1) console.log(lines.slice(0, 2).join('\n'));
+      console.log(lines[rows.length + 1]);
+    },
+  });
+  const extra: Record<string, unknown> = {};
+  if (model.test) {
+    const { computeMetrics, summarizeMetrics } = await import('../metrics.ts');
+    const { createTokenizer, encodeTexts } = await import('../tokenizer.ts');
+    const { predictProbs } = await import('../model.ts');
+    const tok = createTokenizer(model.tokenizerJson, model.tokenizerConfig);
+    const tm = computeMetrics(model.test.labelIds, predictProbs(model.weights, encodeTexts(tok, model.test.texts)), model.labels);
+    extra.test = summarizeMetrics(tm);
+    console.log(`\nheld-out test split (${tm.rows} rows): accuracy ${tm.accuracy.toFixed(4)}, macro-F1 ${tm.macroF1.toFixed(4)}`);
+  }
+  const result = exportModel(model, out, { extraMetrics: extra, ...(v.name ? { modelName: v.name } : {}) });
+  console.log(`\nkept ${model.params.keep === 'last' ? 'the last model' : 'the best epoch'} (${model.history.find((h) => h.epoch === model.bestEpoch)?.averaged ? 'weight average' : `epoch ${model.bestEpoch}`}); trained in ${(model.durationMs / 1000).toFixed(1)} s\n`);
+  console.log(metricsTable(model.validation));
+  console.log(`\nwrote ${result.dir}: ${result.files.join(', ')}`);
+  console.log(`onnx/model.onnx ${(result.sizes.fp32 / 1e6).toFixed(2)} MB, onnx/model_quantized.onnx ${(result.sizes.int8 / 1e6).toFixed(2)} MB`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(`error: ${(e as Error).message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,177 @@
+/** Loading labelled text datasets (CSV, TSV, JSONL) and splitting them. */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { createRng, shuffleInPlace } from './rng.ts';
+
+export type DatasetFormat = 'csv' | 'tsv' | 'jsonl';
+
+export interface LoadDatasetOptions {
+  textColumn?: string;
+  labelColumn?: string;
+  /** Fixed label set: any other label is an error (with its line number). */
+  labels?: readonly string[];
+  /** Defaults to the file extension (.tsv → tsv, .jsonl/.ndjson → jsonl, else csv). */
+  format?: DatasetFormat;
+}
+
+export interface Dataset {
+  /** File name without directory. */
+  name: string;
+  path: string;
+  sha256: string;
+  texts: string[];
+  /** Label strings, one per text. */
+  labels: string[];
+  /** Label set: the fixed one if given, else the sorted distinct labels. */
+  labelSet: string[];
+  /** Index into labelSet, one per text. */
+  labelIds: Int32Array;
+}
+
+export function sha256File(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+export function detectFormat(path: string): DatasetFormat {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.tsv' || ext === '.tab') return 'tsv';
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  return 'csv';
+}
+
+interface RawRow {
+  text: string;
+  label: string;
+  line: number;
+}
+
+function missingColumn(kind: string, column: string, available: string[], path: string): Error {
+  return new Error(
+    `${path}: ${kind} column "${column}" not found; available columns: ${available.map((c) => `"${c}"`).join(', ') || '(none)'}`,
+  );
+}
+
+function readDelimited(content: string, delimiter: string, textColumn: string, labelColumn: string, path: string): RawRow[] {
+  const records = parse(content, {
+    bom: true,
+    delimiter,
+    skip_empty_lines: true,
+    relax_quotes: delimiter === '\t',
+    quote: delimiter === '\t' ? false : '"',
+    info: true,
+  }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+  const header = records[0]?.record.map((h) => h.trim());
+  if (!header) throw new Error(`${path}: file is empty (no header row)`);
+  const ti = header.indexOf(textColumn);
+  const li = header.indexOf(labelColumn);
+  if (ti < 0) throw missingColumn('text', textColumn, header, path);
+  if (li < 0) throw missingColumn('label', labelColumn, header, path);
+  const rows: RawRow[] = [];
+  for (let r = 1; r < records.length; r++) {
+    const { record, info } = records[r]!;
+    if (record.every((v) => v.trim() === '')) continue;
+    rows.push({ text: record[ti] ?? '', label: (record[li] ?? '').trim(), line: info.lines });
+  }
+  return rows;
+}
+
+function readJsonl(content: string, textColumn: string, labelColumn: string, path: string): RawRow[] {
+  const rows: RawRow[] = [];
+  const lines = content.replace(/^\uFEFF/, '').split(/\r?\n/);
+  lines.forEach((raw, i) => {
+    const line = i + 1;
+    if (raw.trim() === '') return;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(raw);
+    } catch (e) {
+      throw new Error(`${path}: line ${line}: invalid JSON (${(e as Error).message})`);
+    }
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+      throw new Error(`${path}: line ${line}: expected a JSON object`);
+    }
+    const rec = obj as Record<string, unknown>;
+    const available = Object.keys(rec);
+    if (!(textColumn in rec)) throw new Error(`${missingColumn('text', textColumn, available, path).message} (line ${line})`);
+    if (!(labelColumn in rec)) throw new Error(`${missingColumn('label', labelColumn, available, path).message} (line ${line})`);
+    rows.push({ text: String(rec[textColumn] ?? ''), label: String(rec[labelColumn] ?? '').trim(), line });
+  });
+  return rows;
+}
+
+export function loadDataset(path: string, options: LoadDatasetOptions = {}): Dataset {
+  const textColumn = options.textColumn ?? 'text';
+  const labelColumn = options.labelColumn ?? 'label';
+  const format = options.format ?? detectFormat(path);
+  const buf = readFileSync(path);
+  const sha256 = createHash('sha256').update(buf).digest('hex');
+  const content = buf.toString('utf8');
+  const rows =
+    format === 'jsonl'
+      ? readJsonl(content, textColumn, labelColumn, path)
+      : readDelimited(content, format === 'tsv' ? '\t' : ',', textColumn, labelColumn, path);
+  if (rows.length === 0) throw new Error(`${path}: no data rows`);
+  const fixed = options.labels ? [...options.labels] : undefined;
+  for (const row of rows) {
+    if (row.label === '') throw new Error(`${path}: line ${row.line}: empty label`);
+    if (fixed && !fixed.includes(row.label)) {
+      throw new Error(`${path}: line ${row.line}: unknown label "${row.label}" (expected one of: ${fixed.join(', ')})`);
+    }
+  }
+  const labelSet = fixed ?? [...new Set(rows.map((r) => r.label))].sort();
+  const index = new Map(labelSet.map((l, i) => [l, i]));
+  return {
+    name: basename(path),
+    path,
+    sha256,
+    texts: rows.map((r) => r.text),
+    labels: rows.map((r) => r.label),
+    labelSet,
+    labelIds: Int32Array.from(rows, (r) => index.get(r.label)!),
+  };
+}
+
+/** Subset of a dataset (same label set). */
+export function subsetDataset(ds: Dataset, indices: ArrayLike<number>, suffix = 'subset'): Dataset {
+  const idx = Array.from(indices);
+  return {
+    ...ds,
+    name: `${ds.name}#${suffix}`,
+    texts: idx.map((i) => ds.texts[i]!),
+    labels: idx.map((i) => ds.labels[i]!),
+    labelIds: Int32Array.from(idx, (i) => ds.labelIds[i]!),
+  };
+}
+
+export interface SplitResult {
+  train: Dataset;
+  validation: Dataset;
+  test: Dataset;
+}
+
+/** Seeded stratified split (default 70/15/15): each class is shuffled and cut separately. */
+export function stratifiedSplit(ds: Dataset, seed: number, fractions: [number, number, number] = [0.7, 0.15, 0.15]): SplitResult {
+  const rng = createRng(seed ^ 0x5eed);
+  const parts: [number[], number[], number[]] = [[], [], []];
+  const total = fractions[0] + fractions[1] + fractions[2];
+  for (let c = 0; c < ds.labelSet.length; c++) {
+    const members: number[] = [];
+    ds.labelIds.forEach((l, i) => {
+      if (l === c) members.push(i);
+    });
+    shuffleInPlace(members, rng);
+    const nTrain = Math.round((members.length * fractions[0]) / total);
+    const nVal = Math.round((members.length * fractions[1]) / total);
+    parts[0].push(...members.slice(0, nTrain));
+    parts[1].push(...members.slice(nTrain, nTrain + nVal));
+    parts[2].push(...members.slice(nTrain + nVal));
+  }
+  for (const p of parts) p.sort((a, b) => a - b);
+  return {
+    train: subsetDataset(ds, parts[0], 'train'),
+    validation: subsetDataset(ds, parts[1], 'validation'),
+    test: subsetDataset(ds, parts[2], 'test'),
+  };
+}

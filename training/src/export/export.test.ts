@@ -1,0 +1,114 @@
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadDataset } from '../data.ts';
+import { computeMetrics } from '../metrics.ts';
+import { predictLogits } from '../model.ts';
+import { dataFile } from '../paths.ts';
+import { loadPredictor } from '../predictor.ts';
+import { buildTinyModel } from '../tiny.ts';
+import { createTokenizer, encodeTexts } from '../tokenizer.ts';
+import type { TrainedModel } from '../train.ts';
+import { loadWarmStart } from './model-dir.ts';
+import { encodeModel, readInitializers, floatTensor, tensorToFloat32 } from './onnx-proto.ts';
+import { trainModel } from '../train.ts';
+
+const validation = loadDataset(dataFile('sst2/validation.csv'));
+const texts100 = [
+  ...validation.texts.slice(0, 90),
+  "It's NOT good.",
+  "doesn't work, don't buy",
+  '',
+  'zzzz qqqq unknownword',
+  'Café déjà vu! 😀 @user http://x.co',
+  'good '.repeat(300),
+  'a',
+  'the the the',
+  'Not bad at all',
+  'I loved it',
+];
+
+describe.each([
+  ['plain', { attention: false, hidden: 0 }],
+  ['attention + hidden layer', { attention: true, hidden: 8 }],
+])('ONNX export (%s)', (_name, arch) => {
+  let dir: string;
+  let model: TrainedModel;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'export-test-'));
+    model = buildTinyModel(dir, { rows: 3000, seed: 2, ...arch }).model;
+  });
+
+  it('writes the Hugging Face layout', () => {
+    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx', 'onnx/model_quantized.onnx', 'metrics.json', 'README.md', 'training-meta.json']) {
+      expect(existsSync(join(dir, f)), f).toBe(true);
+    }
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(config.model_type).toBe('bert');
+    expect(config.id2label).toEqual({ 0: 'negative', 1: 'positive' });
+    expect(config.label2id).toEqual({ negative: 0, positive: 1 });
+    expect(config.num_labels).toBe(2);
+    const meta = JSON.parse(readFileSync(join(dir, 'training-meta.json'), 'utf8'));
+    expect(meta.datasetSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(meta.seed).toBe(2);
+    expect(meta.parent).toBeNull();
+    expect(meta.durationMs).toBeGreaterThan(0);
+    const tc = JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8'));
+    expect(tc).toMatchObject({ pad_token: '[PAD]', unk_token: '[UNK]', cls_token: '[CLS]', sep_token: '[SEP]', model_max_length: 256 });
+  });
+
+  it('fp32 ONNX logits match the trainer forward pass within 1e-4 (100 texts, padded batches)', async () => {
+    const tok = createTokenizer(model.tokenizerJson, model.tokenizerConfig);
+    const own = predictLogits(model.weights, encodeTexts(tok, texts100));
+    const p = await loadPredictor(dir, { batchSize: 17 });
+    const onnx = await p.logits(texts100);
+    await p.close();
+    let maxDiff = 0;
+    onnx.forEach((row, i) => row.forEach((v, j) => (maxDiff = Math.max(maxDiff, Math.abs(v - own[i]![j]!)))));
+    expect(maxDiff).toBeLessThan(1e-4);
+  });
+
+  it('int8 accuracy is within 0.5 point of fp32 on sst2/validation', async () => {
+    const acc = async (dtype: 'fp32' | 'q8') => {
+      const p = await loadPredictor(dir, { dtype });
+      const m = computeMetrics(validation.labelIds, await p.probabilities(validation.texts), p.labels);
+      await p.close();
+      return m.accuracy;
+    };
+    const fp32 = await acc('fp32');
+    const q8 = await acc('q8');
+    expect(fp32).toBeGreaterThan(0.7);
+    expect(Math.abs(fp32 - q8)).toBeLessThanOrEqual(0.005);
+  });
+
+  it('reads the weights back for a warm start, and warm-started training keeps vocab and labels', () => {
+    const warm = loadWarmStart(dir);
+    expect(warm.labels).toEqual(model.labels);
+    expect(warm.weights.shape).toEqual(model.weights.shape);
+    expect(Buffer.from(warm.weights.embedding.buffer).equals(Buffer.from(model.weights.embedding.buffer))).toBe(true);
+    expect(Array.from(warm.weights.importance)).toEqual(Array.from(model.weights.importance));
+    const small = { ...validation, texts: validation.texts.slice(0, 200), labels: validation.labels.slice(0, 200), labelIds: validation.labelIds.slice(0, 200) };
+    const next = trainModel({ train: small, validation: small, warmStart: warm, epochs: 1, lr: 0.01 });
+    expect(next.vocab).toEqual(model.vocab);
+    expect(next.weights.shape).toEqual(model.weights.shape);
+    expect(next.warmStartSource).toBe(dir);
+    expect(next.validation.accuracy).toBeGreaterThan(0.6);
+  });
+});
+
+describe('ONNX protobuf writer/reader', () => {
+  it('round-trips float initialisers', () => {
+    const data = Float32Array.from({ length: 10 }, (_, i) => i / 3);
+    const bytes = encodeModel({
+      name: 'g',
+      nodes: [{ op: 'Identity', inputs: ['x'], outputs: ['y'] }],
+      initializers: [floatTensor('x', [2, 5], data)],
+      inputs: [],
+      outputs: [{ name: 'y', elemType: 1, shape: [2, 5] }],
+    });
+    const back = readInitializers(bytes).get('x')!;
+    expect(back.dims).toEqual([2, 5]);
+    expect(Array.from(tensorToFloat32(back))).toEqual(Array.from(data));
+  });
+});

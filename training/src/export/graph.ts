@@ -1,0 +1,182 @@
+/** The ONNX graph of the embedding-bag classifier (opset 13), fp32 or with int8 weights. */
+import type { ModelWeights } from '../model.ts';
+import { DataType, floatTensor, int64Tensor, int8Tensor, type Graph, type Node, type Tensor } from './onnx-proto.ts';
+
+/**
+ * Int8 schemes for the embedding table: one scale for the whole table, one per column (dimension; the
+ * default — the lexicon dimension has a wider range than the others) or one per row (+4 bytes a row).
+ */
+export type Quantization = 'none' | 'per-tensor' | 'per-column' | 'per-row';
+
+export interface QuantizedMatrix {
+  q: Int8Array;
+  /** One scale (per-tensor) or one per row. */
+  scales: Float32Array;
+}
+
+/** Symmetric int8 quantisation with one scale per column (zero point 0). */
+export function quantizeColumns(data: Float32Array, rows: number, cols: number): QuantizedMatrix {
+  const scales = new Float32Array(cols);
+  for (let i = 0; i < data.length; i++) {
+    const c = i % cols;
+    scales[c] = Math.max(scales[c]!, Math.abs(data[i]!));
+  }
+  for (let c = 0; c < cols; c++) scales[c] = scales[c]! > 0 ? scales[c]! / 127 : 1;
+  const q = new Int8Array(data.length);
+  for (let i = 0; i < data.length; i++) q[i] = Math.max(-127, Math.min(127, Math.round(data[i]! / scales[i % cols]!)));
+  return { q, scales };
+}
+
+/** Symmetric int8 quantisation (zero point 0). */
+export function quantize(data: Float32Array, rows: number, cols: number, perRow: boolean): QuantizedMatrix {
+  const q = new Int8Array(data.length);
+  const scales = new Float32Array(perRow ? rows : 1);
+  if (perRow) {
+    for (let r = 0; r < rows; r++) {
+      let m = 0;
+      for (let c = 0; c < cols; c++) m = Math.max(m, Math.abs(data[r * cols + c]!));
+      scales[r] = m > 0 ? m / 127 : 1;
+    }
+  } else {
+    let m = 0;
+    for (let i = 0; i < data.length; i++) m = Math.max(m, Math.abs(data[i]!));
+    scales[0] = m > 0 ? m / 127 : 1;
+  }
+  for (let r = 0; r < rows; r++) {
+    const s = scales[perRow ? r : 0]!;
+    for (let c = 0; c < cols; c++) {
+      const i = r * cols + c;
+      q[i] = Math.max(-127, Math.min(127, Math.round(data[i]! / s)));
+    }
+  }
+  return { q, scales };
+}
+
+export function buildGraph(w: ModelWeights, quantization: Quantization = 'none'): Graph {
+  const { vocabSize, buckets, dim: D, hidden: H, numLabels: L, bigramPrime, poolPower } = w.shape;
+  const rows = vocabSize + buckets;
+  const nodes: Node[] = [];
+  const inits: Tensor[] = [];
+  const node = (op: string, inputs: string[], output: string, attrs?: Node['attrs']): string => {
+    nodes.push({ op, inputs, outputs: [output], name: output, ...(attrs ? { attrs } : {}) });
+    return output;
+  };
+  inits.push(
+    int64Tensor('c_start0', [1], [0]),
+    int64Tensor('c_start1', [1], [1]),
+    int64Tensor('c_end_m1', [1], [-1]),
+    int64Tensor('c_end_max', [1], [9223372036854775807n]),
+    int64Tensor('c_axis1', [1], [1]),
+    int64Tensor('c_axis2', [1], [2]),
+    int64Tensor('c_prime', [], [bigramPrime]),
+    int64Tensor('c_buckets', [], [buckets]),
+    int64Tensor('c_vocab', [], [vocabSize]),
+    floatTensor('c_one', [], Float32Array.of(1)),
+  );
+
+  const maskF = node('Cast', ['attention_mask'], 'mask_f', { to: DataType.FLOAT });
+  const idsA = node('Slice', ['input_ids', 'c_start0', 'c_end_m1', 'c_axis1'], 'ids_a');
+  const idsB = node('Slice', ['input_ids', 'c_start1', 'c_end_max', 'c_axis1'], 'ids_b');
+  const mA = node('Slice', [maskF, 'c_start0', 'c_end_m1', 'c_axis1'], 'mask_a');
+  const mB = node('Slice', [maskF, 'c_start1', 'c_end_max', 'c_axis1'], 'mask_b');
+  const mBi = node('Mul', [mA, mB], 'mask_bi');
+  const biIds = node(
+    'Add',
+    [node('Mod', [node('Add', [node('Mul', [idsA, 'c_prime'], 'bi_mul'), idsB], 'bi_sum'), 'c_buckets'], 'bi_mod', { fmod: 0 }), 'c_vocab'],
+    'bi_ids',
+  );
+
+  // Embedding lookup: fp32 Gather, or Gather on int8 rows then DequantizeLinear (× per-row scale).
+  const lookup = (ids: string, prefix: string): string => {
+    if (quantization === 'none') return node('Gather', ['embedding', ids], `${prefix}_emb`, { axis: 0 });
+    const g = node('Gather', ['embedding_q', ids], `${prefix}_emb_q`, { axis: 0 });
+    if (quantization === 'per-column') return node('DequantizeLinear', [g, 'embedding_scale', 'embedding_zero'], `${prefix}_emb`, { axis: 2 });
+    const dq = node('DequantizeLinear', [g, 'embedding_scale', 'embedding_zero'], `${prefix}_emb_dq`);
+    if (quantization === 'per-tensor') return dq;
+    const rs = node('Gather', ['embedding_row_scale', ids], `${prefix}_row_scale`, { axis: 0 });
+    return node('Mul', [dq, node('Unsqueeze', [rs, 'c_axis2'], `${prefix}_row_scale3`)], `${prefix}_emb`);
+  };
+  if (quantization === 'none') inits.push(floatTensor('embedding', [rows, D], w.embedding));
+  else if (quantization === 'per-column') {
+    const qe = quantizeColumns(w.embedding, rows, D);
+    inits.push(int8Tensor('embedding_q', [rows, D], qe.q));
+    inits.push(floatTensor('embedding_scale', [D], qe.scales));
+    inits.push(int8Tensor('embedding_zero', [D], new Int8Array(D)));
+  } else {
+    const perRow = quantization === 'per-row';
+    const qe = quantize(w.embedding, rows, D, perRow);
+    inits.push(int8Tensor('embedding_q', [rows, D], qe.q));
+    inits.push(floatTensor('embedding_scale', [], Float32Array.of(perRow ? 1 : qe.scales[0]!)));
+    inits.push(int8Tensor('embedding_zero', [], Int8Array.of(0)));
+    if (perRow) inits.push(floatTensor('embedding_row_scale', [rows], qe.scales));
+  }
+  const uniEmb = lookup('input_ids', 'uni');
+  const biEmb = lookup(biIds, 'bi');
+  // Pooling weights: the mask, or with attention exp(importance) × mask.
+  let wUni = maskF;
+  let wBi = mBi;
+  if (w.shape.attention) {
+    const impLookup = (ids: string, prefix: string): string => {
+      if (quantization === 'none') return node('Gather', ['importance', ids], `${prefix}_imp`, { axis: 0 });
+      const g = node('Gather', ['importance_q', ids], `${prefix}_imp_q`, { axis: 0 });
+      return node('DequantizeLinear', [g, 'importance_scale', 'importance_zero'], `${prefix}_imp`);
+    };
+    if (quantization === 'none') inits.push(floatTensor('importance', [rows], w.importance));
+    else {
+      const qi = quantize(w.importance, 1, rows, false);
+      inits.push(int8Tensor('importance_q', [rows], qi.q), floatTensor('importance_scale', [], Float32Array.of(qi.scales[0]!)), int8Tensor('importance_zero', [], Int8Array.of(0)));
+    }
+    wUni = node('Mul', [node('Exp', [impLookup('input_ids', 'uni')], 'uni_exp'), maskF], 'uni_weight');
+    wBi = node('Mul', [node('Exp', [impLookup(biIds, 'bi')], 'bi_exp'), mBi], 'bi_weight');
+  }
+  const uniSum = node('ReduceSum', [node('Mul', [uniEmb, node('Unsqueeze', [wUni, 'c_axis2'], 'uni_weight3')], 'uni_masked'), 'c_axis1'], 'uni_sum', { keepdims: 0 });
+  const biSum = node('ReduceSum', [node('Mul', [biEmb, node('Unsqueeze', [wBi, 'c_axis2'], 'bi_weight3')], 'bi_masked'), 'c_axis1'], 'bi_sum_emb', { keepdims: 0 });
+  const count = node(
+    'Max',
+    [
+      node('Add', [node('ReduceSum', [wUni, 'c_axis1'], 'uni_count', { keepdims: 1 }), node('ReduceSum', [wBi, 'c_axis1'], 'bi_count', { keepdims: 1 })], 'count_raw'),
+      'c_one',
+    ],
+    'count',
+  );
+  let denom = count;
+  if (w.shape.attention) {
+    // Σ e^a can be below 1: no floor (the [CLS]/[SEP] features are always present).
+    denom = node('Add', ['count_raw', 'c_tiny'], 'count_att');
+    inits.push(floatTensor('c_tiny', [], Float32Array.of(1e-12)));
+  } else if (poolPower !== 1) {
+    inits.push(floatTensor('c_pool_power', [], Float32Array.of(poolPower)));
+    denom = node('Pow', [count, 'c_pool_power'], 'count_pow');
+  }
+  const pooled = node('Div', [node('Add', [uniSum, biSum], 'emb_sum'), denom], 'pooled');
+
+  const dense = (name: string, data: Float32Array, r: number, c: number): string => {
+    if (quantization === 'none') {
+      inits.push(floatTensor(name, [r, c], data));
+      return name;
+    }
+    const qm = quantize(data, r, c, false);
+    inits.push(int8Tensor(`${name}_q`, [r, c], qm.q), floatTensor(`${name}_scale`, [], Float32Array.of(qm.scales[0]!)), int8Tensor(`${name}_zero`, [], Int8Array.of(0)));
+    return node('DequantizeLinear', [`${name}_q`, `${name}_scale`, `${name}_zero`], `${name}_dq`);
+  };
+  let h = pooled;
+  if (H > 0) {
+    const w1 = dense('w1', w.w1, D, H);
+    inits.push(floatTensor('b1', [H], w.b1));
+    h = node('Relu', [node('Add', [node('MatMul', [pooled, w1], 'h_mm'), 'b1'], 'h_pre')], 'hidden');
+  }
+  const w2 = dense('w2', w.w2, H || D, L);
+  inits.push(floatTensor('b2', [L], w.b2));
+  node('Add', [node('MatMul', [h, w2], 'logits_mm'), 'b2'], 'logits');
+
+  return {
+    name: 'sentiment_edge_embedding_bag',
+    nodes,
+    initializers: inits,
+    inputs: [
+      { name: 'input_ids', elemType: DataType.INT64, shape: ['batch_size', 'sequence_length'] },
+      { name: 'attention_mask', elemType: DataType.INT64, shape: ['batch_size', 'sequence_length'] },
+    ],
+    outputs: [{ name: 'logits', elemType: DataType.FLOAT, shape: ['batch_size', L] }],
+  };
+}

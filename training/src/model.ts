@@ -1,0 +1,195 @@
+/**
+ * The classifier: a fastText-style embedding bag over word unigrams and hashed word bigrams,
+ * mean-pooled, an optional ReLU hidden layer, then a linear layer to logits.
+ * Bigram ids are computed from the two word ids exactly as the ONNX graph does:
+ *   vocabSize + ((a * bigramPrime + b) mod buckets).
+ */
+import { createRng } from './rng.ts';
+
+export interface ModelShape {
+  vocabSize: number;
+  buckets: number;
+  dim: number;
+  /** 0 = no hidden layer. */
+  hidden: number;
+  numLabels: number;
+  bigramPrime: number;
+  /** Pooling divides the embedding sum by count^poolPower (1 = mean, 0.5 = sqrt). */
+  poolPower: number;
+  /** Attention pooling: each feature row has a learned scalar importance a; pooled = Σ e^a·v / Σ e^a. */
+  attention: boolean;
+}
+
+export interface ModelWeights {
+  shape: ModelShape;
+  /** [(vocabSize + buckets) x dim] row-major. */
+  embedding: Float32Array;
+  /** [dim x hidden] row-major (empty when hidden = 0). */
+  w1: Float32Array;
+  b1: Float32Array;
+  /** [in x numLabels] row-major, in = hidden || dim. */
+  w2: Float32Array;
+  b2: Float32Array;
+  /** [(vocabSize + buckets)] importance logits (empty unless shape.attention). */
+  importance: Float32Array;
+}
+
+export const DEFAULT_BIGRAM_PRIME = 1000003;
+
+export function rowsOf(shape: ModelShape): number {
+  return shape.vocabSize + shape.buckets;
+}
+
+export function initWeights(shape: ModelShape, seed: number): ModelWeights {
+  const rng = createRng(seed);
+  const rows = rowsOf(shape);
+  const embedding = new Float32Array(rows * shape.dim);
+  const a = 1 / shape.dim;
+  for (let i = 0; i < embedding.length; i++) embedding[i] = (rng() * 2 - 1) * a;
+  const inDim = shape.hidden || shape.dim;
+  const w1 = new Float32Array(shape.dim * shape.hidden);
+  const s1 = Math.sqrt(6 / (shape.dim + shape.hidden || 1));
+  for (let i = 0; i < w1.length; i++) w1[i] = (rng() * 2 - 1) * s1;
+  const b1 = new Float32Array(shape.hidden);
+  const w2 = new Float32Array(inDim * shape.numLabels);
+  const b2 = new Float32Array(shape.numLabels);
+  const importance = new Float32Array(shape.attention ? rows : 0);
+  return { shape, embedding, w1, b1, w2, b2, importance };
+}
+
+export function cloneWeights(w: ModelWeights): ModelWeights {
+  return {
+    shape: { ...w.shape },
+    embedding: w.embedding.slice(),
+    w1: w.w1.slice(),
+    b1: w.b1.slice(),
+    w2: w.w2.slice(),
+    b2: w.b2.slice(),
+    importance: w.importance.slice(),
+  };
+}
+
+/** Feature rows for one token sequence (ids include [CLS]/[SEP]); returns how many were written. */
+export function featurize(ids: Int32Array, shape: ModelShape, out: Int32Array): number {
+  const n = ids.length;
+  let k = 0;
+  for (let i = 0; i < n; i++) out[k++] = ids[i]!;
+  for (let i = 0; i + 1 < n; i++) {
+    out[k++] = shape.vocabSize + ((ids[i]! * shape.bigramPrime + ids[i + 1]!) % shape.buckets);
+  }
+  return k;
+}
+
+export function poolScale(n: number, shape: ModelShape): number {
+  const c = Math.max(n, 1);
+  return shape.poolPower === 1 ? 1 / c : 1 / Math.pow(c, shape.poolPower);
+}
+
+export function maxFeatures(seqLen: number): number {
+  return Math.max(1, 2 * seqLen - 1);
+}
+
+/** Scratch buffers for one forward/backward pass. */
+export interface Scratch {
+  feats: Int32Array;
+  /** Pooling weight of each feature (attention) — coefficient already divided by the normaliser. */
+  coef: Float64Array;
+  pooled: Float64Array;
+  z: Float64Array;
+  h: Float64Array;
+  logits: Float64Array;
+  probs: Float64Array;
+}
+
+export function createScratch(shape: ModelShape, maxLen: number): Scratch {
+  return {
+    feats: new Int32Array(maxFeatures(maxLen)),
+    coef: new Float64Array(maxFeatures(maxLen)),
+    pooled: new Float64Array(shape.dim),
+    z: new Float64Array(shape.hidden),
+    h: new Float64Array(shape.hidden || shape.dim),
+    logits: new Float64Array(shape.numLabels),
+    probs: new Float64Array(shape.numLabels),
+  };
+}
+
+/** Forward pass for one example; fills scratch (feats, pooled, z, h, logits, probs); returns feature count. */
+export function forwardOne(w: ModelWeights, ids: Int32Array, s: Scratch): number {
+  const { dim: D, hidden: H, numLabels: L } = w.shape;
+  if (s.feats.length < maxFeatures(ids.length)) {
+    s.feats = new Int32Array(maxFeatures(ids.length));
+    s.coef = new Float64Array(maxFeatures(ids.length));
+  }
+  const n = featurize(ids, w.shape, s.feats);
+  const pooled = s.pooled;
+  pooled.fill(0);
+  const E = w.embedding;
+  if (w.shape.attention) {
+    let sum = 0;
+    for (let k = 0; k < n; k++) {
+      const e = Math.exp(w.importance[s.feats[k]!]!);
+      s.coef[k] = e;
+      sum += e;
+    }
+    for (let k = 0; k < n; k++) s.coef[k] = s.coef[k]! / sum;
+  } else {
+    const inv = poolScale(n, w.shape);
+    s.coef.fill(inv, 0, n);
+  }
+  for (let k = 0; k < n; k++) {
+    const off = s.feats[k]! * D;
+    const c = s.coef[k]!;
+    for (let d = 0; d < D; d++) pooled[d]! += c * E[off + d]!;
+  }
+  let h: Float64Array = pooled;
+  if (H > 0) {
+    for (let j = 0; j < H; j++) s.z[j] = w.b1[j]!;
+    for (let d = 0; d < D; d++) {
+      const p = pooled[d]!;
+      const row = d * H;
+      for (let j = 0; j < H; j++) s.z[j]! += p * w.w1[row + j]!;
+    }
+    for (let j = 0; j < H; j++) s.h[j] = s.z[j]! > 0 ? s.z[j]! : 0;
+    h = s.h;
+  } else {
+    s.h.set(pooled);
+  }
+  const I = H || D;
+  for (let c = 0; c < L; c++) s.logits[c] = w.b2[c]!;
+  for (let i = 0; i < I; i++) {
+    const v = h[i]!;
+    const row = i * L;
+    for (let c = 0; c < L; c++) s.logits[c]! += v * w.w2[row + c]!;
+  }
+  softmaxInto(s.logits, s.probs);
+  return n;
+}
+
+export function softmaxInto(logits: ArrayLike<number>, out: Float32Array | Float64Array): void {
+  let m = -Infinity;
+  for (let i = 0; i < logits.length; i++) m = Math.max(m, logits[i]!);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) {
+    const e = Math.exp(logits[i]! - m);
+    out[i] = e;
+    sum += e;
+  }
+  for (let i = 0; i < logits.length; i++) out[i] = out[i]! / sum;
+}
+
+/** Logits for many sequences (trainer's own forward pass). */
+export function predictLogits(w: ModelWeights, seqs: readonly Int32Array[]): Float32Array[] {
+  const s = createScratch(w.shape, 256);
+  return seqs.map((ids) => {
+    forwardOne(w, ids, s);
+    return Float32Array.from(s.logits);
+  });
+}
+
+export function predictProbs(w: ModelWeights, seqs: readonly Int32Array[]): Float32Array[] {
+  const s = createScratch(w.shape, 256);
+  return seqs.map((ids) => {
+    forwardOne(w, ids, s);
+    return Float32Array.from(s.probs);
+  });
+}

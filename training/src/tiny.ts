@@ -1,0 +1,78 @@
+/** Builds a small real model directory in a few seconds (for tests in this and other packages). */
+import { existsSync } from 'node:fs';
+import { loadDataset, subsetDataset, type Dataset } from './data.ts';
+import { exportModel, type ExportResult } from './export/model-dir.ts';
+import { dataFile } from './paths.ts';
+import { trainModel, type TrainedModel, type TrainParams } from './train.ts';
+
+export interface TinyModelOptions extends Partial<TrainParams> {
+  /** Training rows (default: the first `rows` of sst2/train.csv, or a built-in list when that file is absent). */
+  train?: Dataset;
+  validation?: Dataset;
+  rows?: number;
+}
+
+const FALLBACK: Array<[string, string]> = [
+  ['a wonderful , moving film', 'positive'],
+  ['great acting and a lovely story', 'positive'],
+  ['i loved it', 'positive'],
+  ['funny , warm and smart', 'positive'],
+  ['the best movie of the year', 'positive'],
+  ['good fun', 'positive'],
+  ['a boring , tedious mess', 'negative'],
+  ['terrible acting and a dull plot', 'negative'],
+  ['i hated it', 'negative'],
+  ['not good at all', 'negative'],
+  ['the worst film of the year', 'negative'],
+  ['bad and stupid', 'negative'],
+];
+
+function fallbackDataset(): Dataset {
+  const labelSet = ['negative', 'positive'];
+  const rows = Array.from({ length: 10 }, () => FALLBACK).flat();
+  return {
+    name: 'built-in',
+    path: '',
+    sha256: '0'.repeat(64),
+    texts: rows.map((r) => r[0]),
+    labels: rows.map((r) => r[1]),
+    labelSet,
+    labelIds: Int32Array.from(rows, (r) => labelSet.indexOf(r[1])),
+  };
+}
+
+/** Trains a small model (default 3,000 SST-2 rows, 5 epochs, 16k buckets, AFINN prior) without exporting. */
+export function trainTinyModel(options: TinyModelOptions = {}): TrainedModel {
+  const { train, validation, rows = 3000, ...params } = options;
+  let trainSet = train;
+  let validationSet = validation;
+  if (!trainSet) {
+    const path = dataFile('sst2/train.csv');
+    if (existsSync(path)) {
+      const full = loadDataset(path);
+      trainSet = subsetDataset(full, Array.from({ length: Math.min(rows, full.texts.length) }, (_, i) => i), `first${rows}`);
+      trainSet.sha256 = full.sha256;
+      const valPath = dataFile('sst2/validation.csv');
+      if (!validationSet && existsSync(valPath)) validationSet = loadDataset(valPath, { labels: full.labelSet });
+    } else {
+      trainSet = fallbackDataset();
+      validationSet ??= trainSet;
+    }
+  }
+  return trainModel({
+    train: trainSet,
+    ...(validationSet ? { validation: validationSet } : {}),
+    epochs: 5,
+    buckets: 1 << 14,
+    dim: 8,
+    lr: 0.3,
+    lexicon: true,
+    ...params,
+  });
+}
+
+/** Trains a small model and writes it to `dir` in Hugging Face layout. */
+export function buildTinyModel(dir: string, options: TinyModelOptions = {}): ExportResult & { model: TrainedModel } {
+  const model = trainTinyModel(options);
+  return { ...exportModel(model, dir, { modelName: 'tiny sentiment-edge test model' }), model };
+}

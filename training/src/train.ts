@@ -1,0 +1,490 @@
+/** Training loop: per-example SGD (linear decay, fastText style) or AdaGrad with sparse embedding updates. */
+import { stratifiedSplit, type Dataset } from './data.ts';
+import { computeMetrics, type Metrics } from './metrics.ts';
+import {
+  cloneWeights,
+  createScratch,
+  DEFAULT_BIGRAM_PRIME,
+  forwardOne,
+  initWeights,
+  predictProbs,
+  type ModelShape,
+  type ModelWeights,
+} from './model.ts';
+import { createRng, shuffleInPlace } from './rng.ts';
+import { lexiconPrior, type LexiconSource } from './lexicon.ts';
+import {
+  buildTokenizerConfig,
+  buildTokenizerJson,
+  buildVocab,
+  createTokenizer,
+  DEFAULT_MAX_LENGTH,
+  encodeTexts,
+  type TokenizerJson,
+} from './tokenizer.ts';
+
+export type Optimizer = 'sgd' | 'adagrad';
+
+export interface TrainParams {
+  epochs: number;
+  seed: number;
+  dim: number;
+  buckets: number;
+  hidden: number;
+  lr: number;
+  optimizer: Optimizer;
+  /** Minimum word count to enter the vocabulary. */
+  minCount: number;
+  /** Number of "##suffix" WordPiece pieces to add (0 = whole words only; > 0 also adds every character). */
+  subwords: number;
+  maxVocab: number;
+  /** Early stopping: epochs without validation macro-F1 improvement. */
+  patience: number;
+  maxLength: number;
+  /** Add lexicon words to the vocabulary and initialise one embedding dimension from their valence. */
+  lexicon: boolean;
+  /** Which lexicon(s) (AFINN-165, VADER or both). */
+  lexiconSource: LexiconSource;
+  /** Multiplier on the lexicon prior written into the embedding. */
+  lexiconScale: number;
+  /** Weight classes inversely to their frequency. */
+  balanced: boolean;
+  /** Probability of dropping each token during training (not at inference). */
+  tokenDropout: number;
+  l2: number;
+  /** Pooling: sum / count^poolPower. */
+  poolPower: number;
+  /** Attention pooling (learned per-feature importance). */
+  attention: boolean;
+  /** Keep the lexicon dimension of lexicon words fixed during training (the prior cannot be eroded). */
+  freezeLexicon: boolean;
+  /** Initialise the bigrams "not|no|never + lexicon word" with the negated prior times this factor (0 = off). */
+  negationPrior: number;
+  /**
+   * Weight averaging: average the weights at the end of the last `averageLast` epochs (0 = off). The
+   * average is evaluated as one more row of the history (epoch = epochs + 1) and counts as the last model.
+   */
+  averageLast: number;
+  /** Which weights to return: the epoch with the best validation macro-F1 (default) or the last one. */
+  keep: 'best' | 'last';
+  /** Example weight ∝ (token count)^lengthWeight, normalised to mean 1 (0 = off): favours full sentences over sub-phrases. */
+  lengthWeight: number;
+}
+
+export const DEFAULT_TRAIN_PARAMS: TrainParams = {
+  epochs: 10,
+  seed: 42,
+  dim: 16,
+  buckets: 1 << 17,
+  hidden: 0,
+  lr: 0.2,
+  optimizer: 'sgd',
+  minCount: 1,
+  subwords: 0,
+  maxVocab: 50000,
+  patience: 3,
+  maxLength: DEFAULT_MAX_LENGTH,
+  lexicon: false,
+  lexiconSource: 'both',
+  lexiconScale: 1,
+  balanced: false,
+  tokenDropout: 0,
+  l2: 0,
+  poolPower: 1,
+  attention: false,
+  lengthWeight: 0,
+  keep: 'best',
+  averageLast: 0,
+  freezeLexicon: false,
+  negationPrior: 0,
+};
+
+export interface WarmStart {
+  weights: ModelWeights;
+  tokenizerJson: TokenizerJson;
+  labels: string[];
+  /** Where it came from, e.g. a directory or NAME@VERSION. */
+  source: string;
+  /** The registry version it is (recorded as training-meta parent), or null for a local directory. */
+  parent: { name: string; version: number } | null;
+}
+
+export interface EpochReport {
+  epoch: number;
+  loss: number;
+  examplesPerSecond: number;
+  seconds: number;
+  validation: Metrics;
+  best: boolean;
+  /** Set on the extra row for the weight average: how many epoch-end snapshots were averaged. */
+  averaged?: number;
+}
+
+export interface TrainOptions extends Partial<TrainParams> {
+  train: Dataset;
+  /** When absent, a seeded stratified 70/15/15 split of `train` is used (train / validation / test). */
+  validation?: Dataset;
+  warmStart?: WarmStart;
+  /** Called every few thousand examples. */
+  onProgress?: (info: { epoch: number; done: number; total: number; loss: number; examplesPerSecond: number }) => void;
+  onEpoch?: (report: EpochReport) => void;
+}
+
+export interface TrainedModel {
+  weights: ModelWeights;
+  labels: string[];
+  vocab: string[];
+  tokenizerJson: TokenizerJson;
+  tokenizerConfig: Record<string, unknown>;
+  params: TrainParams;
+  history: EpochReport[];
+  bestEpoch: number;
+  validation: Metrics;
+  /** Held-out split (only when no validation set was given). */
+  test?: Dataset;
+  datasetSha256: string;
+  datasetName: string;
+  durationMs: number;
+  parent: { name: string; version: number } | null;
+  warmStartSource: string | null;
+}
+
+function vocabFromTokenizer(json: TokenizerJson): string[] {
+  const vocab = (json.model as { vocab: Record<string, number> }).vocab;
+  return Object.entries(vocab)
+    .sort((a, b) => a[1] - b[1])
+    .map(([w]) => w)
+    .slice(5);
+}
+
+function addInto(a: ModelWeights, b: ModelWeights): void {
+  for (const k of ['embedding', 'w1', 'b1', 'w2', 'b2', 'importance'] as const) {
+    const x = a[k];
+    const y = b[k];
+    for (let i = 0; i < x.length; i++) x[i] = x[i]! + y[i]!;
+  }
+}
+
+function scaleInto(a: ModelWeights, f: number): void {
+  for (const k of ['embedding', 'w1', 'b1', 'w2', 'b2', 'importance'] as const) {
+    const x = a[k];
+    for (let i = 0; i < x.length; i++) x[i] = x[i]! * f;
+  }
+}
+
+export function trainModel(options: TrainOptions): TrainedModel {
+  const started = performance.now();
+  const params: TrainParams = { ...DEFAULT_TRAIN_PARAMS };
+  for (const key of Object.keys(DEFAULT_TRAIN_PARAMS) as (keyof TrainParams)[]) {
+    const v = options[key];
+    if (v !== undefined) (params as unknown as Record<string, unknown>)[key] = v;
+  }
+  let trainSet = options.train;
+  let validationSet = options.validation;
+  let testSet: Dataset | undefined;
+  if (!validationSet) {
+    const split = stratifiedSplit(trainSet, params.seed);
+    trainSet = split.train;
+    validationSet = split.validation;
+    testSet = split.test;
+  }
+  const warm = options.warmStart;
+  const labels = warm ? warm.labels : trainSet.labelSet;
+  const labelIndex = new Map(labels.map((l, i) => [l, i]));
+  const toIds = (ds: Dataset): Int32Array =>
+    Int32Array.from(ds.labels, (l, i) => {
+      const id = labelIndex.get(l);
+      if (id === undefined) throw new Error(`${ds.name}: row ${i + 1}: label "${l}" is not one of the model's labels (${labels.join(', ')})`);
+      return id;
+    });
+  const yTrain = toIds(trainSet);
+  const yVal = toIds(validationSet);
+
+  let vocab: string[];
+  let tokenizerJson: TokenizerJson;
+  const prior = params.lexicon ? lexiconPrior(params.lexiconSource) : null;
+  if (warm) {
+    tokenizerJson = warm.tokenizerJson;
+    vocab = vocabFromTokenizer(tokenizerJson);
+  } else {
+    vocab = buildVocab(trainSet.texts, {
+      minCount: params.minCount,
+      maxSize: params.maxVocab,
+      subwords: params.subwords,
+      extraWords: prior ? prior.keys() : undefined,
+    });
+    tokenizerJson = buildTokenizerJson(vocab);
+  }
+  const tokenizerConfig = buildTokenizerConfig(params.maxLength);
+  const tokenizer = createTokenizer(tokenizerJson, tokenizerConfig);
+  const xTrain = encodeTexts(tokenizer, trainSet.texts, params.maxLength);
+  const xVal = encodeTexts(tokenizer, validationSet.texts, params.maxLength);
+
+  let weights: ModelWeights;
+  let frozen = new Uint8Array(0);
+  if (warm) {
+    weights = cloneWeights(warm.weights);
+    params.dim = weights.shape.dim;
+    params.buckets = weights.shape.buckets;
+    params.hidden = weights.shape.hidden;
+    params.poolPower = weights.shape.poolPower;
+    params.attention = weights.shape.attention;
+    params.lexicon = false; // the parent's embedding already holds any prior
+    params.negationPrior = 0;
+  } else {
+    const shape: ModelShape = {
+      vocabSize: vocab.length + 5,
+      buckets: params.buckets,
+      dim: params.dim,
+      hidden: params.hidden,
+      numLabels: labels.length,
+      bigramPrime: DEFAULT_BIGRAM_PRIME,
+      poolPower: params.poolPower,
+      attention: params.attention,
+    };
+    weights = initWeights(shape, params.seed);
+    frozen = new Uint8Array(shape.vocabSize);
+    if (prior) {
+      const D = shape.dim;
+      const ids = new Map(vocab.map((w, i) => [w, i + 5]));
+      const negators = ['not', 'no', 'never'].map((w) => ids.get(w)).filter((x): x is number => x !== undefined);
+      vocab.forEach((w, i) => {
+        const v = prior.get(w);
+        if (v === undefined) return;
+        weights.embedding[(i + 5) * D] = v * params.lexiconScale;
+        frozen[i + 5] = params.freezeLexicon ? 1 : 0;
+        if (params.negationPrior) {
+          for (const n of negators) {
+            const row = shape.vocabSize + ((n * shape.bigramPrime + i + 5) % shape.buckets);
+            weights.embedding[row * D] = -v * params.lexiconScale * params.negationPrior;
+          }
+        }
+      });
+    }
+  }
+  const shape = weights.shape;
+  const D = shape.dim;
+  const H = shape.hidden;
+  const L = shape.numLabels;
+  const I = H || D;
+
+  // Class weights.
+  const classWeight = new Float32Array(L).fill(1);
+  if (params.balanced) {
+    const counts = new Float64Array(L);
+    for (const y of yTrain) counts[y]! += 1;
+    for (let c = 0; c < L; c++) classWeight[c] = counts[c]! > 0 ? yTrain.length / (L * counts[c]!) : 0;
+  }
+
+  const exampleWeight = new Float32Array(xTrain.length).fill(1);
+  if (params.lengthWeight > 0) {
+    let sum = 0;
+    xTrain.forEach((ids, i) => {
+      exampleWeight[i] = Math.pow(Math.max(1, ids.length - 2), params.lengthWeight);
+      sum += exampleWeight[i]!;
+    });
+    const mean = sum / Math.max(1, xTrain.length);
+    for (let i = 0; i < exampleWeight.length; i++) exampleWeight[i] = exampleWeight[i]! / mean;
+  }
+  const rng = createRng(params.seed * 7919 + 1);
+  const s = createScratch(shape, params.maxLength);
+  const dlogits = new Float32Array(L);
+  const dh = new Float32Array(I);
+  const dz = new Float32Array(Math.max(H, 1));
+  const dpooled = new Float32Array(D);
+  const ada = params.optimizer === 'adagrad';
+  const gE = ada ? new Float32Array(weights.embedding.length) : null;
+  const gW1 = ada ? new Float32Array(weights.w1.length) : null;
+  const gB1 = ada ? new Float32Array(weights.b1.length) : null;
+  const gW2 = ada ? new Float32Array(weights.w2.length) : null;
+  const gB2 = ada ? new Float32Array(weights.b2.length) : null;
+  const gI = ada ? new Float32Array(weights.importance.length) : null;
+  const eps = 1e-8;
+
+  const order = Int32Array.from({ length: xTrain.length }, (_, i) => i);
+  const totalSteps = params.epochs * xTrain.length;
+  let step = 0;
+  const history: EpochReport[] = [];
+  let best: ModelWeights = cloneWeights(weights);
+  let bestScore = -Infinity;
+  let bestEpoch = 0;
+  let bestMetrics: Metrics | null = null;
+  let sinceBest = 0;
+  let dropped = new Int32Array(params.maxLength);
+  let avgSum: ModelWeights | null = null;
+  let avgCount = 0;
+
+  for (let epoch = 1; epoch <= params.epochs; epoch++) {
+    const t0 = performance.now();
+    shuffleInPlace(order, rng);
+    let lossSum = 0;
+    for (let k = 0; k < order.length; k++) {
+      const idx = order[k]!;
+      let ids = xTrain[idx]!;
+      if (params.tokenDropout > 0 && ids.length > 3) {
+        if (dropped.length < ids.length) dropped = new Int32Array(ids.length);
+        let m = 0;
+        dropped[m++] = ids[0]!;
+        for (let i = 1; i < ids.length - 1; i++) if (rng() >= params.tokenDropout) dropped[m++] = ids[i]!;
+        dropped[m++] = ids[ids.length - 1]!;
+        ids = dropped.subarray(0, m);
+      }
+      const y = yTrain[idx]!;
+      const n = forwardOne(weights, ids, s);
+      const cw = classWeight[y]! * exampleWeight[idx]!;
+      lossSum += -Math.log(Math.max(s.probs[y]!, 1e-12)) * cw;
+      const lr = ada ? params.lr : params.lr * Math.max(0, 1 - step / totalSteps);
+      step++;
+      for (let c = 0; c < L; c++) dlogits[c] = (s.probs[c]! - (c === y ? 1 : 0)) * cw;
+      // Output layer.
+      const h = s.h;
+      for (let i = 0; i < I; i++) {
+        let acc = 0;
+        const row = i * L;
+        for (let c = 0; c < L; c++) acc += weights.w2[row + c]! * dlogits[c]!;
+        dh[i] = acc;
+      }
+      for (let i = 0; i < I; i++) {
+        const hv = h[i]!;
+        if (hv === 0) continue;
+        const row = i * L;
+        for (let c = 0; c < L; c++) {
+          const g = hv * dlogits[c]! + params.l2 * weights.w2[row + c]!;
+          if (gW2) {
+            gW2[row + c]! += g * g;
+            weights.w2[row + c]! -= (lr * g) / (Math.sqrt(gW2[row + c]!) + eps);
+          } else weights.w2[row + c]! -= lr * g;
+        }
+      }
+      for (let c = 0; c < L; c++) {
+        const g = dlogits[c]!;
+        if (gB2) {
+          gB2[c]! += g * g;
+          weights.b2[c]! -= (lr * g) / (Math.sqrt(gB2[c]!) + eps);
+        } else weights.b2[c]! -= lr * g;
+      }
+      // Hidden layer.
+      if (H > 0) {
+        for (let j = 0; j < H; j++) dz[j] = s.z[j]! > 0 ? dh[j]! : 0;
+        for (let d = 0; d < D; d++) {
+          let acc = 0;
+          const row = d * H;
+          for (let j = 0; j < H; j++) acc += weights.w1[row + j]! * dz[j]!;
+          dpooled[d] = acc;
+        }
+        for (let d = 0; d < D; d++) {
+          const p = s.pooled[d]!;
+          const row = d * H;
+          for (let j = 0; j < H; j++) {
+            const g = p * dz[j]!;
+            if (g === 0) continue;
+            if (gW1) {
+              gW1[row + j]! += g * g;
+              weights.w1[row + j]! -= (lr * g) / (Math.sqrt(gW1[row + j]!) + eps);
+            } else weights.w1[row + j]! -= lr * g;
+          }
+        }
+        for (let j = 0; j < H; j++) {
+          const g = dz[j]!;
+          if (gB1) {
+            gB1[j]! += g * g;
+            weights.b1[j]! -= (lr * g) / (Math.sqrt(gB1[j]!) + eps);
+          } else weights.b1[j]! -= lr * g;
+        }
+      } else {
+        dpooled.set(dh);
+      }
+      // Embedding rows (sparse) and, with attention, their importance logits.
+      const E = weights.embedding;
+      const att = shape.attention;
+      const imp = weights.importance;
+      for (let f = 0; f < n; f++) {
+        const row = s.feats[f]!;
+        const off = row * D;
+        const coef = s.coef[f]!;
+        if (att) {
+          let dot = 0;
+          for (let d = 0; d < D; d++) dot += (E[off + d]! - s.pooled[d]!) * dpooled[d]!;
+          const g = coef * dot;
+          if (gI) {
+            gI[row]! += g * g;
+            imp[row]! -= (lr * g) / (Math.sqrt(gI[row]!) + eps);
+          } else imp[row]! -= lr * g;
+        }
+        const d0 = row < frozen.length && frozen[row] === 1 ? 1 : 0;
+        for (let d = d0; d < D; d++) {
+          const g = dpooled[d]! * coef;
+          if (gE) {
+            gE[off + d]! += g * g;
+            E[off + d]! -= (lr * g) / (Math.sqrt(gE[off + d]!) + eps);
+          } else E[off + d]! -= lr * g;
+        }
+      }
+      if (options.onProgress && ((k + 1) % 2000 === 0 || k + 1 === order.length)) {
+        const secs = (performance.now() - t0) / 1000;
+        options.onProgress({ epoch, done: k + 1, total: order.length, loss: lossSum / (k + 1), examplesPerSecond: (k + 1) / Math.max(secs, 1e-9) });
+      }
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const validation = computeMetrics(yVal, predictProbs(weights, xVal), labels);
+    const improved = validation.macroF1 > bestScore;
+    if (improved) {
+      bestScore = validation.macroF1;
+      bestEpoch = epoch;
+      best = cloneWeights(weights);
+      bestMetrics = validation;
+      sinceBest = 0;
+    } else sinceBest++;
+    const report: EpochReport = {
+      epoch,
+      loss: lossSum / order.length,
+      examplesPerSecond: order.length / Math.max(seconds, 1e-9),
+      seconds,
+      validation,
+      best: improved,
+    };
+    history.push(report);
+    options.onEpoch?.(report);
+    if (params.averageLast > 0 && epoch > params.epochs - params.averageLast) {
+      if (!avgSum) avgSum = cloneWeights(weights);
+      else addInto(avgSum, weights);
+      avgCount++;
+    }
+    if (sinceBest >= params.patience) break;
+  }
+  if (avgSum && avgCount > 0) {
+    scaleInto(avgSum, 1 / avgCount);
+    weights = avgSum;
+    const validation = computeMetrics(yVal, predictProbs(weights, xVal), labels);
+    const improved = validation.macroF1 > bestScore;
+    const report: EpochReport = { epoch: history.length + 1, loss: NaN, examplesPerSecond: 0, seconds: 0, validation, best: improved, averaged: avgCount };
+    if (improved) {
+      bestScore = validation.macroF1;
+      bestEpoch = report.epoch;
+      best = cloneWeights(weights);
+      bestMetrics = validation;
+    }
+    history.push(report);
+    options.onEpoch?.(report);
+  }
+
+  const last = history.at(-1);
+  const keepLast = params.keep === 'last' && last !== undefined;
+  return {
+    weights: keepLast ? weights : best,
+    labels,
+    vocab,
+    tokenizerJson,
+    tokenizerConfig,
+    params,
+    history,
+    bestEpoch: keepLast ? last.epoch : bestEpoch,
+    validation: keepLast ? last.validation : bestMetrics!,
+    ...(testSet ? { test: testSet } : {}),
+    datasetSha256: options.train.sha256,
+    datasetName: options.train.name,
+    durationMs: performance.now() - started,
+    parent: warm ? warm.parent : null,
+    warmStartSource: warm ? warm.source : null,
+  };
+}

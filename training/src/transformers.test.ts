@@ -1,0 +1,41 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { env, pipeline } from '@huggingface/transformers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadPredictor } from './predictor.ts';
+import { buildTinyModel } from './tiny.ts';
+
+const texts = ["It's not good at all.", 'a wonderful , moving film', 'I loved it!', "doesn't work, don't buy", 'meh'];
+
+describe('transformers.js loads the exported directory', () => {
+  const root = mkdtempSync(join(tmpdir(), 'tfjs-test-'));
+  beforeAll(() => {
+    buildTinyModel(join(root, 'tiny'), { rows: 2000, seed: 4 });
+    buildTinyModel(join(root, 'tiny-attention'), { rows: 2000, seed: 4, attention: true, hidden: 8, averageLast: 2 });
+    env.allowRemoteModels = false;
+    env.allowLocalModels = true;
+    env.localModelPath = root;
+  });
+
+  for (const [name, dtype] of [['tiny', 'fp32'], ['tiny', 'q8'], ['tiny-attention', 'fp32'], ['tiny-attention', 'q8']] as const) {
+    it(`pipeline('text-classification') gives predictor.ts probabilities within 1e-4 (${name}, ${dtype})`, async () => {
+      const classify = await pipeline('text-classification', name, { dtype });
+      const predictor = await loadPredictor(join(root, name), { dtype });
+      const ours = await predictor.predict(texts);
+      for (let i = 0; i < texts.length; i++) {
+        const out = (await classify(texts[i]!, { top_k: null })) as Array<{ label: string; score: number }>;
+        expect(out.length).toBe(2);
+        for (const { label, score } of out) expect(Math.abs(score - ours[i]!.probabilities[label]!)).toBeLessThan(1e-4);
+      }
+      // Batched (padded) call: same top labels.
+      const batched = (await classify(texts)) as Array<{ label: string; score: number }>;
+      batched.forEach((b, i) => {
+        expect(b.label).toBe(ours[i]!.label);
+        expect(Math.abs(b.score - ours[i]!.score)).toBeLessThan(1e-4);
+      });
+      await predictor.close();
+      await classify.dispose();
+    });
+  }
+});
