@@ -31,7 +31,7 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-const publish = (dir: string, policy: Parameters<typeof publishModel>[0]['policy'] = { floor: 0.5 }) =>
+const publish = (dir: string, policy: Parameters<typeof publishModel>[0]['policy'] = { floor: 0.3 }) =>
   publishModel({ client, dir, name: 'e2e', data: validation, policy });
 
 describe('train → publish → gate', () => {
@@ -63,7 +63,7 @@ describe('train → publish → gate', () => {
   });
 
   it('an equal model does not beat the champion when the policy asks for a margin', async () => {
-    const r = await publish(dirs.small, { floor: 0.5, margin: 0.01 });
+    const r = await publish(dirs.small, { floor: 0.3, margin: 0.01 });
     expect(r.decision.delta).toBe(0);
     expect(r.decision.outcome).toBe('challenger');
     expect((await client.getAlias('e2e', 'champion')).version).toBe(1);
