@@ -7,23 +7,85 @@
  * one storage across its files (`isolate: false`: each file costs seconds to start on a small
  * machine), so its tests use unique model names; every other test file keeps the default
  * per-file isolation.
+ *
+ * The inference and serving tests run a REAL model: this file (Node side) trains and exports a tiny
+ * one with the training package (`buildTinyModel`, ~1 s) once per run, and hands its files and the
+ * onnxruntime-node reference probabilities to the tests as the TINY_MODELS binding (test/tiny-model.ts).
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
+import { tsImport } from 'tsx/esm/api';
 import { defineConfig } from 'vitest/config';
+import { FIXTURE_SEEDS, FIXTURE_TEXTS, type TinyModelFixture, type TinyModelFixtures } from './test/tiny-model.ts';
 
 const REGISTRY_TESTS = ['test/**/*.test.ts', 'src/db/**/*.test.ts', 'src/storage/**/*.test.ts', 'src/auth.test.ts'];
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** MAX_FILE_BYTES for the project's Worker. */
+    maxFileBytes: string;
+    /** Whether the project's tests get the TINY_MODELS binding. */
+    tinyModels: boolean;
+  }
+}
+
+// The training package is TypeScript source (with syntax Node's type stripping refuses): load it through tsx.
+type Training = typeof import('@sentiment-edge/training');
+type Publish = typeof import('@sentiment-edge/training/publish');
+const training = () => tsImport('@sentiment-edge/training', import.meta.url) as Promise<Training>;
+const publishing = () => tsImport('@sentiment-edge/training/publish', import.meta.url) as Promise<Publish>;
+
+async function probabilities(dir: string, dtype: 'fp32' | 'q8'): Promise<number[][]> {
+  const { loadPredictor } = await training();
+  const predictor = await loadPredictor(dir, { dtype });
+  try {
+    return (await predictor.probabilities(FIXTURE_TEXTS)).map((p) => Array.from(p));
+  } finally {
+    await predictor.close();
+  }
+}
+
+async function buildFixtures(): Promise<TinyModelFixtures> {
+  const [{ buildTinyModel, loadPredictor }, { modelFiles }] = await Promise.all([training(), publishing()]);
+  const root = await mkdtemp(join(tmpdir(), 'worker-tiny-model-'));
+  try {
+    const out: TinyModelFixtures = {};
+    for (const seed of FIXTURE_SEEDS) {
+      const { dir } = buildTinyModel(join(root, String(seed)), { seed });
+      const files = await modelFiles(dir);
+      const predictor = await loadPredictor(dir, { dtype: 'q8' });
+      const labels = predictor.labels;
+      await predictor.close();
+      const fixture: TinyModelFixture = {
+        seed,
+        labels,
+        files: Object.fromEntries([...files].map(([path, bytes]) => [path, Buffer.from(bytes).toString('base64')])),
+        expected: { fp32: await probabilities(dir, 'fp32'), int8: await probabilities(dir, 'q8') },
+      };
+      out[String(seed)] = fixture;
+    }
+    return out;
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+// Once per run, shared by every project and pool start.
+let fixtures: Promise<TinyModelFixtures> | undefined;
+
 export default defineConfig({
   plugins: [
-    cloudflareTest(async () => ({
+    cloudflareTest(async ({ inject }) => ({
       wrangler: { configPath: fileURLToPath(new URL('../wrangler.toml', import.meta.url)) },
       miniflare: {
         bindings: {
           REGISTRY_TOKEN: 'test-token-0123456789',
-          // Small, so the 413 path is testable without megabytes.
-          MAX_FILE_BYTES: '65536',
+          MAX_FILE_BYTES: inject('maxFileBytes'),
           TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))),
+          ...(inject('tinyModels') ? { TINY_MODELS: await (fixtures ??= buildFixtures()) } : {}),
         },
       },
     })),
@@ -31,8 +93,10 @@ export default defineConfig({
   test: {
     setupFiles: ['./test/apply-migrations.ts'],
     projects: [
-      { extends: true, test: { name: 'registry', include: REGISTRY_TESTS, isolate: false } },
-      { extends: true, test: { name: 'worker', include: ['src/**/*.test.ts'], exclude: REGISTRY_TESTS } },
+      // Small, so the 413 paths are testable without megabytes.
+      { extends: true, test: { name: 'registry', include: REGISTRY_TESTS, isolate: false, provide: { maxFileBytes: '65536', tinyModels: false } } },
+      // Room for the real model's files (about 1 MB for the fp32 graph).
+      { extends: true, test: { name: 'worker', include: ['src/**/*.test.ts'], exclude: REGISTRY_TESTS, provide: { maxFileBytes: String(16 * 1024 * 1024), tinyModels: true } } },
     ],
   },
 });

@@ -5,17 +5,23 @@
  *   pnpm --filter @sentiment-edge/worker bench -- --url http://127.0.0.1:8787 --token T
  *   pnpm --filter @sentiment-edge/worker bench -- --model-dir path/to/exported-model
  *
+ * Without --model-dir it publishes a tiny real model trained and exported on the spot by the training
+ * package (buildTinyModel, seed 7). Either model is evaluated on --data (default: SST-2 validation in
+ * the shared data directory) with the training package's evaluateModel, which gives the manifest its
+ * evaluation; training-meta.json (written by the exporter) gives its training record.
+ *
  * Reports: cold start (Worker start until /health; first /predict, which loads the model from R2
  * and creates the ONNX session), p50/p90/p99 latency of one short text (sequential), and
  * requests/s with 16 concurrent clients. Writes bench-results/predict.json at the repository root.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { createServer } from 'node:net';
-import { RegistryClient } from '@sentiment-edge/registry';
-import { buildTinyModelFiles, tinyDraft } from '../src/inference/tiny-onnx.fixture.ts';
+import { RegistryClient, type ManifestDraft } from '@sentiment-edge/registry';
+import { buildTinyModel, DATA_DIR, evaluateModel } from '@sentiment-edge/training';
+import { modelFiles } from '@sentiment-edge/training/publish';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const WRANGLER = join(ROOT, 'worker/node_modules/.bin/wrangler');
@@ -29,6 +35,18 @@ const SEQUENTIAL = Number(arg('requests') ?? 500);
 const CONCURRENCY = Number(arg('concurrency') ?? 16);
 const DURATION_MS = Number(arg('seconds') ?? 10) * 1000;
 const TEXT = 'A wonderful, heartfelt film with great acting.';
+
+const HELP = `Benchmark of POST /api/v1/predict against a local Worker.
+
+  --url URL          a running Worker (default: start \`wrangler dev\` with fresh local D1/R2)
+  --token T          its REGISTRY_TOKEN (default: bench-token)
+  --model-dir DIR    an exported model (default: a tiny one built now by the training package)
+  --data FILE        labelled file the model is evaluated on for its manifest
+                     (default: ${join(DATA_DIR, 'sst2/validation.csv')})
+  --requests N       sequential requests (default 500)
+  --concurrency N    concurrent clients (default 16)
+  --seconds S        duration of the concurrent phase (default 10)
+  --out FILE         result file (default: bench-results/predict.json)`;
 
 async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
@@ -78,12 +96,13 @@ async function startWrangler(token: string): Promise<{ url: string; startMs: num
   throw new Error(`wrangler dev did not start:\n${log}`);
 }
 
-function modelFiles(dir: string): Map<string, Uint8Array> {
-  const files = new Map<string, Uint8Array>();
-  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (e.isFile()) files.set(relative(dir, join(e.parentPath, e.name)).split('\\').join('/'), new Uint8Array(readFileSync(join(e.parentPath, e.name))));
-  }
-  return files;
+/** The model to publish (path → bytes) and its manifest draft, evaluated on `data`. */
+async function prepareModel(name: string, dir: string, data: string): Promise<{ files: Map<string, Uint8Array>; draft: Omit<ManifestDraft, 'files'> }> {
+  if (!existsSync(data)) throw new Error(`evaluation file ${data} not found: pass --data FILE (a labelled CSV/JSONL the training package reads)`);
+  const { evaluation, labels } = await evaluateModel(dir, data);
+  const metaPath = join(dir, 'training-meta.json');
+  const training = existsSync(metaPath) ? (JSON.parse(readFileSync(metaPath, 'utf8')) as ManifestDraft['training']) : null;
+  return { files: await modelFiles(dir), draft: { name, labels, evaluation, training } };
 }
 
 async function predictOnce(url: string, body: string): Promise<number> {
@@ -118,18 +137,26 @@ const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, 
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(HELP);
+    return;
+  }
   const token = arg('token') ?? 'bench-token';
   const external = arg('url');
+  const name = `bench-${Date.now().toString(36)}`;
+  const modelDir = arg('model-dir');
+  const tinyDir = modelDir ? undefined : mkdtempSync(join(tmpdir(), 'predict-bench-model-'));
+  let prepared: Awaited<ReturnType<typeof prepareModel>>;
+  try {
+    if (tinyDir) buildTinyModel(tinyDir, { seed: 7 });
+    prepared = await prepareModel(name, modelDir ?? tinyDir!, resolve(arg('data') ?? join(DATA_DIR, 'sst2/validation.csv')));
+  } finally {
+    if (tinyDir) rmSync(tinyDir, { recursive: true, force: true });
+  }
+  const { files, draft } = prepared;
   const worker = external ? { url: external, startMs: NaN, stop() {} } : await startWrangler(token);
   try {
     const client = new RegistryClient({ baseUrl: worker.url, token });
-    const name = `bench-${Date.now().toString(36)}`;
-    const modelDir = arg('model-dir');
-    const files = modelDir ? modelFiles(modelDir) : buildTinyModelFiles();
-    const draft = tinyDraft(name);
-    if (modelDir) draft.labels = Object.values((JSON.parse(new TextDecoder().decode(files.get('config.json'))) as { id2label: Record<string, string> }).id2label);
-    if (modelDir) draft.evaluation.perClass = {};
-    if (modelDir) draft.evaluation.confusion = draft.labels.map((_, i) => draft.labels.map((__, j) => (i === j ? 1 : 0)));
     const published = await client.publish(draft, files);
     await client.setAlias(name, 'champion', { version: published.version });
     const body = JSON.stringify({ text: TEXT, model: name });
@@ -154,7 +181,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       target: external ? external : 'wrangler dev (local workerd, local D1/R2)',
       machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
-      model: { name, version: published.version, source: modelDir ?? 'tiny fixture (worker/src/inference/tiny-onnx.fixture.ts)', bytes: published.bytes, precision: 'int8' },
+      model: { name, version: published.version, source: modelDir ?? 'tiny model built by @sentiment-edge/training (buildTinyModel, seed 7)', bytes: published.bytes, precision: 'int8' },
       text: TEXT,
       coldStart: { workerStartMs: r2(worker.startMs), firstPredictMs: r2(coldMs) },
       sequential: seq,

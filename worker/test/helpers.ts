@@ -1,7 +1,7 @@
 /** Shared test helpers: requests through the real Worker entry point, and model fixtures. */
 import { sha256Hex, type ManifestDraft, type ModelFile } from '@sentiment-edge/registry';
-import { exports } from 'cloudflare:workers';
-import { env } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
+import { FIXTURE_TEXTS, fromBase64, type FixtureSeed } from './tiny-model.ts';
 
 export const TOKEN = env.REGISTRY_TOKEN;
 const ORIGIN = 'http://registry.test';
@@ -93,4 +93,37 @@ export async function publish(name: string, opts: { files?: Record<string, Uint8
     if (fin.status !== 201) throw new Error(`finalize failed ${fin.status} ${await fin.text()}`);
   }
   return version;
+}
+
+/** A real tiny model built by the training package (see vitest.config.ts and test/tiny-model.ts). */
+export interface TinyModel {
+  seed: FixtureSeed;
+  labels: string[];
+  /** path → bytes, everything the export wrote (what a publish uploads). */
+  files: Record<string, Uint8Array>;
+  /** onnxruntime-node's probabilities (label order) for one of FIXTURE_TEXTS. */
+  expected(text: (typeof FIXTURE_TEXTS)[number], precision?: 'fp32' | 'int8'): number[];
+}
+
+const tinyModels = new Map<number, TinyModel>();
+
+export function tinyModel(seed: FixtureSeed = 7): TinyModel {
+  let m = tinyModels.get(seed);
+  if (!m) {
+    const fixture = env.TINY_MODELS?.[String(seed)];
+    if (!fixture) throw new Error(`no TINY_MODELS binding for seed ${seed}: only the 'worker' test project gets one (vitest.config.ts)`);
+    const files = Object.fromEntries(Object.entries(fixture.files).map(([path, b64]) => [path, fromBase64(b64)]));
+    m = {
+      seed,
+      labels: fixture.labels,
+      files,
+      expected(text, precision = 'int8') {
+        const i = FIXTURE_TEXTS.indexOf(text);
+        if (i < 0) throw new Error(`no reference probabilities for ${JSON.stringify(text)}: add it to FIXTURE_TEXTS`);
+        return fixture.expected[precision][i]!;
+      },
+    };
+    tinyModels.set(seed, m);
+  }
+  return m;
 }

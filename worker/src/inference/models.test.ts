@@ -2,13 +2,14 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { objectKey } from '../storage/files.ts';
 import { classify, ModelCache } from './models.ts';
-import { buildTinyModelFiles } from './tiny-onnx.fixture.ts';
+import { tinyModel } from '../../test/helpers.ts';
 
 const NAME = 'cache-test';
 
 describe('ModelCache', () => {
   beforeAll(async () => {
-    for (const v of [1, 2, 3]) for (const [path, bytes] of buildTinyModelFiles(v)) await env.MODELS.put(objectKey(NAME, v, path), bytes);
+    // Three versions of the real tiny model (the same files: these tests are about cache keys and lifetimes).
+    for (const v of [1, 2, 3]) for (const [path, bytes] of Object.entries(tinyModel().files)) await env.MODELS.put(objectKey(NAME, v, path), bytes);
   });
 
   it('loads once for concurrent callers and reports what is loaded', async () => {

@@ -1,8 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { callJson, publish } from '../../test/helpers.ts';
+import { callJson, publish, tinyModel } from '../../test/helpers.ts';
 import { ApiError } from '../errors.ts';
-import { buildTinyModelFiles } from '../inference/tiny-onnx.fixture.ts';
 import { ALIAS_TTL_MS, resetResolver, resolveModel } from './resolve.ts';
 
 const NAME = 'resolve-test';
@@ -22,7 +21,7 @@ describe('resolveModel', () => {
   let v2: number;
   beforeAll(async () => {
     resetResolver();
-    const files = Object.fromEntries(buildTinyModelFiles());
+    const files = tinyModel().files;
     v1 = await publish(NAME, { files });
     v2 = await publish(NAME, { files });
   });
