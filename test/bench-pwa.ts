@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { launchBrowser, predictText, publishTiny, waitForEngine } from './src/browser.ts';
-import { REPO_ROOT, startLocalWorker } from './src/local-worker.ts';
+import { REPO_ROOT, startLocalWorker } from '@sentiment-edge/worker/local';
 
 const DIST = join(REPO_ROOT, 'web/dist');
 const gz = (p: string) => gzipSync(readFileSync(p), { level: 9 }).byteLength;

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '@sentiment-edge/registry';
 import { parseCsv } from '../web/src/lib/csv.ts';
 import { exactPrediction, launchBrowser, predictText, publishTiny, waitForEngine, waitForServiceWorker } from './src/browser.ts';
-import { REPO_ROOT, startLocalWorker, type LocalWorker } from './src/local-worker.ts';
+import { REPO_ROOT, startLocalWorker, type LocalWorker } from '@sentiment-edge/worker/local';
 
 const MODEL = 'sentiment';
 

@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, RegistryClient, type ManifestDraft } from '@sentiment-edge/registry';
 import { downloadModel } from '@sentiment-edge/registry/node';
-import { startLocalWorker, type LocalWorker } from './src/local-worker.ts';
+import { startLocalWorker, type LocalWorker } from '@sentiment-edge/worker/local';
 
 let worker: LocalWorker;
 let dir: string;

@@ -3,52 +3,25 @@
  * workerd) returns the probabilities Node computes with the training package's predictor
  * (onnxruntime-node) within 1e-4, for 50 texts, fp32 and int8.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { RegistryClient, type ManifestDraft, type PredictManyResponse, type PredictOneResponse } from '@sentiment-edge/registry';
-import { exportModel, loadPredictor, trainModel, type Dataset } from '@sentiment-edge/training';
+import { join } from 'node:path';
+import { mulberry32, RegistryClient, type PredictManyResponse, type PredictOneResponse } from '@sentiment-edge/registry';
+import { buildTinyModel, DATA_DIR, loadPredictor } from '@sentiment-edge/training';
+import { versionDraft } from '@sentiment-edge/training/publish';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalWorker, type LocalWorker } from './src/local-worker.ts';
+import { startLocalWorker, type LocalWorker } from '@sentiment-edge/worker/local';
 
 const POS = ['good', 'great', 'wonderful', 'fun', 'moving', 'brilliant', 'charming', 'delightful'];
 const NEG = ['bad', 'awful', 'boring', 'dull', 'terrible', 'clumsy', 'tedious', 'lifeless'];
 const FILL = ['the', 'movie', 'film', 'was', 'plot', 'acting', 'story', 'really', 'and', 'a', 'very'];
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
-}
-
-function dataset(n: number): Dataset {
-  const r = rng(11);
-  const pick = <T>(a: readonly T[]) => a[Math.floor(r() * a.length)]!;
-  const texts: string[] = [];
-  const labels: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const pos = i % 2 === 0;
-    const words = Array.from({ length: 3 + Math.floor(r() * 8) }, () => (r() < 0.35 ? pick(pos ? POS : NEG) : pick(FILL)));
-    texts.push(words.join(' ') + (r() < 0.3 ? '!' : '.'));
-    labels.push(pos ? 'positive' : 'negative');
-  }
-  const labelSet = ['negative', 'positive'];
-  return { name: 'parity-synthetic', path: '(memory)', sha256: 'd'.repeat(64), texts, labels, labelSet, labelIds: Int32Array.from(labels, (l) => labelSet.indexOf(l)) };
-}
-
-/** The exported directory's files, path → bytes. */
-function modelFiles(dir: string): Map<string, Uint8Array> {
-  const files = new Map<string, Uint8Array>();
-  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (e.isFile()) files.set(relative(dir, join(e.parentPath, e.name)).split('\\').join('/'), new Uint8Array(readFileSync(join(e.parentPath, e.name))));
-  }
-  return files;
-}
-
 /** 50 texts: short, long, punctuation, unknown words, casing, unicode, repeated words. */
 function parityTexts(): string[] {
-  const r = rng(5);
+  const r = mulberry32(5);
   const all = [...POS, ...NEG, ...FILL, 'unseen', 'zyzzyva', "didn't", 'café', '😀', 'NOT', '!!!'];
-  const out = ['good', 'BAD.', 'the film was not good', "It's a wonderful, charming film!", 'awful awful awful awful', 'Café crème 😀 great', 'zyzzyva qwerty', 'x'];
+  // …and one text longer than the tokenizer's 256-token limit, so truncation must agree too.
+  const out = [Array.from({ length: 300 }, (_, i) => (i % 3 ? 'dull' : 'charming')).join(' '), 'good', 'BAD.', 'the film was not good', "It's a wonderful, charming film!", 'awful awful awful awful', 'Café crème 😀 great', 'zyzzyva qwerty', 'x'];
   while (out.length < 50) out.push(Array.from({ length: 1 + Math.floor(r() * 60) }, () => all[Math.floor(r() * all.length)]!).join(r() < 0.5 ? ' ' : ', '));
   return out;
 }
@@ -62,28 +35,11 @@ describe('edge /predict vs Node onnxruntime-node', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'parity-model-'));
-    const model = trainModel({ train: dataset(400), epochs: 3, dim: 16, buckets: 4096, seed: 3, patience: 10 });
-    exportModel(model, dir, { modelName: name });
+    buildTinyModel(dir, { seed: 3 });
     worker = await startLocalWorker();
     const client = new RegistryClient({ baseUrl: worker.url, token: worker.token });
-    const sha = 'e'.repeat(64);
-    const draft: Omit<ManifestDraft, 'files'> = {
-      name,
-      labels: model.labels,
-      evaluation: {
-        dataset: { name: 'parity-synthetic', sha256: sha, rows: 400 },
-        accuracy: 0.9,
-        macroF1: 0.9,
-        macroRecall: 0.9,
-        perClass: {},
-        confusion: [
-          [1, 0],
-          [0, 1],
-        ],
-      },
-      training: { datasetSha256: sha, params: {}, seed: 3, durationMs: 1, parent: null },
-    };
-    version = (await client.publish(draft, modelFiles(dir))).version;
+    const { draft, files } = await versionDraft(dir, name, { data: join(DATA_DIR, 'sst2/validation.csv') });
+    version = (await client.publish(draft, files)).version;
   });
 
   afterAll(async () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '@sentiment-edge/registry';
 import { buildTinyModel, DATA_DIR } from '@sentiment-edge/training';
 import { publishModel } from '@sentiment-edge/training/publish';
-import { REPO_ROOT, startLocalWorker, type LocalWorker } from './src/local-worker.ts';
+import { REPO_ROOT, startLocalWorker, type LocalWorker } from '@sentiment-edge/worker/local';
 
 let worker: LocalWorker;
 let client: RegistryClient;

@@ -41,8 +41,8 @@ export function exactBinomialTwoSided(k: number, n: number): number {
   return Math.min(1, 2 * tail);
 }
 
-/** Seeded mulberry32: the bootstrap must give the same answer on every run. */
-function mulberry32(seed: number): () => number {
+/** Seeded mulberry32 PRNG in [0, 1): the bootstrap (and training) must give the same answer on every run. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -2,13 +2,13 @@
  * Real-browser helpers for the PWA tests and benchmark: headless Chromium (system /usr/bin/chromium via
  * playwright-core), a tiny model published into a local Worker, and page helpers for the app's test ids.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { RegistryClient, type Manifest } from '@sentiment-edge/registry';
-import { buildTinyModel, DATA_DIR, evaluateModel } from '@sentiment-edge/training';
-import { modelFiles } from '@sentiment-edge/training/publish';
+import { buildTinyModel, DATA_DIR } from '@sentiment-edge/training';
+import { versionDraft } from '@sentiment-edge/training/publish';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -32,9 +32,7 @@ export async function tinyModel(name: string, seed = 7): Promise<TinyModel> {
   const dir = mkdtempSync(join(tmpdir(), 'pwa-model-'));
   try {
     buildTinyModel(dir, { seed });
-    const ev = await evaluateModel(dir, join(DATA_DIR, 'sst2/validation.csv'));
-    const training = JSON.parse(readFileSync(join(dir, 'training-meta.json'), 'utf8')) as TinyModel['draft']['training'];
-    return { files: await modelFiles(dir), draft: { name, labels: ev.labels, evaluation: ev.evaluation, training } };
+    return await versionDraft(dir, name, { data: join(DATA_DIR, 'sst2/validation.csv') });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

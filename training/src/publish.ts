@@ -63,6 +63,21 @@ async function readJson(path: string): Promise<unknown> {
   }
 }
 
+/**
+ * What publishing a model directory sends: its files and a manifest draft holding the evaluation
+ * (`evaluation`, or a fresh one on `data`) and the training record from training-meta.json (null for
+ * a model trained elsewhere).
+ */
+export async function versionDraft(
+  dir: string,
+  name: string,
+  evaluation: ModelEvaluation | { data: string },
+): Promise<{ draft: Omit<ManifestDraft, 'files'>; files: Map<string, Uint8Array> }> {
+  const ev = 'data' in evaluation ? await evaluateModel(dir, evaluation.data) : evaluation;
+  const training = (await readJson(join(dir, 'training-meta.json'))) as ManifestDraft['training'];
+  return { draft: { name, labels: ev.labels, evaluation: ev.evaluation, training: training ?? null }, files: await modelFiles(dir) };
+}
+
 async function currentChampion(client: RegistryClient, name: string): Promise<Manifest | null> {
   try {
     return await client.resolve(`${name}@champion`);
@@ -100,18 +115,9 @@ export async function publishModel(o: PublishOptions): Promise<PublishResult> {
   );
   if (!decision.publishable) return { decision, candidate, champion, published: null, alias: null };
 
-  const config = (await readJson(join(o.dir, 'config.json'))) as { id2label?: Record<string, string> } | null;
-  const labels = candidate.labels;
-  if (!config?.id2label) throw new Error(`${o.dir}/config.json has no id2label`);
-  const meta = (await readJson(join(o.dir, 'training-meta.json'))) as ManifestDraft['training'];
-
-  const files = await modelFiles(o.dir);
+  const { draft, files } = await versionDraft(o.dir, o.name, candidate);
   log(`uploading ${files.size} files`);
-  const published = await o.client.publish(
-    { name: o.name, labels, evaluation: candidate.evaluation, training: meta ?? null },
-    files,
-    (path, bytes) => log(`  ${path} (${(bytes / 1024).toFixed(1)} kB)`),
-  );
+  const published = await o.client.publish(draft, files, (path, bytes) => log(`  ${path} (${(bytes / 1024).toFixed(1)} kB)`));
   const alias = decision.outcome === 'promote' ? 'champion' : 'challenger';
   await o.client.setAlias(o.name, alias, {
     version: published.version,

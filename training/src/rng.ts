@@ -1,15 +1,10 @@
 /** Small seeded PRNG (mulberry32) so training is deterministic for a given seed. */
+import { mulberry32 } from '@sentiment-edge/registry';
+
 export type Rng = () => number;
 
 export function createRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** In-place Fisher–Yates shuffle. */

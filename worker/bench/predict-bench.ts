@@ -14,18 +14,13 @@
  * and creates the ONNX session), p50/p90/p99 latency of one short text (sequential), and
  * requests/s with 16 concurrent clients. Writes bench-results/predict.json at the repository root.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { createServer } from 'node:net';
-import { RegistryClient, type ManifestDraft } from '@sentiment-edge/registry';
-import { buildTinyModel, DATA_DIR, evaluateModel } from '@sentiment-edge/training';
-import { modelFiles } from '@sentiment-edge/training/publish';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const WRANGLER = join(ROOT, 'worker/node_modules/.bin/wrangler');
-const CONFIG = join(ROOT, 'wrangler.toml');
+import { RegistryClient } from '@sentiment-edge/registry';
+import { buildTinyModel, DATA_DIR } from '@sentiment-edge/training';
+import { versionDraft } from '@sentiment-edge/training/publish';
+import { REPO_ROOT as ROOT, startLocalWorker } from '../scripts/local-worker.ts';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -47,63 +42,6 @@ const HELP = `Benchmark of POST /api/v1/predict against a local Worker.
   --concurrency N    concurrent clients (default 16)
   --seconds S        duration of the concurrent phase (default 10)
   --out FILE         result file (default: bench-results/predict.json)`;
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-  });
-}
-
-async function startWrangler(token: string): Promise<{ url: string; startMs: number; stop(): void }> {
-  const persist = mkdtempSync(join(tmpdir(), 'predict-bench-'));
-  const env = { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' };
-  const mig = spawnSync(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist, '--config', CONFIG], { cwd: ROOT, env, encoding: 'utf8' });
-  if (mig.status !== 0) throw new Error(`migrations failed:\n${mig.stdout}\n${mig.stderr}`);
-  const [port, inspector] = [await freePort(), await freePort()];
-  const started = performance.now();
-  const child = spawn(
-    WRANGLER,
-    ['dev', '--config', CONFIG, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', persist, '--local', '--show-interactive-dev-session=false', '--log-level', 'warn', '--var', `REGISTRY_TOKEN:${token}`, '--var', 'STORE_TEXT:true'],
-    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-  );
-  let log = '';
-  child.stdout.on('data', (d) => (log += d));
-  child.stderr.on('data', (d) => (log += d));
-  const url = `http://127.0.0.1:${port}`;
-  const stop = () => {
-    try {
-      process.kill(-child.pid!, 'SIGTERM');
-    } catch {
-      // gone
-    }
-    rmSync(persist, { recursive: true, force: true });
-  };
-  for (const deadline = Date.now() + 90_000; Date.now() < deadline; ) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${log}`);
-    try {
-      if ((await fetch(`${url}/health`)).ok) return { url, startMs: performance.now() - started, stop };
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  stop();
-  throw new Error(`wrangler dev did not start:\n${log}`);
-}
-
-/** The model to publish (path → bytes) and its manifest draft, evaluated on `data`. */
-async function prepareModel(name: string, dir: string, data: string): Promise<{ files: Map<string, Uint8Array>; draft: Omit<ManifestDraft, 'files'> }> {
-  if (!existsSync(data)) throw new Error(`evaluation file ${data} not found: pass --data FILE (a labelled CSV/JSONL the training package reads)`);
-  const { evaluation, labels } = await evaluateModel(dir, data);
-  const metaPath = join(dir, 'training-meta.json');
-  const training = existsSync(metaPath) ? (JSON.parse(readFileSync(metaPath, 'utf8')) as ManifestDraft['training']) : null;
-  return { files: await modelFiles(dir), draft: { name, labels, evaluation, training } };
-}
 
 async function predictOnce(url: string, body: string): Promise<number> {
   const t = performance.now();
@@ -146,15 +84,17 @@ async function main(): Promise<void> {
   const name = `bench-${Date.now().toString(36)}`;
   const modelDir = arg('model-dir');
   const tinyDir = modelDir ? undefined : mkdtempSync(join(tmpdir(), 'predict-bench-model-'));
-  let prepared: Awaited<ReturnType<typeof prepareModel>>;
+  const data = resolve(arg('data') ?? join(DATA_DIR, 'sst2/validation.csv'));
+  if (!existsSync(data)) throw new Error(`evaluation file ${data} not found: pass --data FILE (a labelled CSV/JSONL the training package reads)`);
+  let prepared: Awaited<ReturnType<typeof versionDraft>>;
   try {
     if (tinyDir) buildTinyModel(tinyDir, { seed: 7 });
-    prepared = await prepareModel(name, modelDir ?? tinyDir!, resolve(arg('data') ?? join(DATA_DIR, 'sst2/validation.csv')));
+    prepared = await versionDraft(modelDir ?? tinyDir!, name, { data });
   } finally {
     if (tinyDir) rmSync(tinyDir, { recursive: true, force: true });
   }
   const { files, draft } = prepared;
-  const worker = external ? { url: external, startMs: NaN, stop() {} } : await startWrangler(token);
+  const worker = external ? { url: external, startMs: NaN, stop: async () => {} } : await startLocalWorker({ token });
   try {
     const client = new RegistryClient({ baseUrl: worker.url, token });
     const published = await client.publish(draft, files);
@@ -210,7 +150,7 @@ async function main(): Promise<void> {
     });
     console.log(`written: ${relative(ROOT, outFile)}`);
   } finally {
-    worker.stop();
+    await worker.stop();
   }
 }
 

@@ -40,12 +40,12 @@ describe('onnxruntime-web inside workerd', () => {
     const [fp32, int8] = await Promise.all([classifier('onnx/model.onnx'), classifier('onnx/model_quantized.onnx')]);
     const [a, b] = await Promise.all([fp32.probabilities(TEXTS), int8.probabilities(TEXTS)]);
     expect(model.labels).toEqual(['negative', 'positive']);
-    // fp32 matches to float rounding; int8 kernels differ slightly between onnxruntime-web and -node
-    // (up to ~1e-4 seen), still far inside the int8-vs-fp32 error checked above.
+    // Both precisions match to float rounding (the Node reference runs with graphOptimizationLevel
+    // 'basic', the kernels onnxruntime-web has).
     for (const [i, t] of TEXTS.entries()) {
       for (let j = 0; j < 2; j++) {
         expect(a[i]![j]).toBeCloseTo(model.expected(t, 'fp32')[j]!, 5);
-        expect(b[i]![j]).toBeCloseTo(model.expected(t, 'int8')[j]!, 3);
+        expect(b[i]![j]).toBeCloseTo(model.expected(t, 'int8')[j]!, 5);
       }
     }
   });
@@ -62,7 +62,7 @@ describe('onnxruntime-web inside workerd', () => {
   it('serves 50 concurrent runs on one session with identical results', async () => {
     const c = await classifier('onnx/model_quantized.onnx');
     const runs = await Promise.all(Array.from({ length: 50 }, () => c.probabilities(['great fun', 'bad film'])));
-    for (const [j, p] of runs[0]![1]!.entries()) expect(p).toBeCloseTo(model.expected('bad film')[j]!, 3);
+    for (const [j, p] of runs[0]![1]!.entries()) expect(p).toBeCloseTo(model.expected('bad film')[j]!, 5);
     for (const r of runs) expect([...r[0]!, ...r[1]!]).toEqual([...runs[0]![0]!, ...runs[0]![1]!]);
   });
 });

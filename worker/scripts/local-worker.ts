@@ -6,14 +6,18 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { REPO_ROOT } from '@sentiment-edge/registry/node';
 
-export const REPO_ROOT = resolve(import.meta.dirname, '../..');
+export { REPO_ROOT };
+
 const WRANGLER = join(REPO_ROOT, 'worker/node_modules/.bin/wrangler');
 const CONFIG = join(REPO_ROOT, 'wrangler.toml');
 
 export interface LocalWorker {
   url: string;
+  /** Milliseconds from spawning wrangler dev to the first healthy /health. */
+  startMs: number;
   token: string;
   persistDir: string;
   stop(): Promise<void>;
@@ -67,6 +71,7 @@ export async function startLocalWorker(opts: LocalWorkerOptions = {}): Promise<L
   child.stdout?.on('data', (d) => (log += d));
   child.stderr?.on('data', (d) => (log += d));
   const url = `http://127.0.0.1:${port}`;
+  const started = performance.now();
   const stop = async () => {
     await kill(child);
     if (!opts.persistDir) rmSync(persistDir, { recursive: true, force: true });
@@ -77,7 +82,7 @@ export async function startLocalWorker(opts: LocalWorkerOptions = {}): Promise<L
     await stop();
     throw e;
   }
-  return { url, token, persistDir, stop };
+  return { url, token, persistDir, startMs: performance.now() - started, stop };
 }
 
 async function waitForHealth(url: string, child: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
