@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadDataset, sha256File, stratifiedSplit } from './data.ts';
+import { concatDatasets, loadDataset, sha256File, stratifiedSplit } from './data.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'data-test-'));
 function file(name: string, content: string): string {
@@ -72,5 +72,22 @@ describe('stratifiedSplit', () => {
     expect(a.validation.texts).not.toEqual(c.validation.texts);
     const all = new Set([...a.train.texts, ...a.validation.texts, ...a.test.texts]);
     expect(all.size).toBe(200);
+  });
+});
+
+describe('concatDatasets', () => {
+  it('concatenates rows, unions labels and names/hashes the combination independently of order', () => {
+    const a = loadDataset(file('ca.csv', 'text,label\ngood,positive\nbad,negative\n'));
+    const b = loadDataset(file('cb.csv', 'text,label\nmeh,neutral\n'));
+    const ab = concatDatasets([a, b]);
+    expect(ab.name).toBe('ca.csv+cb.csv');
+    expect(ab.texts).toEqual(['good', 'bad', 'meh']);
+    expect(ab.labelSet).toEqual(['negative', 'neutral', 'positive']);
+    expect(Array.from(ab.labelIds)).toEqual([2, 0, 1]);
+    expect(ab.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(ab.sha256).not.toBe(a.sha256);
+    expect(concatDatasets([b, a]).sha256).toBe(ab.sha256);
+    expect(concatDatasets([a])).toBe(a);
+    expect(() => concatDatasets([a, b], ['negative', 'positive'])).toThrow(/unknown label "neutral"/);
   });
 });

@@ -175,3 +175,26 @@ export function stratifiedSplit(ds: Dataset, seed: number, fractions: [number, n
     test: subsetDataset(ds, parts[2], 'test'),
   };
 }
+
+/**
+ * Concatenates datasets (rows in the order given). The label set is the union (sorted), or `labels` when
+ * given. Name: "a.csv+b.csv"; sha256: sha256 of the per-file sha256s, sorted and joined by "\n" (so the
+ * identity does not depend on the order of the files). One dataset is returned unchanged.
+ */
+export function concatDatasets(parts: readonly Dataset[], labels?: readonly string[]): Dataset {
+  if (parts.length === 0) throw new Error('concatDatasets: no datasets');
+  if (parts.length === 1 && !labels) return parts[0]!;
+  const labelSet = labels ? [...labels] : [...new Set(parts.flatMap((p) => p.labels))].sort();
+  const index = new Map(labelSet.map((l, i) => [l, i]));
+  const texts = parts.flatMap((p) => p.texts);
+  const allLabels = parts.flatMap((p) => p.labels);
+  const labelIds = Int32Array.from(allLabels, (l, i) => {
+    const id = index.get(l);
+    if (id === undefined) throw new Error(`concatDatasets: row ${i + 1}: unknown label "${l}" (expected one of: ${labelSet.join(', ')})`);
+    return id;
+  });
+  const sha256 = createHash('sha256')
+    .update(parts.map((p) => p.sha256).sort().join('\n'))
+    .digest('hex');
+  return { name: parts.map((p) => p.name).join('+'), path: parts.map((p) => p.path).join('+'), sha256, texts, labels: allLabels, labelSet, labelIds };
+}

@@ -2,7 +2,8 @@
 import type { TrainParams } from './train.ts';
 
 /**
- * Large phrase-level training sets such as SST-2 (67k rows): heavy token dropout, AFINN prior with a
+ * Large phrase-level training sets such as SST-2 (67k rows) or SST-2 + MR (77k rows, the default SST-2
+ * model; re-measured on it, see README — nothing tried beat these settings beyond noise): heavy token dropout, AFINN prior with a
  * negation prior on "not/no/never + word" bigrams, attention pooling and weight averaging (both chosen for
  * transfer to text unlike the training data: SST-2 model on TweetEval positive/negative rows).
  */
@@ -23,14 +24,20 @@ export const LARGE_DATA_PRESET: Partial<TrainParams> = {
   keep: 'last',
 };
 
-/** Small training sets (≈10k rows, e.g. TweetEval): higher learning rate, strong AFINN+VADER prior, a hidden layer. */
+/**
+ * Small training sets (≈10k rows, e.g. TweetEval): higher learning rate, strong AFINN+VADER prior, a hidden
+ * layer. Hidden 32 with light token dropout (0.1) measured +1.2 pt macro-F1 over hidden 16 / dropout 0.3 on
+ * TweetEval (seeds 1–3: 0.567 → 0.593; seeds 4–6: 0.580 → 0.592). Tried and not kept: class-balanced loss
+ * (recall up, macro-F1 −2 pt), MR as auxiliary positive/negative data (−4 pt), hidden 64, negation prior,
+ * weight averaging, more epochs.
+ */
 export const SMALL_DATA_PRESET: Partial<TrainParams> = {
   epochs: 6,
-  hidden: 16,
+  hidden: 32,
   lr: 0.1,
   dim: 8,
   buckets: 262_144,
-  tokenDropout: 0.3,
+  tokenDropout: 0.1,
   lexicon: true,
   lexiconSource: 'both',
   lexiconScale: 6,

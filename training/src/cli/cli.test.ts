@@ -42,4 +42,17 @@ describe('CLIs', () => {
     expect(lines[0]).toBe('text,label,predicted_label,score,p_negative,p_positive');
     expect(lines.length).toBe(4);
   });
+
+  it('train accepts --data more than once and records the combined dataset', async () => {
+    const a = join(dir, 'a.csv');
+    const b = join(dir, 'b.csv');
+    const rows = (words: string[], label: string) => words.map((w) => `${w} film,${label}`).join('\n');
+    writeFileSync(a, `text,label\n${rows(['great', 'wonderful', 'lovely', 'superb'], 'positive')}\n${rows(['awful', 'boring', 'dull', 'bad'], 'negative')}\n`);
+    writeFileSync(b, `text,label\n${rows(['moving', 'fun'], 'positive')}\n${rows(['tedious', 'weak'], 'negative')}\n`);
+    const out = join(dir, 'multi');
+    await tsx('train.ts', ['--data', a, '--data', b, '--validation', data, '--out', out, '--epochs', '1', '--buckets', '64', '--dim', '4']);
+    const meta = JSON.parse(readFileSync(join(out, 'training-meta.json'), 'utf8'));
+    expect(meta.dataset).toBe('a.csv+b.csv');
+    expect(meta.datasetSha256).toMatch(/^[0-9a-f]{64}$/);
+  });
 });

@@ -1,5 +1,5 @@
 /**
- * pnpm train --data CSV [--validation CSV] [--out DIR] [--text-column text] [--label-column label]
+ * pnpm train --data CSV [--data CSV …] [--validation CSV] [--out DIR] [--text-column text] [--label-column label]
  *            [--epochs N] [--seed S] [--dim D] [--buckets B] [--hidden H] [--lr LR] [--patience P]
  *            [--lexicon] [--attention] [--from DIR|NAME@VERSION|NAME@ALIAS [--registry URL]] [--name NAME]
  */
@@ -8,17 +8,18 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { downloadModel, registryFromEnv } from '@sentiment-edge/registry/node';
-import { loadDataset } from '../data.ts';
+import { concatDatasets, loadDataset } from '../data.ts';
 import { exportModel, loadWarmStart } from '../export/model-dir.ts';
 import { REPO_ROOT, userPath } from '../paths.ts';
 import { presetFor } from '../presets.ts';
 import { trainModel, type TrainParams, type WarmStart } from '../train.ts';
 import { metricsTable, num, table } from './format.ts';
 
-const USAGE = `usage: pnpm train --data CSV [--validation CSV] [--out DIR] [--text-column text] [--label-column label]
+const USAGE = `usage: pnpm train --data CSV [--data CSV ...] [--validation CSV] [--out DIR] [--text-column text] [--label-column label]
                   [--epochs N] [--seed S] [--dim D] [--buckets B] [--hidden H] [--lr LR] [--patience P]
                   [--token-dropout P] [--average-last N] [--keep best|last] [--lexicon|--no-lexicon] [--attention|--no-attention] [--balanced]
                   [--from DIR|NAME@VERSION|NAME@ALIAS] [--registry URL] [--name NAME]
+--data may be repeated: the files are concatenated (one model on all of them).
 Defaults come from the measured preset for the training-set size (src/presets.ts).`;
 
 /**
@@ -41,7 +42,7 @@ async function main(): Promise<number> {
   try {
     ({ values: v } = parseArgs({
       options: {
-        data: { type: 'string' },
+        data: { type: 'string', multiple: true },
         validation: { type: 'string' },
         out: { type: 'string' },
         'text-column': { type: 'string', default: 'text' },
@@ -75,13 +76,16 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (!v.data) {
+  if (!v.data || v.data.length === 0) {
     console.error(`--data is required\n${USAGE}`);
     return 2;
   }
   const cols = { textColumn: v['text-column'], labelColumn: v['label-column'] };
   const warm = v.from ? await resolveWarmStart(v.from, v.registry) : undefined;
-  const train = loadDataset(userPath(v.data), { ...cols, ...(warm ? { labels: warm.labels } : {}) });
+  // --data may be given more than once: the files are concatenated (name "a.csv+b.csv", sha256 over the
+  // sorted per-file sha256s).
+  const parts = v.data.map((d) => loadDataset(userPath(d), { ...cols, ...(warm ? { labels: warm.labels } : {}) }));
+  const train = concatDatasets(parts, warm ? warm.labels : undefined);
   const validation = v.validation ? loadDataset(userPath(v.validation), { ...cols, labels: warm ? warm.labels : train.labelSet }) : undefined;
   const out = v.out ? userPath(v.out) : join(REPO_ROOT, 'models', 'sst2');
 
