@@ -1,7 +1,7 @@
 // End to end: train on slices → publish into a real local Worker through the F1 gate → the champion
 // moves only when it should.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,5 +87,20 @@ describe('train → publish → gate', () => {
     expect(res.status).toBe(1);
     expect(res.stdout).toMatch(/decision\s+REJECT/);
     expect(res.stderr).toMatch(/below the floor/);
+  });
+
+  it('evaluate and fine-tune take a registry reference (NAME@ALIAS) as the model', () => {
+    const env = { ...process.env, REGISTRY_URL: worker.url, REGISTRY_TOKEN: worker.token };
+    const ev = spawnSync('pnpm', ['--silent', 'evaluate', '--model', 'e2e@champion', '--data', validation, '--json'], { cwd: REPO_ROOT, encoding: 'utf8', env });
+    expect(ev.status, ev.stderr).toBe(0);
+    expect(JSON.parse(ev.stdout)).toMatchObject({ rows: 872, dataset: { rows: 872 } });
+
+    const slice = join(work, 'slice.csv');
+    writeFileSync(slice, readFileSync(join(DATA_DIR, 'sst2/train.csv'), 'utf8').split('\n').slice(0, 801).join('\n') + '\n');
+    const out = join(work, 'finetuned');
+    const tr = spawnSync('pnpm', ['train', '--from', 'e2e@champion', '--data', slice, '--validation', validation, '--out', out], { cwd: REPO_ROOT, encoding: 'utf8', env });
+    expect(tr.status, tr.stderr).toBe(0);
+    const { parent } = JSON.parse(readFileSync(join(out, 'training-meta.json'), 'utf8'));
+    expect(parent).toEqual({ name: 'e2e', version: expect.any(Number) });
   });
 });

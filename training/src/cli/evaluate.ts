@@ -1,41 +1,31 @@
-/** pnpm evaluate --model DIR --data CSV [--text-column text] [--label-column label] [--dtype fp32|q8] [--json] */
-import { parseArgs } from 'node:util';
+/** pnpm evaluate --model DIR|NAME@VERSION|NAME@ALIAS --data CSV [--text-column text] [--label-column label] [--dtype fp32|q8] [--json] */
 import cliProgress from 'cli-progress';
 import { evaluateModel } from '../evaluate.ts';
 import { userPath } from '../paths.ts';
 import { metricsTable } from './format.ts';
+import { cliArgs, resolveModelDir, run, UsageError } from './run.ts';
 
-const USAGE = 'usage: pnpm evaluate --model DIR --data CSV [--text-column text] [--label-column label] [--dtype fp32|q8] [--json]';
+const USAGE = 'usage: pnpm evaluate --model DIR|NAME@VERSION|NAME@ALIAS --data CSV [--text-column text] [--label-column label] [--dtype fp32|q8] [--registry URL] [--json]';
 
 async function main(): Promise<number> {
-  let v;
-  try {
-    ({ values: v } = parseArgs({
-      options: {
-        model: { type: 'string' },
-        data: { type: 'string' },
-        'text-column': { type: 'string' },
-        'label-column': { type: 'string' },
-        dtype: { type: 'string', default: 'fp32' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    console.error(`${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (v.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (!v.model || !v.data || (v.dtype !== 'fp32' && v.dtype !== 'q8')) {
-    console.error(USAGE);
-    return 2;
-  }
+  const v = cliArgs(
+    {
+      model: { type: 'string' },
+      data: { type: 'string' },
+      'text-column': { type: 'string' },
+      'label-column': { type: 'string' },
+      dtype: { type: 'string', default: 'fp32' },
+      registry: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    USAGE,
+  );
+  if (!v.model || !v.data) throw new UsageError('--model and --data are required');
+  if (v.dtype !== 'fp32' && v.dtype !== 'q8') throw new UsageError(`--dtype must be fp32 or q8, got "${v.dtype}"`);
+  const { dir } = await resolveModelDir(v.model, v.registry);
   const bar = v.json ? null : new cliProgress.SingleBar({ format: 'evaluating [{bar}] {value}/{total} rows', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
   let started = false;
-  const r = await evaluateModel(userPath(v.model), userPath(v.data), {
+  const r = await evaluateModel(dir, userPath(v.data), {
     textColumn: v['text-column'],
     labelColumn: v['label-column'],
     dtype: v.dtype,
@@ -58,10 +48,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(`error: ${(e as Error).message}`);
-    process.exit(1);
-  },
-);
+run(main, USAGE);

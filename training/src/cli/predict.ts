@@ -1,44 +1,34 @@
-/** pnpm predict --model DIR (--text "…" | --input in.csv --output out.csv [--text-column text]) [--dtype fp32|q8] */
+/** pnpm predict --model DIR|NAME@VERSION|NAME@ALIAS (--text "…" | --input in.csv --output out.csv [--text-column text]) [--dtype fp32|q8] */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { parse } from 'csv-parse/sync';
 import { loadPredictor } from '../predictor.ts';
 import { userPath } from '../paths.ts';
+import { cliArgs, resolveModelDir, run, UsageError } from './run.ts';
 
-const USAGE = 'usage: pnpm predict --model DIR (--text "…" | --input in.csv --output out.csv [--text-column text]) [--dtype fp32|q8]';
+const USAGE = 'usage: pnpm predict --model DIR|NAME@VERSION|NAME@ALIAS (--text "…" | --input in.csv --output out.csv [--text-column text]) [--dtype fp32|q8] [--registry URL]';
 
 function csvCell(v: string): string {
   return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
 async function main(): Promise<number> {
-  let v;
-  try {
-    ({ values: v } = parseArgs({
-      options: {
-        model: { type: 'string' },
-        text: { type: 'string', multiple: true },
-        input: { type: 'string' },
-        output: { type: 'string' },
-        'text-column': { type: 'string', default: 'text' },
-        dtype: { type: 'string', default: 'fp32' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    console.error(`${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (v.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (!v.model || (!v.text && !(v.input && v.output)) || (v.dtype !== 'fp32' && v.dtype !== 'q8')) {
-    console.error(USAGE);
-    return 2;
-  }
-  const predictor = await loadPredictor(userPath(v.model), { dtype: v.dtype });
+  const v = cliArgs(
+    {
+      model: { type: 'string' },
+      text: { type: 'string', multiple: true },
+      input: { type: 'string' },
+      output: { type: 'string' },
+      'text-column': { type: 'string', default: 'text' },
+      dtype: { type: 'string', default: 'fp32' },
+      registry: { type: 'string' },
+    },
+    USAGE,
+  );
+  if (!v.model || (!v.text && !(v.input && v.output))) throw new UsageError('--model and either --text or --input with --output are required');
+  if (v.dtype !== 'fp32' && v.dtype !== 'q8') throw new UsageError(`--dtype must be fp32 or q8, got "${v.dtype}"`);
+  const { dir } = await resolveModelDir(v.model, v.registry);
+  const predictor = await loadPredictor(dir, { dtype: v.dtype });
   try {
     if (v.text) {
       const preds = await predictor.predict(v.text);
@@ -85,10 +75,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(`error: ${(e as Error).message}`);
-    process.exit(1);
-  },
-);
+run(main, USAGE);

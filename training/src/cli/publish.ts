@@ -3,23 +3,16 @@
  *                    [--floor 0.8] [--margin 0] [--require-significance] [--registry URL] [--token T]
  * Exit codes: 0 published (champion or challenger), 1 rejected by the gate or failed, 2 usage.
  */
-import { parseArgs } from 'node:util';
-import { ApiError } from '@sentiment-edge/registry';
 import { registryFromEnv, userPath } from '@sentiment-edge/registry/node';
 import { formatDecision, publishModel } from '../publish.ts';
+import { num } from './format.ts';
+import { cliArgs, run, UsageError } from './run.ts';
 
 const USAGE = 'usage: pnpm publish-model --model DIR --name NAME --data CSV [--floor F] [--margin M] [--require-significance] [--registry URL] [--token T]';
 
-function num(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (!Number.isFinite(x)) throw new Error(`--${flag} must be a number, got "${v}"`);
-  return x;
-}
-
 async function main(): Promise<number> {
-  const { values: v } = parseArgs({
-    options: {
+  const v = cliArgs(
+    {
       model: { type: 'string' },
       name: { type: 'string', default: 'sentiment' },
       data: { type: 'string' },
@@ -32,11 +25,9 @@ async function main(): Promise<number> {
       token: { type: 'string' },
       json: { type: 'boolean' },
     },
-  });
-  if (!v.model || !v.data) {
-    console.error(USAGE);
-    return 2;
-  }
+    USAGE,
+  );
+  if (!v.model || !v.data) throw new UsageError('--model and --data are required');
   const client = registryFromEnv({ registry: v.registry, token: v.token });
   const result = await publishModel({
     client,
@@ -54,10 +45,4 @@ async function main(): Promise<number> {
   return result.published ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e instanceof ApiError ? `error ${e.status} ${e.code}: ${e.message}` : `error: ${(e as Error).message}`);
-    process.exit(1);
-  },
-);
+run(main, USAGE);

@@ -3,17 +3,15 @@
  *            [--epochs N] [--seed S] [--dim D] [--buckets B] [--hidden H] [--lr LR] [--patience P]
  *            [--lexicon] [--attention] [--from DIR|NAME@VERSION|NAME@ALIAS [--registry URL]] [--name NAME]
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { downloadModel, registryFromEnv } from '@sentiment-edge/registry/node';
 import { concatDatasets, loadDataset } from '../data.ts';
 import { exportModel, loadWarmStart } from '../export/model-dir.ts';
 import { REPO_ROOT, userPath } from '../paths.ts';
 import { presetFor } from '../presets.ts';
-import { trainModel, type TrainParams, type WarmStart } from '../train.ts';
+import { trainModel, type TrainParams } from '../train.ts';
 import { metricsTable, num, table } from './format.ts';
+import { cliArgs, resolveModelDir, run, UsageError } from './run.ts';
 
 const USAGE = `usage: pnpm train --data CSV [--data CSV ...] [--validation CSV] [--out DIR] [--text-column text] [--label-column label]
                   [--epochs N] [--seed S] [--dim D] [--buckets B] [--hidden H] [--lr LR] [--patience P]
@@ -22,66 +20,40 @@ const USAGE = `usage: pnpm train --data CSV [--data CSV ...] [--validation CSV] 
 --data may be repeated: the files are concatenated (one model on all of them).
 Defaults come from the measured preset for the training-set size (src/presets.ts).`;
 
-/**
- * `--from DIR` reads a local model directory; `--from NAME@VERSION|NAME@ALIAS` downloads that version
- * from the registry (sha256-verified) into models/.cache/NAME@VERSION first and records it as the parent.
- */
-export async function resolveWarmStart(from: string, registry?: string): Promise<WarmStart> {
-  const dir = userPath(from);
-  if (existsSync(join(dir, 'config.json'))) return loadWarmStart(dir);
-  if (!/^[^/\\]+@[^/\\]+$/.test(from)) throw new Error(`--from ${from}: no config.json in ${dir}, and it is not NAME@VERSION or NAME@ALIAS`);
-  const client = registryFromEnv({ registry });
-  const manifest = await client.resolve(from);
-  const cache = join(REPO_ROOT, 'models', '.cache', `${manifest.name}@${manifest.version}`);
-  if (!existsSync(join(cache, 'manifest.json'))) await downloadModel(client, `${manifest.name}@${manifest.version}`, cache);
-  return { ...loadWarmStart(cache), parent: { name: manifest.name, version: manifest.version } };
-}
-
 async function main(): Promise<number> {
-  let v;
-  try {
-    ({ values: v } = parseArgs({
-      options: {
-        data: { type: 'string', multiple: true },
-        validation: { type: 'string' },
-        out: { type: 'string' },
-        'text-column': { type: 'string', default: 'text' },
-        'label-column': { type: 'string', default: 'label' },
-        epochs: { type: 'string' },
-        seed: { type: 'string' },
-        dim: { type: 'string' },
-        buckets: { type: 'string' },
-        hidden: { type: 'string' },
-        lr: { type: 'string' },
-        patience: { type: 'string' },
-        'token-dropout': { type: 'string' },
-        'average-last': { type: 'string' },
-        keep: { type: 'string' },
-        lexicon: { type: 'boolean' },
-        'no-lexicon': { type: 'boolean' },
-        'no-attention': { type: 'boolean' },
-        attention: { type: 'boolean' },
-        balanced: { type: 'boolean' },
-        from: { type: 'string' },
-        registry: { type: 'string' },
-        name: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    console.error(`${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (v.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (!v.data || v.data.length === 0) {
-    console.error(`--data is required\n${USAGE}`);
-    return 2;
-  }
+  const v = cliArgs(
+    {
+      data: { type: 'string', multiple: true },
+      validation: { type: 'string' },
+      out: { type: 'string' },
+      'text-column': { type: 'string', default: 'text' },
+      'label-column': { type: 'string', default: 'label' },
+      epochs: { type: 'string' },
+      seed: { type: 'string' },
+      dim: { type: 'string' },
+      buckets: { type: 'string' },
+      hidden: { type: 'string' },
+      lr: { type: 'string' },
+      patience: { type: 'string' },
+      'token-dropout': { type: 'string' },
+      'average-last': { type: 'string' },
+      keep: { type: 'string' },
+      lexicon: { type: 'boolean' },
+      'no-lexicon': { type: 'boolean' },
+      'no-attention': { type: 'boolean' },
+      attention: { type: 'boolean' },
+      balanced: { type: 'boolean' },
+      from: { type: 'string' },
+      registry: { type: 'string' },
+      name: { type: 'string' },
+    },
+    USAGE,
+  );
+  if (!v.data || v.data.length === 0) throw new UsageError('--data is required');
   const cols = { textColumn: v['text-column'], labelColumn: v['label-column'] };
-  const warm = v.from ? await resolveWarmStart(v.from, v.registry) : undefined;
+  // --from DIR | NAME@VERSION | NAME@ALIAS: warm-start from that version, recorded as the parent.
+  const source = v.from ? await resolveModelDir(v.from, v.registry) : undefined;
+  const warm = source && { ...loadWarmStart(source.dir), ...(source.manifest ? { parent: { name: source.manifest.name, version: source.manifest.version } } : {}) };
   // --data may be given more than once: the files are concatenated (name "a.csv+b.csv", sha256 over the
   // sorted per-file sha256s).
   const parts = v.data.map((d) => loadDataset(userPath(d), { ...cols, ...(warm ? { labels: warm.labels } : {}) }));
@@ -178,10 +150,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(`error: ${(e as Error).message}`);
-    process.exit(1);
-  },
-);
+run(main, USAGE);
