@@ -1,5 +1,6 @@
 // The registry client publishes a model directory into a running local Worker (real D1 + R2 in workerd)
 // and downloads it back byte-identical.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, RegistryClient, type ManifestDraft } from '@sentiment-edge/registry';
 import { downloadModel } from '@sentiment-edge/registry/node';
-import { startLocalWorker, type LocalWorker } from '@sentiment-edge/worker/local';
+import { REPO_ROOT, startLocalWorker, type LocalWorker } from '@sentiment-edge/worker/local';
 
 let worker: LocalWorker;
 let dir: string;
@@ -72,5 +73,36 @@ describe('registry round trip through a running Worker', () => {
     const wrong = new RegistryClient({ baseUrl: worker.url, token: 'wrong' });
     await expect(wrong.createVersion(draft)).rejects.toMatchObject({ status: 403 });
     await expect(anon.resolve('nope@champion')).rejects.toBeInstanceOf(ApiError);
+  });
+
+  it('the registry CLI lists, shows, moves aliases and downloads', () => {
+    const cli = (...args: string[]) =>
+      spawnSync('pnpm', ['--silent', 'registry', ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, REGISTRY_URL: worker.url, REGISTRY_TOKEN: worker.token } });
+
+    const list = cli('list');
+    expect(list.status, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/roundtrip\s+1\s+1\s+champion=1/);
+
+    const info = cli('info', 'roundtrip@champion', '--json');
+    expect(info.status, info.stderr).toBe(0);
+    expect(JSON.parse(info.stdout)).toMatchObject({ name: 'roundtrip', version: 1, status: 'ready' });
+
+    const set = cli('set-alias', 'roundtrip', 'challenger', '1');
+    expect(set.status, set.stderr).toBe(0);
+    expect(set.stdout).toMatch(/roundtrip@challenger → 1/);
+
+    const out = mkdtempSync(join(tmpdir(), 'cli-download-'));
+    try {
+      const dl = cli('download', 'roundtrip@challenger', out);
+      expect(dl.status, dl.stderr).toBe(0);
+      expect(readFileSync(join(out, 'onnx/model_quantized.onnx'))).toEqual(readFileSync(join(dir, 'onnx/model_quantized.onnx')));
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+
+    const missing = cli('info', 'roundtrip@9');
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/404/);
+    expect(cli('set-alias', 'roundtrip', 'champion').status).toBe(2);
   });
 });

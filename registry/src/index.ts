@@ -1,3 +1,4 @@
+export * from './names.ts';
 export * from './manifest.ts';
 export * from './api.ts';
 export * from './ref.ts';

@@ -1,15 +1,13 @@
 import { z } from 'zod';
+import { ALIAS_NAME_PATTERN, ALIAS_NAME_RULE, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from './names.ts';
+
 
 /** Model names: lower-case slug, safe in URLs, R2 keys and file names. */
-export const ModelName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'model names are 1-64 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit');
+export const ModelName = z.string().regex(MODEL_NAME_PATTERN, MODEL_NAME_RULE);
 export type ModelName = z.infer<typeof ModelName>;
 
 /** Alias names: `champion`, `challenger` or any other slug that is not a number. */
-export const AliasName = z
-  .string()
-  .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'alias names are 1-32 characters of a-z, 0-9, "_" or "-", starting with a letter');
+export const AliasName = z.string().regex(ALIAS_NAME_PATTERN, ALIAS_NAME_RULE);
 export type AliasName = z.infer<typeof AliasName>;
 
 export const Version = z.number().int().positive();
@@ -112,13 +110,3 @@ export type Manifest = Omit<ManifestDraft, 'version' | 'createdAt'> & {
   /** Sum of file sizes. */
   bytes: number;
 };
-
-/** The files a runtime needs, by role, in Hugging Face layout. */
-export const MODEL_LAYOUT = {
-  config: 'config.json',
-  tokenizer: 'tokenizer.json',
-  tokenizerConfig: 'tokenizer_config.json',
-  onnx: 'onnx/model.onnx',
-  onnxQuantized: 'onnx/model_quantized.onnx',
-  card: 'README.md',
-} as const;

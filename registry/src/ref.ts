@@ -1,4 +1,4 @@
-import { AliasName, ModelName } from './manifest.ts';
+import { ALIAS_NAME_PATTERN, MODEL_NAME_PATTERN } from './names.ts';
 
 /** `NAME`, `NAME@VERSION` or `NAME@ALIAS`. */
 export type ParsedRef =
@@ -13,7 +13,7 @@ export class RefError extends Error {
 export function parseModelRef(ref: string): ParsedRef {
   const at = ref.indexOf('@');
   const name = at === -1 ? ref : ref.slice(0, at);
-  if (!ModelName.safeParse(name).success) throw new RefError(`"${ref}" is not NAME, NAME@VERSION or NAME@ALIAS: bad model name "${name}"`);
+  if (!MODEL_NAME_PATTERN.test(name)) throw new RefError(`"${ref}" is not NAME, NAME@VERSION or NAME@ALIAS: bad model name "${name}"`);
   if (at === -1) return { name, kind: 'default' };
   const tail = ref.slice(at + 1);
   if (/^[0-9]+$/.test(tail)) {
@@ -21,7 +21,7 @@ export function parseModelRef(ref: string): ParsedRef {
     if (!Number.isSafeInteger(version) || version < 1) throw new RefError(`"${ref}": versions start at 1`);
     return { name, kind: 'version', version };
   }
-  if (!AliasName.safeParse(tail).success) throw new RefError(`"${ref}": "${tail}" is neither a version number nor an alias name`);
+  if (!ALIAS_NAME_PATTERN.test(tail)) throw new RefError(`"${ref}": "${tail}" is neither a version number nor an alias name`);
   return { name, kind: 'alias', alias: tail };
 }
 
