@@ -38,6 +38,12 @@ function bundleSizes() {
   };
 }
 
+/** Per-phase medians of the worker's `[load-timing]` logs (ms since the load request reached the worker). */
+function medianPhases(runs: Record<string, number>[]): Record<string, number> {
+  const keys = [...new Set(runs.flatMap((r) => Object.keys(r)))];
+  return Object.fromEntries(keys.map((k) => [k, pct(runs.map((r) => r[k]).filter((v): v is number => v !== undefined), 0.5)]));
+}
+
 async function main() {
   const sizes = bundleSizes();
   const worker = await startLocalWorker();
@@ -46,6 +52,12 @@ async function main() {
     await publishTiny(worker.url, worker.token, 'sentiment', 7);
     const ctx = await browser.newContext({ acceptDownloads: true });
     const page = await ctx.newPage();
+    // The inference worker logs its load phases (ms since the load request) as `[load-timing] {...}`.
+    const phases: Record<string, number>[] = [];
+    page.on('console', (m) => {
+      const t = m.text();
+      if (t.startsWith('[load-timing] ')) phases.push(JSON.parse(t.slice('[load-timing] '.length)) as Record<string, number>);
+    });
     const t0 = Date.now();
     await page.goto(worker.url + '/?backend=wasm');
     await waitForEngine(page, 'ready');
@@ -67,6 +79,7 @@ async function main() {
 
     // First prediction after a reload, model in Cache Storage (verified again before use).
     const reloads: { readyMs: number; firstPredictionMs: number; loadMs: number }[] = [];
+    const phasesBefore = phases.length;
     for (let i = 0; i < 5; i++) {
       const r0 = Date.now();
       await page.reload();
@@ -74,6 +87,12 @@ async function main() {
       const readyMs = Date.now() - r0;
       await predictText(page, 'the movie was great');
       const firstPredictionMs = Date.now() - r0 - 400; // predictText waits 400 ms for the debounce to settle
+      const navAt = await page.evaluate(() => performance.timeOrigin);
+      const ph = phases.at(-1);
+      if (ph && ph.loadAt !== undefined && ph.workerStartAt !== undefined) {
+        ph.workerStartAt = Math.round(ph.workerStartAt - navAt);
+        ph.loadAt = Math.round(ph.loadAt - navAt);
+      }
       const loadMs = await page.evaluate(() => (globalThis as unknown as { sentimentEdge: { engine: { loadMs: number } } }).sentimentEdge.engine.loadMs);
       reloads.push({ readyMs, firstPredictionMs, loadMs: Math.round(loadMs) });
     }
@@ -97,6 +116,7 @@ async function main() {
         firstPredictionMsMedian: pct(reloads.map((r) => r.firstPredictionMs), 0.5),
         workerLoadMsMedian: pct(reloads.map((r) => r.loadMs), 0.5),
         runs: reloads,
+        workerPhasesMsMedian: medianPhases(phases.slice(phasesBefore)),
       },
       csv10k: { rows: 10_000, ms: csv10kMs, budgetMs: 5000, withinBudget: csv10kMs <= 5000 },
       sizes,
@@ -109,6 +129,7 @@ async function main() {
       'Reload, cached model: page → ready (ms, median)': result.afterReload.readyMsMedian,
       'Reload, cached model: page → first prediction (ms, median)': result.afterReload.firstPredictionMsMedian,
       'Worker load (verify + session + warm-up) (ms, median)': result.afterReload.workerLoadMsMedian,
+      'Worker load phases (ms since load request, median)': JSON.stringify(result.afterReload.workerPhasesMsMedian),
       '10k-row CSV, click → download ready (ms)': csv10kMs,
       'App shell JS+CSS gzip (kB)': sizes.appShellGzipKB,
       'Inference worker JS (ORT + tokenizer) gzip (kB)': sizes.inferenceWorkerJsGzipKB,

@@ -6,8 +6,9 @@ import './app.css';
 
 const app = new AppModel();
 const pwa = new PwaState();
+// Start the model load (inference worker) before mounting the UI, so the two overlap.
+void app.init();
 mount(App, { target: document.getElementById('app')!, props: { app, pwa } });
 pwa.start();
-void app.init();
 // For tests and debugging in the console.
 (globalThis as unknown as { sentimentEdge: AppModel }).sentimentEdge = app;

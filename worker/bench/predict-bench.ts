@@ -20,7 +20,7 @@ import { join, relative, resolve } from 'node:path';
 import { RegistryClient } from '@sentiment-edge/registry';
 import { buildTinyModel, DATA_DIR } from '@sentiment-edge/training';
 import { versionDraft } from '@sentiment-edge/training/publish';
-import { REPO_ROOT as ROOT, startLocalWorker } from '../scripts/local-worker.ts';
+import { REPO_ROOT as ROOT, startLocalWorker, startLocalWorkerd, type LocalWorker } from '../scripts/local-worker.ts';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,7 +33,10 @@ const TEXT = 'A wonderful, heartfelt film with great acting.';
 
 const HELP = `Benchmark of POST /api/v1/predict against a local Worker.
 
-  --url URL          a running Worker (default: start \`wrangler dev\` with fresh local D1/R2)
+  --runtime R        workerd: the bundled Worker in workerd via Miniflare, no dev proxy (local workerd);
+                     wrangler: \`wrangler dev\` (adds its proxy worker); both (default): one after the
+                     other. Each starts with fresh local D1/R2 and the migrations applied.
+  --url URL          a running Worker instead (--runtime is ignored)
   --token T          its REGISTRY_TOKEN (default: bench-token)
   --model-dir DIR    an exported model (default: a tiny one built now by the training package)
   --data FILE        labelled file the model is evaluated on for its manifest
@@ -94,7 +97,54 @@ async function main(): Promise<void> {
     if (tinyDir) rmSync(tinyDir, { recursive: true, force: true });
   }
   const { files, draft } = prepared;
-  const worker = external ? { url: external, startMs: NaN, stop: async () => {} } : await startLocalWorker({ token });
+  const runtime = arg('runtime') ?? 'both';
+  if (!['workerd', 'wrangler', 'both'].includes(runtime)) throw new Error(`--runtime must be workerd, wrangler or both (got ${runtime})`);
+  const targets: { label: string; start: () => Promise<Pick<LocalWorker, 'url' | 'startMs' | 'stop'>> }[] = external
+    ? [{ label: external, start: async () => ({ url: external, startMs: NaN, stop: async () => {} }) }]
+    : [
+        ...(runtime !== 'wrangler' ? [{ label: 'workerd via Miniflare (bundled Worker, no dev proxy; local D1/R2)', start: () => startLocalWorkerd({ token }) }] : []),
+        ...(runtime !== 'workerd' ? [{ label: 'wrangler dev (local workerd behind the dev proxy; local D1/R2)', start: () => startLocalWorker({ token }) }] : []),
+      ];
+  const runs: Awaited<ReturnType<typeof measure>>[] = [];
+  for (const t of targets) runs.push(await measure(t.label, await t.start(), token, name, draft, files));
+  const result = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
+    model: { name, source: modelDir ?? 'tiny model built by @sentiment-edge/training (buildTinyModel, seed 7)', bytes: runs[0]!.modelBytes, precision: 'int8' },
+    text: TEXT,
+    targets: { p50Ms: 3, requestsPerSecond: 500 },
+    runs: runs.map(({ modelBytes: _, ...r }) => r),
+  };
+  mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
+  const outFile = resolve(ROOT, arg('out') ?? 'bench-results/predict.json');
+  writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`\n/predict benchmark (${result.machine.cpus} cores; targets: p50 ≤ 3 ms, ≥ 500 req/s at ${CONCURRENCY} concurrent)`);
+  const table: Record<string, Record<string, number>> = {};
+  const row = (k: string, pick: (r: (typeof runs)[number]) => number) => (table[k] = Object.fromEntries(runs.map((r) => [r.runtime, pick(r)])));
+  row('worker start → /health (ms)', (r) => r.coldStart.workerStartMs);
+  row('first predict: R2 load + session (ms)', (r) => r.coldStart.firstPredictMs);
+  row('p50 one short text (ms)', (r) => r.sequential.p50Ms);
+  row('p90 (ms)', (r) => r.sequential.p90Ms);
+  row('p99 (ms)', (r) => r.sequential.p99Ms);
+  row(`req/s at ${CONCURRENCY} concurrent`, (r) => r.concurrent.requestsPerSecond);
+  row(`p50 at ${CONCURRENCY} concurrent (ms)`, (r) => r.concurrent.p50Ms);
+  row('latencyMs reported by the Worker', (r) => r.serverLatencyMs);
+  row('floor: GET /live p50 (ms)', (r) => r.floorLive.sequential.p50Ms);
+  row(`floor: GET /live req/s at ${CONCURRENCY}`, (r) => r.floorLive.concurrent.requestsPerSecond);
+  row('load average (1 min) at the end', (r) => r.loadAverage[0]!);
+  console.table(table);
+  for (const r of runs) console.log(`${r.runtime}: ${r.target}`);
+  console.log(`written: ${relative(ROOT, outFile)}`);
+}
+
+async function measure(
+  target: string,
+  worker: Pick<LocalWorker, 'url' | 'startMs' | 'stop'>,
+  token: string,
+  name: string,
+  draft: Awaited<ReturnType<typeof versionDraft>>['draft'],
+  files: Awaited<ReturnType<typeof versionDraft>>['files'],
+) {
   try {
     const client = new RegistryClient({ baseUrl: worker.url, token });
     const published = await client.publish(draft, files);
@@ -113,42 +163,22 @@ async function main(): Promise<void> {
     };
     const seq = await sequential(predict);
     const conc = await concurrent(predict);
-    // The harness floor: the same client against GET /live (no model, no D1), through the same dev server.
+    // The harness floor: the same client against GET /live (no model, no D1), through the same server.
     const floorSeq = await sequential(live);
     const floorConc = await concurrent(live);
     const serverSide = (await (await fetch(`${worker.url}/api/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json()) as { latencyMs: number };
-    const result = {
-      date: new Date().toISOString(),
-      target: external ? external : 'wrangler dev (local workerd, local D1/R2)',
-      machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
-      model: { name, version: published.version, source: modelDir ?? 'tiny model built by @sentiment-edge/training (buildTinyModel, seed 7)', bytes: published.bytes, precision: 'int8' },
-      text: TEXT,
+    return {
+      runtime: target.startsWith('workerd') ? 'workerd' : target.startsWith('wrangler') ? 'wrangler dev' : 'url',
+      target,
+      modelVersion: published.version,
+      modelBytes: published.bytes,
       coldStart: { workerStartMs: r2(worker.startMs), firstPredictMs: r2(coldMs) },
       sequential: seq,
       concurrent: conc,
       floorLive: { sequential: floorSeq, concurrent: floorConc },
       loadAverage: loadavg().map(r2),
       serverLatencyMs: serverSide.latencyMs,
-      targets: { p50Ms: 3, requestsPerSecond: 500 },
     };
-    mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
-    const outFile = resolve(ROOT, arg('out') ?? 'bench-results/predict.json');
-    writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
-    console.log(`\n/predict benchmark (${result.target}, ${result.machine.cpus} cores)`);
-    console.table({
-      'worker start → /health (ms)': result.coldStart.workerStartMs,
-      'first predict: R2 load + session (ms)': result.coldStart.firstPredictMs,
-      'p50 one short text (ms)': result.sequential.p50Ms,
-      'p90 (ms)': result.sequential.p90Ms,
-      'p99 (ms)': result.sequential.p99Ms,
-      [`req/s at ${CONCURRENCY} concurrent`]: result.concurrent.requestsPerSecond,
-      [`p50 at ${CONCURRENCY} concurrent (ms)`]: result.concurrent.p50Ms,
-      'latencyMs reported by the Worker': result.serverLatencyMs,
-      'floor: GET /live p50 (ms)': floorSeq.p50Ms,
-      [`floor: GET /live req/s at ${CONCURRENCY}`]: floorConc.requestsPerSecond,
-      'load average (1 min) at the end': r2(loadavg()[0]!),
-    });
-    console.log(`written: ${relative(ROOT, outFile)}`);
   } finally {
     await worker.stop();
   }

@@ -1,12 +1,17 @@
 /**
- * Starts the real Worker with `wrangler dev` on a free port, with its own fresh local D1 and R2
- * (a temporary --persist-to directory) and the migrations applied exactly as production applies them.
+ * Starts the real Worker locally on a free port, with its own fresh local D1 and R2 (a temporary
+ * --persist-to directory) and the migrations applied exactly as production applies them:
+ * - `startLocalWorker`: `wrangler dev` (its proxy worker sits in front of the Worker);
+ * - `startLocalWorkerd`: the bundle `wrangler deploy --dry-run` produces, run by Miniflare directly in
+ *   workerd (no dev proxy), over the same D1/R2 storage layout: "local workerd" as the targets mean it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { REPO_ROOT } from '@sentiment-edge/registry/node';
 
 export { REPO_ROOT };
@@ -50,6 +55,116 @@ export function applyMigrations(persistDir: string): void {
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`wrangler d1 migrations apply failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+}
+
+/** The part of miniflare's API used here (miniflare is wrangler's dependency, not ours: no types). */
+interface MiniflareModule {
+  Miniflare: new (options: Record<string, unknown>) => { ready: Promise<URL>; dispose(): Promise<void> };
+  Log: new (level: number) => unknown;
+  LogLevel: { WARN: number };
+}
+
+/** The `[[d1_databases]]`/`[[r2_buckets]]` ids of wrangler.toml (wrangler dev keys local storage by them). */
+function storageIds(): { d1: string; r2: string } {
+  const toml = readFileSync(CONFIG, 'utf8');
+  const d1 = /\[\[d1_databases\]\][^[]*?database_id\s*=\s*"([^"]+)"/.exec(toml)?.[1];
+  const r2 = /\[\[r2_buckets\]\][^[]*?bucket_name\s*=\s*"([^"]+)"/.exec(toml)?.[1];
+  if (!d1 || !r2) throw new Error(`cannot read the D1 database_id / R2 bucket_name from ${CONFIG}`);
+  return { d1, r2 };
+}
+
+/** Bundles the Worker as production does (`wrangler deploy --dry-run --outdir`). */
+export function bundleWorker(outDir: string): { main: string; wasm: string[] } {
+  const r = spawnSync(WRANGLER, ['deploy', '--dry-run', '--outdir', outDir, '--config', CONFIG], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`wrangler deploy --dry-run failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return { main: join(outDir, 'index.js'), wasm: readdirSync(outDir).filter((f) => f.endsWith('.wasm')) };
+}
+
+/**
+ * Runs the bundled Worker in workerd through Miniflare (the one wrangler itself uses), without
+ * wrangler dev's proxy: requests go straight to workerd's socket. Local D1/R2 live under the same
+ * `v3/d1`, `v3/r2` layout as `wrangler dev --persist-to`, so `applyMigrations` prepares them.
+ * Static assets are not served (the API routes do not need them).
+ */
+export async function startLocalWorkerd(opts: LocalWorkerOptions = {}): Promise<LocalWorker> {
+  const token = opts.token ?? 'test-token';
+  const persistDir = opts.persistDir ?? mkdtempSync(join(tmpdir(), 'sentiment-edge-'));
+  const bundleDir = mkdtempSync(join(tmpdir(), 'sentiment-edge-bundle-'));
+  const cleanup = () => {
+    rmSync(bundleDir, { recursive: true, force: true });
+    if (!opts.persistDir) rmSync(persistDir, { recursive: true, force: true });
+  };
+  try {
+    applyMigrations(persistDir);
+    const { main, wasm } = bundleWorker(bundleDir);
+    // miniflare is wrangler's dependency (same version wrangler dev runs).
+    const { Miniflare, Log, LogLevel } = (await import(pathToFileURL(createRequire(realpathSync(join(REPO_ROOT, 'worker/node_modules/wrangler/package.json'))).resolve('miniflare')).href)) as MiniflareModule;
+    const toml = readFileSync(CONFIG, 'utf8');
+    const compatibilityDate = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
+    const vars = Object.fromEntries([...toml.split(/^\[vars\]\s*$/m)[1]?.split(/^\[/m)[0]?.matchAll(/^(\w+)\s*=\s*"([^"]*)"/gm) ?? []].map((m) => [m[1]!, m[2]!]));
+    const { d1, r2 } = storageIds();
+    const port = await freePort();
+    const started = performance.now();
+    const mf = new Miniflare({
+      host: '127.0.0.1',
+      port,
+      log: new Log(LogLevel.WARN),
+      // No network here: a placeholder Request.cf instead of fetching it; no dev registry, no request log.
+      cf: false,
+      enableDevRegistry: false,
+      logRequests: false,
+      // As wrangler dev: every resource persists under <persist-to>/v3/<plugin>.
+      resourcePersistencePath: join(persistDir, 'v3'),
+      workers: [
+        {
+          config: {
+            name: 'sentiment-edge',
+            compatibilityDate: compatibilityDate!,
+            // The entry point (ESM) and the compiled WebAssembly it imports, as the deploy bundle has them.
+            manifest: {
+              mainModule: 'index.js',
+              modulesRoot: bundleDir,
+              modules: {
+                'index.js': { type: 'esm', contents: readFileSync(main, 'utf8') },
+                ...Object.fromEntries(wasm.map((f) => [f, { type: 'wasm', contents: new Uint8Array(readFileSync(join(bundleDir, f))) }])),
+              },
+            },
+            env: {
+              ...Object.fromEntries(Object.entries({ ...vars, REGISTRY_TOKEN: token, ...opts.vars }).map(([k, value]) => [k, { type: 'text', value }])),
+              DB: { type: 'd1', id: d1 },
+              MODELS: { type: 'r2', name: r2 },
+            },
+          },
+        },
+      ],
+    });
+    const url = (await mf.ready).toString().replace(/\/$/, '');
+    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+    for (;;) {
+      const res = await fetch(`${url}/health`).catch(() => null);
+      if (res?.ok) break;
+      if (Date.now() > deadline) throw new Error(`workerd (Miniflare) did not answer /health at ${url}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const startMs = performance.now() - started;
+    return {
+      url,
+      token,
+      persistDir,
+      startMs,
+      stop: async () => {
+        await mf.dispose();
+        cleanup();
+      },
+    };
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
 }
 
 export async function startLocalWorker(opts: LocalWorkerOptions = {}): Promise<LocalWorker> {

@@ -94,11 +94,14 @@ export class AppModel {
       else if (!this.manifest) void this.chooseInitialModel();
     });
     addEventListener('offline', () => (this.online = false));
+    // Offline-first: a saved manifest starts the worker and the model load right away, before the history
+    // database opens and without waiting for the network.
+    const choosing = this.chooseInitialModel();
     this.#store = await HistoryStore.open();
     this.#sync = new HistorySync(this.#store, this.client);
     await this.refreshHistory();
     void this.syncNow();
-    await this.chooseInitialModel();
+    await choosing;
   }
 
   /** The saved choice if any, else the champion; loads it. */

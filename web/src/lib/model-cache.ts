@@ -78,34 +78,41 @@ export interface LoadFilesOptions {
  * match is refused before it reaches the cache.
  */
 export async function loadModelFiles(o: LoadFilesOptions): Promise<{ files: Map<string, Uint8Array>; fromCache: boolean; downloadedBytes: number }> {
-  const out = new Map<string, Uint8Array>();
   const total = o.files.reduce((s, f) => s + f.bytes, 0);
-  let done = 0;
+  // Files are read (or downloaded) and hashed concurrently: Web Crypto digests run off the JS thread, so
+  // reading one file overlaps hashing another. Progress is the sum over files, so it never goes back.
+  const doneBy = new Map<string, number>();
+  const report = (path: string, n: number, phase: 'download' | 'verify') => {
+    doneBy.set(path, n);
+    let done = 0;
+    for (const v of doneBy.values()) done += v;
+    o.onProgress?.({ phase, done, total, detail: path });
+  };
   let downloadedBytes = 0;
-  for (const file of o.files) {
+  const one = async (file: ModelFile): Promise<Uint8Array> => {
     const key = fileUrl(o.baseUrl, o.manifest.name, o.manifest.version, file.path);
     const cached = await o.cache.match(key);
     let bytes: Uint8Array;
     if (cached) {
       bytes = new Uint8Array(await cached.arrayBuffer());
-      o.onProgress?.({ phase: 'verify', done, total, detail: file.path });
       try {
         await verifyFile(file, bytes, 'cache');
       } catch (e) {
         await o.cache.delete(key);
         throw e;
       }
+      report(file.path, file.bytes, 'verify');
     } else {
-      const start = done;
-      bytes = await o.download(file.path, (received) => o.onProgress?.({ phase: 'download', done: start + Math.min(received, file.bytes), total, detail: file.path }));
+      bytes = await o.download(file.path, (received) => report(file.path, Math.min(received, file.bytes), 'download'));
       downloadedBytes += bytes.byteLength;
-      o.onProgress?.({ phase: 'verify', done: start + file.bytes, total, detail: file.path });
       await verifyFile(file, bytes, 'download');
+      report(file.path, file.bytes, 'verify');
       await o.cache.put(key, new Response(bytes as unknown as BodyInit, { headers: { 'content-type': 'application/octet-stream', 'x-sha256': file.sha256 } }));
     }
-    done += file.bytes;
-    out.set(file.path, bytes);
-  }
+    return bytes;
+  };
+  const all = await Promise.all(o.files.map(one));
+  const out = new Map<string, Uint8Array>(o.files.map((f, i) => [f.path, all[i]!]));
   o.onProgress?.({ phase: 'verify', done: total, total, detail: '' });
   return { files: out, fromCache: downloadedBytes === 0, downloadedBytes };
 }

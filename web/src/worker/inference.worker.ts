@@ -12,6 +12,9 @@ import jspiWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jspi.wasm?url';
 import { assertNever, InferenceError, type Backend, type FailureCode, type LoadRequest, type MainToWorker, type PredictRequest, type WorkerToMain } from '../lib/messages.ts';
 import { filesFor, IntegrityError, loadModelFiles, MODEL_CACHE } from '../lib/model-cache.ts';
 
+/** Wall-clock ms when this worker's module started evaluating (for the load-timing log). */
+const WORKER_START = performance.timeOrigin + performance.now();
+
 const post = (msg: WorkerToMain) => (self as unknown as { postMessage(m: WorkerToMain): void }).postMessage(msg);
 
 let classifier: Classifier | null = null;
@@ -108,6 +111,8 @@ function progressFetch(onBytes: (n: number) => void): typeof fetch {
 
 async function load(msg: LoadRequest): Promise<WorkerToMain> {
   const t0 = performance.now();
+  const marks: Record<string, number> = { workerStartAt: Math.round(WORKER_START), loadAt: Math.round(performance.timeOrigin + t0) };
+  const mark = (name: string) => (marks[name] = Math.round(performance.now() - t0));
   const { manifest } = msg;
   if (msg.simulateFailure) throw new InferenceError('load', 'the in-browser model was made to fail (?fail=model)');
   if (typeof WebAssembly !== 'object') throw new InferenceError('no_wasm', 'this browser has no WebAssembly');
@@ -118,6 +123,10 @@ async function load(msg: LoadRequest): Promise<WorkerToMain> {
   const choice = await chooseBackend(msg.preferWebGPU);
   let backend = choice.backend;
   let note = choice.note;
+  mark('backend');
+  // The ORT JS chunk loads while the model files are read and verified.
+  const ortReady = importOrt(backend).then((o) => (mark('ortImported'), o));
+  ortReady.catch(() => undefined);
   const cache = await caches.open(MODEL_CACHE);
   let files: Map<string, Uint8Array>;
   let fromCache: boolean;
@@ -138,6 +147,7 @@ async function load(msg: LoadRequest): Promise<WorkerToMain> {
     }
     throw new InferenceError('download', `could not download ${key}: ${m}`);
   }
+  mark('files');
 
   post({ type: 'progress', id: msg.id, phase: 'init', done: 0, total: 1 });
   const json = (p: string) => JSON.parse(new TextDecoder().decode(files.get(p)!)) as unknown;
@@ -146,8 +156,9 @@ async function load(msg: LoadRequest): Promise<WorkerToMain> {
   const config = readModelConfig(json(MODEL_LAYOUT.config), tokenizerConfig, tokenizerJson);
   const tokenizer = new Tokenizer(tokenizerJson as object, tokenizerConfig as object);
   const onnxPath = filesFor(manifest, backend).find((f) => f.path.endsWith('.onnx'))!.path;
+  mark('tokenizer');
 
-  let ort = await importOrt(backend);
+  let ort = await ortReady;
   let session: import('onnxruntime-web').InferenceSession;
   try {
     session = await ort.InferenceSession.create(files.get(onnxPath)!, { executionProviders: [backend] });
@@ -161,10 +172,13 @@ async function load(msg: LoadRequest): Promise<WorkerToMain> {
     ort = await importOrt('wasm');
     session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
   }
+  mark('session');
   const c = createClassifier(ort.Tensor, session, tokenizer, config);
   await c.classify(['warm up']); // compile kernels now, not on the user's first keystroke
+  mark('warmup');
   classifier = c;
   loadedKey = key;
+  console.debug(`[load-timing] ${JSON.stringify(marks)}`);
   const loaded: WorkerToMain = { type: 'loaded', id: msg.id, backend, labels: [...config.labels], fromCache, loadMs: performance.now() - t0 };
   if (note) loaded.backendNote = note;
   return loaded;
