@@ -2,12 +2,28 @@
 // ("tests: N passed, N failed, N skipped") that CI reads. Exit code 1 if any suite fails.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const only = process.argv.slice(2);
 const packages = ['registry', 'training', 'worker', 'web', 'test'].filter((p) => only.length === 0 || only.includes(p));
+// The real-browser tests drive Debian's chromium (no browser downloads): install it when it is missing.
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+if (packages.includes('test') && !existsSync(chromium)) {
+  const sudo = userInfo().uid === 0 ? [] : ['sudo'];
+  console.log(`${chromium} is missing: installing Debian's chromium (apt-get) for the browser tests`);
+  for (const args of [['apt-get', 'update', '-qq'], ['apt-get', 'install', '-y', '-qq', 'chromium']]) {
+    const [cmd, ...rest] = [...sudo, ...args];
+    const r = spawnSync(cmd, rest, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    if (r.status !== 0) {
+      console.error(`could not install chromium (${args.join(' ')} failed): install it yourself (apt-get install chromium) or set CHROMIUM_PATH`);
+      process.exit(1);
+    }
+  }
+}
+
 const out = mkdtempSync(join(tmpdir(), 'se-test-'));
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const failedSuites = [];
