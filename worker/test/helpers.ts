@@ -1,6 +1,8 @@
 /** Shared test helpers: requests through the real Worker entry point, and model fixtures. */
 import { sha256Hex, type ManifestDraft, type ModelFile } from '@sentiment-edge/registry';
 import { env, exports } from 'cloudflare:workers';
+import { expect } from 'vitest';
+import { ApiError } from '../src/errors.ts';
 import { FIXTURE_TEXTS, fromBase64, type FixtureSeed } from './tiny-model.ts';
 
 export const TOKEN = env.REGISTRY_TOKEN;
@@ -126,4 +128,14 @@ export function tinyModel(seed: FixtureSeed = 7): TinyModel {
     tinyModels.set(seed, m);
   }
   return m;
+}
+
+/** Awaits a promise that must reject with an ApiError, and returns the error for further checks. */
+export async function rejectsWith(p: Promise<unknown>): Promise<ApiError> {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(ApiError);
+  return e as ApiError;
 }

@@ -1,8 +1,7 @@
 /** Alias data functions against the local D1: atomic moves, compare-and-set, audit log. */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FILES, describeFiles, makeDraft, uniqueName } from '../../test/helpers.ts';
-import { ApiError } from '../errors.ts';
+import { DEFAULT_FILES, describeFiles, makeDraft, rejectsWith, uniqueName } from '../../test/helpers.ts';
 import { aliasHistory, deleteAlias, getAlias, listAliases, setAlias } from './aliases.ts';
 import { archiveVersion, createVersion, finalizeVersion, markFileUploaded } from './models.ts';
 
@@ -17,15 +16,6 @@ async function model(readyCount: number): Promise<string> {
     await finalizeVersion(db(), name, m.version);
   }
   return name;
-}
-
-async function rejects(p: Promise<unknown>): Promise<ApiError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(ApiError);
-  return e as ApiError;
 }
 
 describe('setAlias', () => {
@@ -48,12 +38,12 @@ describe('setAlias', () => {
     await setAlias(db(), { name, alias: 'champion', version: 1 });
     await createVersion(db(), makeDraft(name, await describeFiles(DEFAULT_FILES))); // version 4, pending
     await archiveVersion(db(), name, 3);
-    expect((await rejects(setAlias(db(), { name, alias: 'champion', version: 9 }))).status).toBe(404);
-    expect((await rejects(setAlias(db(), { name, alias: 'champion', version: 4 }))).status).toBe(404);
-    expect((await rejects(setAlias(db(), { name, alias: 'champion', version: 3 }))).status).toBe(409);
-    expect((await rejects(setAlias(db(), { name, alias: 'champion', version: 2, expectedVersion: 2 }))).details).toEqual({ expectedVersion: 2, currentVersion: 1 });
-    expect((await rejects(setAlias(db(), { name, alias: 'champion', version: 2, expectedVersion: null }))).status).toBe(409);
-    expect((await rejects(setAlias(db(), { name, alias: 'challenger', version: 2, expectedVersion: 1 }))).details).toEqual({ expectedVersion: 1, currentVersion: null });
+    expect((await rejectsWith(setAlias(db(), { name, alias: 'champion', version: 9 }))).status).toBe(404);
+    expect((await rejectsWith(setAlias(db(), { name, alias: 'champion', version: 4 }))).status).toBe(404);
+    expect((await rejectsWith(setAlias(db(), { name, alias: 'champion', version: 3 }))).status).toBe(409);
+    expect((await rejectsWith(setAlias(db(), { name, alias: 'champion', version: 2, expectedVersion: 2 }))).details).toEqual({ expectedVersion: 2, currentVersion: 1 });
+    expect((await rejectsWith(setAlias(db(), { name, alias: 'champion', version: 2, expectedVersion: null }))).status).toBe(409);
+    expect((await rejectsWith(setAlias(db(), { name, alias: 'challenger', version: 2, expectedVersion: 1 }))).details).toEqual({ expectedVersion: 1, currentVersion: null });
     expect(await aliasHistory(db(), name, 'champion')).toHaveLength(1);
     expect(await aliasHistory(db(), name, 'challenger')).toHaveLength(0);
     expect((await getAlias(db(), name, 'champion'))?.version).toBe(1);
@@ -79,6 +69,6 @@ describe('deleteAlias and listAliases', () => {
     await deleteAlias(db(), name, 'challenger', 'cleanup');
     expect(await getAlias(db(), name, 'challenger')).toBeNull();
     expect((await aliasHistory(db(), name, 'challenger'))[0]).toMatchObject({ fromVersion: 1, toVersion: null, reason: 'cleanup' });
-    expect((await rejects(deleteAlias(db(), name, 'challenger'))).status).toBe(404);
+    expect((await rejectsWith(deleteAlias(db(), name, 'challenger'))).status).toBe(404);
   });
 });

@@ -1,8 +1,7 @@
 /** Data functions for models and versions, called directly against the local D1 (no HTTP). */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FILES, describeFiles, makeDraft, uniqueName } from '../../test/helpers.ts';
-import { ApiError } from '../errors.ts';
+import { DEFAULT_FILES, describeFiles, makeDraft, rejectsWith, uniqueName } from '../../test/helpers.ts';
 import { archiveVersion, createVersion, finalizeVersion, getModel, getVersion, listFiles, listModels, listVersions, markFileUploaded, resolveRef } from './models.ts';
 import { setAlias } from './aliases.ts';
 
@@ -28,15 +27,6 @@ async function readyVersion(name: string) {
   return finalizeVersion(db(), name, m.version);
 }
 
-async function apiError(p: Promise<unknown>): Promise<ApiError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(ApiError);
-  return e as ApiError;
-}
-
 describe('createVersion', () => {
   it('stores a pending version and its declared files', async () => {
     const name = uniqueName();
@@ -55,7 +45,7 @@ describe('createVersion', () => {
     const name = uniqueName();
     await pendingVersion(name, 3);
     expect((await pendingVersion(name)).version).toBe(4);
-    const e = await apiError(pendingVersion(name, 3));
+    const e = await rejectsWith(pendingVersion(name, 3));
     expect(e.status).toBe(409);
   });
 
@@ -71,20 +61,20 @@ describe('finalizeVersion', () => {
     const name = uniqueName();
     const m = await pendingVersion(name);
     const [a, b] = m.files;
-    expect((await apiError(finalizeVersion(db(), name, 1))).details).toEqual({ missing: ['config.json', 'onnx/model.onnx'] });
+    expect((await rejectsWith(finalizeVersion(db(), name, 1))).details).toEqual({ missing: ['config.json', 'onnx/model.onnx'] });
     await markFileUploaded(db(), name, 1, a!.path, a!.sha256);
     // A wrong hash recorded for b (cannot happen through the route, which refuses it) still blocks.
     await markFileUploaded(db(), name, 1, b!.path, 'f'.repeat(64));
-    const e = await apiError(finalizeVersion(db(), name, 1));
+    const e = await rejectsWith(finalizeVersion(db(), name, 1));
     expect(e.code).toBe('upload_incomplete');
     expect(e.details).toEqual({ missing: ['onnx/model.onnx'] });
     await markFileUploaded(db(), name, 1, b!.path, b!.sha256);
     const ready = await finalizeVersion(db(), name, 1, '2026-02-01T00:00:00.000Z');
     expect(ready.status).toBe('ready');
     expect(await getModel(db(), name)).toMatchObject({ createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-02-01T00:00:00.000Z' });
-    expect((await apiError(finalizeVersion(db(), name, 1))).status).toBe(409);
+    expect((await rejectsWith(finalizeVersion(db(), name, 1))).status).toBe(409);
     expect(await markFileUploaded(db(), name, 1, a!.path, a!.sha256)).toBe(false);
-    expect((await apiError(finalizeVersion(db(), name, 9))).status).toBe(404);
+    expect((await rejectsWith(finalizeVersion(db(), name, 9))).status).toBe(404);
   });
 });
 
@@ -100,8 +90,8 @@ describe('reads', () => {
     expect((await listModels(db())).find((m) => m.name === name)).toMatchObject({ versionCount: 2 });
     expect((await resolveRef(db(), name, 'champion')).version).toBe(2);
     expect((await resolveRef(db(), name, '1')).version).toBe(1);
-    expect((await apiError(resolveRef(db(), name, '3'))).status).toBe(404);
-    expect((await apiError(resolveRef(db(), name, 'challenger'))).status).toBe(404);
+    expect((await rejectsWith(resolveRef(db(), name, '3'))).status).toBe(404);
+    expect((await rejectsWith(resolveRef(db(), name, 'challenger'))).status).toBe(404);
   });
 
   it('does not list a model whose only version is pending', async () => {
@@ -118,7 +108,7 @@ describe('archiveVersion', () => {
     await readyVersion(name);
     await readyVersion(name);
     await setAlias(db(), { name, alias: 'champion', version: 1 });
-    const e = await apiError(archiveVersion(db(), name, 1));
+    const e = await rejectsWith(archiveVersion(db(), name, 1));
     expect(e.status).toBe(409);
     expect(e.details).toEqual({ aliases: ['champion'] });
     await setAlias(db(), { name, alias: 'champion', version: 2 });

@@ -6,7 +6,7 @@
 import { sha256Hex } from '@sentiment-edge/registry';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../errors.ts';
+import { rejectsWith } from '../../test/helpers.ts';
 import { contentTypeFor, objectKey, putVerified } from './files.ts';
 
 const stream = (...chunks: Uint8Array[]) =>
@@ -16,15 +16,6 @@ const stream = (...chunks: Uint8Array[]) =>
       ctl.close();
     },
   });
-
-async function failure(p: Promise<unknown>): Promise<ApiError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(ApiError);
-  return e as ApiError;
-}
 
 describe('putVerified', () => {
   const a = new Uint8Array([1, 2, 3]);
@@ -42,18 +33,18 @@ describe('putVerified', () => {
 
   it('deletes and refuses a sha256 mismatch', async () => {
     const key = objectKey('files-test', 1, 'bad.bin');
-    const e = await failure(putVerified(env.MODELS, key, stream(b, a), { sha256: await sha256Hex(whole), bytes: 5 }, 100));
+    const e = await rejectsWith(putVerified(env.MODELS, key, stream(b, a), { sha256: await sha256Hex(whole), bytes: 5 }, 100));
     expect(e).toMatchObject({ status: 400, code: 'sha256_mismatch' });
     expect(await env.MODELS.head(key)).toBeNull();
   });
 
   it('refuses short and long bodies (400) and bodies over the limit (413), storing nothing', async () => {
     const sha = await sha256Hex(whole);
-    const short = await failure(putVerified(env.MODELS, objectKey('files-test', 1, 'short'), stream(a), { sha256: sha, bytes: 5 }, 100));
+    const short = await rejectsWith(putVerified(env.MODELS, objectKey('files-test', 1, 'short'), stream(a), { sha256: sha, bytes: 5 }, 100));
     expect(short).toMatchObject({ status: 400, details: { expectedBytes: 5, receivedBytes: 3 } });
-    const long = await failure(putVerified(env.MODELS, objectKey('files-test', 1, 'long'), stream(a, b, a), { sha256: sha, bytes: 5 }, 100));
+    const long = await rejectsWith(putVerified(env.MODELS, objectKey('files-test', 1, 'long'), stream(a, b, a), { sha256: sha, bytes: 5 }, 100));
     expect(long.status).toBe(400);
-    const over = await failure(putVerified(env.MODELS, objectKey('files-test', 1, 'over'), stream(a, b), { sha256: sha, bytes: 5 }, 4));
+    const over = await rejectsWith(putVerified(env.MODELS, objectKey('files-test', 1, 'over'), stream(a, b), { sha256: sha, bytes: 5 }, 4));
     expect(over).toMatchObject({ status: 413, code: 'payload_too_large' });
     const listed = await env.MODELS.list({ prefix: 'models/files-test/1/' });
     expect(listed.objects.map((o) => o.key).filter((k) => /short|long|over/.test(k))).toEqual([]);
