@@ -32,6 +32,10 @@ describe('loadDataset', () => {
     expect(() => loadDataset(p, { labels: ['negative', 'positive'] })).toThrow(/line 5: unknown label "neutral"/);
   });
 
+  it('says what to pass when the file does not exist', () => {
+    expect(() => loadDataset(file('x.csv', '').replace(/x\.csv$/, 'missing.csv'))).toThrow(/missing\.csv does not exist: pass a CSV, TSV or JSONL file/);
+  });
+
   it('names the available columns when a column is missing', () => {
     const p = file('c.csv', 'sentence,sentiment\ngood,positive\n');
     expect(() => loadDataset(p)).toThrow(/text column "text" not found; available columns: "sentence", "sentiment"/);

@@ -1,6 +1,6 @@
 /** Loading labelled text datasets (CSV, TSV, JSONL) and splitting them. */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { createRng, shuffleInPlace } from './rng.ts';
@@ -105,6 +105,7 @@ export function loadDataset(path: string, options: LoadDatasetOptions = {}): Dat
   const textColumn = options.textColumn ?? 'text';
   const labelColumn = options.labelColumn ?? 'label';
   const format = options.format ?? detectFormat(path);
+  if (!existsSync(path)) throw new Error(`data file ${path} does not exist: pass a CSV, TSV or JSONL file with text and label columns`);
   const buf = readFileSync(path);
   const sha256 = createHash('sha256').update(buf).digest('hex');
   const content = buf.toString('utf8');
