@@ -185,7 +185,7 @@ describe('PWA in Chromium', () => {
     await expect.poll(() => page.locator('[data-testid="model-version"]').textContent()).toContain('v1');
     // Metrics and the model card of the version in use.
     expect(await page.locator('[data-testid="metrics"]').textContent()).toMatch(/Accuracy\s*\d+\.\d%/);
-    await page.getByText('Model card').click();
+    await page.getByText('Model card', { exact: true }).click();
     expect((await page.locator('[data-testid="model-card"]').textContent())?.length).toBeGreaterThan(10);
     const v2 = await publishTiny(worker.url, worker.token, MODEL, 11);
     await page.reload();

@@ -64,13 +64,12 @@ export async function predictText(page: Page, text: string, save = false): Promi
   await box.fill('');
   await box.fill(text);
   if (save) await page.getByRole('button', { name: 'Classify and save' }).click();
-  await page.locator('[data-testid="label"]').waitFor();
-  return readPrediction(page);
+  return readPrediction(page, text);
 }
 
-export async function readPrediction(page: Page): Promise<ShownPrediction> {
-  // Wait for the debounced prediction to settle on the current text.
-  await page.waitForTimeout(400);
+/** Reads the prediction shown for `text`, waiting until the (debounced) result belongs to that text. */
+export async function readPrediction(page: Page, text: string): Promise<ShownPrediction> {
+  await page.waitForFunction((t) => document.querySelector<HTMLElement>('[data-testid="result"]')?.dataset.text === t, text);
   const label = ((await page.locator('[data-testid="label"]').textContent()) ?? '').replace(/[▲▼●◆]/g, '').trim();
   const probabilities: Record<string, number> = {};
   for (const li of await page.locator('[data-testid^="prob-"]').all()) {
