@@ -7,9 +7,9 @@
  * Talks to REGISTRY_URL (default the local `pnpm dev` Worker) with REGISTRY_TOKEN for writes.
  */
 import { parseArgs } from 'node:util';
-import { ApiError } from './client.ts';
 import { parseModelRef } from './ref.ts';
 import { downloadModel } from './node/download.ts';
+import { runCli, table, UsageError } from './node/cli.ts';
 import { registryFromEnv, userPath } from './node/settings.ts';
 
 const USAGE = `usage:
@@ -82,8 +82,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-class UsageError extends Error {}
-
 function need(args: string[], n: number): void {
   if (args.length < n) throw new UsageError(`expected ${n} argument(s)`);
 }
@@ -92,18 +90,5 @@ function kb(bytes: number): string {
   return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(2)} MB` : `${(bytes / 1024).toFixed(1)} kB`;
 }
 
-export function table(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    if (e instanceof UsageError) console.error(`error: ${e.message}\n${USAGE}`);
-    else if (e instanceof ApiError) console.error(`error ${e.status} ${e.code}: ${e.message}`);
-    else console.error(`error: ${(e as Error).message}`);
-    process.exit(e instanceof UsageError ? 2 : 1);
-  },
-);
+runCli(() => main(process.argv.slice(2)), USAGE);

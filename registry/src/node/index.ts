@@ -1,2 +1,3 @@
 export * from './settings.ts';
 export * from './download.ts';
+export * from './cli.ts';

@@ -3,7 +3,8 @@ import cliProgress from 'cli-progress';
 import { evaluateModel } from '../evaluate.ts';
 import { userPath } from '../paths.ts';
 import { metricsTable } from './format.ts';
-import { cliArgs, resolveModelDir, run, UsageError } from './run.ts';
+import { runCli, UsageError } from '@sentiment-edge/registry/node';
+import { cliArgs, resolveModelDir } from './run.ts';
 
 const USAGE = 'usage: pnpm evaluate --model DIR|NAME@VERSION|NAME@ALIAS --data CSV [--text-column text] [--label-column label] [--dtype fp32|q8] [--registry URL] [--json]';
 
@@ -48,4 +49,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-run(main, USAGE);
+runCli(main, USAGE);

@@ -1,11 +1,6 @@
 /** Small text-table helpers shared by the CLIs. */
+import { table } from '@sentiment-edge/registry/node';
 import type { Metrics } from '../metrics.ts';
-
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
 
 export function metricsTable(m: Metrics): string {
   const per = table(

@@ -4,7 +4,8 @@ import cliProgress from 'cli-progress';
 import { parse } from 'csv-parse/sync';
 import { loadPredictor } from '../predictor.ts';
 import { userPath } from '../paths.ts';
-import { cliArgs, resolveModelDir, run, UsageError } from './run.ts';
+import { runCli, UsageError } from '@sentiment-edge/registry/node';
+import { cliArgs, resolveModelDir } from './run.ts';
 
 const USAGE = 'usage: pnpm predict --model DIR|NAME@VERSION|NAME@ALIAS (--text "…" | --input in.csv --output out.csv [--text-column text]) [--dtype fp32|q8] [--registry URL]';
 
@@ -75,4 +76,4 @@ async function main(): Promise<number> {
   }
 }
 
-run(main, USAGE);
+runCli(main, USAGE);

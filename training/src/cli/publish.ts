@@ -3,10 +3,10 @@
  *                    [--floor 0.8] [--margin 0] [--require-significance] [--registry URL] [--token T]
  * Exit codes: 0 published (champion or challenger), 1 rejected by the gate or failed, 2 usage.
  */
-import { registryFromEnv, userPath } from '@sentiment-edge/registry/node';
+import { registryFromEnv, runCli, UsageError, userPath } from '@sentiment-edge/registry/node';
 import { formatDecision, publishModel } from '../publish.ts';
 import { num } from './format.ts';
-import { cliArgs, run, UsageError } from './run.ts';
+import { cliArgs } from './run.ts';
 
 const USAGE = 'usage: pnpm publish-model --model DIR --name NAME --data CSV [--floor F] [--margin M] [--require-significance] [--registry URL] [--token T]';
 
@@ -45,4 +45,4 @@ async function main(): Promise<number> {
   return result.published ? 0 : 1;
 }
 
-run(main, USAGE);
+runCli(main, USAGE);

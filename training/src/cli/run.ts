@@ -1,13 +1,10 @@
-/** What every training CLI shares: argument parsing with its usage text, model sources, and exit codes. */
+/** What the training CLIs share: argument parsing with its usage text and model sources (usage errors and exit codes: @sentiment-edge/registry/node). */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ApiError, type Manifest } from '@sentiment-edge/registry';
-import { downloadModel, registryFromEnv } from '@sentiment-edge/registry/node';
+import type { Manifest } from '@sentiment-edge/registry';
+import { downloadModel, registryFromEnv, UsageError } from '@sentiment-edge/registry/node';
 import { REPO_ROOT, userPath } from '../paths.ts';
-
-/** A bad command line: printed with the usage text, exit code 2. */
-export class UsageError extends Error {}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -39,17 +36,4 @@ export async function resolveModelDir(ref: string, registry?: string): Promise<{
   const cache = join(REPO_ROOT, 'models', '.cache', `${manifest.name}@${manifest.version}`);
   if (!existsSync(join(cache, 'manifest.json'))) await downloadModel(client, `${manifest.name}@${manifest.version}`, cache);
   return { dir: cache, manifest };
-}
-
-/** Runs a CLI's main: its number is the exit code; usage errors exit 2, other errors 1, with one clear line. */
-export function run(main: () => Promise<number>, usage: string): void {
-  main().then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      if (e instanceof UsageError) console.error(`error: ${e.message}\n${usage}`);
-      else if (e instanceof ApiError) console.error(`error ${e.status} ${e.code}: ${e.message}`);
-      else console.error(`error: ${(e as Error).message}`);
-      process.exit(e instanceof UsageError ? 2 : 1);
-    },
-  );
 }

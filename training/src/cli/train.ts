@@ -10,8 +10,9 @@ import { exportModel, loadWarmStart } from '../export/model-dir.ts';
 import { REPO_ROOT, userPath } from '../paths.ts';
 import { presetFor } from '../presets.ts';
 import { trainModel, type TrainParams } from '../train.ts';
-import { metricsTable, num, table } from './format.ts';
-import { cliArgs, resolveModelDir, run, UsageError } from './run.ts';
+import { metricsTable, num } from './format.ts';
+import { runCli, table, UsageError } from '@sentiment-edge/registry/node';
+import { cliArgs, resolveModelDir } from './run.ts';
 
 const USAGE = `usage: pnpm train --data CSV [--data CSV ...] [--validation CSV] [--out DIR] [--text-column text] [--label-column label]
                   [--epochs N] [--seed S] [--dim D] [--buckets B] [--hidden H] [--lr LR] [--patience P]
@@ -150,4 +151,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-run(main, USAGE);
+runCli(main, USAGE);
