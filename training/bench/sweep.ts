@@ -1,5 +1,5 @@
 /**
- * Hyper-parameter sweep used to choose src/presets.ts (3 seeds each; SEEDS=4,5,6 to change them,
+ * Hyper-parameter sweep used to choose src/presets.ts: each config overrides the preset `pnpm train` picks (3 seeds each; SEEDS=4,5,6 to change them,
  * EXTRA=mr/reviews.csv to add training files):
  *   pnpm exec tsx bench/sweep.ts sst2|tweet '[{...params}]'
  * sst2 reports best and last-epoch SST-2 validation accuracy and transfer to TweetEval's pos/neg rows.
@@ -10,6 +10,7 @@ import { createTokenizer, encodeTexts } from '../src/tokenizer.ts';
 import { predictProbs } from '../src/model.ts';
 import { computeMetrics } from '../src/metrics.ts';
 import { DATA_DIR } from '../src/paths.ts';
+import { presetFor } from '../src/presets.ts';
 
 const D = `${DATA_DIR}/`;
 const which = process.argv[2]!;
@@ -26,7 +27,7 @@ if (which === 'sst2') {
   for (const c of configs) {
     const accs: number[] = [], tws: number[] = [], times: number[] = [], last: number[] = [];
     for (const seed of seeds) {
-      const m = trainModel({ train, validation: val, seed, ...c });
+      const m = trainModel({ train, validation: val, ...presetFor(train.texts.length), seed, ...c });
       const tok = createTokenizer(m.tokenizerJson, m.tokenizerConfig);
       accs.push(m.validation.accuracy);
       last.push(m.history.at(-1)!.validation.accuracy);
@@ -42,7 +43,7 @@ if (which === 'sst2') {
   for (const c of configs) {
     const f1: number[] = [], rec: number[] = [], last: number[] = [];
     for (const seed of seeds) {
-      const m = trainModel({ train, validation: val, seed, ...c });
+      const m = trainModel({ train, validation: val, ...presetFor(train.texts.length), seed, ...c });
       f1.push(m.validation.macroF1);
       rec.push(m.validation.macroRecall);
       last.push(m.history.at(-1)!.validation.macroF1);

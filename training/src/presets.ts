@@ -22,6 +22,10 @@ export const LARGE_DATA_PRESET: Partial<TrainParams> = {
   averageLast: 4,
   // Return the average (not the best single epoch on the validation file).
   keep: 'last',
+  // Word rows through GloVe vectors, plus 30k common GloVe words the training data lacks (README).
+  wordVectors: true,
+  wordVectorWords: 30_000,
+  wordVectorLr: 0.02,
 };
 
 /**
@@ -41,6 +45,8 @@ export const SMALL_DATA_PRESET: Partial<TrainParams> = {
   lexicon: true,
   lexiconSource: 'both',
   lexiconScale: 6,
+  wordVectors: true,
+  wordVectorWords: 30_000,
 };
 
 /** The preset for a training set of `rows` rows. */

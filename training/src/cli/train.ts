@@ -1,7 +1,7 @@
 /**
  * pnpm train --data CSV [--data CSV …] [--validation CSV] [--out DIR] [--text-column text] [--label-column label]
  *            [--epochs N] [--seed S] [--dim D] [--buckets B] [--hidden H] [--lr LR] [--patience P]
- *            [--lexicon] [--attention] [--from DIR|NAME@VERSION|NAME@ALIAS [--registry URL]] [--name NAME]
+ *            [--lexicon] [--attention] [--word-vectors] [--from DIR|NAME@VERSION|NAME@ALIAS [--registry URL]] [--name NAME]
  */
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
@@ -16,7 +16,7 @@ import { cliArgs, resolveModelDir } from './run.ts';
 
 const USAGE = `usage: pnpm train --data CSV [--data CSV ...] [--validation CSV] [--out DIR] [--text-column text] [--label-column label]
                   [--epochs N] [--seed S] [--dim D] [--buckets B] [--hidden H] [--lr LR] [--patience P]
-                  [--token-dropout P] [--average-last N] [--keep best|last] [--lexicon|--no-lexicon] [--attention|--no-attention] [--balanced]
+                  [--token-dropout P] [--average-last N] [--keep best|last] [--lexicon|--no-lexicon] [--attention|--no-attention] [--word-vectors|--no-word-vectors] [--balanced]
                   [--from DIR|NAME@VERSION|NAME@ALIAS] [--registry URL] [--name NAME]
 --data may be repeated: the files are concatenated (one model on all of them).
 Defaults come from the measured preset for the training-set size (src/presets.ts).`;
@@ -44,6 +44,8 @@ async function main(): Promise<number> {
       'no-attention': { type: 'boolean' },
       attention: { type: 'boolean' },
       balanced: { type: 'boolean' },
+      'word-vectors': { type: 'boolean' },
+      'no-word-vectors': { type: 'boolean' },
       from: { type: 'string' },
       registry: { type: 'string' },
       name: { type: 'string' },
@@ -86,6 +88,8 @@ async function main(): Promise<number> {
   if (v['no-attention']) params.attention = false;
   if (v.attention) params.attention = true;
   if (v.balanced) params.balanced = true;
+  if (v['word-vectors']) params.wordVectors = true;
+  if (v['no-word-vectors']) params.wordVectors = false;
 
   console.log(`parameters: ${JSON.stringify(params)}`);
   console.log(`training on ${train.name}: ${train.texts.length} rows, labels ${train.labelSet.join(', ')}`);

