@@ -45,6 +45,7 @@ export const SMALL_DATA_PRESET: Partial<TrainParams> = {
   lexicon: true,
   lexiconSource: 'both',
   lexiconScale: 6,
+  // GloVe word vectors + 30k extra words: macro-F1 0.5995 → 0.6135 (seeds 1–3).
   wordVectors: true,
   wordVectorWords: 30_000,
 };
