@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { concatDatasets, loadDataset } from '../src/data.ts';
+import { concatDatasets, loadDataset, type Dataset } from '../src/data.ts';
 import { evaluateModel } from '../src/evaluate.ts';
 import { exportModel } from '../src/export/model-dir.ts';
 import { dataFile, REPO_ROOT } from '../src/paths.ts';
@@ -24,13 +24,19 @@ interface Row {
   params: Partial<TrainParams>;
 }
 
+/**
+ * The preset `pnpm train` picks for this training set; keep: 'last' and no early stopping, so the reported
+ * validation figures are not selected on the validation set itself.
+ */
+function recipe(trainSet: Dataset): Partial<TrainParams> {
+  return { ...presetFor(trainSet.texts.length), keep: 'last', patience: 1000 };
+}
+
 async function run(task: string, train: string[], validation: string, extra: Array<[string, string]> = []): Promise<Row> {
   const trainSet = concatDatasets(train.map((f) => loadDataset(dataFile(f))));
-  // The same preset `pnpm train` picks for this training set.
-  const params = presetFor(trainSet.texts.length);
+  const params = recipe(trainSet);
   const valSet = loadDataset(dataFile(validation), { labels: trainSet.labelSet });
-  // keep: 'last' → the reported validation figures are not selected on the validation set itself.
-  const model = trainModel({ train: trainSet, validation: valSet, ...params, keep: 'last', patience: 1000 });
+  const model = trainModel({ train: trainSet, validation: valSet, ...params });
   const dir = mkdtempSync(join(tmpdir(), `bench-${task}-`));
   try {
     const { sizes } = exportModel(model, dir);
@@ -81,7 +87,7 @@ const seedMeanSeeds = process.env.SEED_MEAN === '0' ? [] : [1, 2, 3, 4, 5, 6];
 const sst2Train = loadDataset(dataFile('sst2/train.csv'));
 const sst2Val = loadDataset(dataFile('sst2/validation.csv'), { labels: sst2Train.labelSet });
 const perSeed = seedMeanSeeds.map(
-  (seed) => trainModel({ train: sst2Train, validation: sst2Val, ...presetFor(sst2Train.texts.length), seed, keep: 'last', patience: 1000 }).validation.accuracy,
+  (seed) => trainModel({ train: sst2Train, validation: sst2Val, ...recipe(sst2Train), seed }).validation.accuracy,
 );
 const sst2SeedMean = perSeed.length ? { seeds: seedMeanSeeds, accuracy: perSeed, mean: perSeed.reduce((a, b) => a + b, 0) / perSeed.length } : null;
 

@@ -22,6 +22,7 @@ import {
   createTokenizer,
   DEFAULT_MAX_LENGTH,
   encodeTexts,
+  SPECIAL_TOKENS,
   type TokenizerJson,
 } from './tokenizer.ts';
 
@@ -292,7 +293,7 @@ export function trainModel(options: TrainOptions): TrainedModel {
   // A new model's vector words start from vector·P alone (plus the lexicon prior in dimension 0); a
   // warm start keeps its rows as the free part.
   const factor: VectorFactor | null = wordVectors
-    ? createVectorFactor(weights, ['', '', '', '', '', ...vocab], wordVectors, { skip: frozen, keepDims: warm ? D : params.lexicon ? 1 : 0 })
+    ? createVectorFactor(weights, [...SPECIAL_TOKENS, ...vocab], wordVectors, { skip: frozen, keepDims: warm ? D : params.lexicon ? 1 : 0 })
     : null;
   const H = shape.hidden;
   const L = shape.numLabels;
