@@ -171,33 +171,39 @@ export async function startLocalWorker(opts: LocalWorkerOptions = {}): Promise<L
   const token = opts.token ?? 'test-token';
   const persistDir = opts.persistDir ?? mkdtempSync(join(tmpdir(), 'sentiment-edge-'));
   applyMigrations(persistDir);
-  const [port, inspector] = [await freePort(), await freePort()];
   const vars = { REGISTRY_TOKEN: token, ...opts.vars };
-  const args = ['dev', '--config', CONFIG, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector)];
-  args.push('--persist-to', persistDir, '--local', '--show-interactive-dev-session=false', '--log-level', 'warn');
-  for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
-  const child = spawn(WRANGLER, args, {
-    cwd: REPO_ROOT,
-    env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let log = '';
-  child.stdout?.on('data', (d) => (log += d));
-  child.stderr?.on('data', (d) => (log += d));
-  const url = `http://127.0.0.1:${port}`;
   const started = performance.now();
-  const stop = async () => {
-    await kill(child);
-    if (!opts.persistDir) rmSync(persistDir, { recursive: true, force: true });
-  };
-  try {
-    await waitForHealth(url, child, () => log, opts.timeoutMs ?? 60_000);
-  } catch (e) {
-    await stop();
-    throw e;
+  // freePort() releases the port before wrangler binds it, so a process starting beside us can take it in
+  // between: then wrangler exits with "Address already in use" and we try again on fresh ports.
+  for (let attempt = 1; ; attempt++) {
+    const [port, inspector] = [await freePort(), await freePort()];
+    const args = ['dev', '--config', CONFIG, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector)];
+    args.push('--persist-to', persistDir, '--local', '--show-interactive-dev-session=false', '--log-level', 'warn');
+    for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
+    const child = spawn(WRANGLER, args, {
+      cwd: REPO_ROOT,
+      env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let log = '';
+    child.stdout?.on('data', (d) => (log += d));
+    child.stderr?.on('data', (d) => (log += d));
+    const url = `http://127.0.0.1:${port}`;
+    const stop = async () => {
+      await kill(child);
+      if (!opts.persistDir) rmSync(persistDir, { recursive: true, force: true });
+    };
+    try {
+      await waitForHealth(url, child, () => log, opts.timeoutMs ?? 60_000);
+      return { url, token, persistDir, startMs: performance.now() - started, stop };
+    } catch (e) {
+      await kill(child);
+      if (attempt < 3 && log.includes('Address already in use')) continue;
+      await stop();
+      throw e;
+    }
   }
-  return { url, token, persistDir, startMs: performance.now() - started, stop };
 }
 
 async function waitForHealth(url: string, child: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
