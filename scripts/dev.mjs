@@ -29,7 +29,8 @@ if (!existsSync(join(root, '.dev.vars'))) {
 run('pnpm', ['--filter', '@sentiment-edge/web', 'build']);
 run(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--config', 'wrangler.toml'], { env: { ...process.env, CI: 'true' } });
 
-const worker = spawn(wrangler, ['dev', '--config', 'wrangler.toml', '--ip', '127.0.0.1', '--port', port, '--local'], { cwd: root, stdio: 'inherit' });
+// Local dev keeps texts in history (STORE_TEXT); deployments default to "false" (wrangler.toml).
+const worker = spawn(wrangler, ['dev', '--config', 'wrangler.toml', '--ip', '127.0.0.1', '--port', port, '--local', '--var', 'STORE_TEXT:true'], { cwd: root, stdio: 'inherit' });
 const stop = () => worker.kill('SIGTERM');
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

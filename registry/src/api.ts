@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'sha256_mismatch'
   | 'upload_incomplete'
   | 'not_ready'
+  | 'rate_limited'
   | 'internal';
 
 export interface ApiErrorBody {

@@ -1,7 +1,12 @@
-/** Bearer-token check for registry writes. Reads are public. */
+/**
+ * Bearer-token checks. Registry writes and admin routes need REGISTRY_TOKEN; reading stored
+ * predictions (history: texts people typed) needs REGISTRY_TOKEN or the read-only READ_TOKEN.
+ * Model reads (manifests, files, aliases) are public.
+ */
 import type { MiddlewareHandler } from 'hono';
-import type { AppEnv } from './env.ts';
+import type { AppEnv, Env } from './env.ts';
 import { ApiError } from './errors.ts';
+import { slowDownWrongToken } from './rate-limit.ts';
 
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="sentiment-edge"' };
 
@@ -20,18 +25,39 @@ export function bearerToken(header: string | undefined): string | null {
   return m?.[1] ?? null;
 }
 
-/** 401 without a token, 403 with a wrong one, 503 while the Worker has no REGISTRY_TOKEN. */
-export const requireToken: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const token = bearerToken(c.req.header('authorization'));
-  if (token === null) {
-    throw new ApiError(401, 'unauthorized', 'this route needs a token: send "Authorization: Bearer <REGISTRY_TOKEN>"', undefined, CHALLENGE);
+type TokenName = 'REGISTRY_TOKEN' | 'READ_TOKEN';
+
+/** Whether `header` carries one of the configured tokens `names` (unset ones never match). */
+export async function hasToken(env: Pick<Env, TokenName>, header: string | undefined, names: readonly TokenName[] = ['REGISTRY_TOKEN']): Promise<boolean> {
+  const token = bearerToken(header);
+  if (token === null) return false;
+  for (const n of names) {
+    const expected = env[n];
+    if (expected && (await tokensEqual(token, expected))) return true;
   }
-  const expected = c.env.REGISTRY_TOKEN;
-  if (!expected) {
-    throw new ApiError(503, 'not_ready', 'registry writes are disabled: the Worker has no REGISTRY_TOKEN secret (wrangler secret put REGISTRY_TOKEN, or .dev.vars locally)');
-  }
-  if (!(await tokensEqual(token, expected))) {
-    throw new ApiError(403, 'forbidden', 'the bearer token is not valid for this registry');
-  }
-  await next();
-};
+  return false;
+}
+
+/** 401 without a token, 403 with a wrong one, 503 while the Worker has none of the accepted tokens. */
+function tokenGuard(names: readonly TokenName[], what: string): MiddlewareHandler<AppEnv> {
+  const accepted = names.join(' or ');
+  return async (c, next) => {
+    const header = c.req.header('authorization');
+    if (bearerToken(header) === null) {
+      throw new ApiError(401, 'unauthorized', `${what} needs a token: send "Authorization: Bearer <${accepted}>"`, undefined, CHALLENGE);
+    }
+    if (!names.some((n) => c.env[n])) {
+      throw new ApiError(503, 'not_ready', `${what} is disabled: the Worker has no ${accepted} secret (wrangler secret put REGISTRY_TOKEN, or .dev.vars locally)`);
+    }
+    if (!(await hasToken(c.env, header, names))) {
+      await slowDownWrongToken(c);
+      throw new ApiError(403, 'forbidden', `the bearer token is not valid for ${what}`);
+    }
+    await next();
+  };
+}
+
+/** Registry writes and admin routes. */
+export const requireToken = tokenGuard(['REGISTRY_TOKEN'], 'this route');
+/** Reading stored predictions. */
+export const requireReadToken = tokenGuard(['REGISTRY_TOKEN', 'READ_TOKEN'], 'reading history');

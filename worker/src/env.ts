@@ -11,6 +11,12 @@ export interface Env {
   MAX_FILE_BYTES?: string;
   /** Bearer token for registry writes (secret). Writes are refused while it is unset. */
   REGISTRY_TOKEN?: string;
+  /** Optional read-only token (secret): reads prediction history, nothing else. */
+  READ_TOKEN?: string;
+  /** Per-client limits (Workers Rate Limiting bindings); absent: not limited. See rate-limit.ts. */
+  PREDICT_LIMITER?: RateLimit;
+  HISTORY_LIMITER?: RateLimit;
+  AUTH_LIMITER?: RateLimit;
 }
 
 export type AppEnv = { Bindings: Env };

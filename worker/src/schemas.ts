@@ -99,7 +99,7 @@ export const ReadySchema = z
   .openapi('ReadyResponse');
 
 /** Standard error responses, for route definitions. */
-export function errors(...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 503)[]) {
+export function errors(...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 429 | 503)[]) {
   const text: Record<number, string> = {
     400: 'Invalid request (validation_failed, bad_request, sha256_mismatch)',
     401: 'No bearer token (unauthorized)',
@@ -107,7 +107,8 @@ export function errors(...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 503)[])
     404: 'Not found',
     409: 'Conflict (conflict, upload_incomplete)',
     413: 'Payload too large',
-    503: 'Not ready',
+    429: 'Too many requests from this client (rate_limited); Retry-After says when to try again',
+    503: 'Not ready (Retry-After says when to try again)',
   };
   return Object.fromEntries(statuses.map((s) => [s, { description: text[s] ?? 'Error', content: { 'application/json': { schema: ErrorSchema } } }]));
 }

@@ -79,10 +79,13 @@ export const DEFAULT_FILES: Record<string, Uint8Array> = {
   'onnx/model.onnx': new Uint8Array([8, 1, 18, 4, 116, 101, 115, 116]),
 };
 
-/** Creates a version and uploads its files; finalizes unless told not to. Returns its number. */
-export async function publish(name: string, opts: { files?: Record<string, Uint8Array>; finalize?: boolean; version?: number } = {}): Promise<number> {
+/**
+ * Creates a version and uploads its files; finalizes unless told not to. Returns its number.
+ * `declare`: the files the manifest declares, when only some of them (`files`) are to be uploaded.
+ */
+export async function publish(name: string, opts: { files?: Record<string, Uint8Array>; declare?: Record<string, Uint8Array>; finalize?: boolean; version?: number } = {}): Promise<number> {
   const files = opts.files ?? DEFAULT_FILES;
-  const draft = makeDraft(name, await describeFiles(files), opts.version ? { version: opts.version } : {});
+  const draft = makeDraft(name, await describeFiles(opts.declare ?? files), opts.version ? { version: opts.version } : {});
   const created = await callJson('POST', `/api/v1/models/${name}/versions`, { body: draft });
   if (created.status !== 201) throw new Error(`create failed ${created.status} ${JSON.stringify(created.body)}`);
   const version = created.body.manifest.version as number;

@@ -2,7 +2,11 @@
 import { sha256Hex } from '@sentiment-edge/registry';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { toHex } from '../src/storage/files.ts';
 import { DEFAULT_FILES, call, callJson, describeFiles, enc, makeDraft, publish, uniqueName } from './helpers.ts';
+
+/** The R2 keys stored under a version. */
+const storedKeys = async (name: string, v: number) => (await env.MODELS.list({ prefix: `models/${name}/${v}/` })).objects.map((o) => o.key);
 
 const base = (name: string) => `/api/v1/models/${name}`;
 
@@ -87,18 +91,27 @@ describe('PUT …/files/*', () => {
     const { status, body } = await callJson('PUT', `${base(name)}/versions/${v}/files/onnx/model.onnx`, { body: bytes });
     expect(status).toBe(200);
     expect(body).toEqual({ path: 'onnx/model.onnx', sha256: await sha256Hex(bytes), bytes: 8 });
-    const obj = await env.MODELS.get(`models/${name}/${v}/onnx/model.onnx`);
+    // Under this upload attempt's own key (models/<name>/<version>/@<uuid>/<path>), with R2's own sha256.
+    const keys = (await storedKeys(name, v)).filter((k) => k.endsWith('model.onnx'));
+    expect(keys).toEqual([expect.stringMatching(new RegExp(`^models/${name}/${v}/@[0-9a-f-]{36}/onnx/model.onnx$`))]);
+    const obj = await env.MODELS.get(keys[0]!);
     expect(new Uint8Array(await obj!.arrayBuffer())).toEqual(bytes);
+    expect(toHex(obj!.checksums.sha256!)).toBe(body.sha256);
+    // The same bytes again: the new copy replaces the old one, which is deleted.
+    expect((await callJson('PUT', `${base(name)}/versions/${v}/files/onnx/model.onnx`, { body: bytes })).status).toBe(200);
+    const after = (await storedKeys(name, v)).filter((k) => k.endsWith('model.onnx'));
+    expect(after).toHaveLength(1);
+    expect(after[0]).not.toBe(keys[0]);
   });
 
   it('refuses bytes whose sha256 differs (400 sha256_mismatch) and deletes them', async () => {
     const name = uniqueName();
-    const v = await publish(name, { finalize: false });
+    const v = await publish(name, { files: { 'onnx/model.onnx': DEFAULT_FILES['onnx/model.onnx']! }, declare: DEFAULT_FILES, finalize: false });
     const res = await callJson('PUT', `${base(name)}/versions/${v}/files/config.json`, { body: enc('{"model_type":"xxxx"}') });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('sha256_mismatch');
     expect(res.body.error.details.expected).toBe(await sha256Hex(DEFAULT_FILES['config.json']!));
-    expect(await env.MODELS.head(`models/${name}/${v}/config.json`)).toBeNull();
+    expect((await storedKeys(name, v)).filter((k) => k.endsWith('config.json'))).toEqual([]);
     const fin = await callJson('POST', `${base(name)}/versions/${v}/finalize`);
     expect(fin.status).toBe(409);
     expect(fin.body.error).toMatchObject({ code: 'upload_incomplete', details: { missing: ['config.json'] } });
@@ -133,6 +146,63 @@ describe('PUT …/files/*', () => {
     expect(fin.status).toBe(201);
     const dl = await call('GET', `${base(name)}/versions/${v}/files/onnx/model.onnx`);
     expect(new Uint8Array(await dl.arrayBuffer())).toEqual(big);
+  });
+});
+
+describe('upload races and stored objects', () => {
+  const put = (name: string, v: number, path: string, body: Uint8Array) => call('PUT', `${base(name)}/versions/${v}/files/${path}`, { body });
+
+  it('a racing wrong upload never removes the right bytes: 20 right + wrong pairs, every finalized version is whole', async () => {
+    const name = uniqueName();
+    const right = new Uint8Array(40000).map((_, i) => (i * 7) % 256);
+    const wrong = right.slice();
+    wrong[wrong.length - 1]! ^= 1;
+    const files = { 'config.json': DEFAULT_FILES['config.json']!, 'onnx/model.onnx': right };
+    let finalized = 0;
+    for (let t = 0; t < 20; t++) {
+      const v = await publish(name, { files: { 'config.json': files['config.json'] }, finalize: false, declare: files });
+      // Start both at once; alternate which starts first.
+      const pair = t % 2 ? [put(name, v, 'onnx/model.onnx', right), put(name, v, 'onnx/model.onnx', wrong)] : [put(name, v, 'onnx/model.onnx', wrong), put(name, v, 'onnx/model.onnx', right)];
+      const statuses = (await Promise.all(pair)).map((r) => r.status).sort();
+      expect(statuses).toEqual([200, 400]);
+      const fin = await call('POST', `${base(name)}/versions/${v}/finalize`);
+      expect(fin.status).toBe(201);
+      finalized++;
+      const dl = await call('GET', `${base(name)}/versions/${v}/files/onnx/model.onnx`);
+      expect(dl.status).toBe(200);
+      expect(await sha256Hex(new Uint8Array(await dl.arrayBuffer()))).toBe(await sha256Hex(right));
+    }
+    expect(finalized).toBe(20);
+  }, 60_000);
+
+  it('finalize checks each object in R2: a missing or altered object is 409 and must be uploaded again', async () => {
+    const name = uniqueName();
+    const v = await publish(name, { finalize: false });
+    const [configKey, onnxKey] = [(await storedKeys(name, v)).find((k) => k.endsWith('config.json'))!, (await storedKeys(name, v)).find((k) => k.endsWith('model.onnx'))!];
+    await env.MODELS.delete(configKey);
+    // Same size, other bytes, stored with their own (true) checksum.
+    const other = DEFAULT_FILES['onnx/model.onnx']!.map((b) => b ^ 1);
+    await env.MODELS.put(onnxKey, other, { sha256: await sha256Hex(other) });
+    const fin = await callJson('POST', `${base(name)}/versions/${v}/finalize`);
+    expect(fin.status).toBe(409);
+    expect(fin.body.error.code).toBe('upload_incomplete');
+    expect(fin.body.error.details.missing).toEqual(['config.json', 'onnx/model.onnx']);
+    expect(fin.body.error.details.problems[0].problem).toMatch(/missing/);
+    expect(fin.body.error.details.problems[1].problem).toMatch(/hashes to/);
+    // Still refused until the files are uploaded again; then it finalizes.
+    expect((await callJson('POST', `${base(name)}/versions/${v}/finalize`)).body.error.details.missing).toEqual(['config.json', 'onnx/model.onnx']);
+    for (const [path, bytes] of Object.entries(DEFAULT_FILES)) expect((await put(name, v, path, bytes)).status).toBe(200);
+    expect((await call('POST', `${base(name)}/versions/${v}/finalize`)).status).toBe(201);
+  });
+
+  it('a cut upload leaves nothing stored and nothing recorded', async () => {
+    const name = uniqueName();
+    const v = await publish(name, { files: { 'config.json': DEFAULT_FILES['config.json']! }, finalize: false, declare: DEFAULT_FILES });
+    const full = DEFAULT_FILES['onnx/model.onnx']!;
+    const cut = await call('PUT', `${base(name)}/versions/${v}/files/onnx/model.onnx`, { body: full.slice(0, 4) });
+    expect(cut.status).toBe(400);
+    expect((await storedKeys(name, v)).filter((k) => k.endsWith('model.onnx'))).toEqual([]);
+    expect((await callJson('POST', `${base(name)}/versions/${v}/finalize`)).body.error.details.missing).toEqual(['onnx/model.onnx']);
   });
 });
 

@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_FILES, describeFiles, makeDraft, rejectsWith, uniqueName } from '../../test/helpers.ts';
 import { aliasHistory, deleteAlias, getAlias, listAliases, setAlias } from './aliases.ts';
-import { archiveVersion, createVersion, finalizeVersion, markFileUploaded } from './models.ts';
+import { archiveVersion, createVersion, finalizeVersion, listFiles, markFileUploaded } from './models.ts';
 
 const db = () => env.DB;
 
@@ -13,7 +13,7 @@ async function model(readyCount: number): Promise<string> {
   for (let i = 0; i < readyCount; i++) {
     const m = await createVersion(db(), makeDraft(name, files));
     for (const f of m.files) await markFileUploaded(db(), name, m.version, f.path, f.sha256);
-    await finalizeVersion(db(), name, m.version);
+    await finalizeVersion(db(), name, m.version, new Map((await listFiles(db(), name, m.version)).map((f) => [f.path, f.object_key])));
   }
   return name;
 }

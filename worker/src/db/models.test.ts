@@ -2,7 +2,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_FILES, describeFiles, makeDraft, rejectsWith, uniqueName } from '../../test/helpers.ts';
-import { archiveVersion, createVersion, finalizeVersion, getModel, getVersion, listFiles, listModels, listVersions, markFileUploaded, resolveRef } from './models.ts';
+import { archiveVersion, createVersion, finalizeVersion, forgetFileUpload, getModel, getServedFile, servedObjectKeys, getVersion, listFiles, listModels, listVersions, markFileUploaded, resolveRef } from './models.ts';
 import { setAlias } from './aliases.ts';
 
 const db = () => env.DB;
@@ -21,10 +21,13 @@ it('finalizing one model leaves other models untouched', async () => {
   expect(row?.updated_at).toBe('2026-01-01T00:00:00.000Z');
 });
 
+/** The R2 keys recorded for a version's files (what the finalize route has just checked in R2). */
+const recordedKeys = async (name: string, version: number) => new Map((await listFiles(db(), name, version)).map((f) => [f.path, f.object_key]));
+
 async function readyVersion(name: string) {
   const m = await pendingVersion(name);
   for (const f of m.files) await markFileUploaded(db(), name, m.version, f.path, f.sha256);
-  return finalizeVersion(db(), name, m.version);
+  return finalizeVersion(db(), name, m.version, await recordedKeys(name, m.version));
 }
 
 describe('createVersion', () => {
@@ -61,20 +64,41 @@ describe('finalizeVersion', () => {
     const name = uniqueName();
     const m = await pendingVersion(name);
     const [a, b] = m.files;
-    expect((await rejectsWith(finalizeVersion(db(), name, 1))).details).toEqual({ missing: ['config.json', 'onnx/model.onnx'] });
-    await markFileUploaded(db(), name, 1, a!.path, a!.sha256);
+    expect((await rejectsWith(finalizeVersion(db(), name, 1, new Map()))).details).toEqual({ missing: ['config.json', 'onnx/model.onnx'] });
+    await markFileUploaded(db(), name, 1, a!.path, a!.sha256, 'k/a');
     // A wrong hash recorded for b (cannot happen through the route, which refuses it) still blocks.
-    await markFileUploaded(db(), name, 1, b!.path, 'f'.repeat(64));
-    const e = await rejectsWith(finalizeVersion(db(), name, 1));
+    await markFileUploaded(db(), name, 1, b!.path, 'f'.repeat(64), 'k/b1');
+    const e = await rejectsWith(finalizeVersion(db(), name, 1, await recordedKeys(name, 1)));
     expect(e.code).toBe('upload_incomplete');
     expect(e.details).toEqual({ missing: ['onnx/model.onnx'] });
-    await markFileUploaded(db(), name, 1, b!.path, b!.sha256);
-    const ready = await finalizeVersion(db(), name, 1, '2026-02-01T00:00:00.000Z');
+    // Re-uploading b reports the key it replaced (to delete); the recorded keys are the new ones.
+    expect(await markFileUploaded(db(), name, 1, b!.path, b!.sha256, 'k/b2')).toEqual({ recorded: true, replacedKey: 'k/b1' });
+    // Keys checked before that upload no longer match what is recorded: refused.
+    const stale = new Map([[a!.path, 'k/a'], [b!.path, 'k/b1']]);
+    expect((await rejectsWith(finalizeVersion(db(), name, 1, stale))).details).toEqual({ missing: ['onnx/model.onnx'] });
+    const ready = await finalizeVersion(db(), name, 1, await recordedKeys(name, 1), '2026-02-01T00:00:00.000Z');
     expect(ready.status).toBe('ready');
     expect(await getModel(db(), name)).toMatchObject({ createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-02-01T00:00:00.000Z' });
-    expect((await rejectsWith(finalizeVersion(db(), name, 1))).status).toBe(409);
-    expect(await markFileUploaded(db(), name, 1, a!.path, a!.sha256)).toBe(false);
-    expect((await rejectsWith(finalizeVersion(db(), name, 9))).status).toBe(404);
+    expect((await rejectsWith(finalizeVersion(db(), name, 1, await recordedKeys(name, 1)))).status).toBe(409);
+    expect(await markFileUploaded(db(), name, 1, a!.path, a!.sha256, 'k/a2')).toEqual({ recorded: false, replacedKey: null });
+    expect(await servedObjectKeys(db(), name, 1)).toEqual(new Map([[a!.path, 'k/a'], [b!.path, 'k/b2']]));
+    expect((await rejectsWith(finalizeVersion(db(), name, 9, new Map()))).status).toBe(404);
+  });
+
+  it('forgets an upload only while it is still the recorded one; files uploaded before 0003 keep their old key', async () => {
+    const name = uniqueName();
+    const m = await pendingVersion(name);
+    const [a, b] = m.files;
+    await markFileUploaded(db(), name, 1, a!.path, a!.sha256, 'k/a1');
+    await markFileUploaded(db(), name, 1, a!.path, a!.sha256, 'k/a2');
+    await forgetFileUpload(db(), name, 1, a!.path, 'k/a1'); // an older key: nothing happens
+    expect((await listFiles(db(), name, 1)).find((f) => f.path === a!.path)).toMatchObject({ uploaded_sha256: a!.sha256, object_key: 'k/a2' });
+    await forgetFileUpload(db(), name, 1, a!.path, 'k/a2');
+    expect((await listFiles(db(), name, 1)).find((f) => f.path === a!.path)).toMatchObject({ uploaded_sha256: null });
+    // No key recorded (uploaded before migration 0003): the legacy key models/<name>/<version>/<path>.
+    await markFileUploaded(db(), name, 1, b!.path, b!.sha256);
+    expect((await listFiles(db(), name, 1)).find((f) => f.path === b!.path)?.object_key).toBe(`models/${name}/1/${b!.path}`);
+    expect(await getServedFile(db(), name, 1, b!.path)).toBeNull(); // still pending: not served
   });
 });
 

@@ -20,7 +20,16 @@ export interface FileRow {
   bytes: number;
   uploaded_sha256: string | null;
   uploaded_at: string | null;
+  /** The R2 key of the verified upload (the pre-0003 key for files uploaded before per-attempt keys). */
+  object_key: string;
 }
+
+/**
+ * The R2 key of a file's verified bytes, as SQL over `files f`: uploads since migration 0003 record
+ * their own per-attempt key; older ones live at models/<name>/<version>/<path> (storage/files.ts objectKey).
+ */
+const OBJECT_KEY = `COALESCE(f.object_key, 'models/' || f.name || '/' || f.version || '/' || f.path)`;
+const FILE_COLUMNS = `f.path, f.sha256, f.bytes, f.uploaded_sha256, f.uploaded_at, ${OBJECT_KEY} AS object_key`;
 
 type StoredManifest = Omit<Manifest, 'status' | 'bytes'>;
 
@@ -133,66 +142,100 @@ export function isUniqueViolation(e: unknown): boolean {
 }
 
 export async function listFiles(db: D1Database, name: string, version: number): Promise<FileRow[]> {
-  const { results } = await db
-    .prepare(`SELECT path, sha256, bytes, uploaded_sha256, uploaded_at FROM files WHERE name = ?1 AND version = ?2 ORDER BY path`)
-    .bind(name, version)
-    .all<FileRow>();
+  const { results } = await db.prepare(`SELECT ${FILE_COLUMNS} FROM files f WHERE f.name = ?1 AND f.version = ?2 ORDER BY f.path`).bind(name, version).all<FileRow>();
   return results;
 }
 
 export async function getFile(db: D1Database, name: string, version: number, path: string): Promise<FileRow | null> {
+  return db.prepare(`SELECT ${FILE_COLUMNS} FROM files f WHERE f.name = ?1 AND f.version = ?2 AND f.path = ?3`).bind(name, version, path).first<FileRow>();
+}
+
+/** A file of a ready or archived version (what downloads and the model loader may read), or null. */
+export async function getServedFile(db: D1Database, name: string, version: number, path: string): Promise<FileRow | null> {
   return db
-    .prepare(`SELECT path, sha256, bytes, uploaded_sha256, uploaded_at FROM files WHERE name = ?1 AND version = ?2 AND path = ?3`)
+    .prepare(`SELECT ${FILE_COLUMNS} FROM files f JOIN versions v ON v.name = f.name AND v.version = f.version WHERE f.name = ?1 AND f.version = ?2 AND f.path = ?3 AND v.${VISIBLE}`)
     .bind(name, version, path)
     .first<FileRow>();
 }
 
-/**
- * Records verified bytes for a file of a pending version. Returns false when the version is no
- * longer pending (finalized meanwhile): the caller must not report success then.
- */
-export async function markFileUploaded(db: D1Database, name: string, version: number, path: string, sha256: string, now = new Date().toISOString()): Promise<boolean> {
-  const r = await db
-    .prepare(
-      `UPDATE files SET uploaded_sha256 = ?4, uploaded_at = ?5
-       WHERE name = ?1 AND version = ?2 AND path = ?3
-         AND EXISTS (SELECT 1 FROM versions v WHERE v.name = ?1 AND v.version = ?2 AND v.status = 'pending')`,
-    )
-    .bind(name, version, path, sha256, now)
-    .run();
-  return r.meta.changes === 1;
+/** path → R2 key of every file of a ready or archived version (empty when there is none). */
+export async function servedObjectKeys(db: D1Database, name: string, version: number): Promise<Map<string, string>> {
+  const { results } = await db
+    .prepare(`SELECT f.path, ${OBJECT_KEY} AS object_key FROM files f JOIN versions v ON v.name = f.name AND v.version = f.version WHERE f.name = ?1 AND f.version = ?2 AND v.${VISIBLE}`)
+    .bind(name, version)
+    .all<{ path: string; object_key: string }>();
+  return new Map(results.map((r) => [r.path, r.object_key]));
+}
+
+export interface RecordedUpload {
+  /** false: the version is no longer pending (finalized meanwhile); nothing was recorded. */
+  recorded: boolean;
+  /** The R2 key of the verified upload this one replaced, now unreferenced (delete it), or null. */
+  replacedKey: string | null;
 }
 
 /**
- * Forgets a file's verified upload before new bytes stream in, so finalize cannot succeed while
- * they do. Returns false when the version is no longer pending (its files are then immutable).
+ * Records verified bytes for a file of a pending version: their sha256 and the R2 key they were
+ * streamed to (`key`; null only for callers that wrote the legacy key). Reading the key it replaces
+ * and writing the new one happen in one D1 batch (one transaction), so no key still referenced is
+ * ever reported as replaced.
  */
-export async function clearFileUpload(db: D1Database, name: string, version: number, path: string): Promise<boolean> {
-  const r = await db
-    .prepare(
-      `UPDATE files SET uploaded_sha256 = NULL, uploaded_at = NULL
-       WHERE name = ?1 AND version = ?2 AND path = ?3
-         AND EXISTS (SELECT 1 FROM versions v WHERE v.name = ?1 AND v.version = ?2 AND v.status = 'pending')`,
-    )
-    .bind(name, version, path)
-    .run();
-  return r.meta.changes === 1;
+export async function markFileUploaded(
+  db: D1Database,
+  name: string,
+  version: number,
+  path: string,
+  sha256: string,
+  key: string | null = null,
+  now = new Date().toISOString(),
+): Promise<RecordedUpload> {
+  const [before, update] = await db.batch<{ object_key: string | null }>([
+    db.prepare(`SELECT object_key FROM files WHERE name = ?1 AND version = ?2 AND path = ?3`).bind(name, version, path),
+    db
+      .prepare(
+        `UPDATE files SET uploaded_sha256 = ?4, uploaded_at = ?5, object_key = ?6
+         WHERE name = ?1 AND version = ?2 AND path = ?3
+           AND EXISTS (SELECT 1 FROM versions v WHERE v.name = ?1 AND v.version = ?2 AND v.status = 'pending')`,
+      )
+      .bind(name, version, path, sha256, now, key),
+  ]);
+  const recorded = update?.meta.changes === 1;
+  const old = before?.results[0]?.object_key ?? null;
+  return { recorded, replacedKey: recorded && old !== null && old !== key ? old : null };
 }
 
 /**
- * pending → ready, only when every declared file was uploaded with the declared sha256. One
- * conditional UPDATE decides, so of two concurrent finalizes exactly one succeeds.
+ * Forgets a file's recorded upload when its bytes turned out to be missing or wrong in R2 (finalize
+ * checks them), but only while the record still names `key`: a newer verified upload is kept.
  */
-export async function finalizeVersion(db: D1Database, name: string, version: number, now = new Date().toISOString()): Promise<Manifest> {
+export async function forgetFileUpload(db: D1Database, name: string, version: number, path: string, key: string): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE files AS f SET uploaded_sha256 = NULL, uploaded_at = NULL, object_key = NULL
+       WHERE f.name = ?1 AND f.version = ?2 AND f.path = ?3 AND ${OBJECT_KEY} = ?4
+         AND EXISTS (SELECT 1 FROM versions v WHERE v.name = ?1 AND v.version = ?2 AND v.status = 'pending')`,
+    )
+    .bind(name, version, path, key)
+    .run();
+}
+
+/**
+ * pending → ready, only when every declared file was uploaded with the declared sha256 and its
+ * recorded R2 key is still the one in `verifiedKeys` (path → key: the objects the caller has just
+ * checked in R2, see storage/files.ts checkStoredObjects). One conditional UPDATE decides, so of two
+ * concurrent finalizes exactly one succeeds, and an upload recorded after the check makes it fail.
+ */
+export async function finalizeVersion(db: D1Database, name: string, version: number, verifiedKeys: ReadonlyMap<string, string>, now = new Date().toISOString()): Promise<Manifest> {
   const [update] = await db.batch([
     db
       .prepare(
         `UPDATE versions SET status = 'ready', finalized_at = ?3
          WHERE name = ?1 AND version = ?2 AND status = 'pending'
            AND NOT EXISTS (SELECT 1 FROM files f WHERE f.name = ?1 AND f.version = ?2
-                             AND (f.uploaded_sha256 IS NULL OR f.uploaded_sha256 <> f.sha256))`,
+                             AND (f.uploaded_sha256 IS NULL OR f.uploaded_sha256 <> f.sha256
+                                  OR ${OBJECT_KEY} IS NOT (SELECT j.value FROM json_each(?4) j WHERE j.key = f.path)))`,
       )
-      .bind(name, version, now),
+      .bind(name, version, now, JSON.stringify(Object.fromEntries(verifiedKeys))),
     db.prepare(`UPDATE models SET updated_at = ?2 WHERE name = ?1 AND changes() = 1`).bind(name, now),
   ]);
   if (update?.meta.changes === 1) return requireVersion(db, name, version);
@@ -202,7 +245,7 @@ export async function finalizeVersion(db: D1Database, name: string, version: num
   if (current.status !== 'pending') {
     throw ApiError.conflict(`model ${name} version ${version} is already ${current.status}; finalize happens once`, { status: current.status });
   }
-  const missing = (await listFiles(db, name, version)).filter((f) => f.uploaded_sha256 !== f.sha256).map((f) => f.path);
+  const missing = (await listFiles(db, name, version)).filter((f) => f.uploaded_sha256 !== f.sha256 || verifiedKeys.get(f.path) !== f.object_key).map((f) => f.path);
   throw new ApiError(409, 'upload_incomplete', `model ${name} version ${version} is missing ${missing.length} file(s): ${missing.join(', ')}; PUT them, then finalize again`, { missing });
 }
 

@@ -2,11 +2,18 @@
  * ONNX sessions cached per isolate, keyed by model name + version + precision. A version's files
  * are immutable, so a cached session is valid until evicted: when an alias that pointed at it
  * moves (see serving/resolve.ts), when the cache is full (least recently used first), or on reload.
- * Concurrent requests for the same version share one load.
+ *
+ * Concurrent requests for the same version share one load, but never its promise. In workerd a
+ * request that awaits a promise settled by another request's I/O resumes inside that other
+ * request's context, and the Response it then builds belongs to the wrong request: workerd fails it
+ * with a plain-text 500 "Cannot perform I/O on behalf of a different request" (seen under load).
+ * So the request that starts a load awaits its own I/O, and every other request waits on its own
+ * timers until the loaded model (plain data: bytes already read, a session) is in the cache.
  */
 import { createClassifier, MODEL_LAYOUT, readModelConfig, type Classifier } from '@sentiment-edge/registry';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ApiError } from '../errors.ts';
+import { servedObjectKeys } from '../db/models.ts';
 import { objectKey } from '../storage/files.ts';
 import { createSession, Tensor, type Session } from './ort.ts';
 
@@ -55,25 +62,34 @@ async function release(m: LoadedModel): Promise<void> {
 
 /** Most sessions one isolate keeps (128 MB per isolate; a small int8 model is a few MB). */
 export const MAX_SESSIONS = 4;
+/** How long a request waits for another request's load before answering 503 (Retry-After). */
+export const LOAD_WAIT_MS = 15_000;
+/** A load unfinished after this long is taken as abandoned (its request was cancelled) and started again. */
+export const LOAD_STALE_MS = 20_000;
+/** Retry-After (seconds) sent when a model is still loading for another request. */
+export const LOADING_RETRY_S = 2;
 
 const key = (name: string, version: number, precision: Precision) => `${name}@${version}:${precision}`;
 
-async function readObject(bucket: R2Bucket, name: string, version: number, path: string): Promise<Uint8Array> {
-  const obj = await bucket.get(objectKey(name, version, path));
+/** Where a model's files are: the D1 database that records their R2 keys, and the bucket. */
+export interface ModelStore {
+  DB: D1Database;
+  MODELS: R2Bucket;
+}
+
+async function readObject(bucket: R2Bucket, keys: ReadonlyMap<string, string>, name: string, version: number, path: string): Promise<Uint8Array> {
+  const obj = await bucket.get(keys.get(path) ?? objectKey(name, version, path));
   if (!obj) {
     throw new ApiError(503, 'not_ready', `model ${name} version ${version} has no ${path} in R2; re-upload the version's files`, { name, version, path }, { 'Retry-After': '60' });
   }
   return new Uint8Array(await obj.arrayBuffer());
 }
 
-async function load(bucket: R2Bucket, name: string, version: number, precision: Precision): Promise<LoadedModel> {
+async function loadModel(store: ModelStore, name: string, version: number, precision: Precision): Promise<LoadedModel> {
   const started = Date.now();
-  const [config, tokenizerJson, tokenizerConfig, onnx] = await Promise.all([
-    readObject(bucket, name, version, MODEL_LAYOUT.config),
-    readObject(bucket, name, version, MODEL_LAYOUT.tokenizer),
-    readObject(bucket, name, version, MODEL_LAYOUT.tokenizerConfig),
-    readObject(bucket, name, version, onnxPath(precision)),
-  ]);
+  const keys = await servedObjectKeys(store.DB, name, version);
+  const read = (path: string) => readObject(store.MODELS, keys, name, version, path);
+  const [config, tokenizerJson, tokenizerConfig, onnx] = await Promise.all([read(MODEL_LAYOUT.config), read(MODEL_LAYOUT.tokenizer), read(MODEL_LAYOUT.tokenizerConfig), read(onnxPath(precision))]);
   const text = new TextDecoder();
   const [cfg, tj, tc] = [config, tokenizerJson, tokenizerConfig].map((b) => JSON.parse(text.decode(b)) as Record<string, unknown>) as [
     Record<string, unknown>,
@@ -88,67 +104,103 @@ async function load(bucket: R2Bucket, name: string, version: number, precision: 
   return { name, version, precision, labels: modelConfig.labels, classifier, bytes, loadMs: Date.now() - started, loadedAt: Date.now(), session, inflight: 0, evicted: false };
 }
 
+
+/** One cache entry: a load in progress (`model` null) or a loaded model. */
+interface Slot {
+  model: LoadedModel | null;
+  /** Set when the load failed; waiters rethrow it. */
+  error: unknown;
+  startedAt: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
 export class ModelCache {
-  private readonly entries = new Map<string, Promise<LoadedModel>>();
-  private readonly ready = new Map<string, LoadedModel>();
+  /** Insertion order is recency order (least recently used first). */
+  private readonly slots = new Map<string, Slot>();
 
-  constructor(private readonly maxSessions = MAX_SESSIONS) {}
+  constructor(
+    private readonly maxSessions = MAX_SESSIONS,
+    private readonly timing = { waitMs: LOAD_WAIT_MS, staleMs: LOAD_STALE_MS },
+  ) {}
 
-  /** The session for a version, loading it from R2 on first use (shared by concurrent callers). */
-  get(bucket: R2Bucket, name: string, version: number, precision: Precision, onLoad?: (m: LoadedModel) => void): Promise<LoadedModel> {
+  /**
+   * The session for a version, loading it from R2 on first use. A loaded model is returned without
+   * waiting on anything; while another request loads it, this one polls on its own timers.
+   */
+  async get(store: ModelStore, name: string, version: number, precision: Precision, onLoad?: (m: LoadedModel) => void): Promise<LoadedModel> {
     const k = key(name, version, precision);
-    const hit = this.entries.get(k);
-    if (hit) {
-      // LRU: move to the end.
-      this.entries.delete(k);
-      this.entries.set(k, hit);
-      return hit;
+    const waitStarted = Date.now();
+    for (let pause = 2; ; pause = Math.min(pause * 2, 20)) {
+      const slot = this.slots.get(k);
+      if (slot?.model) {
+        this.touch(k, slot);
+        return slot.model;
+      }
+      if (!slot || Date.now() - slot.startedAt > this.timing.staleMs) return this.load(store, k, name, version, precision, onLoad);
+      if (Date.now() - waitStarted > this.timing.waitMs) {
+        throw new ApiError(503, 'not_ready', `model ${name} version ${version} is still loading; try again in a moment`, { name, version }, { 'Retry-After': String(LOADING_RETRY_S) });
+      }
+      await sleep(pause);
+      if (slot.error !== null) throw slot.error;
     }
-    const p = load(bucket, name, version, precision).then(
-      (m) => {
-        if (this.entries.get(k) === p) this.ready.set(k, m);
-        else {
-          // Dropped while loading: callers see `evicted` and fetch a fresh session.
-          m.evicted = true;
-          void release(m);
-        }
-        onLoad?.(m);
-        return m;
-      },
-      (e: unknown) => {
-        if (this.entries.get(k) === p) this.entries.delete(k);
-        throw e;
-      },
-    );
-    this.entries.set(k, p);
-    while (this.entries.size > this.maxSessions) this.drop(this.entries.keys().next().value!);
-    return p;
+  }
+
+  /** Loads in the calling request's own context and publishes the result as plain data. */
+  private async load(store: ModelStore, k: string, name: string, version: number, precision: Precision, onLoad?: (m: LoadedModel) => void): Promise<LoadedModel> {
+    const slot: Slot = { model: null, error: null, startedAt: Date.now() };
+    this.slots.set(k, slot);
+    this.trim();
+    let m: LoadedModel;
+    try {
+      m = await loadModel(store, name, version, precision);
+    } catch (e) {
+      slot.error = e;
+      if (this.slots.get(k) === slot) this.slots.delete(k);
+      throw e;
+    }
+    if (this.slots.get(k) === slot) slot.model = m;
+    else {
+      // Dropped while loading: the caller sees `evicted` and asks again.
+      m.evicted = true;
+      void release(m);
+    }
+    onLoad?.(m);
+    return m;
+  }
+
+  private touch(k: string, slot: Slot): void {
+    this.slots.delete(k);
+    this.slots.set(k, slot);
+  }
+
+  private trim(): void {
+    while (this.slots.size > this.maxSessions) this.drop(this.slots.keys().next().value!);
   }
 
   /** Whether any precision of this version is loaded. */
   has(name: string, version: number): boolean {
-    return PRECISIONS.some((p) => this.ready.has(key(name, version, p)));
+    return PRECISIONS.some((p) => !!this.slots.get(key(name, version, p))?.model);
   }
 
   /** Drops every precision of a version; returns the keys dropped. */
   evictVersion(name: string, version: number): string[] {
-    const dropped = PRECISIONS.map((p) => key(name, version, p)).filter((k) => this.entries.has(k));
+    const dropped = PRECISIONS.map((p) => key(name, version, p)).filter((k) => this.slots.has(k));
     dropped.forEach((k) => this.drop(k));
     return dropped;
   }
 
   loaded(): { model: string; version: number; precision: Precision }[] {
-    return [...this.ready.values()].map((m) => ({ model: m.name, version: m.version, precision: m.precision }));
+    return [...this.slots.values()].flatMap((s) => (s.model ? [{ model: s.model.name, version: s.model.version, precision: s.model.precision }] : []));
   }
 
   clear(): void {
-    for (const k of [...this.entries.keys()]) this.drop(k);
+    for (const k of [...this.slots.keys()]) this.drop(k);
   }
 
   private drop(k: string): void {
-    this.entries.delete(k);
-    const m = this.ready.get(k);
-    this.ready.delete(k);
+    const m = this.slots.get(k)?.model;
+    this.slots.delete(k);
     if (!m) return;
     // ORT keeps a session's memory in the WASM heap until released: release now, or when the last
     // run still using it ends.

@@ -7,12 +7,12 @@ import { z } from '@hono/zod-openapi';
 import { FilePath, ModelName } from '@sentiment-edge/registry';
 import type { Context } from 'hono';
 import { requireToken } from '../auth.ts';
-import { clearFileUpload, getFile, getVersion, markFileUploaded } from '../db/models.ts';
+import { getFile, getServedFile, getVersion, markFileUploaded } from '../db/models.ts';
 import { maxFileBytes, type AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { newApp } from '../openapi-app.ts';
 import { UploadFileResponseSchema, errors, json } from '../schemas.ts';
-import { contentTypeFor, objectKey, putVerified } from '../storage/files.ts';
+import { contentTypeFor, putVerified, uploadKey } from '../storage/files.ts';
 
 const PATH = '/models/:name/versions/:version/files/:path{.+}';
 const DOC_PATH = '/models/{name}/versions/{version}/files/{path}';
@@ -51,23 +51,27 @@ fileRoutes.put(PATH, requireToken, async (c) => {
     }
   }
   const body = c.req.raw.body ?? new Blob([]).stream();
-  const key = objectKey(name, version, path);
-  if (!(await clearFileUpload(c.env.DB, name, version, path))) {
-    throw ApiError.conflict(`model ${name} version ${version} was finalized meanwhile; its files are immutable`);
-  }
+  // This attempt's own key: refusing it deletes only its bytes, never a verified upload of the same file.
+  const key = uploadKey(name, version, path);
   const stored = await putVerified(c.env.MODELS, key, body, file, limit, contentTypeFor(path));
-  if (!(await markFileUploaded(c.env.DB, name, version, path, stored.sha256))) {
+  const { recorded, replacedKey } = await markFileUploaded(c.env.DB, name, version, path, stored.sha256, key);
+  if (!recorded) {
+    await c.env.MODELS.delete(key);
     throw ApiError.conflict(`model ${name} version ${version} was finalized during the upload; its files are immutable`);
   }
+  // The same declared bytes uploaded again: the earlier copy is no longer referenced.
+  if (replacedKey) await c.env.MODELS.delete(replacedKey);
   return c.json({ path, sha256: stored.sha256, bytes: stored.bytes }, 200);
 });
 
 fileRoutes.get(PATH, async (c) => {
   const { name, version, path } = fileParams(c);
-  const manifest = await getVersion(c.env.DB, name, version);
-  if (!manifest) throw ApiError.notFound(`model ${name} has no finalized version ${version}`);
-  const file = manifest.files.find((f) => f.path === path);
-  if (!file) throw ApiError.notFound(`${name} version ${version} has no file "${path}"`, { files: manifest.files.map((f) => f.path) });
+  const file = await getServedFile(c.env.DB, name, version, path);
+  if (!file) {
+    const manifest = await getVersion(c.env.DB, name, version);
+    if (!manifest) throw ApiError.notFound(`model ${name} has no finalized version ${version}`);
+    throw ApiError.notFound(`${name} version ${version} has no file "${path}"`, { files: manifest.files.map((f) => f.path) });
+  }
   const etag = `"${file.sha256}"`;
   const headers: Record<string, string> = {
     ETag: etag,
@@ -75,7 +79,7 @@ fileRoutes.get(PATH, async (c) => {
     'Content-Type': contentTypeFor(path),
   };
   if (ifNoneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
-  const object = await c.env.MODELS.get(objectKey(name, version, path));
+  const object = await c.env.MODELS.get(file.object_key);
   if (!object) throw new ApiError(500, 'internal', `the bytes of ${name} version ${version} "${path}" are missing from R2`);
   headers['Content-Length'] = String(object.size);
   return c.body(object.body, 200, headers);

@@ -3,10 +3,11 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { ManifestDraft, routes, type CreateVersionResponse } from '@sentiment-edge/registry';
 import { bodyLimit } from 'hono/body-limit';
 import { requireToken } from '../auth.ts';
-import { archiveVersion, createVersion, finalizeVersion, getModel, listModels, listVersions, requireVersion, resolveRef } from '../db/models.ts';
-import { maxFileBytes } from '../env.ts';
+import { archiveVersion, createVersion, finalizeVersion, forgetFileUpload, getModel, listFiles, listModels, listVersions, requireVersion, resolveRef } from '../db/models.ts';
+import { maxFileBytes, type Env } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { newApp } from '../openapi-app.ts';
+import { checkStoredObjects } from '../storage/files.ts';
 import { ManifestSchema, ModelSummarySchema, NameParam, RefParams, VersionParams, errors, json, manifestJson } from '../schemas.ts';
 
 const auth = { middleware: [requireToken], security: [{ bearerAuth: [] }] };
@@ -129,7 +130,7 @@ export const modelRoutes = newApp()
     }),
     async (c) => {
       const { name, version } = c.req.valid('param');
-      return c.json(manifestJson(await finalizeVersion(c.env.DB, name, version)), 201);
+      return c.json(manifestJson(await finalizeChecked(c.env, name, version)), 201);
     },
   )
   .openapi(
@@ -148,3 +149,22 @@ export const modelRoutes = newApp()
     },
   );
 
+
+/**
+ * Finalize, after checking every recorded upload's object in R2 (exists, declared size and sha256).
+ * A missing or wrong object is forgotten (the file must be uploaded again) and the answer is 409
+ * `upload_incomplete` naming it; the UPDATE itself only succeeds while the checked keys are still
+ * the recorded ones.
+ */
+async function finalizeChecked(env: Env, name: string, version: number) {
+  const uploaded = (await listFiles(env.DB, name, version)).filter((f) => f.uploaded_sha256 === f.sha256);
+  const broken = await checkStoredObjects(env.MODELS, uploaded.map((f) => ({ path: f.path, sha256: f.sha256, bytes: f.bytes, key: f.object_key })));
+  if (broken.length) {
+    for (const b of broken) await forgetFileUpload(env.DB, name, version, b.path, uploaded.find((f) => f.path === b.path)!.object_key);
+    throw new ApiError(409, 'upload_incomplete', `model ${name} version ${version}: ${broken.map((b) => `${b.path}: ${b.problem}`).join('; ')}; PUT these files again, then finalize`, {
+      missing: broken.map((b) => b.path),
+      problems: broken,
+    });
+  }
+  return finalizeVersion(env.DB, name, version, new Map(uploaded.map((f) => [f.path, f.object_key])));
+}

@@ -6,7 +6,7 @@ import { MAX_TEXT_CHARS, MAX_TEXTS, toPrediction, type HistoryRecord, type Predi
 import { ApiError } from '../errors.ts';
 import { classify, modelCache, PRECISIONS, type LoadedModel, type Precision } from '../inference/models.ts';
 import { recordModelLoad } from './metrics.ts';
-import { resolveModel, type Resolved } from './resolve.ts';
+import { resolveModel, type ResolveOptions, type Resolved } from './resolve.ts';
 import { sha256Hex } from './history.ts';
 
 export interface PredictInput {
@@ -80,14 +80,17 @@ export interface PredictResult {
   historyRecords(storeText: boolean): Promise<HistoryRecord[]>;
 }
 
-/** Runs a validated request. `started` is when the request arrived (performance.now()). */
-export async function predict(env: PredictEnv, input: PredictInput, started = performance.now()): Promise<PredictResult> {
-  const resolved = await resolveModel(env.DB, input.model, env.DEFAULT_MODEL);
+/**
+ * Runs a validated request. `started` is when the request arrived (performance.now()); `resolve`
+ * passes the request's background hook and token check to the resolver (see resolve.ts).
+ */
+export async function predict(env: PredictEnv, input: PredictInput, started = performance.now(), resolve: Omit<ResolveOptions, 'now'> = {}): Promise<PredictResult> {
+  const resolved = await resolveModel(env.DB, input.model, env.DEFAULT_MODEL, resolve);
   const onLoad = (m: LoadedModel) => recordModelLoad(m.name, m.version, m.precision, m.loadMs);
-  let loaded = await modelCache.get(env.MODELS, resolved.name, resolved.version, input.precision, onLoad);
+  let loaded = await modelCache.get(env, resolved.name, resolved.version, input.precision, onLoad);
   // Evicted (alias moved, reload) between the load and now: its session may be released, take a fresh one.
   // classify() marks the session in use synchronously, so no release can slip in after this check.
-  if (loaded.evicted) loaded = await modelCache.get(env.MODELS, resolved.name, resolved.version, input.precision, onLoad);
+  if (loaded.evicted) loaded = await modelCache.get(env, resolved.name, resolved.version, input.precision, onLoad);
   const probs = await classify(loaded, input.texts);
   const predictions = probs.map((p) => toPrediction(p, loaded.labels));
   const latencyMs = round3(performance.now() - started);

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { callJson, publish, tinyModel } from '../../test/helpers.ts';
 import { ApiError } from '../errors.ts';
-import { ALIAS_TTL_MS, resetResolver, resolveModel } from './resolve.ts';
+import { ALIAS_FRESH_MS, ALIAS_MAX_AGE_MS, resetResolver, resolveModel } from './resolve.ts';
 
 const NAME = 'resolve-test';
 
@@ -33,15 +33,42 @@ describe('resolveModel', () => {
     expect(await status(resolveModel(env.DB, `${NAME}@champion`, 'sentiment'))).toBe(404);
     expect(await status(resolveModel(env.DB, `${NAME}@99`, 'sentiment'))).toBe(404);
     expect(await status(resolveModel(env.DB, 'UPPER', 'sentiment'))).toBe(400);
-    expect(await resolveModel(env.DB, `${NAME}@${v2}`, 'sentiment')).toMatchObject({ name: NAME, version: v2 });
+    expect(await resolveModel(env.DB, `${NAME}@${v2}`, 'sentiment', { operator: async () => true })).toMatchObject({ name: NAME, version: v2 });
   });
 
-  it('re-checks an alias only after ALIAS_TTL_MS', async () => {
+  it('uses a fresh lookup as is, refreshes a stale one in the background, and never answers from one older than ALIAS_MAX_AGE_MS', async () => {
+    resetResolver();
     const t0 = Date.now();
     await callJson('PUT', `/api/v1/models/${NAME}/aliases/champion`, { body: { version: v1 } });
-    expect((await resolveModel(env.DB, NAME, 'sentiment', t0)).version).toBe(v1);
+    expect((await resolveModel(env.DB, NAME, 'sentiment', { now: t0 })).version).toBe(v1);
     await callJson('PUT', `/api/v1/models/${NAME}/aliases/champion`, { body: { version: v2 } });
-    expect((await resolveModel(env.DB, NAME, 'sentiment', t0 + ALIAS_TTL_MS - 1)).version).toBe(v1);
-    expect((await resolveModel(env.DB, NAME, 'sentiment', t0 + ALIAS_TTL_MS)).version).toBe(v2);
+    // Fresh: no D1 read, the old answer.
+    expect((await resolveModel(env.DB, NAME, 'sentiment', { now: t0 + ALIAS_FRESH_MS - 1 })).version).toBe(v1);
+    // Stale: still the old answer at once, and one refresh handed to `defer` (not awaited by the request).
+    const deferred: Promise<unknown>[] = [];
+    const defer = (p: Promise<unknown>) => deferred.push(p);
+    expect((await resolveModel(env.DB, NAME, 'sentiment', { now: t0 + ALIAS_FRESH_MS, defer })).version).toBe(v1);
+    expect((await resolveModel(env.DB, NAME, 'sentiment', { now: t0 + ALIAS_FRESH_MS + 1, defer })).version).toBe(v1);
+    expect(deferred).toHaveLength(1);
+    await Promise.all(deferred);
+    expect((await resolveModel(env.DB, NAME, 'sentiment', { defer })).version).toBe(v2);
+    // Too old: looked up before answering, even with a background hook.
+    await callJson('PUT', `/api/v1/models/${NAME}/aliases/champion`, { body: { version: v1 } });
+    expect((await resolveModel(env.DB, NAME, 'sentiment', { now: t0 + ALIAS_FRESH_MS + ALIAS_MAX_AGE_MS, defer })).version).toBe(v1);
+    expect(deferred).toHaveLength(1);
+  });
+
+  it('loads a version no alias points at only for the operator (token)', async () => {
+    resetResolver();
+    await callJson('PUT', `/api/v1/models/${NAME}/aliases/champion`, { body: { version: v1 } });
+    await callJson('DELETE', `/api/v1/models/${NAME}/aliases/challenger`);
+    expect(await status(resolveModel(env.DB, `${NAME}@${v2}`, 'sentiment'))).toBe(401);
+    expect(await status(resolveModel(env.DB, `${NAME}@${v2}`, 'sentiment', { operator: async () => false }))).toBe(401);
+    expect((await resolveModel(env.DB, `${NAME}@${v2}`, 'sentiment', { operator: async () => true })).version).toBe(v2);
+    // Aliased versions are public by number too.
+    expect((await resolveModel(env.DB, `${NAME}@${v1}`, 'sentiment')).version).toBe(v1);
+    await callJson('PUT', `/api/v1/models/${NAME}/aliases/challenger`, { body: { version: v2 } });
+    resetResolver();
+    expect((await resolveModel(env.DB, `${NAME}@${v2}`, 'sentiment')).version).toBe(v2);
   });
 });

@@ -1,29 +1,41 @@
 /**
- * Which model version a request means. `NAME@VERSION` is checked once (versions are immutable);
- * `NAME@ALIAS` and plain `NAME` (= its champion) are looked up in D1 at most every ALIAS_TTL_MS per
- * isolate, or at once after POST /api/v1/admin/reload. When a lookup finds that an alias moved, the
- * sessions of the version it left are dropped from this isolate's model cache.
+ * Which model version a request means. Aliases (`NAME@ALIAS`, and plain `NAME` = its champion) and
+ * explicit versions (`NAME@VERSION`) are cached per isolate as plain data and refreshed from D1:
+ * - younger than ALIAS_FRESH_MS: used as is (the hot path is one Map lookup);
+ * - older: still used, and one request refreshes it in the background (`defer`, i.e. waitUntil);
+ * - older than ALIAS_MAX_AGE_MS: looked up before answering.
+ * So an alias move (a rollback, say) reaches every answer of every isolate within ALIAS_MAX_AGE_MS,
+ * without a D1 read on the hot path. POST /api/v1/admin/reload re-checks this isolate at once. When a
+ * lookup finds that an alias moved, the sessions of the version it left are dropped.
+ *
+ * A version no alias points at may be loaded only by requests with the registry token (`operator`):
+ * otherwise anonymous traffic cycling through old versions would force a model load per request.
  */
 import { parseModelRef, RefError } from '@sentiment-edge/registry';
 import { getAlias } from '../db/aliases.ts';
-import { getModel, getVersion } from '../db/models.ts';
+import { getModel } from '../db/models.ts';
 import { ApiError } from '../errors.ts';
 import { modelCache } from '../inference/models.ts';
 
-export const ALIAS_TTL_MS = 60_000;
+/** Cached lookups younger than this are used without any D1 read. */
+export const ALIAS_FRESH_MS = 1_000;
+/** No answer uses a lookup older than this: the bound on how long an alias move takes to reach /predict. */
+export const ALIAS_MAX_AGE_MS = 4_000;
 export const CHAMPION = 'champion';
 export const CHALLENGER = 'challenger';
 /** Retry-After (seconds) sent with 503 while a model has no champion. */
 export const NO_CHAMPION_RETRY_S = 30;
 
-interface AliasEntry {
-  version: number;
+interface Lookup<T> {
+  value: T;
   checkedAt: number;
+  refreshing: boolean;
 }
 
-const aliasCache = new Map<string, AliasEntry>();
-/** name@version pairs known to exist (ready or archived). */
-const knownVersions = new Set<string>();
+/** `name@alias` → version (null: no such alias). */
+const aliasCache = new Map<string, Lookup<number | null>>();
+/** `name@version` → whether it exists (ready or archived) and whether an alias points at it. */
+const versionCache = new Map<string, Lookup<{ exists: boolean; aliased: boolean }>>();
 
 export interface Resolved {
   name: string;
@@ -32,8 +44,56 @@ export interface Resolved {
   ref: string;
 }
 
-/** Resolves a request's `model` (or the default model's champion). Throws 400/404/503 ApiErrors. */
-export async function resolveModel(db: D1Database, ref: string | undefined, defaultModel: string, now = Date.now()): Promise<Resolved> {
+export interface ResolveOptions {
+  now?: number;
+  /** Runs a background refresh after the answer (the request's waitUntil); without it, refreshes are awaited. */
+  defer?: (work: Promise<unknown>) => void;
+  /** Whether the request carries the registry token (asked only for versions no alias points at). */
+  operator?: () => Promise<boolean>;
+}
+
+/**
+ * A cached lookup: fresh → as is; stale → as is plus a background refresh; too old, missing or
+ * `force` → awaited. `apply` receives each new value with the previous one (to retire a version an
+ * alias left).
+ */
+async function cached<T>(
+  cache: Map<string, Lookup<T>>,
+  k: string,
+  fetch: () => Promise<T>,
+  opts: ResolveOptions,
+  apply?: (value: T, previous: T | undefined) => void,
+  force = false,
+): Promise<T> {
+  const now = opts.now ?? Date.now();
+  const hit = force ? undefined : cache.get(k);
+  const refresh = async () => {
+    const value = await fetch();
+    const previous = cache.get(k)?.value;
+    // A miss is not kept: what is created next must be found at once.
+    if (value === null) cache.delete(k);
+    else cache.set(k, { value, checkedAt: now, refreshing: false });
+    apply?.(value, previous);
+    return value;
+  };
+  if (hit && now - hit.checkedAt < ALIAS_FRESH_MS) return hit.value;
+  if (hit && now - hit.checkedAt < ALIAS_MAX_AGE_MS && opts.defer) {
+    if (!hit.refreshing) {
+      hit.refreshing = true;
+      opts.defer(
+        refresh().catch((e: unknown) => {
+          hit.refreshing = false;
+          throw e;
+        }),
+      );
+    }
+    return hit.value;
+  }
+  return refresh();
+}
+
+/** Resolves a request's `model` (or the default model's champion). Throws 400/401/403/404/503 ApiErrors. */
+export async function resolveModel(db: D1Database, ref: string | undefined, defaultModel: string, opts: ResolveOptions = {}): Promise<Resolved> {
   let parsed;
   try {
     parsed = parseModelRef(ref ?? defaultModel);
@@ -42,19 +102,27 @@ export async function resolveModel(db: D1Database, ref: string | undefined, defa
     throw e;
   }
   if (parsed.kind === 'version') {
-    const k = `${parsed.name}@${parsed.version}`;
-    if (!knownVersions.has(k)) {
-      const v = await getVersion(db, parsed.name, parsed.version);
-      if (!v) {
-        const model = await getModel(db, parsed.name);
-        throw ApiError.notFound(model ? `model ${parsed.name} has no version ${parsed.version} (latest ready: ${model.latestVersion ?? 'none'})` : `no model named "${parsed.name}"`);
-      }
-      knownVersions.add(k);
+    const { name, version } = parsed;
+    const k = `${name}@${version}`;
+    const v = await cached(versionCache, k, () => versionState(db, name, version), opts);
+    if (!v.exists) {
+      versionCache.delete(k); // a version published later must be found at once
+      const model = await getModel(db, name);
+      throw ApiError.notFound(model ? `model ${name} has no version ${version} (latest ready: ${model.latestVersion ?? 'none'})` : `no model named "${name}"`);
     }
-    return { name: parsed.name, version: parsed.version, ref: k };
+    if (!v.aliased && !(await opts.operator?.())) {
+      throw new ApiError(
+        401,
+        'unauthorized',
+        `version ${version} of ${name} is not behind an alias; anonymous requests may use ${name} (its champion) or ${name}@ALIAS. Send "Authorization: Bearer <REGISTRY_TOKEN>" to load other versions`,
+        { name, version },
+        { 'WWW-Authenticate': 'Bearer realm="sentiment-edge"' },
+      );
+    }
+    return { name, version, ref: k };
   }
   const alias = parsed.kind === 'alias' ? parsed.alias : CHAMPION;
-  const version = await aliasVersion(db, parsed.name, alias, now);
+  const version = await aliasVersion(db, parsed.name, alias, opts);
   if (version !== null) return { name: parsed.name, version, ref: `${parsed.name}@${alias}` };
 
   const model = await getModel(db, parsed.name);
@@ -72,24 +140,35 @@ export async function resolveModel(db: D1Database, ref: string | undefined, defa
   throw ApiError.notFound(`model ${parsed.name} has no alias "${alias}" (aliases: ${Object.keys(model.aliases).join(', ') || 'none'})`);
 }
 
-/** The alias's version (cached for ALIAS_TTL_MS), or null when it does not exist. */
-export async function aliasVersion(db: D1Database, name: string, alias: string, now = Date.now(), force = false): Promise<number | null> {
+async function versionState(db: D1Database, name: string, version: number): Promise<{ exists: boolean; aliased: boolean }> {
+  const row = await db
+    .prepare(
+      `SELECT EXISTS (SELECT 1 FROM aliases a WHERE a.name = v.name AND a.version = v.version) AS aliased
+       FROM versions v WHERE v.name = ?1 AND v.version = ?2 AND v.status IN ('ready', 'archived')`,
+    )
+    .bind(name, version)
+    .first<{ aliased: number }>();
+  return { exists: row !== null, aliased: row?.aliased === 1 };
+}
+
+/** The alias's version (cached as described above), or null when it does not exist. `force`: look up now. */
+export async function aliasVersion(db: D1Database, name: string, alias: string, opts: ResolveOptions = {}, force = false): Promise<number | null> {
   const k = `${name}@${alias}`;
-  const cached = aliasCache.get(k);
-  if (cached && !force && now - cached.checkedAt < ALIAS_TTL_MS) return cached.version;
-  const row = await getAlias(db, name, alias);
-  if (cached && cached.version !== row?.version) retire(name, cached.version, k);
-  if (!row) {
-    aliasCache.delete(k);
-    return null;
-  }
-  aliasCache.set(k, { version: row.version, checkedAt: now });
-  return row.version;
+  return cached(
+    aliasCache,
+    k,
+    async () => (await getAlias(db, name, alias))?.version ?? null,
+    opts,
+    (version, previous) => {
+      if (previous !== undefined && previous !== null && previous !== version) retire(name, previous, k);
+    },
+    force,
+  );
 }
 
 /** Drops a version's sessions unless another cached alias still points at it. */
 function retire(name: string, version: number, exceptKey: string): void {
-  for (const [k, e] of aliasCache) if (k !== exceptKey && k.startsWith(`${name}@`) && e.version === version) return;
+  for (const [k, e] of aliasCache) if (k !== exceptKey && k.startsWith(`${name}@`) && e.value === version) return;
   modelCache.evictVersion(name, version);
 }
 
@@ -100,14 +179,15 @@ export interface ReloadResult {
   evicted: string[];
 }
 
-/** Forgets cached alias lookups and re-checks each at once (evicting sessions whose alias moved). */
+/** Forgets cached lookups and re-checks each alias at once (evicting sessions whose alias moved). */
 export async function reloadAliases(db: D1Database, defaultModel: string): Promise<ReloadResult> {
   const keys = new Set([...aliasCache.keys(), `${defaultModel}@${CHAMPION}`]);
+  versionCache.clear();
   const before = new Set(modelCache.loaded().map((l) => `${l.model}@${l.version}:${l.precision}`));
   const aliases: Record<string, number | null> = {};
   for (const k of keys) {
     const at = k.indexOf('@');
-    aliases[k] = await aliasVersion(db, k.slice(0, at), k.slice(at + 1), Date.now(), true);
+    aliases[k] = await aliasVersion(db, k.slice(0, at), k.slice(at + 1), {}, true);
   }
   const after = new Set(modelCache.loaded().map((l) => `${l.model}@${l.version}:${l.precision}`));
   return { aliases, evicted: [...before].filter((k) => !after.has(k)) };
@@ -116,5 +196,5 @@ export async function reloadAliases(db: D1Database, defaultModel: string): Promi
 /** Forgets everything (tests). */
 export function resetResolver(): void {
   aliasCache.clear();
-  knownVersions.clear();
+  versionCache.clear();
 }

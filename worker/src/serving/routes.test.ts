@@ -1,5 +1,6 @@
 // The serving routes through the real Worker entry point, on local D1/R2 with the real tiny model the
 // training package exports (two of them: seeds 7 and 99), checked against onnxruntime-node's answers.
+import { sha256Hex } from '@sentiment-edge/registry';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, callJson, publish, tinyModel } from '../../test/helpers.ts';
@@ -122,14 +123,24 @@ describe('with a champion', () => {
     expect(body.error.message).toMatch(/malformed JSON/);
   });
 
-  it('records each prediction in the history (text stored locally)', async () => {
+  it('records each prediction in the history, without the text (STORE_TEXT defaults to "false")', async () => {
+    expect(env.STORE_TEXT).toBe('false');
     await env.DB.prepare('DELETE FROM predictions').run();
     await callJson('POST', '/api/v1/predict', { body: { texts: ['fun film', 'bad bad bad'] } });
     const page = await waitForHistory(2, '&source=edge');
-    const row = page.items.find((r: any) => r.text === 'bad bad bad');
-    expect(row).toMatchObject({ model: { name: NAME, version: v1 }, source: 'edge', textLength: 11 });
-    expect(row.textSha256).toMatch(/^[0-9a-f]{64}$/);
+    const badSha = await sha256Hex('bad bad bad');
+    const row = page.items.find((r: any) => r.textSha256 === badSha);
+    expect(row).toMatchObject({ model: { name: NAME, version: v1 }, source: 'edge', textLength: 11, text: null });
     expect(row.probabilities[row.label]).toBe(row.score);
+  });
+
+  it('reading history needs REGISTRY_TOKEN or READ_TOKEN: 401 without, 403 with a wrong one', async () => {
+    const anonymous = await callJson('GET', '/api/v1/history', { token: null });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.error.code).toBe('unauthorized');
+    expect(anonymous.res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect((await callJson('GET', '/api/v1/history', { token: 'not-the-token' })).status).toBe(403);
+    expect((await callJson('GET', '/api/v1/history')).status).toBe(200);
   });
 
   it('syncs browser history idempotently (public, validated)', async () => {

@@ -8,12 +8,13 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { API_PREFIX, MAX_HISTORY_BATCH, MAX_TEXT_CHARS, MAX_TEXTS, servingRoutes } from '@sentiment-edge/registry';
 import type { Context, MiddlewareHandler } from 'hono';
-import { requireToken } from '../auth.ts';
+import { hasToken, requireReadToken, requireToken } from '../auth.ts';
 import type { AppEnv, Env } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { modelCache } from '../inference/models.ts';
 import { ORT_VERSION } from '../inference/ort.ts';
 import { newApp } from '../openapi-app.ts';
+import { limitClient, TEXTS_PER_UNIT } from '../rate-limit.ts';
 import { errors, json } from '../schemas.ts';
 import { HistoryQueryInput, insertHistory, listHistory, parseSyncBody, queueHistory } from './history.ts';
 import { recordError, recordPredictions, recordPredictLatency, renderMetrics } from './metrics.ts';
@@ -62,10 +63,18 @@ const countErrors: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
 };
 
+/** Whether the request carries REGISTRY_TOKEN (checked once, only when it sends a token at all). */
+function operatorCheck(c: Context<AppEnv>): () => Promise<boolean> {
+  let checked: Promise<boolean> | undefined;
+  return () => (checked ??= hasToken(c.env, c.req.header('authorization')));
+}
+
 async function handlePredict(c: Context<AppEnv>): Promise<Response> {
   const started = performance.now();
+  const isOperator = operatorCheck(c);
   const input = parsePredictBody(await readJson(c, MAX_PREDICT_BODY_BYTES), c.req.query('dtype') ?? null);
-  const result = await predict(c.env, input, started);
+  if (!(await isOperator())) await limitClient(c.env, c.req.raw, 'PREDICT_LIMITER', Math.ceil(input.texts.length / TEXTS_PER_UNIT));
+  const result = await predict(c.env, input, started, { operator: isOperator, defer: (work) => afterResponse(c, work) });
   const { name, version } = result.resolved;
   recordPredictions(name, version, 'edge', input.texts.length);
   recordPredictLatency(name, version, result.latencyMs);
@@ -130,12 +139,12 @@ function document(app: OpenAPIHono<AppEnv>): void {
         method: 'post',
         path,
         tags,
-        summary: 'Classify one text or a batch with the ONNX model inside the Worker (int8 by default)',
+        summary: 'Classify one text or a batch with the ONNX model inside the Worker (int8 by default). Per-client limit (429); a version no alias points at needs the token',
         request: {
           query: z.object({ dtype: z.enum(['int8', 'fp32']).optional() }),
           body: { required: true, content: { 'application/json': { schema: PredictBody } } },
         },
-        responses: { 200: json(PredictResponse, 'Predictions'), ...errors(400, 404, 413, 503) },
+        responses: { 200: json(PredictResponse, 'Predictions'), ...errors(400, 401, 403, 404, 413, 429, 503) },
       }),
     );
   predictDoc(servingRoutes.predict());
@@ -145,9 +154,10 @@ function document(app: OpenAPIHono<AppEnv>): void {
       method: 'get',
       path: servingRoutes.history(),
       tags,
-      summary: 'Prediction history, newest first, keyset-paginated (pass nextCursor as cursor)',
+      summary: 'Prediction history, newest first, keyset-paginated (pass nextCursor as cursor). Needs REGISTRY_TOKEN or READ_TOKEN: the rows hold what people typed',
+      security: [{ bearerAuth: [] }],
       request: { query: z.object({ n: z.number().int().min(1).max(500).optional(), cursor: z.string().optional(), label: z.string().optional(), model: z.string().optional().openapi({ description: 'NAME or NAME@VERSION' }), source: z.enum(['edge', 'browser']).optional() }) },
-      responses: { 200: json(z.object({ items: z.array(HistoryRecordSchema), nextCursor: z.string().nullable() }).openapi('HistoryPage'), 'A page'), ...errors(400) },
+      responses: { 200: json(z.object({ items: z.array(HistoryRecordSchema), nextCursor: z.string().nullable() }).openapi('HistoryPage'), 'A page'), ...errors(400, 401, 403) },
     }),
   );
   reg.registerPath(
@@ -157,7 +167,7 @@ function document(app: OpenAPIHono<AppEnv>): void {
       tags,
       summary: `Sync up to ${MAX_HISTORY_BATCH} browser-made predictions; idempotent by id. Public (browsers have no token) but validated and size-limited`,
       request: { body: { required: true, content: { 'application/json': { schema: z.object({ items: z.array(HistoryRecordSchema).max(MAX_HISTORY_BATCH) }) } } } },
-      responses: { 200: json(z.object({ inserted: z.number().int(), duplicates: z.number().int() }).openapi('HistorySyncResponse'), 'Stored'), ...errors(400, 413) },
+      responses: { 200: json(z.object({ inserted: z.number().int(), duplicates: z.number().int() }).openapi('HistorySyncResponse'), 'Stored'), ...errors(400, 413, 429) },
     }),
   );
   reg.registerPath(
@@ -220,7 +230,7 @@ export function servingApp(): OpenAPIHono<AppEnv> {
   app.post(servingRoutes.predict(), handlePredict);
   app.post('/predict', handlePredict);
 
-  app.get(servingRoutes.history(), async (c) => {
+  app.get(servingRoutes.history(), requireReadToken, async (c) => {
     const q = HistoryQueryInput.safeParse(c.req.query());
     if (!q.success) throw ApiError.validation(q.error.issues, 'history query');
     const { cursor, label, model, source, n } = q.data;
@@ -230,6 +240,7 @@ export function servingApp(): OpenAPIHono<AppEnv> {
 
   app.post(servingRoutes.history(), async (c) => {
     const records = parseSyncBody(await readJson(c, MAX_HISTORY_BODY_BYTES));
+    if (!(await hasToken(c.env, c.req.header('authorization')))) await limitClient(c.env, c.req.raw, 'HISTORY_LIMITER');
     const result = await insertHistory(c.env.DB, records, storeText(c.env));
     const byModel = new Map<string, { name: string; version: number; source: 'edge' | 'browser'; n: number }>();
     for (const r of records) {
@@ -250,7 +261,7 @@ export function servingApp(): OpenAPIHono<AppEnv> {
     const loaded: string[] = [];
     const champion = result.aliases[`${c.env.DEFAULT_MODEL}@champion`];
     if (champion) {
-      await modelCache.get(c.env.MODELS, c.env.DEFAULT_MODEL, champion, 'int8');
+      await modelCache.get(c.env, c.env.DEFAULT_MODEL, champion, 'int8');
       loaded.push(`${c.env.DEFAULT_MODEL}@${champion}:int8`);
     }
     const reloaded = Object.entries(result.aliases).map(([k, v]) => `${k}=${v ?? 'none'}`);

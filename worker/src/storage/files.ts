@@ -1,11 +1,19 @@
 /**
  * Model files in R2. Uploads are streamed to R2 while being counted and hashed, never buffered
- * whole; a body whose size or sha256 differs from the manifest is deleted and refused.
+ * whole; a body whose size or sha256 differs from the manifest is deleted and refused. Every upload
+ * attempt writes its own key (`uploadKey`), recorded in D1 once verified, so refusing an attempt
+ * only ever deletes bytes that attempt wrote.
  */
 import { ApiError } from '../errors.ts';
 
+/** Where files uploaded before per-attempt keys (migration 0003) live; still read for those. */
 export function objectKey(name: string, version: number, path: string): string {
   return `models/${name}/${version}/${path}`;
+}
+
+/** A fresh key for one upload attempt ("@" is not allowed in file paths, so it never meets objectKey's). */
+export function uploadKey(name: string, version: number, path: string): string {
+  return `models/${name}/${version}/@${crypto.randomUUID()}/${path}`;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -32,9 +40,10 @@ export interface ExpectedFile {
 }
 
 /**
- * Streams `body` into `bucket` under `key`, hashing on the way. Throws (after deleting the object)
- * 400 `sha256_mismatch` or 400 `bad_request` (size) when the bytes are not the declared ones, and
- * 413 when more than `limit` bytes arrive.
+ * Streams `body` into `bucket` under `key` (a key of this attempt's own: see uploadKey), hashing on
+ * the way; R2 is also given the declared sha256, so it refuses to store other bytes itself. Throws
+ * (after deleting `key`) 400 `sha256_mismatch` or 400 `bad_request` (size) when the bytes are not the
+ * declared ones, and 413 when more than `limit` bytes arrive.
  */
 export async function putVerified(
   bucket: R2Bucket,
@@ -60,6 +69,9 @@ export async function putVerified(
     async flush() {
       if (received < expected.bytes) throw sizeMismatch(expected.bytes, received, false);
       await hasher.close();
+      // Fail the stream before it ends, so R2 sees an errored body rather than a complete one.
+      const actual = toHex(await digest.digest);
+      if (actual !== expected.sha256) throw shaMismatch(expected.sha256, actual);
     },
   });
   // R2 needs to know the length up front; FixedLengthStream also fails a short body.
@@ -67,7 +79,7 @@ export async function putVerified(
   const metered = body.pipeThrough(meter);
   const piped = metered.pipeTo(fixed.writable);
   try {
-    await Promise.all([bucket.put(key, fixed.readable, { httpMetadata: { contentType } }), piped]);
+    await Promise.all([bucket.put(key, fixed.readable, { httpMetadata: { contentType }, sha256: expected.sha256 }), piped]);
   } catch (e) {
     await hasher.abort(e).catch(() => undefined);
     await bucket.delete(key).catch(() => undefined);
@@ -82,12 +94,40 @@ export async function putVerified(
   }
   if (sha256 !== expected.sha256) {
     await bucket.delete(key);
-    throw new ApiError(400, 'sha256_mismatch', `the uploaded bytes hash to ${sha256}, but the manifest declares ${expected.sha256}; the upload was discarded`, {
-      expected: expected.sha256,
-      actual: sha256,
-    });
+    throw shaMismatch(expected.sha256, sha256);
   }
   return { sha256, bytes: received };
+}
+
+function shaMismatch(expected: string, actual: string): ApiError {
+  return new ApiError(400, 'sha256_mismatch', `the uploaded bytes hash to ${actual}, but the manifest declares ${expected}; the upload was discarded`, { expected, actual });
+}
+
+export interface StoredFile {
+  path: string;
+  sha256: string;
+  bytes: number;
+  /** The recorded R2 key of its verified upload. */
+  key: string;
+}
+
+/**
+ * Checks each recorded upload in R2 itself: the object exists, has the declared size and the declared
+ * sha256 (R2's own checksum, computed when it stored the bytes). Returns the paths that fail, with why.
+ */
+export async function checkStoredObjects(bucket: R2Bucket, files: readonly StoredFile[]): Promise<{ path: string; problem: string }[]> {
+  const checks = await Promise.all(
+    files.map(async (f) => {
+      const head = await bucket.head(f.key);
+      if (!head) return { path: f.path, problem: 'the stored object is missing' };
+      if (head.size !== f.bytes) return { path: f.path, problem: `the stored object has ${head.size} bytes, not ${f.bytes}` };
+      const stored = head.checksums.sha256 ? toHex(head.checksums.sha256) : null;
+      // Objects stored before uploads passed their sha256 to R2 have no checksum; their upload was hashed on the way in.
+      if (stored !== null && stored !== f.sha256) return { path: f.path, problem: `the stored object hashes to ${stored}, not ${f.sha256}` };
+      return null;
+    }),
+  );
+  return checks.filter((c) => c !== null);
 }
 
 function sizeMismatch(expected: number, received: number, atLeast: boolean): ApiError {

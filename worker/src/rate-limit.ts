@@ -1,0 +1,44 @@
+/**
+ * Per-client request limits with the Workers Rate Limiting binding ([[ratelimits]] in wrangler.toml),
+ * keyed by the client's address (CF-Connecting-IP). Requests that carry REGISTRY_TOKEN are the
+ * operator's own (CI, benchmarks) and are not limited; a wrong token is limited separately, so
+ * guessing tokens is slowed down. The binding counts per Cloudflare location and is eventually
+ * consistent: a limit against abuse, not an exact quota.
+ */
+import type { Context } from 'hono';
+import type { AppEnv, Env } from './env.ts';
+import { ApiError } from './errors.ts';
+
+export type LimiterName = 'PREDICT_LIMITER' | 'HISTORY_LIMITER' | 'AUTH_LIMITER';
+
+/** The period (seconds) of each limiter, as wrangler.toml declares it: the Retry-After of a 429. */
+export const LIMIT_PERIOD_S: Record<LimiterName, number> = { PREDICT_LIMITER: 10, HISTORY_LIMITER: 60, AUTH_LIMITER: 60 };
+
+/** Texts that count as one unit of the predict limit: a batch of n texts costs ceil(n / 16) units. */
+export const TEXTS_PER_UNIT = 16;
+
+const WHAT: Record<LimiterName, string> = {
+  PREDICT_LIMITER: 'predictions',
+  HISTORY_LIMITER: 'history uploads',
+  AUTH_LIMITER: 'attempts with a wrong token',
+};
+
+/**
+ * Counts `units` against `limiter` for this request's client; throws 429 (with Retry-After) when the
+ * client is over its limit. No-op when the binding is not configured or the request has no client
+ * address (only local tools and tests send requests that did not pass Cloudflare's edge).
+ */
+export async function limitClient(env: Env, request: Request, limiter: LimiterName, units = 1): Promise<void> {
+  const binding = env[limiter];
+  const key = request.headers.get('cf-connecting-ip');
+  if (!binding || !key) return;
+  const results = await Promise.all(Array.from({ length: Math.max(1, units) }, () => binding.limit({ key })));
+  if (results.every((r) => r.success)) return;
+  const retry = LIMIT_PERIOD_S[limiter];
+  throw new ApiError(429, 'rate_limited', `too many ${WHAT[limiter]} from your address; wait ${retry} s and try again (requests with the registry token are not limited)`, { limiter, retryAfterSeconds: retry }, { 'Retry-After': String(retry) });
+}
+
+/** Called before answering 403 to a wrong token: repeated wrong tokens from one address meet 429. */
+export function slowDownWrongToken(c: Context<AppEnv>): Promise<void> {
+  return limitClient(c.env, c.req.raw, 'AUTH_LIMITER');
+}
