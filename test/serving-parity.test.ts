@@ -60,7 +60,8 @@ describe('edge /predict vs Node onnxruntime-node', () => {
 
       const res = await fetch(`${worker.url}/api/v1/predict`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        // A version no alias points at: loading it needs the token.
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${worker.token}` },
         body: JSON.stringify({ texts, model: `${name}@${version}`, precision }),
       });
       expect(res.status).toBe(200);
@@ -78,7 +79,7 @@ describe('edge /predict vs Node onnxruntime-node', () => {
         const one = (await (
           await fetch(`${worker.url}/predict?dtype=${precision}`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${worker.token}` },
             body: JSON.stringify({ text: texts[i], model: `${name}@${version}` }),
           })
         ).json()) as PredictOneResponse;
