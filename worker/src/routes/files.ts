@@ -11,7 +11,7 @@ import { clearFileUpload, getFile, getVersion, markFileUploaded } from '../db/mo
 import { maxFileBytes, type AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { newApp } from '../openapi-app.ts';
-import { UploadFileResponseSchema, errors, json } from '../schemas.ts';
+import { UploadFileResponseSchema, VersionNumber, errors, json } from '../schemas.ts';
 import { contentTypeFor, objectKey, putVerified } from '../storage/files.ts';
 
 const PATH = '/models/:name/versions/:version/files/:path{.+}';
@@ -19,7 +19,7 @@ const DOC_PATH = '/models/{name}/versions/{version}/files/{path}';
 
 const FileParams = z.object({
   name: ModelName,
-  version: z.coerce.number().int().positive(),
+  version: VersionNumber,
   path: FilePath,
 });
 

@@ -229,7 +229,7 @@ export function servingApp(): OpenAPIHono<AppEnv> {
   });
 
   app.post(servingRoutes.history(), async (c) => {
-    const records = parseSyncBody(await readJson(c, MAX_HISTORY_BODY_BYTES));
+    const records = await parseSyncBody(c.env.DB, await readJson(c, MAX_HISTORY_BODY_BYTES));
     const result = await insertHistory(c.env.DB, records, storeText(c.env));
     const byModel = new Map<string, { name: string; version: number; source: 'edge' | 'browser'; n: number }>();
     for (const r of records) {
