@@ -16,7 +16,7 @@ import { ORT_VERSION } from '../inference/ort.ts';
 import { newApp } from '../openapi-app.ts';
 import { errors, json } from '../schemas.ts';
 import { HistoryQueryInput, insertHistory, listHistory, parseSyncBody, queueHistory } from './history.ts';
-import { recordError, recordPredictions, recordPredictLatency, renderMetrics } from './metrics.ts';
+import { codeForStatus, recordError, recordPredictions, recordPredictLatency, renderMetrics } from './metrics.ts';
 import { modelInfo } from './model-info.ts';
 import { parsePredictBody, predict } from './predict.ts';
 import { reloadAliases } from './resolve.ts';
@@ -57,7 +57,7 @@ function afterResponse(c: Context<AppEnv>, work: Promise<unknown>): void {
 const countErrors: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   if (c.res.status >= 400) {
-    const code = c.error instanceof ApiError ? c.error.code : c.res.status >= 500 ? 'internal' : 'bad_request';
+    const code = c.error instanceof ApiError ? c.error.code : codeForStatus(c.res.status);
     recordError(code, c.res.status);
   }
 };
