@@ -43,7 +43,7 @@ describe('ManifestDraft', () => {
     expect(ManifestDraft.safeParse({ ...draft, files: [{ ...draft.files[0], sha256: 'xyz' }] }).success).toBe(false);
   });
 
-  it.each(['../x', '/abs', 'a/../b', 'a/./b', 'sp ace', '.'])('rejects the unsafe file path %j', (p) => {
+  it.each(['../x', '/abs', 'a/../b', 'a/./b', 'sp ace', '.', 'a//b', 'onnx/', 'a/b//'])('rejects the unsafe file path %j', (p) => {
     expect(FilePath.safeParse(p).success).toBe(false);
   });
 

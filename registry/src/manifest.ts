@@ -21,7 +21,7 @@ export const FilePath = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._/-]+$/, 'file paths are relative, use A-Z a-z 0-9 . _ - /, and contain no "." or ".." segments');
+  .regex(/^(?!\/)(?!.*\/\/)(?!.*\/$)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._/-]+$/, 'file paths are relative, use A-Z a-z 0-9 . _ - /, and contain no empty, "." or ".." segments');
 
 export const ModelFile = z.object({
   path: FilePath,

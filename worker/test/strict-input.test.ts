@@ -90,7 +90,7 @@ describe('Range downloads of model files', () => {
     }
 
     // Not a single bytes range, or If-Range with another validator: the whole file.
-    for (const headers of [{ range: 'bytes=0-1,5-6' }, { range: 'items=0-1' }, { range: 'bytes=9-2' }, { range: 'bytes=0-9', 'if-range': '"other"' }]) {
+    for (const headers of [{ range: 'bytes=0-1,5-6' }, { range: 'items=0-1' }, { range: 'bytes=9-2' }, { range: 'bytes=0-9', 'if-range': '"other"' }] as Record<string, string>[]) {
       const r = await call('GET', url, { headers });
       expect({ headers, status: r.status }).toEqual({ headers, status: 200 });
       expect((await r.arrayBuffer()).byteLength).toBe(100);
