@@ -102,7 +102,7 @@ export const ReadySchema = z
   .openapi('ReadyResponse');
 
 /** Standard error responses, for route definitions. */
-export function errors(...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 503)[]) {
+export function errors(...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 415 | 416 | 503)[]) {
   const text: Record<number, string> = {
     400: 'Invalid request (validation_failed, bad_request, sha256_mismatch)',
     401: 'No bearer token (unauthorized)',
@@ -110,6 +110,8 @@ export function errors(...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 503)[])
     404: 'Not found',
     409: 'Conflict (conflict, upload_incomplete)',
     413: 'Payload too large',
+    415: 'The body is not declared as JSON (unsupported_media_type): send Content-Type: application/json',
+    416: 'Range not satisfiable (range_not_satisfiable)',
     503: 'Not ready',
   };
   return Object.fromEntries(statuses.map((s) => [s, { description: text[s] ?? 'Error', content: { 'application/json': { schema: ErrorSchema } } }]));

@@ -85,7 +85,7 @@ const PredictionSchema = z.object({ label: z.string(), score: z.number(), probab
 const ModelRefSchema = z.object({ name: z.string(), version: z.number().int() });
 const PredictBody = z
   .object({
-    text: z.string().optional().openapi({ description: `One text, 1-${MAX_TEXT_CHARS} characters after trimming`, example: 'A wonderful, heartfelt film.' }),
+    text: z.string().optional().openapi({ description: `One text, 1-${MAX_TEXT_CHARS} characters after trimming (a leading byte-order mark is trimmed too; lone surrogates are refused)`, example: 'A wonderful, heartfelt film.' }),
     texts: z.array(z.string()).optional().openapi({ description: `1-${MAX_TEXTS} texts (send text OR texts); one batched run` }),
     model: z.string().optional().openapi({ description: 'NAME, NAME@VERSION or NAME@ALIAS; default: DEFAULT_MODEL@champion', example: 'sentiment@champion' }),
     precision: z.enum(['int8', 'fp32']).optional().openapi({ description: 'int8 (onnx/model_quantized.onnx, default) or fp32 (onnx/model.onnx); also ?dtype=' }),
@@ -135,7 +135,7 @@ function document(app: OpenAPIHono<AppEnv>): void {
           query: z.object({ dtype: z.enum(['int8', 'fp32']).optional() }),
           body: { required: true, content: { 'application/json': { schema: PredictBody } } },
         },
-        responses: { 200: json(PredictResponse, 'Predictions'), ...errors(400, 404, 413, 503) },
+        responses: { 200: json(PredictResponse, 'Predictions'), ...errors(400, 404, 413, 415, 503) },
       }),
     );
   predictDoc(servingRoutes.predict());
@@ -155,9 +155,9 @@ function document(app: OpenAPIHono<AppEnv>): void {
       method: 'post',
       path: servingRoutes.history(),
       tags,
-      summary: `Sync up to ${MAX_HISTORY_BATCH} browser-made predictions; idempotent by id. Public (browsers have no token) but validated and size-limited`,
+      summary: `Sync up to ${MAX_HISTORY_BATCH} browser-made predictions; idempotent by id. Public (browsers have no token) but validated against the registry: source "browser" only, model@version ready or archived, probabilities = the model's labels summing to 1, score = the label's (top) probability, textSha256/textLength = the text's when sent, createdAt from 2020 to 5 minutes ahead; a batch repeating an id is refused (400), not deduplicated`,
       request: { body: { required: true, content: { 'application/json': { schema: z.object({ items: z.array(HistoryRecordSchema).max(MAX_HISTORY_BATCH) }) } } } },
-      responses: { 200: json(z.object({ inserted: z.number().int(), duplicates: z.number().int() }).openapi('HistorySyncResponse'), 'Stored'), ...errors(400, 413) },
+      responses: { 200: json(z.object({ inserted: z.number().int(), duplicates: z.number().int() }).openapi('HistorySyncResponse'), 'Stored'), ...errors(400, 413, 415) },
     }),
   );
   reg.registerPath(
