@@ -1,10 +1,11 @@
 // `pnpm dev`: the whole product on one machine.
-// 1. .dev.vars from .dev.vars.example if missing (local secrets)   2. build the PWA (web/dist)
+// 1. .dev.vars with a fresh random REGISTRY_TOKEN if missing          2. build the PWA (web/dist)
 // 3. apply D1 migrations to the local D1                            4. start the Worker (wrangler dev, local D1 + R2)
 // 5. if the default model has no champion: train it on SST-2 and publish it through the F1 gate.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ensureDevVars } from './dev-vars.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const port = process.env.PORT ?? '8787';
@@ -22,10 +23,10 @@ function run(cmd, args, opts = {}) {
   }
 }
 
-if (!existsSync(join(root, '.dev.vars'))) {
-  copyFileSync(join(root, '.dev.vars.example'), join(root, '.dev.vars'));
-  console.log('created .dev.vars from .dev.vars.example (local secrets; never commit it)');
-}
+// Local secrets: a random REGISTRY_TOKEN in .dev.vars (never the committed example).
+const secrets = ensureDevVars(root);
+if (secrets === 'created') console.log('created .dev.vars with a random REGISTRY_TOKEN (local secrets; git-ignored, never commit it)');
+if (secrets === 'replaced') console.log('.dev.vars had an empty or published REGISTRY_TOKEN: replaced it with a random one');
 run('pnpm', ['--filter', '@sentiment-edge/web', 'build']);
 run(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--config', 'wrangler.toml'], { env: { ...process.env, CI: 'true' } });
 

@@ -19,13 +19,20 @@ describe('PWA in Chromium', () => {
   let browser: Browser;
   let client: RegistryClient;
   const contexts: BrowserContext[] = [];
+  /** Console reports of Content-Security-Policy violations (pages and their workers). */
+  const cspViolations: string[] = [];
 
   async function newPage(path = '/') {
     const ctx = await browser.newContext({ viewport: { width: 420, height: 900 }, acceptDownloads: true });
     contexts.push(ctx);
     const page = await ctx.newPage();
     page.on('pageerror', (e) => console.error('[pageerror]', e.message));
-    await page.goto(worker.url + path);
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
+    const res = await page.goto(worker.url + path);
+    // The app shell is served with the app's CSP (web/public/_headers); the checks below run under it.
+    expect(res?.headers()['content-security-policy']).toMatch(/script-src 'self' 'wasm-unsafe-eval'/);
     return { ctx, page };
   }
 
@@ -43,6 +50,7 @@ describe('PWA in Chromium', () => {
   });
 
   afterAll(async () => {
+    expect(cspViolations).toEqual([]);
     for (const c of contexts) await c.close().catch(() => {});
     await browser?.close();
     await worker?.stop();

@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'range_not_satisfiable'
   | 'sha256_mismatch'
   | 'upload_incomplete'
   | 'not_ready'

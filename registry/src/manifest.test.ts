@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FilePath, ManifestDraft } from './manifest.ts';
+import { FilePath, ManifestDraft, MAX_JSON_DEPTH } from './manifest.ts';
+import { MAX_VERSION } from './names.ts';
 
 const sha = 'c'.repeat(64);
 export const draft = {
@@ -42,11 +43,29 @@ describe('ManifestDraft', () => {
     expect(ManifestDraft.safeParse({ ...draft, files: [{ ...draft.files[0], sha256: 'xyz' }] }).success).toBe(false);
   });
 
-  it.each(['../x', '/abs', 'a/../b', 'a/./b', 'sp ace', '.'])('rejects the unsafe file path %j', (p) => {
+  it.each(['../x', '/abs', 'a/../b', 'a/./b', 'sp ace', '.', 'a//b', 'onnx/', 'a/b//'])('rejects the unsafe file path %j', (p) => {
     expect(FilePath.safeParse(p).success).toBe(false);
   });
 
   it.each(['config.json', 'onnx/model_quantized.onnx', 'README.md', '.gitattributes'])('accepts the file path %j', (p) => {
     expect(FilePath.safeParse(p).success).toBe(true);
+  });
+
+  it('refuses training params nested deeper than MAX_JSON_DEPTH (D1 refuses 1000 levels with a 500)', () => {
+    const nest = (n: number): unknown => (n === 0 ? 1 : { a: nest(n - 1) });
+    const deep = (n: number) => ({ ...draft, training: { ...draft.training, params: nest(n) as Record<string, unknown> } });
+    expect(ManifestDraft.safeParse(deep(MAX_JSON_DEPTH - 1)).success).toBe(true);
+    const r = ManifestDraft.safeParse(deep(1000));
+    expect(r.success).toBe(false);
+    expect(JSON.stringify(r.error?.issues)).toMatch(/nest at most/);
+    const arrays = JSON.parse('['.repeat(100_000) + ']'.repeat(100_000));
+    expect(ManifestDraft.safeParse({ ...draft, training: { ...draft.training, params: { x: arrays } } }).success).toBe(false);
+  });
+
+  it('caps versions at MAX_VERSION (2^31 - 1)', () => {
+    expect(ManifestDraft.safeParse({ ...draft, version: MAX_VERSION }).success).toBe(true);
+    expect(ManifestDraft.safeParse({ ...draft, version: MAX_VERSION + 1 }).success).toBe(false);
+    expect(ManifestDraft.safeParse({ ...draft, version: 2 ** 53 }).success).toBe(false);
+    expect(ManifestDraft.safeParse({ ...draft, training: { ...draft.training, parent: { name: 'x', version: 2 ** 53 + 2 } } }).success).toBe(false);
   });
 });

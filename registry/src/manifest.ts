@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ALIAS_NAME_PATTERN, ALIAS_NAME_RULE, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from './names.ts';
+import { ALIAS_NAME_PATTERN, ALIAS_NAME_RULE, MAX_VERSION, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from './names.ts';
 
 
 /** Model names: lower-case slug, safe in URLs, R2 keys and file names. */
@@ -10,7 +10,9 @@ export type ModelName = z.infer<typeof ModelName>;
 export const AliasName = z.string().regex(ALIAS_NAME_PATTERN, ALIAS_NAME_RULE);
 export type AliasName = z.infer<typeof AliasName>;
 
-export const Version = z.number().int().positive();
+export const Version = z.number().int().positive().max(MAX_VERSION);
+
+
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 is 64 lower-case hex digits');
 
@@ -19,7 +21,7 @@ export const FilePath = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._/-]+$/, 'file paths are relative, use A-Z a-z 0-9 . _ - /, and contain no "." or ".." segments');
+  .regex(/^(?!\/)(?!.*\/\/)(?!.*\/$)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._/-]+$/, 'file paths are relative, use A-Z a-z 0-9 . _ - /, and contain no empty, "." or ".." segments');
 
 export const ModelFile = z.object({
   path: FilePath,
@@ -60,9 +62,25 @@ export type Evaluation = z.infer<typeof Evaluation>;
 export const ModelRef = z.object({ name: ModelName, version: Version });
 export type ModelRef = z.infer<typeof ModelRef>;
 
+/** Deepest nesting accepted in free-form JSON (`training.params`); SQLite's JSON functions (D1) refuse more than 1000 levels. */
+export const MAX_JSON_DEPTH = 32;
+
+/** Whether a parsed JSON value nests at most `max` levels of arrays/objects (iterative: no stack to overflow). */
+export function jsonDepthWithin(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth + 1 > max) return false;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
 export const TrainingInfo = z.object({
   datasetSha256: Sha256,
-  params: z.record(z.string(), z.unknown()),
+  // The record itself is one level.
+  params: z.record(z.string(), z.unknown()).refine((p) => jsonDepthWithin(p, MAX_JSON_DEPTH), `params may nest at most ${MAX_JSON_DEPTH} levels deep`),
   seed: z.number().int(),
   durationMs: z.number().nonnegative(),
   parent: ModelRef.nullable(),

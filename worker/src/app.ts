@@ -5,14 +5,22 @@ import type { AppEnv } from './env.ts';
 import { notFound, onError } from './errors.ts';
 import { newApp } from './openapi-app.ts';
 import { aliasRoutes } from './routes/aliases.ts';
-import { DOCS_HTML } from './routes/docs.ts';
+import { DOCS_CSS, DOCS_HTML, DOCS_JS } from './routes/docs.ts';
 import { fileRoutes } from './routes/files.ts';
 import { modelRoutes } from './routes/models.ts';
 import { WORKER_VERSION, opsRoutes } from './routes/ops.ts';
+import { corsFromAllowList, requireJsonBody, securityHeaders } from './security-headers.ts';
 import { registerServingRoutes } from './serving/routes.ts';
 
 export function buildApp(): OpenAPIHono<AppEnv> {
   const app = newApp();
+  // Outermost: every answer (errors and 404s included) gets the security headers.
+  app.use('*', securityHeaders);
+  app.use('*', corsFromAllowList);
+  // The public POST routes take JSON only (415 otherwise): no cross-site form or text/plain posts.
+  for (const path of ['/predict', `${API_PREFIX}/predict`, `${API_PREFIX}/history`]) {
+    app.use(path, (c, next) => (c.req.method === 'POST' ? requireJsonBody(c, next) : next()));
+  }
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'REGISTRY_TOKEN' });
 
   app.route('/', opsRoutes);
@@ -29,7 +37,9 @@ export function buildApp(): OpenAPIHono<AppEnv> {
       description: 'Model registry (D1 + R2) and edge serving for browser-first sentiment analysis. Writes need a bearer token.',
     },
   });
-  app.get('/docs', (c) => c.html(DOCS_HTML));
+  app.get('/docs', (c) => c.html(DOCS_HTML, 200, { 'Cache-Control': 'no-cache' }));
+  app.get('/docs/docs.js', (c) => c.body(DOCS_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' }));
+  app.get('/docs/docs.css', (c) => c.body(DOCS_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'no-cache' }));
 
   app.notFound(notFound);
   app.onError(onError);

@@ -9,6 +9,8 @@ export interface Env {
   STORE_TEXT: string;
   /** Largest accepted model file in bytes (decimal string); default 100 MiB. */
   MAX_FILE_BYTES?: string;
+  /** Origins (comma-separated) that browsers may call the API from, besides the Worker's own; empty = same origin only. */
+  ALLOWED_ORIGINS?: string;
   /** Bearer token for registry writes (secret). Writes are refused while it is unset. */
   REGISTRY_TOKEN?: string;
   /** Optional read-only token (secret): reads prediction history, nothing else. */

@@ -5,16 +5,18 @@
  */
 import { z } from '@hono/zod-openapi';
 import type { Manifest } from '@sentiment-edge/registry';
-import { AliasName, Evaluation, ModelFile, ModelName, TrainingInfo, VersionStatus } from '@sentiment-edge/registry';
+import { AliasName, Evaluation, MAX_VERSION, ModelFile, ModelName, parseVersionText, TrainingInfo, Version, VERSION_TEXT_PATTERN, VersionStatus } from '@sentiment-edge/registry';
 
 export const NameParam = z.object({
   name: ModelName,
 });
 
-const VersionNumber = z.coerce
-  .number()
-  .int()
-  .positive()
+/** A version in a URL path: decimal digits only (no "0x1", "1e0", "01"), 1..MAX_VERSION. */
+export const VersionNumber = z
+  .string()
+  .regex(VERSION_TEXT_PATTERN, `a version is a whole number from 1 to ${MAX_VERSION} in decimal digits without leading zeros`)
+  .transform(Number)
+  .pipe(Version)
   .openapi({ param: { name: 'version', in: 'path' }, type: 'integer', example: 1 });
 
 export const VersionParams = z.object({
@@ -26,7 +28,8 @@ export const RefParams = z.object({
   name: ModelName,
   ref: z
     .string()
-    .regex(/^([1-9][0-9]{0,15}|[a-z][a-z0-9_-]{0,31})$/, 'a ref is a version number or an alias name')
+    .regex(/^([1-9][0-9]{0,9}|[a-z][a-z0-9_-]{0,31})$/, 'a ref is a version number (decimal, no leading zeros) or an alias name')
+    .refine((r) => !/^[0-9]/.test(r) || parseVersionText(r) !== null, `versions go up to ${MAX_VERSION}`)
     .openapi({ param: { name: 'ref', in: 'path' }, example: 'champion' }),
 });
 
@@ -84,8 +87,8 @@ export const AliasEventSchema = z
 
 export const SetAliasBody = z
   .object({
-    version: z.number().int().positive(),
-    expectedVersion: z.number().int().positive().nullable().optional(),
+    version: Version,
+    expectedVersion: Version.nullable().optional(),
     reason: z.string().max(500).optional(),
   })
   .openapi('SetAliasRequest');
@@ -99,7 +102,7 @@ export const ReadySchema = z
   .openapi('ReadyResponse');
 
 /** Standard error responses, for route definitions. */
-export function errors(...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 429 | 503)[]) {
+export function errors(...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 415 | 416 | 429 | 503)[]) {
   const text: Record<number, string> = {
     400: 'Invalid request (validation_failed, bad_request, sha256_mismatch)',
     401: 'No bearer token (unauthorized)',
@@ -107,6 +110,8 @@ export function errors(...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 429 | 5
     404: 'Not found',
     409: 'Conflict (conflict, upload_incomplete)',
     413: 'Payload too large',
+    415: 'The body is not declared as JSON (unsupported_media_type): send Content-Type: application/json',
+    416: 'Range not satisfiable (range_not_satisfiable)',
     429: 'Too many requests from this client (rate_limited); Retry-After says when to try again',
     503: 'Not ready (Retry-After says when to try again)',
   };

@@ -2,7 +2,7 @@
  * Models and versions in D1. Every function takes the database explicitly, so it can be tested
  * without HTTP. Pending versions are visible only to the write path (upload, finalize).
  */
-import type { Manifest, ManifestDraft, ModelSummary, VersionStatus } from '@sentiment-edge/registry';
+import { MAX_VERSION, parseVersionText, type Manifest, type ManifestDraft, type ModelSummary, type VersionStatus } from '@sentiment-edge/registry';
 import { ApiError } from '../errors.ts';
 
 interface VersionRow {
@@ -107,6 +107,9 @@ export async function createVersion(db: D1Database, draft: ManifestDraft, now = 
     if (version === undefined) {
       const row = await db.prepare(`SELECT MAX(version) AS v FROM versions WHERE name = ?1`).bind(draft.name).first<{ v: number | null }>();
       version = (row?.v ?? 0) + 1;
+      if (version > MAX_VERSION) {
+        throw ApiError.conflict(`model ${draft.name} has used every version number up to ${MAX_VERSION}; publish under a new model name`, { name: draft.name, max: MAX_VERSION });
+      }
     }
     const createdAt = draft.createdAt ?? now;
     const stored: StoredManifest = {
@@ -273,9 +276,9 @@ export async function archiveVersion(db: D1Database, name: string, version: numb
 
 /** A ref is a version number or an alias name. */
 export async function resolveRef(db: D1Database, name: string, ref: string): Promise<Manifest> {
-  if (/^[0-9]+$/.test(ref)) {
-    const version = Number(ref);
-    if (!Number.isSafeInteger(version) || version < 1) throw ApiError.badRequest(`"${ref}" is not a version number (versions start at 1)`);
+  if (/^[0-9]/.test(ref)) {
+    const version = parseVersionText(ref);
+    if (version === null) throw ApiError.badRequest(`"${ref}" is not a version number (decimal digits without leading zeros, 1 to ${MAX_VERSION})`);
     return requireVersion(db, name, version);
   }
   const row = await db

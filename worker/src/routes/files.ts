@@ -11,7 +11,7 @@ import { getFile, getServedFile, getVersion, markFileUploaded } from '../db/mode
 import { maxFileBytes, type AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { newApp } from '../openapi-app.ts';
-import { UploadFileResponseSchema, errors, json } from '../schemas.ts';
+import { ErrorSchema, UploadFileResponseSchema, VersionNumber, errors, json } from '../schemas.ts';
 import { contentTypeFor, putVerified, uploadKey } from '../storage/files.ts';
 
 const PATH = '/models/:name/versions/:version/files/:path{.+}';
@@ -19,7 +19,7 @@ const DOC_PATH = '/models/{name}/versions/{version}/files/{path}';
 
 const FileParams = z.object({
   name: ModelName,
-  version: z.coerce.number().int().positive(),
+  version: VersionNumber,
   path: FilePath,
 });
 
@@ -79,11 +79,45 @@ fileRoutes.get(PATH, async (c) => {
     'Content-Type': contentTypeFor(path),
   };
   if (ifNoneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
-  const object = await c.env.MODELS.get(file.object_key);
+  headers['Accept-Ranges'] = 'bytes';
+  // If-Range with another validator: the client's partial copy is stale, send the whole file.
+  const ifRange = c.req.header('if-range');
+  const range = ifRange === undefined || ifRange === etag ? parseRange(c.req.header('range'), file.bytes) : null;
+  if (range === 'unsatisfiable') {
+    throw new ApiError(416, 'range_not_satisfiable', `"${path}" has ${file.bytes} bytes; the requested range starts beyond it`, { bytes: file.bytes }, { 'Content-Range': `bytes */${file.bytes}` });
+  }
+  const key = file.object_key;
+  const object = range ? await c.env.MODELS.get(key, { range: { offset: range.start, length: range.end - range.start + 1 } }) : await c.env.MODELS.get(key);
   if (!object) throw new ApiError(500, 'internal', `the bytes of ${name} version ${version} "${path}" are missing from R2`);
+  if (range) {
+    headers['Content-Range'] = `bytes ${range.start}-${range.end}/${file.bytes}`;
+    headers['Content-Length'] = String(range.end - range.start + 1);
+    return c.body(object.body, 206, headers);
+  }
   headers['Content-Length'] = String(object.size);
   return c.body(object.body, 200, headers);
 });
+
+/**
+ * One `Range: bytes=…` range of a file of `size` bytes (RFC 9110 §14): `a-b`, `a-` or the suffix
+ * `-n`; the end is clipped to the file. null (serve the whole file) when there is no Range header, it
+ * is not a single bytes range (several ranges are answered in full rather than as multipart), or it is
+ * malformed; 'unsatisfiable' when it starts at or beyond the end (or asks for the last 0 bytes).
+ */
+export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | null {
+  const m = /^bytes=(\d{0,15})-(\d{0,15})$/i.exec(header?.trim() ?? '');
+  if (!m || (m[1] === '' && m[2] === '')) return null;
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (suffix === 0 || size === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === '' ? size - 1 : Number(m[2]);
+  if (m[2] !== '' && end < start) return null;
+  if (start >= size) return 'unsatisfiable';
+  return { start, end: Math.min(end, size - 1) };
+}
 
 function ifNoneMatch(header: string | undefined, etag: string): boolean {
   if (!header) return false;
@@ -113,11 +147,13 @@ fileRoutes.openAPIRegistry.registerPath({
   method: 'get',
   path: DOC_PATH,
   tags: ['registry'],
-  summary: 'Download a file of a ready or archived version (immutable: ETag = "sha256", If-None-Match → 304)',
+  summary: 'Download a file of a ready or archived version (immutable: ETag = "sha256", If-None-Match → 304; one Range → 206, If-Range honoured, 416 beyond the end)',
   request: { params: docParams },
   responses: {
     200: { description: 'The bytes', content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } },
+    206: { description: 'The requested byte range (Content-Range: bytes a-b/size)', content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } },
     304: { description: 'Not modified' },
+    416: { description: 'Range not satisfiable (range_not_satisfiable; Content-Range: bytes */size)', content: { 'application/json': { schema: ErrorSchema } } },
     ...errors(400, 404),
   },
 });

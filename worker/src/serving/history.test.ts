@@ -1,6 +1,7 @@
 import type { HistoryQuery, HistoryRecord } from '@sentiment-edge/registry';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { publish, rejectsWith, uniqueName } from '../../test/helpers.ts';
 import { ApiError } from '../errors.ts';
 import { decodeCursor, encodeCursor, HISTORY_FLUSH_ROWS, historyQuerySql, insertHistory, listHistory, parseSyncBody, queueHistory, sha256Hex } from './history.ts';
 
@@ -77,32 +78,86 @@ describe('queueHistory (coalesced edge writes)', () => {
 });
 
 describe('parseSyncBody', () => {
-  const ok = { ...record(1), source: 'browser', id: crypto.randomUUID() };
-  it('accepts a valid batch and normalises times to fixed-width UTC', () => {
-    const [r] = parseSyncBody({ items: [{ ...ok, createdAt: '2026-01-01T01:00:00+01:00' }] });
-    expect(r!.createdAt).toBe('2026-01-01T00:00:00.000Z');
+  const name = uniqueName('hist');
+  let version: number;
+  const text = 'a fine film';
+  let ok: HistoryRecord;
+  beforeAll(async () => {
+    version = await publish(name);
+    ok = {
+      ...record(1),
+      id: crypto.randomUUID(),
+      createdAt: new Date().toISOString(),
+      model: { name, version },
+      label: 'positive',
+      score: 0.75,
+      probabilities: { negative: 0.25, positive: 0.75 },
+      text,
+      textLength: text.length,
+      textSha256: await sha256Hex(text),
+      source: 'browser',
+    };
   });
+  const parse = (items: unknown[]) => parseSyncBody(env.DB, { items });
+
+  it('accepts a valid batch and normalises times to fixed-width UTC', async () => {
+    const [r] = await parse([{ ...ok, createdAt: '2026-01-01T01:00:00+01:00' }]);
+    expect(r!.createdAt).toBe('2026-01-01T00:00:00.000Z');
+    // source defaults to browser; a row without its text is fine (only the hash is kept).
+    const { source: _, ...noSource } = ok;
+    expect((await parse([{ ...noSource, text: null }]))[0]!.source).toBe('browser');
+  });
+
+  const cases: [string, (o: HistoryRecord) => unknown][] = [
+    ['bad id', (o) => ({ ...o, id: 'x' })],
+    ['bad sha', (o) => ({ ...o, textSha256: 'nope' })],
+    ['score > 1', (o) => ({ ...o, score: 2 })],
+    ['label not a probability key', (o) => ({ ...o, label: 'neutral' })],
+    ['an inherited property as label', (o) => ({ ...o, label: 'toString' })],
+    ['source "edge" (the Worker writes its own rows)', (o) => ({ ...o, source: 'edge' })],
+    ['bad source', (o) => ({ ...o, source: 'server' })],
+    ['bad time', (o) => ({ ...o, createdAt: 'yesterday' })],
+    ['a date in 9999', (o) => ({ ...o, createdAt: '9999-12-31T23:59:59Z' })],
+    ['year 0', (o) => ({ ...o, createdAt: '0000-01-01T00:00:00Z' })],
+    ['a date before 2020', (o) => ({ ...o, createdAt: '2019-12-31T23:59:59Z' })],
+    ['a date ten minutes ahead', (o) => ({ ...o, createdAt: new Date(Date.now() + 10 * 60_000).toISOString() })],
+    ['an unknown model', (o) => ({ ...o, model: { name: uniqueName('nope'), version: 1 } })],
+    ['an unknown version', (o) => ({ ...o, model: { name, version: version + 1000 } })],
+    ['a version beyond MAX_VERSION', (o) => ({ ...o, model: { name, version: 2 ** 53 } })],
+    ['probabilities that are not the model labels', (o) => ({ ...o, label: 'happy', score: 0.75, probabilities: { sad: 0.25, happy: 0.75 } })],
+    ['a missing label', (o) => ({ ...o, probabilities: { positive: 0.75 } })],
+    ['an extra label', (o) => ({ ...o, probabilities: { negative: 0.2, positive: 0.75, neutral: 0.05 } })],
+    ['probabilities that do not sum to 1', (o) => ({ ...o, probabilities: { negative: 0.75, positive: 0.75 } })],
+    ['a score that is not the label probability', (o) => ({ ...o, score: 0.9 })],
+    ['a label that is not the most probable', (o) => ({ ...o, label: 'negative', score: 0.25 })],
+    ['a textSha256 that is not the text hash', (o) => ({ ...o, textSha256: 'c'.repeat(64) })],
+    ['a textLength that is not the text length', (o) => ({ ...o, textLength: o.textLength + 1 })],
+    ['a lone surrogate in the text', (o) => ({ ...o, text: 'bad \ud800 text', textLength: 10 })],
+    ['a leading byte-order mark', (o) => ({ ...o, text: '\ufeff' + o.text, textLength: o.textLength + 1 })],
+  ];
+  it.each(cases)('rejects %s with 400', async (_, forge) => {
+    const e = await rejectsWith(parse([ok, forge({ ...ok, id: crypto.randomUUID() })]));
+    expect(e.status).toBe(400);
+    expect(e.code).toBe('validation_failed');
+    expect(e.message).toMatch(/items\.1\./);
+  });
+
+  it('rejects a batch that repeats an id (refused, not deduplicated)', async () => {
+    const e = await rejectsWith(parse([ok, { ...ok }]));
+    expect(e.status).toBe(400);
+    expect(e.message).toMatch(/items\.1\.id: id .* repeats items\.0\.id/);
+  });
+
   it.each([
     ['no items', {}],
     ['empty items', { items: [] }],
-    ['bad id', { items: [{ ...ok, id: 'x' }] }],
-    ['bad sha', { items: [{ ...ok, textSha256: 'nope' }] }],
-    ['score > 1', { items: [{ ...ok, score: 2 }] }],
-    ['label not a probability key', { items: [{ ...ok, label: 'neutral' }] }],
-    ['bad source', { items: [{ ...ok, source: 'server' }] }],
-    ['bad time', { items: [{ ...ok, createdAt: 'yesterday' }] }],
-  ])('rejects %s with 400', (_, body) => {
-    try {
-      parseSyncBody(body);
-      expect.unreachable();
-    } catch (e) {
-      expect(e).toBeInstanceOf(ApiError);
-      expect((e as ApiError).status).toBe(400);
-    }
+  ])('rejects %s with 400', async (_, body) => {
+    expect((await rejectsWith(parseSyncBody(env.DB, body))).status).toBe(400);
   });
-  it('rejects more than 500 items with 413', () => {
+
+  it('rejects more than 500 items with 413', async () => {
     const items = Array.from({ length: 501 }, () => ok);
-    expect(() => parseSyncBody({ items })).toThrowError(/at most 500/);
+    expect((await rejectsWith(parse(items))).status).toBe(413);
   });
 });
 

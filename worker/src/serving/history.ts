@@ -3,31 +3,63 @@
  * predictions, sync browser-made ones idempotently, list newest first with keyset pagination.
  * Data functions only: they take the D1 database and throw ApiError; routes live in routes.ts.
  */
-import { MAX_HISTORY_BATCH, ModelName, type HistoryPage, type HistoryQuery, type HistoryRecord, type HistorySyncResponse } from '@sentiment-edge/registry';
+import { MAX_HISTORY_BATCH, ModelName, parseVersionText, Version, type HistoryPage, type HistoryQuery, type HistoryRecord, type HistorySyncResponse } from '@sentiment-edge/registry';
 import { z } from 'zod';
 import { ApiError } from '../errors.ts';
+import { textProblem } from './text.ts';
 
 export const DEFAULT_PAGE = 50;
 export const MAX_PAGE = 500;
 
 const Probability = z.number().min(0).max(1);
 
-/** A history record as a client sends it (POST /api/v1/history). */
+/** Oldest `createdAt` accepted from a client (the product did not exist before). */
+export const HISTORY_MIN_TIME = Date.UTC(2020, 0, 1);
+/** How far ahead of the Worker's clock a client's `createdAt` may be (clock skew). */
+export const HISTORY_MAX_FUTURE_MS = 5 * 60_000;
+/** |sum of probabilities - 1| allowed (float32 softmax). */
+export const PROBABILITY_SUM_TOLERANCE = 1e-3;
+/** |score - probabilities[label]| allowed. */
+export const SCORE_TOLERANCE = 1e-6;
+
+/**
+ * A history record as a browser sends it (POST /api/v1/history). Checks that need only the row are
+ * here; `parseSyncBody` adds the ones that need the batch (repeated ids), the clock, the text's hash
+ * and D1 (the model version and its labels).
+ */
 export const HistoryRecordInput = z
   .object({
     id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'ids are 8-64 characters of A-Z a-z 0-9 _ - (a UUID is fine)'),
     createdAt: z.iso.datetime({ offset: true }),
-    model: z.object({ name: ModelName, version: z.number().int().positive() }),
+    model: z.object({ name: ModelName, version: Version }),
     label: z.string().min(1).max(64),
     score: Probability,
     probabilities: z.record(z.string().min(1).max(64), Probability).refine((p) => Object.keys(p).length >= 1 && Object.keys(p).length <= 64, 'probabilities needs 1-64 labels'),
     textLength: z.number().int().nonnegative().max(1_000_000),
     textSha256: z.string().regex(/^[0-9a-f]{64}$/, 'textSha256 is 64 lower-case hex digits'),
     text: z.string().max(5000).nullable().optional(),
-    source: z.enum(['edge', 'browser']).default('browser'),
+    // The Worker records its own predictions (source "edge"); clients may only add browser rows.
+    source: z.literal('browser', { error: 'source must be "browser": this route stores predictions made in the browser; the Worker records its own ("edge") rows' }).default('browser'),
     latencyMs: z.number().nonnegative().max(3_600_000),
   })
-  .refine((r) => r.label in r.probabilities, { message: 'label must be one of the probabilities’ keys', path: ['label'] });
+  .superRefine((r, ctx) => {
+    // Own keys only: `"toString" in {}` is true.
+    if (!Object.hasOwn(r.probabilities, r.label)) {
+      ctx.addIssue({ code: 'custom', path: ['label'], message: 'label must be one of the probabilities’ keys' });
+      return;
+    }
+    const values = Object.values(r.probabilities);
+    const sum = values.reduce((a, b) => a + b, 0);
+    if (Math.abs(sum - 1) > PROBABILITY_SUM_TOLERANCE) ctx.addIssue({ code: 'custom', path: ['probabilities'], message: `probabilities must sum to 1 (got ${sum})` });
+    const p = r.probabilities[r.label]!;
+    if (Math.abs(r.score - p) > SCORE_TOLERANCE) ctx.addIssue({ code: 'custom', path: ['score'], message: `score must be the label's probability (${p}), got ${r.score}` });
+    if (p < Math.max(...values) - SCORE_TOLERANCE) ctx.addIssue({ code: 'custom', path: ['label'], message: 'label must be the most probable label' });
+    if (r.text != null) {
+      const problem = textProblem(r.text, 'text', { bom: 'refuse' });
+      if (problem) ctx.addIssue({ code: 'custom', path: ['text'], message: problem });
+      else if (r.text.length !== r.textLength) ctx.addIssue({ code: 'custom', path: ['textLength'], message: `textLength is ${r.textLength} but the text has ${r.text.length} UTF-16 code units` });
+    }
+  });
 
 export const HistorySyncRequest = z.object({
   items: z.array(HistoryRecordInput).min(1).max(MAX_HISTORY_BATCH),
@@ -120,15 +152,68 @@ function takeAndWrite(db: D1Database): Promise<HistorySyncResponse> {
   return batch?.length ? insertHistory(db, batch, true) : Promise.resolve({ inserted: 0, duplicates: 0 });
 }
 
-/** Validates a POST /api/v1/history body into records (throws ApiError 400/413). */
-export function parseSyncBody(body: unknown): HistoryRecord[] {
+/**
+ * Validates a POST /api/v1/history body into records (throws ApiError 400/413): the row shapes, then
+ * the batch (an id sent twice is refused, not deduplicated: a client that repeats an id has a bug),
+ * the time (not before 2020, at most HISTORY_MAX_FUTURE_MS ahead of the Worker's clock), the text's
+ * sha256 when the text is sent, and the model: `model.version` must be a ready or archived version
+ * in D1 whose labels are exactly the keys of `probabilities`.
+ */
+export async function parseSyncBody(db: D1Database, body: unknown, now = Date.now()): Promise<HistoryRecord[]> {
   const items = (body as { items?: unknown })?.items;
   if (Array.isArray(items) && items.length > MAX_HISTORY_BATCH) {
     throw new ApiError(413, 'payload_too_large', `at most ${MAX_HISTORY_BATCH} history items per request (got ${items.length}); send them in several requests`);
   }
   const parsed = HistorySyncRequest.safeParse(body);
   if (!parsed.success) throw ApiError.validation(parsed.error.issues, 'history batch');
-  return parsed.data.items.map((i) => ({ ...i, createdAt: normaliseTime(i.createdAt), text: i.text ?? null }));
+  const issues: { path: string; code: string; message: string }[] = [];
+  const issue = (i: number, field: string, message: string) => issues.push({ path: `items.${i}.${field}`, code: 'custom', message });
+  const firstIndex = new Map<string, number>();
+  const records = parsed.data.items.map((item, i) => {
+    const seen = firstIndex.get(item.id);
+    if (seen !== undefined) issue(i, 'id', `id ${item.id} repeats items.${seen}.id; every row needs its own id`);
+    else firstIndex.set(item.id, i);
+    const t = Date.parse(item.createdAt);
+    if (t < HISTORY_MIN_TIME) issue(i, 'createdAt', `createdAt ${item.createdAt} is before 2020`);
+    else if (t > now + HISTORY_MAX_FUTURE_MS) issue(i, 'createdAt', `createdAt ${item.createdAt} is in the future (the server's clock says ${new Date(now).toISOString()}; at most ${HISTORY_MAX_FUTURE_MS / 60_000} minutes ahead are accepted)`);
+    return { ...item, createdAt: normaliseTime(item.createdAt), text: item.text ?? null };
+  });
+  await Promise.all(
+    records.map(async (r, i) => {
+      if (r.text !== null && (await sha256Hex(r.text)) !== r.textSha256) issue(i, 'textSha256', 'textSha256 is not the sha256 of text (UTF-8)');
+    }),
+  );
+  const labels = await versionLabels(db, records);
+  records.forEach((r, i) => {
+    const known = labels.get(`${r.model.name}@${r.model.version}`);
+    if (!known) {
+      issue(i, 'model', `model ${r.model.name} has no ready or archived version ${r.model.version}`);
+      return;
+    }
+    const keys = Object.keys(r.probabilities);
+    if (keys.length !== known.length || !known.every((l) => Object.hasOwn(r.probabilities, l))) {
+      issue(i, 'probabilities', `probabilities must have exactly the labels of ${r.model.name}@${r.model.version}: ${known.join(', ')}`);
+    }
+  });
+  if (issues.length) {
+    issues.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
+    const first = issues[0]!;
+    throw new ApiError(400, 'validation_failed', `invalid history batch: ${first.path}: ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`, issues);
+  }
+  return records;
+}
+
+/** name@version → labels, for the ready or archived versions among the records' models (one D1 query). */
+async function versionLabels(db: D1Database, records: readonly HistoryRecord[]): Promise<Map<string, string[]>> {
+  const pairs = [...new Map(records.map((r) => [`${r.model.name}@${r.model.version}`, [r.model.name, r.model.version]])).values()];
+  const { results } = await db
+    .prepare(
+      `SELECT name, version, manifest ->> '$.labels' AS labels FROM versions
+       WHERE status IN ('ready', 'archived') AND (name, version) IN (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?1))`,
+    )
+    .bind(JSON.stringify(pairs))
+    .all<{ name: string; version: number; labels: string }>();
+  return new Map(results.map((r) => [`${r.name}@${r.version}`, JSON.parse(r.labels) as string[]]));
 }
 
 // ---- listing ------------------------------------------------------------------------------
@@ -153,7 +238,13 @@ export function decodeCursor(s: string): Cursor {
 }
 
 export const HistoryQueryInput = z.object({
-  n: z.coerce.number().int().min(1).max(MAX_PAGE).default(DEFAULT_PAGE),
+  // Plain decimal only: Number() would also take "0x10", "1e1" and " 5".
+  n: z
+    .string()
+    .regex(/^[1-9][0-9]{0,3}$/, `n is a whole number from 1 to ${MAX_PAGE} in decimal digits`)
+    .transform(Number)
+    .pipe(z.number().max(MAX_PAGE))
+    .default(DEFAULT_PAGE),
   cursor: z.string().max(500).optional(),
   label: z.string().min(1).max(64).optional(),
   model: z.string().min(1).max(100).optional(),
@@ -205,8 +296,8 @@ export function historyQuerySql(q: HistoryQuery): { sql: string; params: unknown
     const at = q.model.indexOf('@');
     if (at === -1) where.push(`model_name = ${p(q.model)}`);
     else {
-      const version = Number(q.model.slice(at + 1));
-      if (!Number.isSafeInteger(version) || version < 1) throw ApiError.badRequest(`model filter "${q.model}" is not NAME or NAME@VERSION`);
+      const version = parseVersionText(q.model.slice(at + 1));
+      if (version === null) throw ApiError.badRequest(`model filter "${q.model}" is not NAME or NAME@VERSION`);
       where.push(`model_name = ${p(q.model.slice(0, at))}`, `model_version = ${p(version)}`);
     }
   }

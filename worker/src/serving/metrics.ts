@@ -56,6 +56,12 @@ export function recordPredictLatency(model: string, version: number, ms: number)
   metrics.latency.observe({ model, version }, ms);
 }
 
+/** The error code an answer without an ApiError stands for (Hono's 404 for a route that does not exist, …). */
+export function codeForStatus(status: number): string {
+  const codes: Record<number, string> = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'not_found', 409: 'conflict', 413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'rate_limited', 503: 'not_ready' };
+  return codes[status] ?? (status >= 500 ? 'internal' : 'bad_request');
+}
+
 export function recordError(code: string, status: number): void {
   metrics.errors.inc({ code, status });
 }

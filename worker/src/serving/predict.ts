@@ -8,6 +8,7 @@ import { classify, modelCache, PRECISIONS, type LoadedModel, type Precision } fr
 import { recordModelLoad } from './metrics.ts';
 import { resolveModel, type ResolveOptions, type Resolved } from './resolve.ts';
 import { sha256Hex } from './history.ts';
+import { textProblem } from './text.ts';
 
 export interface PredictInput {
   texts: string[];
@@ -38,6 +39,7 @@ export function parsePredictBody(body: unknown, dtype?: string | null): PredictI
     throw new ApiError(400, 'validation_failed', 'send exactly one of "text" (a string) or "texts" (an array of strings)');
   }
   if (model !== undefined && typeof model !== 'string') throw new ApiError(400, 'validation_failed', '"model" must be a string: NAME, NAME@VERSION or NAME@ALIAS', { path: 'model' });
+  if (precision === null) throw new ApiError(400, 'validation_failed', `precision must be one of ${PRECISIONS.join(', ')} or left out (got null)`, { path: 'precision' });
   const p = dtype ?? precision ?? 'int8';
   if (typeof p !== 'string' || !(PRECISIONS as readonly string[]).includes(p)) {
     throw new ApiError(400, 'validation_failed', `precision/dtype must be one of ${PRECISIONS.join(', ')} (got ${JSON.stringify(p)})`, { path: 'precision' });
@@ -54,12 +56,15 @@ export function parsePredictBody(body: unknown, dtype?: string | null): PredictI
   const out = list.map((t, i) => {
     const path = texts !== undefined ? `texts.${i}` : 'text';
     if (typeof t !== 'string') throw new ApiError(400, 'validation_failed', `${path} must be a string`, { path });
+    // trim() also strips a leading byte-order mark (U+FEFF is white space to JavaScript).
     const trimmed = t.trim();
     if (trimmed.length === 0) throw new ApiError(400, 'validation_failed', `${path} is empty or only whitespace: send some text to classify`, { path });
     const n = charCount(trimmed);
     if (n > MAX_TEXT_CHARS) {
       throw new ApiError(413, 'payload_too_large', `${path} has ${n} characters; the limit is ${MAX_TEXT_CHARS} after trimming. Send a shorter text`, { path, max: MAX_TEXT_CHARS, got: n });
     }
+    const problem = textProblem(trimmed, path, { bom: 'allow' });
+    if (problem) throw new ApiError(400, 'validation_failed', problem, { path });
     return trimmed;
   });
   return { texts: out, single: texts === undefined, ...(model !== undefined ? { model } : {}), precision: p as Precision };

@@ -17,7 +17,7 @@ import { newApp } from '../openapi-app.ts';
 import { limitClient, TEXTS_PER_UNIT } from '../rate-limit.ts';
 import { errors, json } from '../schemas.ts';
 import { HistoryQueryInput, insertHistory, listHistory, parseSyncBody, queueHistory } from './history.ts';
-import { recordError, recordPredictions, recordPredictLatency, renderMetrics } from './metrics.ts';
+import { codeForStatus, recordError, recordPredictions, recordPredictLatency, renderMetrics } from './metrics.ts';
 import { modelInfo } from './model-info.ts';
 import { parsePredictBody, predict } from './predict.ts';
 import { reloadAliases } from './resolve.ts';
@@ -58,7 +58,7 @@ function afterResponse(c: Context<AppEnv>, work: Promise<unknown>): void {
 const countErrors: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   if (c.res.status >= 400) {
-    const code = c.error instanceof ApiError ? c.error.code : c.res.status >= 500 ? 'internal' : 'bad_request';
+    const code = c.error instanceof ApiError ? c.error.code : codeForStatus(c.res.status);
     recordError(code, c.res.status);
   }
 };
@@ -94,7 +94,7 @@ const PredictionSchema = z.object({ label: z.string(), score: z.number(), probab
 const ModelRefSchema = z.object({ name: z.string(), version: z.number().int() });
 const PredictBody = z
   .object({
-    text: z.string().optional().openapi({ description: `One text, 1-${MAX_TEXT_CHARS} characters after trimming`, example: 'A wonderful, heartfelt film.' }),
+    text: z.string().optional().openapi({ description: `One text, 1-${MAX_TEXT_CHARS} characters after trimming (a leading byte-order mark is trimmed too; lone surrogates are refused)`, example: 'A wonderful, heartfelt film.' }),
     texts: z.array(z.string()).optional().openapi({ description: `1-${MAX_TEXTS} texts (send text OR texts); one batched run` }),
     model: z.string().optional().openapi({ description: 'NAME, NAME@VERSION or NAME@ALIAS; default: DEFAULT_MODEL@champion', example: 'sentiment@champion' }),
     precision: z.enum(['int8', 'fp32']).optional().openapi({ description: 'int8 (onnx/model_quantized.onnx, default) or fp32 (onnx/model.onnx); also ?dtype=' }),
@@ -144,7 +144,7 @@ function document(app: OpenAPIHono<AppEnv>): void {
           query: z.object({ dtype: z.enum(['int8', 'fp32']).optional() }),
           body: { required: true, content: { 'application/json': { schema: PredictBody } } },
         },
-        responses: { 200: json(PredictResponse, 'Predictions'), ...errors(400, 401, 403, 404, 413, 429, 503) },
+        responses: { 200: json(PredictResponse, 'Predictions'), ...errors(400, 401, 403, 404, 413, 415, 429, 503) },
       }),
     );
   predictDoc(servingRoutes.predict());
@@ -165,9 +165,9 @@ function document(app: OpenAPIHono<AppEnv>): void {
       method: 'post',
       path: servingRoutes.history(),
       tags,
-      summary: `Sync up to ${MAX_HISTORY_BATCH} browser-made predictions; idempotent by id. Public (browsers have no token) but validated and size-limited`,
+      summary: `Sync up to ${MAX_HISTORY_BATCH} browser-made predictions; idempotent by id. Public (browsers have no token) but validated against the registry: source "browser" only, model@version ready or archived, probabilities = the model's labels summing to 1, score = the label's (top) probability, textSha256/textLength = the text's when sent, createdAt from 2020 to 5 minutes ahead; a batch repeating an id is refused (400), not deduplicated`,
       request: { body: { required: true, content: { 'application/json': { schema: z.object({ items: z.array(HistoryRecordSchema).max(MAX_HISTORY_BATCH) }) } } } },
-      responses: { 200: json(z.object({ inserted: z.number().int(), duplicates: z.number().int() }).openapi('HistorySyncResponse'), 'Stored'), ...errors(400, 413, 429) },
+      responses: { 200: json(z.object({ inserted: z.number().int(), duplicates: z.number().int() }).openapi('HistorySyncResponse'), 'Stored'), ...errors(400, 413, 415, 429) },
     }),
   );
   reg.registerPath(
@@ -239,7 +239,7 @@ export function servingApp(): OpenAPIHono<AppEnv> {
   });
 
   app.post(servingRoutes.history(), async (c) => {
-    const records = parseSyncBody(await readJson(c, MAX_HISTORY_BODY_BYTES));
+    const records = await parseSyncBody(c.env.DB, await readJson(c, MAX_HISTORY_BODY_BYTES));
     if (!(await hasToken(c.env, c.req.header('authorization')))) await limitClient(c.env, c.req.raw, 'HISTORY_LIMITER');
     const result = await insertHistory(c.env.DB, records, storeText(c.env));
     const byModel = new Map<string, { name: string; version: number; source: 'edge' | 'browser'; n: number }>();

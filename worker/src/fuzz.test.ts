@@ -1,0 +1,330 @@
+/**
+ * Generated bad requests (fast-check, fixed seeds) at every route family, with and without the token,
+ * through the real Worker entry point on local D1/R2. Every answer must be a 4xx in the one error
+ * shape: no 5xx, no 2xx for a bad input, and nothing stored (D1 row counts and R2 objects unchanged).
+ * The generators only make inputs that are wrong by construction (a valid base with one broken part,
+ * or values filtered against the real parsers), so a 2xx is always a defect.
+ */
+import { parseModelRef, type ManifestDraft } from '@sentiment-edge/registry';
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_FILES, TOKEN, call, describeFiles, enc, makeDraft, publish } from '../test/helpers.ts';
+import { buildApp } from './app.ts';
+import { decodeCursor, sha256Hex } from './serving/history.ts';
+
+const RUNS = 1000;
+const SEED = 20261130;
+const NAME = 'fuzz';
+const TABLES = ['models', 'versions', 'files', 'aliases', 'alias_events', 'predictions'] as const;
+
+/** undefined: the right token; null: none; a string: a wrong one. */
+type Token = string | null | undefined;
+const anyToken = fc.oneof(fc.constant<Token>(undefined), fc.constant<Token>(null), fc.string({ minLength: 1, maxLength: 40 }).filter((t) => t !== TOKEN && /^\S+$/.test(t)));
+const noToken = anyToken.filter((t) => t !== undefined);
+
+const figures: Record<string, { cases: number; ms: number; statuses: Record<number, number> }> = {};
+
+async function snapshot(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const t of TABLES) out[t] = (await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${t}`).first<{ n: number }>())!.n;
+  out.uploaded = (await env.DB.prepare(`SELECT COUNT(*) AS n FROM files WHERE uploaded_sha256 IS NOT NULL`).first<{ n: number }>())!.n;
+  out.r2 = (await env.MODELS.list()).objects.length;
+  return out;
+}
+
+interface Req {
+  method: string;
+  path: string;
+  token: Token;
+  body?: string | Uint8Array;
+  headers?: Record<string, string>;
+}
+
+const app = buildApp();
+
+/**
+ * The request as `call` (test/helpers.ts) builds it, handed to the Worker's app in this isolate: the
+ * same code, bindings and storage as the entry point, without one extra hop per request (10 000+ here).
+ */
+async function send(req: Req): Promise<Response> {
+  const headers: Record<string, string> = { ...req.headers };
+  if (req.token !== null) headers.authorization = `Bearer ${req.token ?? TOKEN}`;
+  if (req.body !== undefined) headers['content-type'] ??= 'application/octet-stream';
+  const ctx = createExecutionContext();
+  const res = await app.fetch(new Request(`http://registry.test${req.path}`, { method: req.method, headers, ...(req.body !== undefined ? { body: req.body } : {}) }), env, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+/** Sends one request and checks the answer: a 4xx JSON error in the one shape. */
+async function expectRefused(family: string, req: Req): Promise<void> {
+  const res = await send(req);
+  const text = await res.text();
+  const f = (figures[family] ??= { cases: 0, ms: 0, statuses: {} });
+  f.cases++;
+  f.statuses[res.status] = (f.statuses[res.status] ?? 0) + 1;
+  const what = `${req.method} ${JSON.stringify(req.path)} token=${req.token === undefined ? 'right' : req.token === null ? 'none' : 'wrong'} → ${res.status} ${text.slice(0, 300)}`;
+  if (res.status < 400 || res.status >= 500) throw new Error(`expected a 4xx: ${what}`);
+  let body: any;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new Error(`not JSON: ${what}`);
+  }
+  if (typeof body?.error?.code !== 'string' || typeof body.error.message !== 'string') throw new Error(`not the error shape: ${what}`);
+  if (!/^application\/json/.test(res.headers.get('content-type') ?? '')) throw new Error(`content-type ${res.headers.get('content-type')}: ${what}`);
+}
+
+async function run<T>(family: string, arb: fc.Arbitrary<T>, toReq: (v: T) => Req, offset: number): Promise<void> {
+  const started = performance.now();
+  await fc.assert(
+    fc.asyncProperty(arb, (v) => expectRefused(family, toReq(v))),
+    { seed: SEED + offset, numRuns: RUNS, endOnFailure: true },
+  );
+  figures[family]!.ms = performance.now() - started;
+  expect(figures[family]!.cases).toBeGreaterThanOrEqual(RUNS);
+}
+
+const json = (v: unknown) => JSON.stringify(v);
+const jsonHeaders = { 'content-type': 'application/json' };
+const isValidRef = (s: string) => {
+  try {
+    parseModelRef(s);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+// ---- pieces ------------------------------------------------------------------------------
+
+/** Strings that are not a model name. */
+const badName = fc.oneof(fc.constantFrom('A', 'UPPER', '-x', '.x', 'a b', 'a/b', '%00', 'x'.repeat(65), 'é', '..'), fc.string({ minLength: 1, maxLength: 70 }).filter((s) => !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(s)));
+/** Path segments that are not a version number (or name a version that does not exist). */
+const badVersionText = fc.oneof(
+  fc.constantFrom('0', '-1', '01', '0x1', '1e0', '1.0', '+1', '%201', '2147483648', '9007199254740993', 'NaN', 'Infinity', 'abc', '1a'),
+  fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !/^[1-9][0-9]{0,9}$/.test(s)),
+);
+const seg = (s: string) => encodeURIComponent(s);
+const badText = fc.oneof(
+  fc.constantFrom('', '   ', '\n\t', '\ufeff'),
+  fc.string().map((s) => `${s}\ud800`),
+  fc.string().map((s) => `\udc00${s}`),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string(), { maxLength: 2 }),
+  fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }),
+  fc.constant('x'.repeat(5001)),
+);
+const goodText = fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim().length > 0 && !/\p{Cs}/u.test(s));
+
+// ---- fixtures ------------------------------------------------------------------------------
+
+let readyDraft: ManifestDraft;
+let before: Record<string, number>;
+
+beforeAll(async () => {
+  await publish(NAME); // version 1, ready
+  const set = await call('PUT', `/api/v1/models/${NAME}/aliases/champion`, { body: { version: 1 } });
+  expect(set.status).toBe(200);
+  await publish(NAME, { finalize: false, files: { 'config.json': enc('{"model_type":"bert"}'), 'onnx/model.onnx': enc('pending bytes') } }); // version 2: pending, uploaded…
+  // …but one declared file never arrives, so version 2 can never finalize.
+  const draft = makeDraft(NAME, [...(await describeFiles(DEFAULT_FILES)), { path: 'never.bin', bytes: 3, sha256: await sha256Hex('abc') }]);
+  const created = await call('POST', `/api/v1/models/${NAME}/versions`, { body: draft });
+  expect(created.status).toBe(201); // version 3: pending, incomplete
+  readyDraft = makeDraft(NAME, await describeFiles(DEFAULT_FILES));
+  before = await snapshot();
+});
+
+afterAll(async () => {
+  expect(await snapshot()).toEqual(before);
+  const total = Object.values(figures).reduce((n, f) => n + f.cases, 0);
+  const ms = Object.values(figures).reduce((n, f) => n + f.ms, 0);
+  console.log(`fuzz: ${total} bad requests in ${(ms / 1000).toFixed(1)} s, 0 × 5xx, 0 × 2xx, no state change`);
+  for (const [family, f] of Object.entries(figures)) console.log(`  ${family.padEnd(16)} ${f.cases} cases ${(f.ms / 1000).toFixed(1)} s  statuses ${JSON.stringify(f.statuses)}`);
+});
+
+// ---- families ------------------------------------------------------------------------------
+
+describe('fuzz: every bad request is a 4xx in the error shape, and changes nothing', { timeout: 120_000 }, () => {
+  it('predict', async () => {
+    const badPredictBody = fc.oneof(
+      fc.record({ text: badText }),
+      fc.record({ texts: fc.oneof(fc.constant([]), fc.array(badText, { minLength: 1, maxLength: 3 }), fc.tuple(goodText, badText).map(([a, b]) => [a, b]), fc.constant(Array.from({ length: 257 }, () => 'x'))) }),
+      fc.record({ text: goodText, texts: fc.array(goodText, { minLength: 1, maxLength: 2 }) }),
+      fc.record({ text: goodText, precision: fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.boolean()).filter((p) => p !== 'int8' && p !== 'fp32') }),
+      fc.record({ text: goodText, model: fc.oneof(fc.string().filter((s) => !isValidRef(s)), fc.integer(), fc.constant(null), fc.array(fc.string(), { maxLength: 1 })) }),
+      fc.jsonValue().filter((v) => typeof v !== 'object' || v === null || Array.isArray(v) || !('text' in v || 'texts' in v)).map(json),
+    );
+    const raw = fc.oneof(
+      badPredictBody.map((b) => (typeof b === 'string' ? b : json(b))),
+      fc.string().filter((s) => {
+        try {
+          JSON.parse(s);
+          return false;
+        } catch {
+          return true;
+        }
+      }),
+      fc.constant('{"text": "good'),
+      fc.constant('['.repeat(5000)),
+    );
+    const req = fc.record({
+      path: fc.constantFrom('/predict', '/api/v1/predict'),
+      body: raw,
+      type: fc.oneof({ weight: 4, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/json5', '') }),
+      dtype: fc.option(fc.string({ maxLength: 6 }).filter((d) => d !== 'int8' && d !== 'fp32'), { nil: undefined }),
+      token: anyToken,
+    });
+    await run('predict', req, (r) => ({ method: 'POST', path: r.path + (r.dtype !== undefined ? `?dtype=${seg(r.dtype)}` : ''), token: r.token, body: r.body, headers: r.type ? { 'content-type': r.type } : ({} as Record<string, string>) }), 1);
+  });
+
+  it('history GET', async () => {
+    const badN = fc.oneof(fc.constantFrom('0', '-1', '501', '0x10', '1e1', '01', ' 5', 'abc', '', '1.5'), fc.string({ maxLength: 6 }).filter((s) => !/^[1-9][0-9]{0,3}$/.test(s) || Number(s) > 500));
+    const badCursor = fc.string({ minLength: 1, maxLength: 60 }).filter((s) => {
+      try {
+        decodeCursor(s);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    const bad = fc.oneof(
+      badN.map((v) => `n=${seg(v)}`),
+      badCursor.map((v) => `cursor=${seg(v)}`),
+      fc.string({ maxLength: 10 }).filter((s) => s !== 'edge' && s !== 'browser').map((v) => `source=${seg(v)}`),
+      fc.oneof(fc.constant(''), fc.constant('x'.repeat(65))).map((v) => `label=${v}`),
+      fc.oneof(fc.constant(''), fc.constant(`${NAME}@0x1`), fc.constant(`${NAME}@01`), badVersionText.map((v) => `${NAME}@${v}`)).map((v) => `model=${seg(v)}`),
+      fc.constant('x'.repeat(501)).map((v) => `cursor=${v}`),
+    );
+    await run('history GET', fc.record({ bad, extra: fc.constantFrom('', '&unknown=1', '&'), token: anyToken }), (r) => ({ method: 'GET', path: `/api/v1/history?${r.bad}${r.extra}`, token: r.token }), 2);
+  });
+
+  it('history POST', async () => {
+    const text = 'a fine film';
+    const sha = await sha256Hex(text);
+    const ok = { id: '', createdAt: new Date().toISOString(), model: { name: NAME, version: 1 }, label: 'positive', score: 0.75, probabilities: { negative: 0.25, positive: 0.75 }, textLength: text.length, textSha256: sha, text, source: 'browser', latencyMs: 1 };
+    const mutation = fc.oneof(
+      fc.record({ id: fc.oneof(fc.constantFrom('', 'short', 'has space!', 'x'.repeat(65)), fc.integer()) }),
+      fc.record({ createdAt: fc.oneof(fc.constantFrom('yesterday', '9999-01-01T00:00:00Z', '0000-01-01T00:00:00Z', '2019-12-31T23:59:59Z', '2026-13-01T00:00:00Z'), fc.date({ min: new Date(Date.now() + 3_600_000), max: new Date(Date.UTC(9999, 0)), noInvalidDate: true }).map((d) => d.toISOString())) }),
+      fc.record({ model: fc.oneof(fc.record({ name: badName, version: fc.constant(1) }), fc.record({ name: fc.constant(NAME), version: fc.oneof(fc.integer({ min: 2, max: 2 ** 31 }), fc.constant(0), fc.constant(2 ** 53), fc.double().filter((v) => v !== 1)) }), fc.constant({ name: 'nope', version: 1 })) }),
+      fc.record({ label: fc.oneof(fc.constantFrom('toString', '__proto__', 'constructor', 'negative', 'neutral', ''), fc.string({ minLength: 65, maxLength: 70 })) }),
+      fc.record({ score: fc.double({ min: 0, max: 1, noNaN: true }).filter((s) => Math.abs(s - 0.75) > 1e-3) }),
+      fc.record({ probabilities: fc.oneof(fc.dictionary(fc.string({ maxLength: 8 }), fc.double({ min: 0, max: 1, noNaN: true }), { maxKeys: 3 }).filter((p) => !(Object.keys(p).length === 2 && p.positive === 0.75 && p.negative === 0.25)), fc.constant({ negative: 0.25, positive: 0.75, neutral: 0 })) }),
+      fc.record({ textLength: fc.integer({ min: -5, max: 2_000_000 }).filter((n) => n !== text.length) }),
+      fc.record({ textSha256: fc.oneof(fc.constant('c'.repeat(64)), fc.string({ maxLength: 70 })) }),
+      fc.record({ text: fc.oneof(fc.constant('\ufeffa fine fil'), fc.constant('a fine fi\ud800'), fc.string({ maxLength: 20 }).filter((s) => s !== text), fc.constant('x'.repeat(5001))) }),
+      fc.record({ source: fc.oneof(fc.constantFrom('edge', 'server', ''), fc.integer()) }),
+      fc.record({ latencyMs: fc.oneof(fc.constantFrom(-1, 3_600_001), fc.string()) }),
+    );
+    const body = fc.oneof(
+      { weight: 6, arbitrary: fc.tuple(fc.uuid(), mutation).map(([id, m]) => json({ items: [{ ...ok, id, ...m }] })) },
+      { weight: 1, arbitrary: fc.uuid().map((id) => json({ items: [{ ...ok, id }, { ...ok, id }] })) },
+      { weight: 1, arbitrary: fc.uuid().map((id) => json({ items: Array.from({ length: 501 }, () => ({ ...ok, id })) })) },
+      { weight: 1, arbitrary: fc.jsonValue().map(json) },
+      { weight: 1, arbitrary: fc.constantFrom('{"items":', '', 'null', '{"items":[]}', '{"items":{}}') },
+    );
+    await run('history POST', fc.record({ body, token: anyToken }), (r) => ({ method: 'POST', path: '/api/v1/history', token: r.token, body: r.body, headers: jsonHeaders }), 3);
+  });
+
+  it('versions create', async () => {
+    const d = () => structuredClone(readyDraft) as any;
+    const broken = fc.oneof(
+      fc.constant(() => ({ ...d(), labels: ['a', 'a'] })),
+      fc.constant(() => ({ ...d(), files: [] })),
+      fc.constant(() => ({ ...d(), name: 'other' })),
+      fc.constant(() => ({ ...d(), evaluation: { ...d().evaluation, confusion: [[1]] } })),
+      fc.constant(() => ({ ...d(), training: { ...d().training, params: JSON.parse('{"a":'.repeat(1000) + '1' + '}'.repeat(1000)) } })),
+      fc.oneof(fc.constantFrom(0, -1, 1.5, 2 ** 31, 2 ** 53, 1e300), fc.string()).map((version) => () => ({ ...d(), version })),
+      fc.string({ maxLength: 10 }).map((sha256) => () => ({ ...d(), files: [{ ...d().files[0], sha256 }] })),
+      fc.constantFrom('../x', '/abs', 'a//b', 'a b', '').map((path) => () => ({ ...d(), files: [{ ...d().files[0], path }] })),
+      fc.double({ noNaN: true }).filter((x) => x < 0 || x > 1).map((macroF1) => () => ({ ...d(), evaluation: { ...d().evaluation, macroF1 } })),
+      fc.constant(() => ({ ...d(), files: [{ ...d().files[0], bytes: 1e12 }] })),
+      fc.jsonValue().map((v) => () => v),
+    );
+    const req = fc.record({
+      name: fc.oneof({ weight: 3, arbitrary: fc.constant(NAME) }, { weight: 1, arbitrary: badName }),
+      body: fc.oneof({ weight: 5, arbitrary: broken.map((f) => json(f())) }, { weight: 1, arbitrary: fc.constantFrom('{', '', '[]', '{"name":'.repeat(2000)) }),
+      token: anyToken,
+    });
+    await run('versions create', req, (r) => ({ method: 'POST', path: `/api/v1/models/${seg(r.name)}/versions`, token: r.token, body: r.body, headers: jsonHeaders }), 4);
+  });
+
+  it('files PUT', async () => {
+    const right = enc('{"model_type":"bert"}');
+    const declared: Record<string, Uint8Array> = { 'config.json': right, 'onnx/model.onnx': DEFAULT_FILES['onnx/model.onnx']!, 'never.bin': enc('abc') };
+    const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+    const target = fc.oneof(
+      // version 3 is pending: only wrong bytes for its declared files (right ones would be a valid upload)
+      fc.tuple(fc.constantFrom('config.json', 'onnx/model.onnx', 'never.bin'), fc.uint8Array({ maxLength: 40 })).filter(([p, b]) => !same(b, declared[p]!)).map(([p, b]) => ({ path: `/api/v1/models/${NAME}/versions/3/files/${p}`, bytes: b })),
+      // version 1 is ready (immutable), 999 does not exist; version 2 (pending) is left alone: a right upload there is valid
+      fc.tuple(fc.constantFrom('1', '999'), fc.constantFrom('config.json', 'undeclared.bin')).map(([v, p]) => ({ path: `/api/v1/models/${NAME}/versions/${v}/files/${p}`, bytes: right })),
+      badVersionText.map((v) => ({ path: `/api/v1/models/${NAME}/versions/${seg(v)}/files/config.json`, bytes: right })),
+      fc.constantFrom('..%2Fx', '.', 'a%20b', '%00', 'x/..%2Fconfig.json', 'x'.repeat(201)).map((p) => ({ path: `/api/v1/models/${NAME}/versions/3/files/${p}`, bytes: right })),
+      badName.map((n) => ({ path: `/api/v1/models/${seg(n)}/versions/3/files/config.json`, bytes: right })),
+    );
+    await run('files PUT', fc.record({ t: target, token: anyToken }), (r) => ({ method: 'PUT', path: r.t.path, token: r.token, body: r.t.bytes, headers: { 'content-type': 'application/octet-stream' } }), 5);
+  });
+
+  it('files GET', async () => {
+    const target = fc.oneof(
+      fc.constantFrom('2', '3', '999', '2147483647').map((v) => `/api/v1/models/${NAME}/versions/${v}/files/config.json`),
+      badVersionText.map((v) => `/api/v1/models/${NAME}/versions/${seg(v)}/files/config.json`),
+      // (no "x/../config.json": the URL parser resolves it to config.json before the Worker sees it)
+      fc.constantFrom('undeclared.bin', '..%2Fx', 'a%20b', 'x/..%2Fconfig.json').map((p) => `/api/v1/models/${NAME}/versions/1/files/${p}`),
+      badName.map((n) => `/api/v1/models/${seg(n)}/versions/1/files/config.json`),
+    );
+    const withRange = fc.oneof(
+      fc.record({ path: target, range: fc.option(fc.string({ maxLength: 20 }), { nil: undefined }) }),
+      // an existing file, but a range that starts beyond its end
+      fc.integer({ min: 21, max: 1e9 }).map((start) => ({ path: `/api/v1/models/${NAME}/versions/1/files/config.json`, range: `bytes=${start}-` as string | undefined })),
+    );
+    await run('files GET', fc.record({ t: withRange, token: anyToken }), (r) => ({ method: 'GET', path: r.t.path, token: r.token, headers: r.t.range !== undefined ? { range: r.t.range } : ({} as Record<string, string>) }), 6);
+  });
+
+  it('finalize', async () => {
+    const version = fc.oneof(fc.constantFrom('1', '3', '999', '2147483647'), badVersionText.map(seg));
+    const req = fc.record({ name: fc.oneof(fc.constant(NAME), badName.map(seg), fc.constant('unknown-model')), version, token: anyToken });
+    await run('finalize', req, (r) => ({ method: 'POST', path: `/api/v1/models/${r.name}/versions/${r.version}/finalize`, token: r.token }), 7);
+  });
+
+  it('aliases PUT', async () => {
+    const badBody = fc.oneof(
+      fc.record({ version: fc.oneof(fc.integer({ min: 2, max: 2 ** 31 }), fc.constantFrom(0, -1, 1.5, 2 ** 53), fc.string(), fc.constant(null)) }),
+      fc.record({ version: fc.constant(1), expectedVersion: fc.oneof(fc.integer({ min: 2, max: 1000 }), fc.constant(0), fc.string()) }),
+      fc.record({ version: fc.constant(1), reason: fc.string({ minLength: 501, maxLength: 520 }) }),
+      fc.jsonValue().filter((v) => typeof v !== 'object' || v === null || Array.isArray(v) || !('version' in v)),
+    );
+    // Version 1 is the only ready version: it is only sent with a wrong expectedVersion (never 1 or null) or a bad reason.
+    const alias = fc.oneof(fc.constantFrom('champion', 'challenger', 'new-alias'), fc.constantFrom('1', 'Champion', '-x', 'a b', 'x'.repeat(33)).map(seg));
+    const req = fc.record({ alias, body: badBody.map(json), token: anyToken, name: fc.oneof({ weight: 4, arbitrary: fc.constant(NAME) }, { weight: 1, arbitrary: badName.map(seg) }) });
+    await run('aliases PUT', req, (r) => ({ method: 'PUT', path: `/api/v1/models/${r.name}/aliases/${r.alias}`, token: r.token, body: r.body, headers: jsonHeaders }), 8);
+  });
+
+  it('aliases DELETE', async () => {
+    // With the right token only aliases that do not exist; champion exists, so only without a (right) token.
+    const req = fc.oneof(
+      fc.record({ alias: fc.constant('champion'), token: noToken }),
+      fc.record({ alias: fc.oneof(fc.constantFrom('challenger', 'ghost', '1', 'A', 'x'.repeat(33)), fc.string({ minLength: 1, maxLength: 40 }).filter((a) => a !== 'champion')).map(seg), token: anyToken }),
+    );
+    await run('aliases DELETE', req, (r) => ({ method: 'DELETE', path: `/api/v1/models/${NAME}/aliases/${r.alias}`, token: r.token }), 9);
+  });
+
+  it('refs', async () => {
+    const ref = fc.oneof(badVersionText, fc.constantFrom('2', '3', '999', 'challenger', 'ghost'), fc.string({ minLength: 1, maxLength: 40 })).filter((r) => r !== 'champion' && r !== '1');
+    const req = fc.record({ name: fc.oneof(fc.constant(NAME), badName, fc.constant('unknown-model')), ref, token: anyToken });
+    await run('refs', req, (r) => ({ method: 'GET', path: `/api/v1/models/${seg(r.name)}/refs/${seg(r.ref)}`, token: r.token }), 10);
+  });
+
+  it('admin reload', async () => {
+    const header = fc.oneof(
+      fc.string({ maxLength: 60 }).filter((h) => !h.includes(TOKEN) && /^[\x20-\x7e]*$/.test(h)),
+      fc.constantFrom('Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', `Bearer ${TOKEN}x`, `Bearer x${TOKEN}`, `Token ${TOKEN}`, `Bearer\t${TOKEN}`),
+    );
+    const req = fc.oneof(fc.record({ token: noToken, header: fc.constant(undefined) }), fc.record({ token: fc.constant<Token>(null), header: header.map((h): string | undefined => h) }));
+    await run('admin reload', req, (r) => ({ method: 'POST', path: '/api/v1/admin/reload', token: r.token, headers: r.header !== undefined ? { authorization: r.header } : ({} as Record<string, string>) }), 11);
+  });
+});
