@@ -9,6 +9,7 @@ import { readSuiteFromModelDir, runModelSuite, suiteRecord, writeSuiteToModelDir
 import { loadPredictor } from './predictor.ts';
 import { classProbsMapper, scoreSet, SUITE_SETS, summarizeSets, type SetResult } from './suite.ts';
 import { suiteText } from './suite-table.ts';
+import { versionDraft } from './publish.ts';
 import { buildTinyModel } from './tiny.ts';
 import { ManifestDraft } from '@sentiment-edge/registry';
 
@@ -175,6 +176,9 @@ describe('runModelSuite on a tiny model', () => {
       suite: record,
     });
     expect(draft.suite?.sets).toHaveLength(SUITE_SETS.length);
+    // …and publishing sends it (versionDraft is what publish uploads as the manifest draft).
+    const sent = await versionDraft(modelDir, 'tiny', { data: join(dataDir, 'uci/imdb.csv') });
+    expect(sent.draft.suite).toEqual(record);
   }, 60_000);
 
   it('names a missing set file', async () => {
