@@ -181,6 +181,31 @@ describe('runModelSuite on a tiny model', () => {
     expect(sent.draft.suite).toEqual(record);
   }, 60_000);
 
+  it('scores a 3-label model 3-way on the 3-class sets and counts the neutral CheckList tests', async () => {
+    const rows = Array.from({ length: 8 }, () => [...POS.map((t) => [t, 'positive']), ...NEG.map((t) => [t, 'negative']), ...NEU.map((t) => [t, 'neutral'])]).flat();
+    const labelSet = ['negative', 'neutral', 'positive'];
+    const train: Dataset = {
+      name: 'fixture3',
+      path: '',
+      sha256: '0'.repeat(64),
+      texts: rows.map((r) => r[0]!),
+      labels: rows.map((r) => r[1]!),
+      labelSet,
+      labelIds: Int32Array.from(rows, (r) => labelSet.indexOf(r[1]!)),
+    };
+    const dir = join(root, 'model3');
+    buildTinyModel(dir, { train, validation: train, seed: 3, epochs: 3, lexicon: false });
+    const r = await runModelSuite(dir, { dataDir, dtype: 'q8' });
+    expect(r.threeWay).toBe(true);
+    const three = r.sets.filter((s) => s.scoring === '3-way').map((s) => s.set);
+    expect(three).toEqual(['tweeteval/val', 'airline/test', 'finance/test', 'sentiment140/test']);
+    expect(r.sets.find((s) => s.set === 'airline/test' && s.scoring === '3-way')).toMatchObject({ rows: 14 });
+    expect(Object.keys(r.sets.find((s) => s.scoring === '3-way')!.recall)).toEqual(['negative', 'neutral', 'positive']);
+    expect(r.sets.find((s) => s.set === 'airline/test' && s.scoring === 'polar')).toMatchObject({ rows: 12 });
+    expect(r.checklist!.neutralMft).toMatchObject({ cases: 1 });
+    expect(r.checklist!.tests.find((t) => t.test === 'neutral words')).toMatchObject({ counted: true, cases: 1 });
+  }, 60_000);
+
   it('names a missing set file', async () => {
     await expect(runModelSuite(modelDir, { dataDir: join(root, 'nowhere') })).rejects.toThrow(/nowhere\/sst2\/validation\.csv is missing/);
   });
