@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { classProbsMapper, scoreSet, SUITE_SETS, summarizeSets, type SetResult }
 import { suiteText } from './suite-table.ts';
 import { versionDraft } from './publish.ts';
 import { buildTinyModel } from './tiny.ts';
+import { NEG, NEU, POS, writeSuiteFixtures } from './suite-fixtures.ts';
 import { ManifestDraft } from '@sentiment-edge/registry';
 
 const p = (negative: number, neutral: number, positive: number): ClassProbs => ({ negative, neutral, positive });
@@ -79,11 +80,6 @@ describe('runModelSuite on a tiny model', () => {
   let root: string;
   let modelDir: string;
   let dataDir: string;
-  const cell = (t: string) => `"${t.replace(/"/g, '""')}"`;
-  const csv = (header: string[], rows: string[][]) => `${header.join(',')}\n${rows.map((r) => r.map(cell).join(',')).join('\n')}\n`;
-  const POS = ['a wonderful film', 'great and lovely', 'i loved it', 'good fun', 'funny and smart', 'the best'];
-  const NEG = ['a boring mess', 'terrible and dull', 'i hated it', 'bad and stupid', 'the worst', 'not good at all'];
-  const NEU = ['the meeting is at 3pm', 'it is a table'];
 
   beforeAll(() => {
     root = mkdtempSync(join(tmpdir(), 'suite-'));
@@ -101,28 +97,7 @@ describe('runModelSuite on a tiny model', () => {
     modelDir = join(root, 'model');
     buildTinyModel(modelDir, { train, validation: train, seed: 3, epochs: 3, lexicon: false });
     dataDir = join(root, 'data');
-    for (const spec of SUITE_SETS) {
-      const threeClass = ['tweeteval/val', 'airline/test', 'finance/test', 'sentiment140/test'].includes(spec.id);
-      const setRows = [...POS.map((t) => [t, 'positive']), ...NEG.map((t) => [t, 'negative']), ...(threeClass ? NEU.map((t) => [t, 'neutral']) : [])];
-      mkdirSync(join(dataDir, spec.id, '..'), { recursive: true });
-      writeFileSync(join(dataDir, `${spec.id}.csv`), csv(['text', 'label'], setRows));
-    }
-    const cl = join(dataDir, 'checklist');
-    mkdirSync(cl, { recursive: true });
-    writeFileSync(
-      join(cl, 'tests.csv'),
-      csv(['test', 'capability', 'type'], [
-        ['words', 'Vocabulary', 'MFT'],
-        ['neutral words', 'Vocabulary', 'MFT'],
-        ['not negative', 'Negation', 'MFT'],
-        ['typos', 'Robustness', 'INV'],
-        ['add positive phrases', 'Vocabulary', 'DIR'],
-      ]),
-    );
-    writeFileSync(join(cl, 'mft.csv'), csv(['text', 'label', 'test', 'capability'], [...POS.map((t) => [t, 'positive', 'words', 'Vocabulary']), ...NEG.map((t) => [t, 'negative', 'words', 'Vocabulary']), ['a table', 'neutral', 'neutral words', 'Vocabulary']]));
-    writeFileSync(join(cl, 'mft-sets.csv'), csv(['text', 'label', 'test', 'capability'], [['not bad', 'neutral|positive', 'not negative', 'Negation'], ['never boring', 'neutral|positive', 'not negative', 'Negation']]));
-    writeFileSync(join(cl, 'inv.csv'), csv(['text_a', 'text_b', 'test', 'capability'], [['i loved it', 'i lovd it', 'typos', 'Robustness'], ['the worst', 'teh worst', 'typos', 'Robustness']]));
-    writeFileSync(join(cl, 'dir.csv'), csv(['text_a', 'text_b', 'test', 'expect'], [['i hated it', 'i hated it. good fun', 'add positive phrases', 'pos_minus_neg_not_down_tol0.1']]));
+    writeSuiteFixtures(dataDir);
   }, 60_000);
 
   afterAll(() => rmSync(root, { recursive: true, force: true }));

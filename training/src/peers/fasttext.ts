@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRng, shuffleInPlace } from '../rng.ts';
 
 export const FASTTEXT_ARGS = ['-wordNgrams', '2', '-dim', '50', '-epoch', '10'] as const;
 
@@ -55,11 +56,18 @@ function run(args: string[]): string {
   return r.stdout;
 }
 
-/** Trains `fasttext supervised` with FASTTEXT_ARGS (one thread, seed 1: deterministic). */
+/**
+ * Trains `fasttext supervised` with FASTTEXT_ARGS on the rows shuffled with a fixed seed (fastText reads
+ * its file in order and does not shuffle: on concatenated files the last file, seen at the lowest learning
+ * rate, dominates — measured: airline polar 0.850 unshuffled vs 0.927 shuffled with one thread), one
+ * thread and seed 1, so the result is deterministic.
+ */
 export function trainFasttext(texts: readonly string[], labels: readonly string[], extraArgs: readonly string[] = []): FasttextModel {
   const dir = mkdtempSync(join(tmpdir(), 'fasttext-'));
   const input = join(dir, 'train.txt');
-  writeFileSync(input, texts.map((t, i) => `__label__${labels[i]} ${fasttextLine(t)}`).join('\n') + '\n');
+  const order = Array.from(texts, (_, i) => i);
+  shuffleInPlace(order, createRng(1));
+  writeFileSync(input, order.map((i) => `__label__${labels[i]} ${fasttextLine(texts[i]!)}`).join('\n') + '\n');
   const started = performance.now();
   run(['supervised', '-input', input, '-output', join(dir, 'model'), ...FASTTEXT_ARGS, '-thread', '1', '-seed', '1', '-verbose', '0', ...extraArgs]);
   const seconds = (performance.now() - started) / 1000;
