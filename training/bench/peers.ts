@@ -21,6 +21,7 @@ import { DATA_DIR, REPO_ROOT } from '../src/paths.ts';
 import { ensureFasttext, FASTTEXT_ARGS, trainFasttext } from '../src/peers/fasttext.ts';
 import { trainTfidfLr } from '../src/peers/tfidf-lr.ts';
 import { runSuite, SUITE_SETS, type SuiteResult } from '../src/suite.ts';
+import { suiteMarkdown } from '../src/suite-table.ts';
 
 /** How `pnpm dev` trains the default model today (scripts/dev.mjs); keep the two in step. */
 const DEFAULT_TRAIN_ARGS = ['--data', join(DATA_DIR, 'sst2/train.csv'), '--validation', join(DATA_DIR, 'sst2/validation.csv')];
@@ -153,5 +154,8 @@ mkdirSync(dirname(out), { recursive: true });
 const previous = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as { runs?: Record<string, unknown> }) : {};
 const runs = { ...(previous.runs ?? {}), [runName]: { date: new Date().toISOString(), cores: cpus().length, trainFiles: files.map((f) => relative(DATA_DIR, f)), trainRows: train.texts.length, models: entries, table: text } };
 writeFileSync(out, `${JSON.stringify({ runs }, null, 2)}\n`);
-console.log(`\nwrote ${out} (run "${runName}")`);
+// The full suite table of every model (per-class recall, ECE, every CheckList test) beside the JSON.
+const md = out.replace(/\.json$/, '') + `-${runName.replace(/[^A-Za-z0-9_-]+/g, '_')}.md`;
+writeFileSync(md, [`# Peers trained on ${runName} (${train.texts.length} rows)`, '', '```', text, '```', ...entries.flatMap((e) => ['', `## ${e.model} (${e.suite.labels.join(', ')})`, '', suiteMarkdown(e.suite)])].join('\n') + '\n');
+console.log(`\nwrote ${out} (run "${runName}") and ${md}`);
 if (tmpModel) rmSync(tmpModel, { recursive: true, force: true });

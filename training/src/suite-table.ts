@@ -11,18 +11,19 @@ function setRows(r: SuiteResult): string[][] {
     String(s.rows),
     f(s.accuracy),
     f(s.macroF1),
+    f(s.macroRecall),
     f(s.recall.negative),
     f(s.recall.neutral),
     f(s.recall.positive),
     f(s.ece),
   ]);
   const m = r.summary.evaluationOnlyMean;
-  rows.push([`mean of evaluation-only (*)`, '', f(m.accuracy), f(m.macroF1), '', '', '', '']);
-  rows.push([`worst: ${r.summary.worst.set} ${r.summary.worst.scoring}`, '', f(r.summary.worst.accuracy), f(r.summary.worst.macroF1), '', '', '', '']);
+  rows.push([`mean of evaluation-only (*)`, '', f(m.accuracy), f(m.macroF1), '', '', '', '', '']);
+  rows.push([`worst: ${r.summary.worst.set} ${r.summary.worst.scoring}`, '', f(r.summary.worst.accuracy), f(r.summary.worst.macroF1), '', '', '', '', '']);
   return rows;
 }
 
-const SET_HEADER = ['set', 'rows', 'accuracy', 'macro-F1', 'rec neg', 'rec neu', 'rec pos', 'ECE'];
+const SET_HEADER = ['set', 'rows', 'accuracy', 'macro-F1', 'macro-rec', 'rec neg', 'rec neu', 'rec pos', 'ECE'];
 
 function checklistRows(r: SuiteResult): string[][] {
   const c = r.checklist;
