@@ -5,7 +5,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import type { Manifest } from '@sentiment-edge/registry';
-import { AliasName, Evaluation, ModelFile, ModelName, TrainingInfo, VersionStatus } from '@sentiment-edge/registry';
+import { AliasName, Evaluation, ModelFile, ModelName, SuiteRecord, TrainingInfo, VersionStatus } from '@sentiment-edge/registry';
 
 export const NameParam = z.object({
   name: ModelName,
@@ -48,6 +48,8 @@ export const ManifestSchema = z
     labels: z.array(z.string()),
     files: z.array(ModelFile),
     evaluation: Evaluation,
+    /** The evaluation suite's summary, when the publisher ran it. */
+    suite: SuiteRecord.optional(),
     training: TrainingInfo.extend({ params: z.record(z.string(), z.any()) }).nullable(),
     createdAt: z.string(),
     status: VersionStatus,
