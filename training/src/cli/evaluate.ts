@@ -1,6 +1,6 @@
 /**
  * pnpm evaluate --model DIR|NAME@VERSION|NAME@ALIAS --data CSV [--text-column text] [--label-column label] [--dtype fp32|q8] [--json]
- * pnpm evaluate --suite [--model DIR|NAME@REF] [--dtype fp32|q8] [--json] [--out FILE] [--write-model] [--inv-pairs N]
+ * pnpm evaluate --suite [--model DIR|NAME@REF] [--dtype fp32|q8] [--json] [--out FILE] [--write-model] [--pairs-per-case N]
  */
 import { writeFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
