@@ -43,6 +43,19 @@ describe('ManifestDraft', () => {
     expect(ManifestDraft.safeParse({ ...draft, files: [{ ...draft.files[0], sha256: 'xyz' }] }).success).toBe(false);
   });
 
+  it('accepts a suite summary and stays valid without one (older versions)', () => {
+    const suite = {
+      sets: [{ set: 'uci/imdb', scoring: 'polar', rows: 996, accuracy: 0.84, macroF1: 0.84, recall: { negative: 0.8, positive: 0.88 }, ece: 0.05 }],
+      evaluationOnlyMeanMacroF1: 0.8,
+      worst: { set: 'finance/test (polar)', macroF1: 0.55 },
+      checklist: { polarMftFailure: 0.55, negationFailure: { 'simple negations: negative': 0.4 }, neutralMftFailure: null, invFailure: 0.1, dirFailure: 0.2, sampled: null },
+    };
+    expect(ManifestDraft.parse({ ...draft, suite }).suite?.worst.macroF1).toBe(0.55);
+    expect(ManifestDraft.parse(draft).suite).toBeUndefined();
+    expect(ManifestDraft.safeParse({ ...draft, suite: { ...suite, evaluationOnlyMeanMacroF1: 1.5 } }).success).toBe(false);
+    expect(ManifestDraft.safeParse({ ...draft, suite: { ...suite, sets: [{ ...suite.sets[0], scoring: 'two-way' }] } }).success).toBe(false);
+  });
+
   it.each(['../x', '/abs', 'a/../b', 'a/./b', 'sp ace', '.', 'a//b', 'onnx/', 'a/b//'])('rejects the unsafe file path %j', (p) => {
     expect(FilePath.safeParse(p).success).toBe(false);
   });

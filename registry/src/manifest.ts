@@ -59,6 +59,41 @@ export const Evaluation = z.object({
 });
 export type Evaluation = z.infer<typeof Evaluation>;
 
+/**
+ * The evaluation suite's summary (training/src/suite.ts, `pnpm evaluate --suite`): per set (polar rows
+ * scored on P(positive) vs P(negative); 3-way for 3-label models), the mean over the evaluation-only
+ * sets, the worst set, and CheckList failure rates. Optional: versions published before it have none.
+ */
+export const SuiteRecord = z.object({
+  sets: z
+    .array(
+      z.object({
+        set: z.string().min(1).max(100),
+        scoring: z.enum(['polar', '3-way']),
+        rows: z.number().int().nonnegative(),
+        accuracy: Probability,
+        macroF1: Probability,
+        recall: z.record(z.string(), Probability),
+        ece: Probability,
+      }),
+    )
+    .max(64),
+  evaluationOnlyMeanMacroF1: Probability,
+  worst: z.object({ set: z.string().min(1).max(100), macroF1: Probability }),
+  checklist: z
+    .object({
+      polarMftFailure: Probability,
+      negationFailure: z.record(z.string(), Probability),
+      neutralMftFailure: Probability.nullable(),
+      invFailure: Probability,
+      dirFailure: Probability,
+      /** How the CheckList cases were sampled, or null when all were scored. */
+      sampled: z.string().max(300).nullable(),
+    })
+    .nullable(),
+});
+export type SuiteRecord = z.infer<typeof SuiteRecord>;
+
 export const ModelRef = z.object({ name: ModelName, version: Version });
 export type ModelRef = z.infer<typeof ModelRef>;
 
@@ -95,6 +130,8 @@ export const ManifestDraft = z
     labels: z.array(z.string().min(1).max(64)).min(2).max(64),
     files: z.array(ModelFile).min(1).max(64),
     evaluation: Evaluation,
+    /** The evaluation suite's summary, when the publisher ran it (optional: older versions have none). */
+    suite: SuiteRecord.optional(),
     /** How the version was trained; null for a model imported from elsewhere (e.g. a Hugging Face export). */
     training: TrainingInfo.nullable(),
     createdAt: z.iso.datetime().optional(),

@@ -17,6 +17,7 @@ import {
 } from '@sentiment-edge/registry';
 import { downloadModel } from '@sentiment-edge/registry/node';
 import { evaluateModel, type ModelEvaluation } from './evaluate.ts';
+import { readSuiteFromModelDir, suiteRecord } from './model-suite.ts';
 
 export interface PublishOptions {
   client: RegistryClient;
@@ -66,7 +67,8 @@ async function readJson(path: string): Promise<unknown> {
 /**
  * What publishing a model directory sends: its files and a manifest draft holding the evaluation
  * (`evaluation`, or a fresh one on `data`) and the training record from training-meta.json (null for
- * a model trained elsewhere).
+ * a model trained elsewhere), plus the evaluation suite's summary when metrics.json holds one
+ * (`pnpm evaluate --suite --write-model` or `pnpm train --suite`).
  */
 export async function versionDraft(
   dir: string,
@@ -75,7 +77,11 @@ export async function versionDraft(
 ): Promise<{ draft: Omit<ManifestDraft, 'files'>; files: Map<string, Uint8Array> }> {
   const ev = 'data' in evaluation ? await evaluateModel(dir, evaluation.data) : evaluation;
   const training = (await readJson(join(dir, 'training-meta.json'))) as ManifestDraft['training'];
-  return { draft: { name, labels: ev.labels, evaluation: ev.evaluation, training: training ?? null }, files: await modelFiles(dir) };
+  const suite = readSuiteFromModelDir(dir);
+  return {
+    draft: { name, labels: ev.labels, evaluation: ev.evaluation, ...(suite ? { suite: suiteRecord(suite) } : {}), training: training ?? null },
+    files: await modelFiles(dir),
+  };
 }
 
 async function currentChampion(client: RegistryClient, name: string): Promise<Manifest | null> {

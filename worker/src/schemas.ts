@@ -5,7 +5,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import type { Manifest } from '@sentiment-edge/registry';
-import { AliasName, Evaluation, MAX_VERSION, ModelFile, ModelName, parseVersionText, TrainingInfo, Version, VERSION_TEXT_PATTERN, VersionStatus } from '@sentiment-edge/registry';
+import { AliasName, Evaluation, MAX_VERSION, ModelFile, ModelName, parseVersionText, SuiteRecord, TrainingInfo, Version, VERSION_TEXT_PATTERN, VersionStatus } from '@sentiment-edge/registry';
 
 export const NameParam = z.object({
   name: ModelName,
@@ -51,6 +51,8 @@ export const ManifestSchema = z
     labels: z.array(z.string()),
     files: z.array(ModelFile),
     evaluation: Evaluation,
+    /** The evaluation suite's summary, when the publisher ran it. */
+    suite: SuiteRecord.optional(),
     training: TrainingInfo.extend({ params: z.record(z.string(), z.any()) }).nullable(),
     createdAt: z.string(),
     status: VersionStatus,

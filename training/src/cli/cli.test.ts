@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTinyModel } from '../tiny.ts';
+import { writeSuiteFixtures } from '../suite-fixtures.ts';
 
 const run = promisify(execFile);
 const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -33,6 +34,27 @@ describe('CLIs', () => {
     expect(r.confusion.length).toBe(2);
   });
 
+  it('evaluate --suite scores the data directory ($SENTIMENT_DATA_DIR), prints JSON, writes --out and the model directory', async () => {
+    const dataDir = join(dir, 'suite-data');
+    writeSuiteFixtures(dataDir);
+    const out = join(dir, 'suite.json');
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(pkg, 'src', 'cli', 'evaluate.ts'), '--suite', '--model', model, '--json', '--out', out, '--write-model'], {
+      cwd: pkg,
+      env: { ...process.env, SENTIMENT_DATA_DIR: dataDir },
+    });
+    const r = JSON.parse(stdout);
+    expect(r.dataDir).toBe(dataDir);
+    expect(r.sets).toHaveLength(11);
+    expect(r.checklist.polarMft.cases).toBe(14);
+    expect(JSON.parse(readFileSync(out, 'utf8')).summary).toEqual(r.summary);
+    expect(JSON.parse(readFileSync(join(model, 'metrics.json'), 'utf8')).suite.summary).toEqual(r.summary);
+    expect(readFileSync(join(model, 'README.md'), 'utf8')).toMatch(/## Evaluation suite \(fp32\)/);
+    // --data with --suite is a usage error (exit 2) that says what to do
+    const bad = await run(process.execPath, ['--import', 'tsx', join(pkg, 'src', 'cli', 'evaluate.ts'), '--suite', '--model', model, '--data', data], { cwd: pkg }).catch((e: { code: number; stderr: string }) => e);
+    expect(bad).toMatchObject({ code: 2 });
+    expect((bad as { stderr: string }).stderr).toMatch(/drop --data/);
+  });
+
   it('predict scores a text and a CSV file', async () => {
     const one = await tsx('predict.ts', ['--model', model, '--text', 'I loved it']);
     expect(one.stdout).toMatch(/^(positive|negative)\t0\.\d{4}\tnegative=0\.\d{4} positive=0\.\d{4}\tI loved it/);
@@ -53,6 +75,7 @@ describe('CLIs', () => {
     await tsx('train.ts', ['--data', a, '--data', b, '--validation', data, '--out', out, '--epochs', '1', '--buckets', '64', '--dim', '4']);
     const meta = JSON.parse(readFileSync(join(out, 'training-meta.json'), 'utf8'));
     expect(meta.dataset).toBe('a.csv+b.csv');
+    expect(meta.datasetFiles).toEqual([a, b]);
     expect(meta.datasetSha256).toMatch(/^[0-9a-f]{64}$/);
-  });
+  }, 90_000); // loads the GloVe vectors: slow on a busy 2-core machine
 });

@@ -13,11 +13,13 @@ import { trainModel, type TrainParams } from '../train.ts';
 import { metricsTable, num } from './format.ts';
 import { runCli, table, UsageError } from '@sentiment-edge/registry/node';
 import { cliArgs, resolveModelDir } from './run.ts';
+import { runSuiteAfterExport } from './suite-step.ts';
 
 const USAGE = `usage: pnpm train --data CSV [--data CSV ...] [--validation CSV] [--out DIR] [--text-column text] [--label-column label]
                   [--epochs N] [--seed S] [--dim D] [--buckets B] [--hidden H] [--lr LR] [--patience P]
                   [--token-dropout P] [--average-last N] [--keep best|last] [--lexicon|--no-lexicon] [--attention|--no-attention] [--word-vectors|--no-word-vectors] [--balanced]
-                  [--from DIR|NAME@VERSION|NAME@ALIAS] [--registry URL] [--name NAME]
+                  [--from DIR|NAME@VERSION|NAME@ALIAS] [--registry URL] [--name NAME] [--suite]
+--suite runs the evaluation suite (pnpm evaluate --suite) on the exported model and stores it in metrics.json and the model card.
 --data may be repeated: the files are concatenated (one model on all of them).
 Defaults come from the measured preset for the training-set size (src/presets.ts).`;
 
@@ -49,6 +51,7 @@ async function main(): Promise<number> {
       from: { type: 'string' },
       registry: { type: 'string' },
       name: { type: 'string' },
+      suite: { type: 'boolean' },
     },
     USAGE,
   );
@@ -147,11 +150,12 @@ async function main(): Promise<number> {
     extra.test = summarizeMetrics(tm);
     console.log(`\nheld-out test split (${tm.rows} rows): accuracy ${tm.accuracy.toFixed(4)}, macro-F1 ${tm.macroF1.toFixed(4)}`);
   }
-  const result = exportModel(model, out, { extraMetrics: extra, ...(v.name ? { modelName: v.name } : {}) });
+  const result = exportModel(model, out, { extraMetrics: extra, datasetFiles: parts.map((p) => p.path), ...(v.name ? { modelName: v.name } : {}) });
   console.log(`\nkept ${model.params.keep === 'last' ? 'the last model' : 'the best epoch'} (${model.history.find((h) => h.epoch === model.bestEpoch)?.averaged ? 'weight average' : `epoch ${model.bestEpoch}`}); trained in ${(model.durationMs / 1000).toFixed(1)} s\n`);
   console.log(metricsTable(model.validation));
   console.log(`\nwrote ${result.dir}: ${result.files.join(', ')}`);
   console.log(`onnx/model.onnx ${(result.sizes.fp32 / 1e6).toFixed(2)} MB, onnx/model_quantized.onnx ${(result.sizes.int8 / 1e6).toFixed(2)} MB`);
+  if (v.suite) await runSuiteAfterExport(result.dir);
   return 0;
 }
 

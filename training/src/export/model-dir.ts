@@ -1,6 +1,7 @@
 /** Writes a trained model as a Hugging Face–layout directory and reads one back for warm starts. */
 import { mkdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { DATA_DIR } from '../paths.ts';
 import type { ModelShape, ModelWeights } from '../model.ts';
 import { summarizeMetrics } from '../metrics.ts';
 import type { TrainedModel, WarmStart } from '../train.ts';
@@ -16,6 +17,8 @@ export interface ExportOptions {
   /** Extra metrics to record in metrics.json (e.g. a held-out test set). */
   extraMetrics?: Record<string, unknown>;
   modelName?: string;
+  /** The training files, recorded in training-meta.json as `datasetFiles` (bench/peers.ts trains its peers on them). */
+  datasetFiles?: string[];
 }
 
 export interface ExportResult {
@@ -37,6 +40,8 @@ export interface TrainingMeta {
   bestEpoch: number;
   architecture: string;
   createdAt: string;
+  /** The training files: paths relative to the data directory when inside it, else absolute (absent in older models). */
+  datasetFiles?: string[];
 }
 
 function buildConfig(model: TrainedModel): Record<string, unknown> {
@@ -147,6 +152,7 @@ export function exportModel(model: TrainedModel, dir: string, options: ExportOpt
     bestEpoch: model.bestEpoch,
     architecture: ARCHITECTURE,
     createdAt: new Date().toISOString(),
+    ...(options.datasetFiles ? { datasetFiles: options.datasetFiles.map(dataRelative) } : {}),
   };
   json('training-meta.json', meta);
   writeFileSync(join(dir, 'README.md'), modelCard(model, options.modelName ?? 'sentiment-edge model', sizes));
@@ -188,6 +194,12 @@ export function loadWarmStart(dir: string): WarmStart {
     .map((k) => config.id2label[k]!);
   const tokenizerJson = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')) as TokenizerJson;
   return { weights, tokenizerJson, labels, source: dir, parent: null };
+}
+
+/** A path relative to the data directory when it lies inside it (portable across checkouts), else as given. */
+function dataRelative(path: string): string {
+  const r = relative(DATA_DIR, resolve(path));
+  return r && !r.startsWith('..') && !isAbsolute(r) ? r.split(sep).join('/') : resolve(path);
 }
 
 export function fileSize(path: string): number {

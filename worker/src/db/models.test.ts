@@ -44,6 +44,21 @@ describe('createVersion', () => {
     ]);
   });
 
+  it('keeps the suite summary of a draft that has one (and none for one without)', async () => {
+    const name = uniqueName();
+    const files = await describeFiles(DEFAULT_FILES);
+    const suite = {
+      sets: [{ set: 'uci/imdb', scoring: 'polar' as const, rows: 996, accuracy: 0.84, macroF1: 0.84, recall: { negative: 0.8, positive: 0.88 }, ece: 0.05 }],
+      evaluationOnlyMeanMacroF1: 0.8,
+      worst: { set: 'finance/test (polar)', macroF1: 0.55 },
+      checklist: null,
+    };
+    const m = await createVersion(db(), { ...makeDraft(name, files), suite });
+    expect((await getVersion(db(), name, m.version, { includePending: true }))?.suite).toEqual(suite);
+    const plain = await pendingVersion(name);
+    expect((await getVersion(db(), name, plain.version, { includePending: true }))?.suite).toBeUndefined();
+  });
+
   it('numbers versions after the highest one and refuses duplicates with 409', async () => {
     const name = uniqueName();
     await pendingVersion(name, 3);

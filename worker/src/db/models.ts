@@ -118,6 +118,7 @@ export async function createVersion(db: D1Database, draft: ManifestDraft, now = 
       labels: draft.labels,
       files: draft.files,
       evaluation: draft.evaluation,
+      ...(draft.suite ? { suite: draft.suite } : {}),
       training: draft.training,
       createdAt,
     };
