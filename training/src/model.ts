@@ -32,6 +32,11 @@ export interface ModelWeights {
   b2: Float32Array;
   /** [(vocabSize + buckets)] importance logits (empty unless shape.attention). */
   importance: Float32Array;
+  /**
+   * Calibration temperature (1 = none): the exported graph divides the logits by it. Fitted after training
+   * on held-out rows (train.ts `calibrate`); the trainer's own forward pass ignores it.
+   */
+  temperature: number;
 }
 
 export const DEFAULT_BIGRAM_PRIME = 1000003;
@@ -54,7 +59,7 @@ export function initWeights(shape: ModelShape, seed: number): ModelWeights {
   const w2 = new Float32Array(inDim * shape.numLabels);
   const b2 = new Float32Array(shape.numLabels);
   const importance = new Float32Array(shape.attention ? rows : 0);
-  return { shape, embedding, w1, b1, w2, b2, importance };
+  return { shape, embedding, w1, b1, w2, b2, importance, temperature: 1 };
 }
 
 export function cloneWeights(w: ModelWeights): ModelWeights {
@@ -66,6 +71,7 @@ export function cloneWeights(w: ModelWeights): ModelWeights {
     w2: w.w2.slice(),
     b2: w.b2.slice(),
     importance: w.importance.slice(),
+    temperature: w.temperature,
   };
 }
 
@@ -177,19 +183,21 @@ export function softmaxInto(logits: ArrayLike<number>, out: Float32Array | Float
   for (let i = 0; i < logits.length; i++) out[i] = out[i]! / sum;
 }
 
-/** Logits for many sequences (trainer's own forward pass). */
+/** Logits for many sequences (trainer's own forward pass), divided by the calibration temperature as the graph does. */
 export function predictLogits(w: ModelWeights, seqs: readonly Int32Array[]): Float32Array[] {
   const s = createScratch(w.shape, 256);
+  const inv = 1 / w.temperature;
   return seqs.map((ids) => {
     forwardOne(w, ids, s);
-    return Float32Array.from(s.logits);
+    return Float32Array.from(s.logits, (v) => v * inv);
   });
 }
 
+/** Class probabilities, calibrated (softmax of predictLogits). */
 export function predictProbs(w: ModelWeights, seqs: readonly Int32Array[]): Float32Array[] {
-  const s = createScratch(w.shape, 256);
-  return seqs.map((ids) => {
-    forwardOne(w, ids, s);
-    return Float32Array.from(s.probs);
+  return predictLogits(w, seqs).map((l) => {
+    const p = new Float32Array(l.length);
+    softmaxInto(l, p);
+    return p;
   });
 }

@@ -54,3 +54,17 @@ export const SMALL_DATA_PRESET: Partial<TrainParams> = {
 export function presetFor(rows: number): Partial<TrainParams> {
   return rows >= 30_000 ? LARGE_DATA_PRESET : SMALL_DATA_PRESET;
 }
+
+/**
+ * The default recipe (`pnpm train` with no --data): one 3-class model (negative / neutral / positive) on every
+ * training set in the shared data (src/recipe.ts: per-source and per-class weights, held-out rows for
+ * validation and the calibration temperature). Chosen by bench/recipe-sweep.ts (README).
+ */
+export const DEFAULT_RECIPE: Partial<TrainParams> = {
+  ...LARGE_DATA_PRESET,
+  calibrate: true,
+  polarLoss: true,
+};
+
+/** The 2-label SST-2 recipe (`pnpm train --preset sst2`): SST-2 train, validation on sst2/validation.csv. */
+export const SST2_PRESET: Partial<TrainParams> = LARGE_DATA_PRESET;

@@ -1,8 +1,11 @@
 /** Builds a small real model directory in a few seconds (for tests in this and other packages). */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { loadDataset, subsetDataset, type Dataset } from './data.ts';
 import { exportModel, type ExportResult } from './export/model-dir.ts';
 import { dataFile } from './paths.ts';
+import { DEFAULT_SOURCES } from './recipe.ts';
 import { trainModel, type TrainedModel, type TrainParams } from './train.ts';
 
 export interface TinyModelOptions extends Partial<TrainParams> {
@@ -76,3 +79,25 @@ export function buildTinyModel(dir: string, options: TinyModelOptions = {}): Exp
   const model = trainTinyModel(options);
   return { ...exportModel(model, dir, { modelName: 'tiny sentiment-edge test model' }), model };
 }
+
+/** A data directory with every default source, small: `n` rows per label. */
+export function writeTinyDataDir(n = 40): string {
+  const dir = mkdtempSync(join(tmpdir(), 'recipe-data-'));
+  const words: Record<string, string[]> = {
+    positive: ['great', 'wonderful', 'lovely', 'superb', 'fun'],
+    negative: ['awful', 'boring', 'dull', 'bad', 'weak'],
+    neutral: ['scheduled', 'located', 'announced', 'listed', 'reported'],
+  };
+  for (const src of DEFAULT_SOURCES) {
+    const threeWay = /tweeteval|airline|finance/.test(src.file);
+    // The review sets are mostly positive, as the real ones are.
+    const counts: Record<string, number> = threeWay ? { negative: n, neutral: n, positive: n } : /yelp|amazon/.test(src.file) ? { negative: n / 4, positive: n * 2 } : { negative: n, positive: n };
+    const rows = Object.entries(counts).flatMap(([label, k]) =>
+      Array.from({ length: k }, (_, i) => `"${src.file} ${words[label]![i % 5]} item ${i}",${label}`),
+    );
+    mkdirSync(dirname(join(dir, src.file)), { recursive: true });
+    writeFileSync(join(dir, src.file), `text,label\n${rows.join('\n')}\n`);
+  }
+  return dir;
+}
+

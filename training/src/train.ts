@@ -7,10 +7,12 @@ import {
   DEFAULT_BIGRAM_PRIME,
   forwardOne,
   initWeights,
+  predictLogits,
   predictProbs,
   type ModelShape,
   type ModelWeights,
 } from './model.ts';
+import { fitTemperature } from './calibration.ts';
 import { createRng, shuffleInPlace } from './rng.ts';
 import { lexiconPrior, type LexiconSource } from './lexicon.ts';
 import { createVectorFactor, refreshAll, refreshRow, stepRow, type VectorFactor } from './word-vector-factor.ts';
@@ -79,6 +81,13 @@ export interface TrainParams {
   wordVectorWords: number;
   /** With wordVectors: learning rate of the shared projection relative to lr. */
   wordVectorLr: number;
+  /**
+   * Fit a calibration temperature on the validation rows after training (the graph divides the logits by it;
+   * see calibration.ts). Pass held-out training rows as `validation`, not a test file.
+   */
+  calibrate: boolean;
+  /** Use `polarRows` (see TrainOptions). */
+  polarLoss: boolean;
   /** Example weight ∝ (token count)^lengthWeight, normalised to mean 1 (0 = off): favours full sentences over sub-phrases. */
   lengthWeight: number;
 }
@@ -112,6 +121,8 @@ export const DEFAULT_TRAIN_PARAMS: TrainParams = {
   wordVectors: false,
   wordVectorWords: 0,
   wordVectorLr: 0.01,
+  calibrate: false,
+  polarLoss: false,
 };
 
 export interface WarmStart {
@@ -140,6 +151,16 @@ export interface TrainOptions extends Partial<TrainParams> {
   /** When absent, a seeded stratified 70/15/15 split of `train` is used (train / validation / test). */
   validation?: Dataset;
   warmStart?: WarmStart;
+  /**
+   * Per-row loss weights for `train` (e.g. from recipe.ts: per source and per class within a source); multiplied
+   * with the class weights of `balanced`. Needs an explicit `validation` (a split would reorder the rows).
+   */
+  rowWeights?: Float32Array;
+  /**
+   * Rows (1) whose source has only negative/positive labels: with `polarLoss` their loss is on
+   * P(y) / (P(negative) + P(positive)), so they teach polarity but not "never neutral".
+   */
+  polarRows?: Uint8Array;
   /** Called every few thousand examples. */
   onProgress?: (info: { epoch: number; done: number; total: number; loss: number; examplesPerSecond: number }) => void;
   onEpoch?: (report: EpochReport) => void;
@@ -154,7 +175,10 @@ export interface TrainedModel {
   params: TrainParams;
   history: EpochReport[];
   bestEpoch: number;
+  /** Metrics of the returned weights on the validation rows (calibrated when `calibrate`). */
   validation: Metrics;
+  /** With `calibrate`: the validation ECE before the temperature was applied. */
+  uncalibratedEce: number | null;
   /** Held-out split (only when no validation set was given). */
   test?: Dataset;
   datasetSha256: string;
@@ -212,6 +236,9 @@ export function trainModel(options: TrainOptions): TrainedModel {
     trainSet = split.train;
     validationSet = split.validation;
     testSet = split.test;
+  }
+  if (options.rowWeights && (!options.validation || options.rowWeights.length !== options.train.texts.length)) {
+    throw new Error(`rowWeights: needs one weight per training row (${options.train.texts.length}) and an explicit validation set`);
   }
   const warm = options.warmStart;
   const labels = warm ? warm.labels : trainSet.labelSet;
@@ -307,15 +334,21 @@ export function trainModel(options: TrainOptions): TrainedModel {
     for (let c = 0; c < L; c++) classWeight[c] = counts[c]! > 0 ? yTrain.length / (L * counts[c]!) : 0;
   }
 
-  const exampleWeight = new Float32Array(xTrain.length).fill(1);
+  const exampleWeight = options.rowWeights ? options.rowWeights.slice() : new Float32Array(xTrain.length).fill(1);
   if (params.lengthWeight > 0) {
     let sum = 0;
     xTrain.forEach((ids, i) => {
-      exampleWeight[i] = Math.pow(Math.max(1, ids.length - 2), params.lengthWeight);
+      exampleWeight[i] = exampleWeight[i]! * Math.pow(Math.max(1, ids.length - 2), params.lengthWeight);
       sum += exampleWeight[i]!;
     });
     const mean = sum / Math.max(1, xTrain.length);
     for (let i = 0; i < exampleWeight.length; i++) exampleWeight[i] = exampleWeight[i]! / mean;
+  }
+  const polarRows = params.polarLoss ? (options.polarRows ?? null) : null;
+  const polarA = labels.indexOf('negative');
+  const polarB = labels.indexOf('positive');
+  if (polarRows && (polarA < 0 || polarB < 0 || polarRows.length !== xTrain.length)) {
+    throw new Error('polarLoss needs labels negative and positive and one polarRows flag per training row');
   }
   const rng = createRng(params.seed * 7919 + 1);
   const s = createScratch(shape, params.maxLength);
@@ -368,7 +401,11 @@ export function trainModel(options: TrainOptions): TrainedModel {
       lossSum += -Math.log(Math.max(s.probs[y]!, 1e-12)) * cw;
       const lr = ada ? params.lr : params.lr * Math.max(0, 1 - step / totalSteps);
       step++;
-      for (let c = 0; c < L; c++) dlogits[c] = (s.probs[c]! - (c === y ? 1 : 0)) * cw;
+      if (polarRows && polarRows[idx] === 1) {
+        // Softmax restricted to negative/positive: the neutral logit gets no gradient.
+        const zp = s.probs[polarA]! + s.probs[polarB]!;
+        for (let c = 0; c < L; c++) dlogits[c] = c === polarA || c === polarB ? (s.probs[c]! / zp - (c === y ? 1 : 0)) * cw : 0;
+      } else for (let c = 0; c < L; c++) dlogits[c] = (s.probs[c]! - (c === y ? 1 : 0)) * cw;
       // Output layer.
       const h = s.h;
       for (let i = 0; i < I; i++) {
@@ -506,8 +543,18 @@ export function trainModel(options: TrainOptions): TrainedModel {
 
   const last = history.at(-1);
   const keepLast = params.keep === 'last' && last !== undefined;
+  const kept = keepLast ? weights : best;
+  let validationMetrics = keepLast ? last.validation : bestMetrics!;
+  let uncalibratedEce: number | null = null;
+  if (params.calibrate) {
+    kept.temperature = 1;
+    kept.temperature = fitTemperature(predictLogits(kept, xVal), yVal);
+    uncalibratedEce = validationMetrics.ece;
+    validationMetrics = computeMetrics(yVal, predictProbs(kept, xVal), labels);
+  }
   return {
-    weights: keepLast ? weights : best,
+    weights: kept,
+    uncalibratedEce,
     labels,
     vocab,
     tokenizerJson,
@@ -515,7 +562,7 @@ export function trainModel(options: TrainOptions): TrainedModel {
     params,
     history,
     bestEpoch: keepLast ? last.epoch : bestEpoch,
-    validation: keepLast ? last.validation : bestMetrics!,
+    validation: validationMetrics,
     ...(testSet ? { test: testSet } : {}),
     datasetSha256: options.train.sha256,
     datasetName: options.train.name,

@@ -167,7 +167,28 @@ export function buildGraph(w: ModelWeights, quantization: Quantization = 'none')
   }
   const w2 = dense('w2', w.w2, H || D, L);
   inits.push(floatTensor('b2', [L], w.b2));
-  node('Add', [node('MatMul', [h, w2], 'logits_mm'), 'b2'], 'logits');
+  // Calibration: logits = raw logits / temperature (1 when not calibrated), so every runtime gets calibrated
+  // probabilities from the graph alone.
+  inits.push(floatTensor('inv_temperature', [], Float32Array.of(1 / w.temperature)));
+  node('Mul', [node('Add', [node('MatMul', [h, w2], 'logits_mm'), 'b2'], 'logits_raw'), 'inv_temperature'], 'logits');
+
+  const outputs: Graph['outputs'] = [{ name: 'logits', elemType: DataType.FLOAT, shape: ['batch_size', L] }];
+  if (H === 0) {
+    // token_scores[b, i, c]: what token i adds to logit c. Its unigram feature's pooled share times w2, plus
+    // half of each bigram it belongs to, divided by the temperature: Σ_i token_scores[b, i, :] + b2 / T =
+    // logits[b, :] exactly (padding rows are 0). Only for linear models (no hidden layer).
+    const denom3 = node('Unsqueeze', [denom, 'c_axis2'], 'denom3');
+    const uniScores = node('MatMul', [node('Div', ['uni_masked', denom3], 'uni_share'), w2], 'uni_scores');
+    const biScores = node('MatMul', [node('Div', ['bi_masked', denom3], 'bi_share'), w2], 'bi_scores');
+    inits.push(int64Tensor('c_pad_before', [6], [0, 1, 0, 0, 0, 0]), int64Tensor('c_pad_after', [6], [0, 0, 0, 0, 1, 0]), floatTensor('c_half', [], Float32Array.of(0.5)));
+    const biSplit = node(
+      'Mul',
+      [node('Add', [node('Pad', [biScores, 'c_pad_before'], 'bi_to_second'), node('Pad', [biScores, 'c_pad_after'], 'bi_to_first')], 'bi_to_tokens'), 'c_half'],
+      'bi_half',
+    );
+    node('Mul', [node('Add', [uniScores, biSplit], 'token_scores_raw'), 'inv_temperature'], 'token_scores');
+    outputs.push({ name: 'token_scores', elemType: DataType.FLOAT, shape: ['batch_size', 'sequence_length', L] });
+  }
 
   return {
     name: 'sentiment_edge_embedding_bag',
@@ -177,6 +198,6 @@ export function buildGraph(w: ModelWeights, quantization: Quantization = 'none')
       { name: 'input_ids', elemType: DataType.INT64, shape: ['batch_size', 'sequence_length'] },
       { name: 'attention_mask', elemType: DataType.INT64, shape: ['batch_size', 'sequence_length'] },
     ],
-    outputs: [{ name: 'logits', elemType: DataType.FLOAT, shape: ['batch_size', L] }],
+    outputs,
   };
 }

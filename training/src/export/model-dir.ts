@@ -59,7 +59,14 @@ function buildConfig(model: TrainedModel): Record<string, unknown> {
     max_position_embeddings: model.params.maxLength,
     pad_token_id: 0,
     transformers_js_config: { dtype: 'fp32' },
-    sentiment_edge: { architecture: ARCHITECTURE, shape: s },
+    sentiment_edge: {
+      architecture: ARCHITECTURE,
+      shape: s,
+      // The graph divides its logits by this (fitted on held-out rows; 1 = not calibrated).
+      temperature: model.weights.temperature,
+      // Graph outputs: logits [batch, labels]; token_scores [batch, sequence, labels] for linear models.
+      outputs: s.hidden ? ['logits'] : ['logits', 'token_scores'],
+    },
   };
 }
 
@@ -182,6 +189,8 @@ export function loadWarmStart(dir: string): WarmStart {
     w2: get('w2', inDim * shape.numLabels),
     b2: get('b2', shape.numLabels),
     importance: shape.attention ? get('importance', rows) : new Float32Array(0),
+    // Graphs exported before calibration have no inv_temperature (T = 1).
+    temperature: inits.has('inv_temperature') ? 1 / get('inv_temperature', 1)[0]! : 1,
   };
   const labels = Object.keys(config.id2label)
     .sort((a, b) => Number(a) - Number(b))
