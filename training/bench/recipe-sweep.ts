@@ -25,8 +25,13 @@ const configs = JSON.parse(process.argv[2] ?? '[{}]') as Record<string, unknown>
 const seeds = (process.env.SEEDS ?? '1,2').split(',').map(Number);
 
 for (const c of configs) {
-  const { sourcePower, classPower, ...params } = c as Partial<WeightingOptions> & Record<string, unknown>;
-  const data = loadRecipeData(DATA_DIR, { ...(sourcePower !== undefined ? { sourcePower } : {}), ...(classPower !== undefined ? { classPower } : {}) });
+  const { sourcePower, classPower, classPower3, unknownRows, ...params } = c as Partial<WeightingOptions> & Record<string, unknown>;
+  const data = loadRecipeData(DATA_DIR, {
+    ...(sourcePower !== undefined ? { sourcePower } : {}),
+    ...(classPower !== undefined ? { classPower } : {}),
+    ...(classPower3 !== undefined ? { classPower3 } : {}),
+    ...(unknownRows !== undefined ? { unknownRows } : {}),
+  });
   const rows: Record<string, number[]>[] = [];
   const times: number[] = [];
   for (const seed of seeds) {

@@ -18,6 +18,47 @@ export interface ModelShape {
   poolPower: number;
   /** Attention pooling: each feature row has a learned scalar importance a; pooled = Σ e^a·v / Σ e^a. */
   attention: boolean;
+  /**
+   * Negation scope (0 or absent = off): a word up to this many tokens after a negator (`negators`), with no
+   * clause break (`breaks`: punctuation, "but", …) in between, uses its "negated" row
+   * vocabSize + ((NEGATED_MARK·bigramPrime + id) mod buckets) instead of its own — a hashed row like a
+   * bigram's, learned in training. The ONNX graph marks the same scope with Equal/Pad/Slice.
+   */
+  negationScope?: number;
+  negators?: number[];
+  breaks?: number[];
+}
+
+/** The token id whose "bigram" with a word is that word's negated row ([MASK]: never in text). */
+export const NEGATED_MARK = 4;
+
+export function negatedRow(id: number, shape: ModelShape): number {
+  return shape.vocabSize + ((NEGATED_MARK * shape.bigramPrime + id) % shape.buckets);
+}
+
+const scopeSets = new WeakMap<ModelShape, { neg: Set<number>; brk: Set<number> }>();
+
+/** Unigram feature ids with negation scope applied (ids unchanged when the shape has none). */
+export function scopedUnigrams(ids: ArrayLike<number>, shape: ModelShape, out: Int32Array): void {
+  const w = shape.negationScope ?? 0;
+  if (w <= 0) {
+    for (let i = 0; i < ids.length; i++) out[i] = ids[i]!;
+    return;
+  }
+  let sets = scopeSets.get(shape);
+  if (!sets) {
+    sets = { neg: new Set(shape.negators ?? []), brk: new Set(shape.breaks ?? []) };
+    scopeSets.set(shape, sets);
+  }
+  let lastNeg = -1;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    const isNeg = sets.neg.has(id);
+    const isBrk = sets.brk.has(id);
+    out[i] = !isNeg && !isBrk && lastNeg >= 0 && i - lastNeg <= w ? negatedRow(id, shape) : id;
+    if (isBrk) lastNeg = -1;
+    if (isNeg) lastNeg = i;
+  }
 }
 
 export interface ModelWeights {
@@ -78,8 +119,8 @@ export function cloneWeights(w: ModelWeights): ModelWeights {
 /** Feature rows for one token sequence (ids include [CLS]/[SEP]); returns how many were written. */
 export function featurize(ids: Int32Array, shape: ModelShape, out: Int32Array): number {
   const n = ids.length;
-  let k = 0;
-  for (let i = 0; i < n; i++) out[k++] = ids[i]!;
+  scopedUnigrams(ids, shape, out);
+  let k = n;
   for (let i = 0; i + 1 < n; i++) {
     out[k++] = shape.vocabSize + ((ids[i]! * shape.bigramPrime + ids[i + 1]!) % shape.buckets);
   }

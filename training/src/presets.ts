@@ -62,8 +62,14 @@ export function presetFor(rows: number): Partial<TrainParams> {
  */
 export const DEFAULT_RECIPE: Partial<TrainParams> = {
   ...LARGE_DATA_PRESET,
+  // Temperature fitted on the held-out rows, inside the graph.
   calibrate: true,
+  // Negative/positive-only sources teach polarity, not "never neutral" (tweets 3-way macro-F1 +4.5 pt,
+  // finance +9 pt, CheckList neutral failures 88 % → 66 %, polar sets unchanged; seed 1).
   polarLoss: true,
+  // Negated rows for up to 3 words after a negator (CheckList polar MFT failures 44 % → 36 %, UCI +0.8 to
+  // +1.4 pt, reviews +0.8 pt; seeds 1–2).
+  negationScope: 3,
 };
 
 /** The 2-label SST-2 recipe (`pnpm train --preset sst2`): SST-2 train, validation on sst2/validation.csv. */

@@ -5,7 +5,7 @@
  * Weighting: each source's total loss weight is ∝ rows^sourcePower (0.5: SST-2's 67k phrases count like
  * ≈ 2.5 airline-sized sets, not 6), and within a source each class's total weight ∝ count^(1 − classPower)
  * (classPower 1 = every class of a source weighs the same; the review sets are ≈ 85 % positive). Row weights
- * are normalised to mean 1.
+ * are normalised to mean 1 (classPower3: the same for the 3-class sources).
  *
  * Held-out rows: ≈ 5 % of every source except SST-2 (a split of SST-2 overstates accuracy: its phrases
  * share sentences), chosen by a hash of the text, so the split does not depend on the seed. They are the
@@ -13,6 +13,7 @@
  */
 import { join } from 'node:path';
 import { concatDatasets, loadDataset, subsetDataset, type Dataset } from './data.ts';
+import { createRng } from './rng.ts';
 
 export const DEFAULT_LABELS = ['negative', 'neutral', 'positive'] as const;
 
@@ -37,13 +38,28 @@ export const DEFAULT_SOURCES: readonly Source[] = [
 export interface WeightingOptions {
   /** Source total weight ∝ rows^sourcePower (0 = every source weighs the same, 1 = by size). */
   sourcePower: number;
-  /** 0 = classes as they come, 1 = every class of a source weighs the same. */
+  /** 0 = classes as they come, 1 = every class of a source weighs the same (sources with only negative/positive). */
   classPower: number;
+  /** The same for sources with a neutral class (tweets, airline, finance). */
+  classPower3: number;
   /** Share of each held-out source's rows kept aside (by text hash). */
   holdOutShare: number;
+  /**
+   * Rows of made-up letter strings (no known word) labelled neutral, weighted like a source of that size: a
+   * text with no evidence should get neutral, not whatever the [UNK] row learned from names and typos.
+   */
+  unknownRows: number;
 }
 
-export const DEFAULT_WEIGHTING: WeightingOptions = { sourcePower: 0.5, classPower: 0.5, holdOutShare: 0.05 };
+export const DEFAULT_WEIGHTING: WeightingOptions = { sourcePower: 0.5, classPower: 1, classPower3: 1, holdOutShare: 0.05, unknownRows: 1000 };
+
+/** `n` texts of 1–4 made-up lower-case words (consonant strings, so never a vocabulary word), deterministic. */
+export function unknownTexts(n: number, seed = 1): string[] {
+  const rng = createRng(seed);
+  const letters = 'bcdfghjklmnpqrstvwxz';
+  const word = () => Array.from({ length: 3 + Math.floor(rng() * 5) }, () => letters[Math.floor(rng() * letters.length)]).join('');
+  return Array.from({ length: n }, () => Array.from({ length: 1 + Math.floor(rng() * 4) }, word).join(rng() < 0.3 ? ', ' : ' '));
+}
 
 export interface RecipeData {
   train: Dataset;
@@ -88,7 +104,8 @@ export function loadRecipeData(dataDir: string, options: Partial<WeightingOption
     for (const l of part.labels) counts.set(l, (counts.get(l) ?? 0) + 1);
     const total = Math.pow(part.texts.length, o.sourcePower);
     // Class c's total weight ∝ count^(1 − classPower), shares summing to the source's total.
-    const shares = new Map([...counts].map(([l, c]) => [l, Math.pow(c, 1 - o.classPower)]));
+    const power = counts.has('neutral') ? o.classPower3 : o.classPower;
+    const shares = new Map([...counts].map(([l, c]) => [l, Math.pow(c, 1 - power)]));
     const shareSum = [...shares.values()].reduce((a, b) => a + b, 0);
     const perRow: Record<string, number> = {};
     for (const [l, c] of counts) perRow[l] = (total * shares.get(l)!) / shareSum / c;
@@ -96,6 +113,22 @@ export function loadRecipeData(dataDir: string, options: Partial<WeightingOption
     const twoWay = !counts.has('neutral');
     for (let i = 0; i < part.texts.length; i++) polar.push(twoWay ? 1 : 0);
     report.push({ file: src.file, train: part.texts.length, heldOut: heldIdx.length, weight: perRow });
+  }
+  if (o.unknownRows > 0) {
+    const texts = unknownTexts(o.unknownRows);
+    const labelsOf = texts.map(() => 'neutral');
+    trainParts.push({
+      name: 'made-up words (neutral)',
+      path: '',
+      sha256: '0'.repeat(64),
+      texts,
+      labels: labelsOf,
+      labelSet: labels,
+      labelIds: Int32Array.from(texts, () => labels.indexOf('neutral')),
+    });
+    const w = Math.pow(texts.length, o.sourcePower) / texts.length;
+    for (let i = 0; i < texts.length; i++) (weights.push(w), polar.push(0));
+    report.push({ file: 'made-up words (neutral)', train: texts.length, heldOut: 0, weight: { neutral: w } });
   }
   const mean = weights.reduce((a, b) => a + b, 0) / weights.length;
   const rowWeights = Float32Array.from(weights, (w) => w / mean);

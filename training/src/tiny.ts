@@ -44,7 +44,11 @@ function fallbackDataset(): Dataset {
   };
 }
 
-/** Trains a small model (default 3,000 SST-2 rows, 5 epochs, 16k buckets, AFINN prior) without exporting. */
+/**
+ * Trains a small model (default 3,000 SST-2 rows, 5 epochs, 16k buckets, AFINN prior) without exporting. Its
+ * graph has what the default model's has — negation scope, a calibration temperature (fitted on the
+ * validation rows) and the token_scores output — so every runtime that tests with it runs those ops too.
+ */
 export function trainTinyModel(options: TinyModelOptions = {}): TrainedModel {
   const { train, validation, rows = 3000, ...params } = options;
   let trainSet = train;
@@ -70,6 +74,8 @@ export function trainTinyModel(options: TinyModelOptions = {}): TrainedModel {
     dim: 8,
     lr: 0.3,
     lexicon: true,
+    negationScope: 3,
+    calibrate: true,
     ...params,
   });
 }

@@ -7,6 +7,7 @@ import {
   DEFAULT_BIGRAM_PRIME,
   forwardOne,
   initWeights,
+  negatedRow,
   predictLogits,
   predictProbs,
   type ModelShape,
@@ -24,6 +25,7 @@ import {
   createTokenizer,
   DEFAULT_MAX_LENGTH,
   encodeTexts,
+  SEP_ID,
   SPECIAL_TOKENS,
   type TokenizerJson,
 } from './tokenizer.ts';
@@ -86,6 +88,8 @@ export interface TrainParams {
    * see calibration.ts). Pass held-out training rows as `validation`, not a test file.
    */
   calibrate: boolean;
+  /** Negation scope window in tokens (0 = off; see ModelShape.negationScope). */
+  negationScope: number;
   /** Use `polarRows` (see TrainOptions). */
   polarLoss: boolean;
   /** Example weight ∝ (token count)^lengthWeight, normalised to mean 1 (0 = off): favours full sentences over sub-phrases. */
@@ -123,7 +127,13 @@ export const DEFAULT_TRAIN_PARAMS: TrainParams = {
   wordVectorLr: 0.01,
   calibrate: false,
   polarLoss: false,
+  negationScope: 0,
 };
+
+/** Words that open a negation scope ("n't" is normalised to "not"). */
+export const NEGATORS = ['not', 'no', 'never', 'nothing', 'nobody', 'none', 'neither', 'nor', 'without', 'hardly', 'barely', 'nowhere'];
+/** Tokens that close one: punctuation and contrast words. */
+export const SCOPE_BREAKS = ['.', ',', ';', ':', '!', '?', '(', ')', 'but', 'however', 'although', 'though', 'yet'];
 
 export interface WarmStart {
   weights: ModelWeights;
@@ -295,6 +305,13 @@ export function trainModel(options: TrainOptions): TrainedModel {
       poolPower: params.poolPower,
       attention: params.attention,
     };
+    if (params.negationScope > 0) {
+      const ids = new Map([...SPECIAL_TOKENS, ...vocab].map((w, i) => [w, i]));
+      const pick = (words: string[]) => words.map((w) => ids.get(w)).filter((x): x is number => x !== undefined);
+      shape.negationScope = params.negationScope;
+      shape.negators = pick(NEGATORS);
+      shape.breaks = [...pick(SCOPE_BREAKS), SEP_ID];
+    }
     weights = initWeights(shape, params.seed);
     frozen = new Uint8Array(shape.vocabSize);
     if (prior) {
@@ -311,6 +328,7 @@ export function trainModel(options: TrainOptions): TrainedModel {
             const row = shape.vocabSize + ((n * shape.bigramPrime + i + 5) % shape.buckets);
             weights.embedding[row * D] = -v * params.lexiconScale * params.negationPrior;
           }
+          if (shape.negationScope) weights.embedding[negatedRow(i + 5, shape) * D] = -v * params.lexiconScale * params.negationPrior;
         }
       });
     }

@@ -27,11 +27,15 @@ const texts100 = [
   'the the the',
   'Not bad at all',
   'I loved it',
+  "not , not good but not bad . it isn't the worst and never fails to amuse",
+  'no',
+  'not good',
 ];
 
 describe.each([
-  ['plain', { attention: false, hidden: 0 }],
+  ['plain', { attention: false, hidden: 0, negationScope: 0, calibrate: false }],
   ['attention + hidden layer', { attention: true, hidden: 8 }],
+  ['attention + negation scope', { attention: true, hidden: 0, negationScope: 3 }],
 ])('ONNX export (%s)', (_name, arch) => {
   let dir: string;
   let model: TrainedModel;
@@ -49,6 +53,9 @@ describe.each([
     expect(config.id2label).toEqual({ 0: 'negative', 1: 'positive' });
     expect(config.label2id).toEqual({ negative: 0, positive: 1 });
     expect(config.num_labels).toBe(2);
+    // Calibrated models (all but 'plain') carry a fitted temperature, which the graph applies (next test).
+    expect(config.sentiment_edge.temperature).toBe(model.weights.temperature);
+    expect(model.weights.temperature !== 1).toBe(model.params.calibrate);
     const meta = JSON.parse(readFileSync(join(dir, 'training-meta.json'), 'utf8'));
     expect(meta.datasetSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(meta.seed).toBe(2);
