@@ -48,6 +48,16 @@ export async function scoreSets(probs: Probs, labels: readonly string[], verbose
     });
     const m = computeMetrics(gold, pp, ['negative', 'positive']);
     out[`${set} polar`] = [m.accuracy, m.macroF1, m.perClass.negative!.recall, m.perClass.positive!.recall, m.ece];
+    if (verbose && /yelp\/test|food-test/.test(set)) {
+      // Drift with length: per-class recall on the shorter and the longer half (by characters).
+      const lengths = keep.map((i) => ds.texts[i]!.length);
+      const median = [...lengths].sort((a, b) => a - b)[lengths.length >> 1]!;
+      for (const [name, pick] of [['short half', (n: number) => n < median], ['long half', (n: number) => n >= median]] as const) {
+        const idx = lengths.map((n, j) => (pick(n) ? j : -1)).filter((j) => j >= 0);
+        const mm = computeMetrics(Int32Array.from(idx, (j) => gold[j]!), idx.map((j) => pp[j]!), ['negative', 'positive']);
+        out[`  ${set} ${name} (${name === 'short half' ? '<' : '≥'} ${median} chars)`] = [mm.accuracy, mm.macroF1, mm.perClass.negative!.recall, mm.perClass.positive!.recall, mm.ece];
+      }
+    }
   }
   const mft = loadDataset(`${DATA_DIR}/checklist/mft.csv`, { labels: ['negative', 'neutral', 'positive'] });
   const p = await probs(mft.texts);

@@ -10,6 +10,7 @@ import { loadPredictor } from '../predictor.ts';
 import { buildTinyModel } from '../tiny.ts';
 import { createTokenizer, DEFAULT_MAX_LENGTH, encodeTexts } from '../tokenizer.ts';
 import type { TrainedModel } from '../train.ts';
+import { buildGraph } from './graph.ts';
 import { loadWarmStart } from './model-dir.ts';
 import { encodeModel, readInitializers, floatTensor, tensorToFloat32 } from './onnx-proto.ts';
 import { trainModel } from '../train.ts';
@@ -42,6 +43,14 @@ describe.each([
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'export-test-'));
     model = buildTinyModel(dir, { rows: 3000, seed: 2, ...arch }).model;
+  });
+
+  it('gives every initializer and node output a unique name (onnxruntime warns on duplicates)', () => {
+    for (const q of ['none', 'per-column'] as const) {
+      const g = buildGraph(model.weights, q);
+      const names = [...g.initializers.map((t) => t.name), ...g.nodes.flatMap((n) => n.outputs)];
+      expect(new Set(names).size, q).toBe(names.length);
+    }
   });
 
   it('writes the Hugging Face layout', () => {

@@ -104,8 +104,8 @@ export function buildGraph(w: ModelWeights, quantization: Quantization = 'none')
     const open = node('Sub', ['c_one', brk], 'no_break');
     // shift(x, d)[i] = x[i − d] (0 for i < d): pad d zeros in front, drop the last d.
     const shift = (x: string, d: number): string => {
-      if (!inits.some((t) => t.name === `c_pad_front${d}`)) inits.push(int64Tensor(`c_pad_front${d}`, [4], [0, d, 0, 0]), int64Tensor(`c_end_m${d}`, [1], [-d]));
-      return node('Slice', [node('Pad', [x, `c_pad_front${d}`], `${x}_pad${d}`), 'c_start0', `c_end_m${d}`, 'c_axis1'], `${x}_shift${d}`);
+      if (!inits.some((t) => t.name === `c_pad_front${d}`)) inits.push(int64Tensor(`c_pad_front${d}`, [4], [0, d, 0, 0]), int64Tensor(`c_shift_end${d}`, [1], [-d]));
+      return node('Slice', [node('Pad', [x, `c_pad_front${d}`], `${x}_pad${d}`), 'c_start0', `c_shift_end${d}`, 'c_axis1'], `${x}_shift${d}`);
     };
     let reach = shift(neg, 1);
     let clear = shift(open, 1);
