@@ -91,6 +91,10 @@ ${model.params.wordVectors ? `Word rows were learned through GloVe 6B 100-d vect
 ` : ''}ONNX opset 13: \`onnx/model.onnx\` (fp32, ${(sizes.fp32 / 1e6).toFixed(2)} MB) and \`onnx/model_quantized.onnx\`
 (int8 weights + DequantizeLinear, ${(sizes.int8 / 1e6).toFixed(2)} MB). Loads with transformers.js
 \`pipeline('text-classification', …)\` or with onnxruntime + @huggingface/tokenizers directly.
+${s.negationScope ? `Negation scope: words up to ${s.negationScope} tokens after a negator (not, no, never, …; stopped by punctuation or "but") use their own negated rows.
+` : ''}${model.weights.temperature !== 1 ? `Calibrated: the graph divides the logits by a temperature of ${model.weights.temperature.toFixed(3)}, fitted on held-out training rows (validation ECE ${model.uncalibratedEce?.toFixed(4) ?? '?'} → ${model.validation.ece.toFixed(4)}).
+` : ''}${s.hidden ? '' : `Second graph output \`token_scores\` [batch, sequence, labels]: each token's contribution to each label's logit (they sum, with the bias, to the logits).
+`}
 
 ## Training data
 \`${model.datasetName}\` (sha256 \`${model.datasetSha256}\`), ${model.params.epochs} epochs max, best epoch ${model.bestEpoch},
