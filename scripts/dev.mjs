@@ -1,7 +1,8 @@
 // `pnpm dev`: the whole product on one machine.
 // 1. .dev.vars with a fresh random REGISTRY_TOKEN if missing          2. build the PWA (web/dist)
 // 3. apply D1 migrations to the local D1                            4. start the Worker (wrangler dev, local D1 + R2)
-// 5. if the default model has no champion: train it on SST-2 and publish it through the F1 gate.
+// 5. if the default model has no champion: train the default recipe (3 classes, every training set in
+//    $SENTIMENT_DATA) and publish it through the F1 gate, scored on tweeteval/val.csv (3 classes, never trained on).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -54,10 +55,11 @@ if (champion.ok) {
   console.log(`\n${model}@champion is version ${version}. Open ${url}`);
 } else {
   const dir = join(root, 'models', model);
-  console.log(`\n${model} has no champion yet: training the default model on SST-2 (about a minute), then publishing it.`);
+  console.log(`\n${model} has no champion yet: training the default model (negative / neutral / positive, every training set; one to two minutes), then publishing it.`);
   if (!existsSync(join(dir, 'onnx/model_quantized.onnx'))) {
-    run('pnpm', ['train', '--data', join(data, 'sst2/train.csv'), '--validation', join(data, 'sst2/validation.csv'), '--out', dir]);
+    run('pnpm', ['train', '--out', dir], { env: { ...process.env, SENTIMENT_DATA: data } });
   }
-  run('pnpm', ['publish-model', '--model', dir, '--name', model, '--data', join(data, 'sst2/validation.csv'), '--registry', url]);
+  // The gate file: TweetEval's validation split (3 classes, not a training file of the default recipe).
+  run('pnpm', ['publish-model', '--model', dir, '--name', model, '--data', join(data, 'tweeteval/val.csv'), '--registry', url]);
   console.log(`\nReady: open ${url}`);
 }

@@ -10,14 +10,20 @@ class Tensor {
 }
 
 /** A graph whose logits are [number of real tokens, sum of ids] so padding and masking are visible. */
-function countingSession(inputs: string[] = ['input_ids', 'attention_mask']): SessionLike<Tensor> & { seen: Record<string, Tensor>[] } {
+function countingSession(
+  inputs: string[] = ['input_ids', 'attention_mask'],
+  outputs: string[] = ['logits'],
+): SessionLike<Tensor> & { seen: Record<string, Tensor>[]; fetched: (readonly string[] | undefined)[] } {
   const seen: Record<string, Tensor>[] = [];
+  const fetched: (readonly string[] | undefined)[] = [];
   return {
     inputNames: inputs,
-    outputNames: ['logits'],
+    outputNames: outputs,
     seen,
-    async run(feeds) {
+    fetched,
+    async run(feeds, fetches) {
       seen.push(feeds);
+      fetched.push(fetches);
       const [b, s] = feeds.input_ids!.dims as [number, number];
       const out = new Float32Array(b * 2);
       for (let i = 0; i < b; i++) {
@@ -27,7 +33,16 @@ function countingSession(inputs: string[] = ['input_ids', 'attention_mask']): Se
           out[i * 2 + 1]! += m * Number(feeds.input_ids!.data[i * s + j]) * 0.01;
         }
       }
-      return { logits: { data: out, dims: [b, 2] } };
+      // token_scores[i, j] = that token's share of the two logits above (0 on padding).
+      const ts = new Float32Array(b * s * 2);
+      for (let i = 0; i < b; i++) {
+        for (let j = 0; j < s; j++) {
+          const m = Number(feeds.attention_mask!.data[i * s + j]);
+          ts[(i * s + j) * 2] = m;
+          ts[(i * s + j) * 2 + 1] = m * Number(feeds.input_ids!.data[i * s + j]) * 0.01;
+        }
+      }
+      return { logits: { data: out, dims: [b, 2] }, ...(outputs.includes('token_scores') ? { token_scores: { data: ts, dims: [b, s, 2] } } : {}) };
     },
   };
 }
@@ -73,6 +88,39 @@ describe('createClassifier', () => {
   it('refuses a graph whose logits do not match the labels', async () => {
     const c = createClassifier(Tensor, countingSession(), tokenizer, { ...config, labels: ['a', 'b', 'c'] });
     await expect(c.classify(['x'])).rejects.toThrow(/disagree/);
+  });
+});
+
+describe('explain (graph output token_scores)', () => {
+  const words = { encode: (t: string) => ({ ids: [2, ...t.split(' ').map((w) => w.length + 10), 3], tokens: ['[CLS]', ...t.split(' '), '[SEP]'] }) };
+
+  it('pairs every fed token with its per-label scores, padding dropped, and predicts as classify does', async () => {
+    const session = countingSession(undefined, ['logits', 'token_scores']);
+    const c = createClassifier(Tensor, session, words, config);
+    expect(c.explains).toBe(true);
+    const [a, b] = await c.explain(['a', 'bb cc']);
+    expect(session.fetched[0]).toEqual(['logits', 'token_scores']);
+    expect(a!.tokens.map((t) => t.token)).toEqual(['[CLS]', 'a', '[SEP]']);
+    expect(b!.tokens.map((t) => t.id)).toEqual([2, 12, 12, 3]);
+    expect(b!.tokens[1]!.scores).toEqual({ negative: 1, positive: expect.closeTo(0.12, 6) });
+    expect(a!.prediction).toEqual((await c.classify(['a']))[0]);
+  });
+
+  it('plain predictions fetch only the logits', async () => {
+    const session = countingSession(undefined, ['logits', 'token_scores']);
+    await createClassifier(Tensor, session, words, config).classify(['a']);
+    expect(session.fetched[0]).toEqual(['logits']);
+  });
+
+  it('truncates the tokens as it truncates the ids', async () => {
+    const [e] = await createClassifier(Tensor, countingSession(undefined, ['logits', 'token_scores']), words, config).explain(['a b c d e f']);
+    expect(e!.tokens.map((t) => t.token)).toEqual(['[CLS]', 'a', 'b', 'c', '[SEP]']);
+  });
+
+  it('is a clear error for a graph without token_scores', async () => {
+    const c = createClassifier(Tensor, countingSession(), words, config);
+    expect(c.explains).toBe(false);
+    await expect(c.explain(['a'])).rejects.toThrow(/token_scores/);
   });
 });
 

@@ -15,12 +15,27 @@ export interface TensorConstructor<T> {
 export interface SessionLike<T> {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  run(feeds: Record<string, T>): Promise<Record<string, { data: unknown; dims: readonly number[] }>>;
+  /** `fetches`: the outputs to compute (onnxruntime skips the rest). */
+  run(feeds: Record<string, T>, fetches: readonly string[]): Promise<Record<string, { data: unknown; dims: readonly number[] }>>;
 }
 
 /** The part of @huggingface/tokenizers' `Tokenizer` we use. */
 export interface TokenizerLike {
-  encode(text: string): { ids: number[] };
+  encode(text: string): { ids: number[]; tokens?: string[] };
+}
+
+/** The graph output with per-token contributions (models exported by the training package without a hidden layer). */
+export const TOKEN_SCORES_OUTPUT = 'token_scores';
+
+/** Why a text got its label: what each token added to each label's logit. */
+export interface Explanation {
+  prediction: Prediction;
+  /**
+   * One entry per token fed to the graph ([CLS] and [SEP] included), in order. `scores[label]` is the token's
+   * contribution to that label's (calibrated) logit: its word's share of the pooled embedding plus half of each
+   * word pair it is in. The contributions of all tokens plus a per-label constant sum to the logits.
+   */
+  tokens: { id: number; token: string; scores: Record<string, number> }[];
 }
 
 /** What the classifier needs from config.json and tokenizer_config.json. */
@@ -65,6 +80,10 @@ export interface Classifier {
   /** Class probabilities (softmax of the logits) for each text. */
   probabilities(texts: readonly string[]): Promise<Float32Array[]>;
   classify(texts: readonly string[]): Promise<Prediction[]>;
+  /** True when the graph has a `token_scores` output (then `explain` works). */
+  readonly explains: boolean;
+  /** Predictions with per-token contributions (graph output `token_scores`); throws ModelConfigError without it. */
+  explain(texts: readonly string[]): Promise<Explanation[]>;
 }
 
 export function createClassifier<T>(
@@ -76,10 +95,16 @@ export function createClassifier<T>(
   const { labels, maxLength, padId } = config;
   const output = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0]!;
 
+  const explains = session.outputNames.includes(TOKEN_SCORES_OUTPUT);
+
   const encode = (text: string): number[] => truncateIds(tokenizer.encode(text).ids, maxLength);
 
   async function logits(texts: readonly string[]): Promise<Float32Array[]> {
-    if (texts.length === 0) return [];
+    return (await run(texts, false)).logits;
+  }
+
+  async function run(texts: readonly string[], withTokens: boolean): Promise<{ logits: Float32Array[]; seq: number; tokenScores: Float32Array | null }> {
+    if (texts.length === 0) return { logits: [], seq: 0, tokenScores: null };
     const encoded = texts.map(encode);
     const seq = Math.max(1, ...encoded.map((ids) => ids.length));
     const ids = new BigInt64Array(texts.length * seq).fill(BigInt(padId));
@@ -98,14 +123,40 @@ export function createClassifier<T>(
       else if (name === 'token_type_ids') feeds[name] = new Tensor('int64', new BigInt64Array(ids.length), dims);
       else throw new ModelConfigError(`the ONNX graph wants an input "${name}" this runtime does not know how to fill`);
     }
-    const out = (await session.run(feeds))[output];
+    const results = await session.run(feeds, withTokens ? [output, TOKEN_SCORES_OUTPUT] : [output]);
+    const out = results[output];
     if (!out) throw new ModelConfigError(`the ONNX graph returned no "${output}" output`);
     const data = out.data as Float32Array;
     const k = labels.length;
     if (data.length !== texts.length * k) {
       throw new ModelConfigError(`the graph returned ${data.length} logits for ${texts.length} texts × ${k} labels: config.json and the graph disagree`);
     }
-    return texts.map((_, b) => data.slice(b * k, (b + 1) * k));
+    let tokenScores: Float32Array | null = null;
+    if (withTokens) {
+      const ts = results[TOKEN_SCORES_OUTPUT];
+      tokenScores = (ts?.data as Float32Array | undefined) ?? null;
+      if (!tokenScores || tokenScores.length !== texts.length * seq * k) {
+        throw new ModelConfigError(`the graph's "${TOKEN_SCORES_OUTPUT}" output is not [${texts.length}, ${seq}, ${k}]`);
+      }
+    }
+    return { logits: texts.map((_, b) => data.slice(b * k, (b + 1) * k)), seq, tokenScores };
+  }
+
+  async function explain(texts: readonly string[]): Promise<Explanation[]> {
+    if (!explains) throw new ModelConfigError(`this model's graph has no "${TOKEN_SCORES_OUTPUT}" output: it cannot say which words pushed the answer`);
+    const { logits: raw, seq, tokenScores } = await run(texts, true);
+    const k = labels.length;
+    return texts.map((text, b) => {
+      const enc = tokenizer.encode(text);
+      const ids = truncateIds(enc.ids, maxLength);
+      const words = enc.tokens ? truncateIds(enc.tokens, maxLength) : null;
+      const tokens = ids.map((id, j) => {
+        const scores: Record<string, number> = {};
+        for (let c = 0; c < k; c++) scores[labels[c]!] = tokenScores![(b * seq + j) * k + c]!;
+        return { id, token: words?.[j] ?? String(id), scores };
+      });
+      return { prediction: toPrediction(softmax(raw[b]!), labels), tokens };
+    });
   }
 
   async function probabilities(texts: readonly string[]): Promise<Float32Array[]> {
@@ -120,11 +171,13 @@ export function createClassifier<T>(
     async classify(texts) {
       return (await probabilities(texts)).map((p) => toPrediction(p, labels));
     },
+    explains,
+    explain,
   };
 }
 
 /** Keeps the first maxLength-1 tokens and the final one (the [SEP] the post-processor added). */
-export function truncateIds(ids: number[], maxLength: number): number[] {
+export function truncateIds<T>(ids: T[], maxLength: number): T[] {
   return ids.length <= maxLength ? ids : [...ids.slice(0, maxLength - 1), ids[ids.length - 1]!];
 }
 

@@ -87,6 +87,9 @@ describe('decidePromotion', () => {
     expect(tweets.floor).toBe(0.55);
     expect(decidePromotion(cand(0.6), null, tweets).outcome).toBe('promote');
     expect(decidePromotion(cand(0.5), null, tweets).outcome).toBe('reject');
+    // The default model is 3-class too, gated on tweeteval/val.csv; other names keep the 2-class floor.
+    expect(policyFor('sentiment').floor).toBe(0.5);
+    expect(policyFor('my-model').floor).toBe(DEFAULT_POLICY.floor);
   });
 
   it('lets callers override the policy without losing defaults', () => {

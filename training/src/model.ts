@@ -18,6 +18,47 @@ export interface ModelShape {
   poolPower: number;
   /** Attention pooling: each feature row has a learned scalar importance a; pooled = Σ e^a·v / Σ e^a. */
   attention: boolean;
+  /**
+   * Negation scope (0 or absent = off): a word up to this many tokens after a negator (`negators`), with no
+   * clause break (`breaks`: punctuation, "but", …) in between, uses its "negated" row
+   * vocabSize + ((NEGATED_MARK·bigramPrime + id) mod buckets) instead of its own — a hashed row like a
+   * bigram's, learned in training. The ONNX graph marks the same scope with Equal/Pad/Slice.
+   */
+  negationScope?: number;
+  negators?: number[];
+  breaks?: number[];
+}
+
+/** The token id whose "bigram" with a word is that word's negated row ([MASK]: never in text). */
+export const NEGATED_MARK = 4;
+
+export function negatedRow(id: number, shape: ModelShape): number {
+  return shape.vocabSize + ((NEGATED_MARK * shape.bigramPrime + id) % shape.buckets);
+}
+
+const scopeSets = new WeakMap<ModelShape, { neg: Set<number>; brk: Set<number> }>();
+
+/** Unigram feature ids with negation scope applied (ids unchanged when the shape has none). */
+export function scopedUnigrams(ids: ArrayLike<number>, shape: ModelShape, out: Int32Array): void {
+  const w = shape.negationScope ?? 0;
+  if (w <= 0) {
+    for (let i = 0; i < ids.length; i++) out[i] = ids[i]!;
+    return;
+  }
+  let sets = scopeSets.get(shape);
+  if (!sets) {
+    sets = { neg: new Set(shape.negators ?? []), brk: new Set(shape.breaks ?? []) };
+    scopeSets.set(shape, sets);
+  }
+  let lastNeg = -1;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    const isNeg = sets.neg.has(id);
+    const isBrk = sets.brk.has(id);
+    out[i] = !isNeg && !isBrk && lastNeg >= 0 && i - lastNeg <= w ? negatedRow(id, shape) : id;
+    if (isBrk) lastNeg = -1;
+    if (isNeg) lastNeg = i;
+  }
 }
 
 export interface ModelWeights {
@@ -32,6 +73,11 @@ export interface ModelWeights {
   b2: Float32Array;
   /** [(vocabSize + buckets)] importance logits (empty unless shape.attention). */
   importance: Float32Array;
+  /**
+   * Calibration temperature (1 = none): the exported graph divides the logits by it. Fitted after training
+   * on held-out rows (train.ts `calibrate`); the trainer's own forward pass ignores it.
+   */
+  temperature: number;
 }
 
 export const DEFAULT_BIGRAM_PRIME = 1000003;
@@ -54,7 +100,7 @@ export function initWeights(shape: ModelShape, seed: number): ModelWeights {
   const w2 = new Float32Array(inDim * shape.numLabels);
   const b2 = new Float32Array(shape.numLabels);
   const importance = new Float32Array(shape.attention ? rows : 0);
-  return { shape, embedding, w1, b1, w2, b2, importance };
+  return { shape, embedding, w1, b1, w2, b2, importance, temperature: 1 };
 }
 
 export function cloneWeights(w: ModelWeights): ModelWeights {
@@ -66,14 +112,15 @@ export function cloneWeights(w: ModelWeights): ModelWeights {
     w2: w.w2.slice(),
     b2: w.b2.slice(),
     importance: w.importance.slice(),
+    temperature: w.temperature,
   };
 }
 
 /** Feature rows for one token sequence (ids include [CLS]/[SEP]); returns how many were written. */
 export function featurize(ids: Int32Array, shape: ModelShape, out: Int32Array): number {
   const n = ids.length;
-  let k = 0;
-  for (let i = 0; i < n; i++) out[k++] = ids[i]!;
+  scopedUnigrams(ids, shape, out);
+  let k = n;
   for (let i = 0; i + 1 < n; i++) {
     out[k++] = shape.vocabSize + ((ids[i]! * shape.bigramPrime + ids[i + 1]!) % shape.buckets);
   }
@@ -177,19 +224,21 @@ export function softmaxInto(logits: ArrayLike<number>, out: Float32Array | Float
   for (let i = 0; i < logits.length; i++) out[i] = out[i]! / sum;
 }
 
-/** Logits for many sequences (trainer's own forward pass). */
+/** Logits for many sequences (trainer's own forward pass), divided by the calibration temperature as the graph does. */
 export function predictLogits(w: ModelWeights, seqs: readonly Int32Array[]): Float32Array[] {
   const s = createScratch(w.shape, 256);
+  const inv = 1 / w.temperature;
   return seqs.map((ids) => {
     forwardOne(w, ids, s);
-    return Float32Array.from(s.logits);
+    return Float32Array.from(s.logits, (v) => v * inv);
   });
 }
 
+/** Class probabilities, calibrated (softmax of predictLogits). */
 export function predictProbs(w: ModelWeights, seqs: readonly Int32Array[]): Float32Array[] {
-  const s = createScratch(w.shape, 256);
-  return seqs.map((ids) => {
-    forwardOne(w, ids, s);
-    return Float32Array.from(s.probs);
+  return predictLogits(w, seqs).map((l) => {
+    const p = new Float32Array(l.length);
+    softmaxInto(l, p);
+    return p;
   });
 }

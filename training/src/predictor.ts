@@ -60,6 +60,8 @@ export async function loadPredictor(dir: string, options: PredictorOptions = {})
     logits: batched(classifier.logits),
     probabilities: batched(classifier.probabilities),
     predict: batched(classifier.classify),
+    explains: classifier.explains,
+    explain: batched(classifier.explain),
     close: () => session.release(),
   };
 }

@@ -1,8 +1,11 @@
 /** Builds a small real model directory in a few seconds (for tests in this and other packages). */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { loadDataset, subsetDataset, type Dataset } from './data.ts';
 import { exportModel, type ExportResult } from './export/model-dir.ts';
 import { dataFile } from './paths.ts';
+import { DEFAULT_SOURCES } from './recipe.ts';
 import { trainModel, type TrainedModel, type TrainParams } from './train.ts';
 
 export interface TinyModelOptions extends Partial<TrainParams> {
@@ -41,7 +44,11 @@ function fallbackDataset(): Dataset {
   };
 }
 
-/** Trains a small model (default 3,000 SST-2 rows, 5 epochs, 16k buckets, AFINN prior) without exporting. */
+/**
+ * Trains a small model (default 3,000 SST-2 rows, 5 epochs, 16k buckets, AFINN prior) without exporting. Its
+ * graph has what the default model's has — negation scope, a calibration temperature (fitted on the
+ * validation rows) and the token_scores output — so every runtime that tests with it runs those ops too.
+ */
 export function trainTinyModel(options: TinyModelOptions = {}): TrainedModel {
   const { train, validation, rows = 3000, ...params } = options;
   let trainSet = train;
@@ -67,6 +74,8 @@ export function trainTinyModel(options: TinyModelOptions = {}): TrainedModel {
     dim: 8,
     lr: 0.3,
     lexicon: true,
+    negationScope: 3,
+    calibrate: true,
     ...params,
   });
 }
@@ -76,3 +85,25 @@ export function buildTinyModel(dir: string, options: TinyModelOptions = {}): Exp
   const model = trainTinyModel(options);
   return { ...exportModel(model, dir, { modelName: 'tiny sentiment-edge test model' }), model };
 }
+
+/** A data directory with every default source, small: `n` rows per label. */
+export function writeTinyDataDir(n = 40): string {
+  const dir = mkdtempSync(join(tmpdir(), 'recipe-data-'));
+  const words: Record<string, string[]> = {
+    positive: ['great', 'wonderful', 'lovely', 'superb', 'fun'],
+    negative: ['awful', 'boring', 'dull', 'bad', 'weak'],
+    neutral: ['scheduled', 'located', 'announced', 'listed', 'reported'],
+  };
+  for (const src of DEFAULT_SOURCES) {
+    const threeWay = /tweeteval|airline|finance/.test(src.file);
+    // The review sets are mostly positive, as the real ones are.
+    const counts: Record<string, number> = threeWay ? { negative: n, neutral: n, positive: n } : /yelp|amazon/.test(src.file) ? { negative: n / 4, positive: n * 2 } : { negative: n, positive: n };
+    const rows = Object.entries(counts).flatMap(([label, k]) =>
+      Array.from({ length: k }, (_, i) => `"${src.file} ${words[label]![i % 5]} item ${i}",${label}`),
+    );
+    mkdirSync(dirname(join(dir, src.file)), { recursive: true });
+    writeFileSync(join(dir, src.file), `text,label\n${rows.join('\n')}\n`);
+  }
+  return dir;
+}
+

@@ -10,7 +10,7 @@ export const PAD_ID = 0;
 export const UNK_ID = 1;
 export const CLS_ID = 2;
 export const SEP_ID = 3;
-export const DEFAULT_MAX_LENGTH = 256;
+export const DEFAULT_MAX_LENGTH = 4096;
 
 export type TokenizerJson = Record<string, unknown>;
 

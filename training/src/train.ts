@@ -7,10 +7,13 @@ import {
   DEFAULT_BIGRAM_PRIME,
   forwardOne,
   initWeights,
+  negatedRow,
+  predictLogits,
   predictProbs,
   type ModelShape,
   type ModelWeights,
 } from './model.ts';
+import { fitTemperature } from './calibration.ts';
 import { createRng, shuffleInPlace } from './rng.ts';
 import { lexiconPrior, type LexiconSource } from './lexicon.ts';
 import { createVectorFactor, refreshAll, refreshRow, stepRow, type VectorFactor } from './word-vector-factor.ts';
@@ -22,6 +25,7 @@ import {
   createTokenizer,
   DEFAULT_MAX_LENGTH,
   encodeTexts,
+  SEP_ID,
   SPECIAL_TOKENS,
   type TokenizerJson,
 } from './tokenizer.ts';
@@ -79,6 +83,15 @@ export interface TrainParams {
   wordVectorWords: number;
   /** With wordVectors: learning rate of the shared projection relative to lr. */
   wordVectorLr: number;
+  /**
+   * Fit a calibration temperature on the validation rows after training (the graph divides the logits by it;
+   * see calibration.ts). Pass held-out training rows as `validation`, not a test file.
+   */
+  calibrate: boolean;
+  /** Negation scope window in tokens (0 = off; see ModelShape.negationScope). */
+  negationScope: number;
+  /** Use `polarRows` (see TrainOptions). */
+  polarLoss: boolean;
   /** Example weight ∝ (token count)^lengthWeight, normalised to mean 1 (0 = off): favours full sentences over sub-phrases. */
   lengthWeight: number;
 }
@@ -112,7 +125,15 @@ export const DEFAULT_TRAIN_PARAMS: TrainParams = {
   wordVectors: false,
   wordVectorWords: 0,
   wordVectorLr: 0.01,
+  calibrate: false,
+  polarLoss: false,
+  negationScope: 0,
 };
+
+/** Words that open a negation scope ("n't" is normalised to "not"). */
+export const NEGATORS = ['not', 'no', 'never', 'nothing', 'nobody', 'none', 'neither', 'nor', 'without', 'hardly', 'barely', 'nowhere'];
+/** Tokens that close one: punctuation and contrast words. */
+export const SCOPE_BREAKS = ['.', ',', ';', ':', '!', '?', '(', ')', 'but', 'however', 'although', 'though', 'yet'];
 
 export interface WarmStart {
   weights: ModelWeights;
@@ -140,6 +161,16 @@ export interface TrainOptions extends Partial<TrainParams> {
   /** When absent, a seeded stratified 70/15/15 split of `train` is used (train / validation / test). */
   validation?: Dataset;
   warmStart?: WarmStart;
+  /**
+   * Per-row loss weights for `train` (e.g. from recipe.ts: per source and per class within a source); multiplied
+   * with the class weights of `balanced`. Needs an explicit `validation` (a split would reorder the rows).
+   */
+  rowWeights?: Float32Array;
+  /**
+   * Rows (1) whose source has only negative/positive labels: with `polarLoss` their loss is on
+   * P(y) / (P(negative) + P(positive)), so they teach polarity but not "never neutral".
+   */
+  polarRows?: Uint8Array;
   /** Called every few thousand examples. */
   onProgress?: (info: { epoch: number; done: number; total: number; loss: number; examplesPerSecond: number }) => void;
   onEpoch?: (report: EpochReport) => void;
@@ -154,7 +185,10 @@ export interface TrainedModel {
   params: TrainParams;
   history: EpochReport[];
   bestEpoch: number;
+  /** Metrics of the returned weights on the validation rows (calibrated when `calibrate`). */
   validation: Metrics;
+  /** With `calibrate`: the validation ECE before the temperature was applied. */
+  uncalibratedEce: number | null;
   /** Held-out split (only when no validation set was given). */
   test?: Dataset;
   datasetSha256: string;
@@ -213,6 +247,9 @@ export function trainModel(options: TrainOptions): TrainedModel {
     validationSet = split.validation;
     testSet = split.test;
   }
+  if (options.rowWeights && (!options.validation || options.rowWeights.length !== options.train.texts.length)) {
+    throw new Error(`rowWeights: needs one weight per training row (${options.train.texts.length}) and an explicit validation set`);
+  }
   const warm = options.warmStart;
   const labels = warm ? warm.labels : trainSet.labelSet;
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
@@ -268,6 +305,13 @@ export function trainModel(options: TrainOptions): TrainedModel {
       poolPower: params.poolPower,
       attention: params.attention,
     };
+    if (params.negationScope > 0) {
+      const ids = new Map([...SPECIAL_TOKENS, ...vocab].map((w, i) => [w, i]));
+      const pick = (words: string[]) => words.map((w) => ids.get(w)).filter((x): x is number => x !== undefined);
+      shape.negationScope = params.negationScope;
+      shape.negators = pick(NEGATORS);
+      shape.breaks = [...pick(SCOPE_BREAKS), SEP_ID];
+    }
     weights = initWeights(shape, params.seed);
     frozen = new Uint8Array(shape.vocabSize);
     if (prior) {
@@ -284,6 +328,7 @@ export function trainModel(options: TrainOptions): TrainedModel {
             const row = shape.vocabSize + ((n * shape.bigramPrime + i + 5) % shape.buckets);
             weights.embedding[row * D] = -v * params.lexiconScale * params.negationPrior;
           }
+          if (shape.negationScope) weights.embedding[negatedRow(i + 5, shape) * D] = -v * params.lexiconScale * params.negationPrior;
         }
       });
     }
@@ -307,15 +352,21 @@ export function trainModel(options: TrainOptions): TrainedModel {
     for (let c = 0; c < L; c++) classWeight[c] = counts[c]! > 0 ? yTrain.length / (L * counts[c]!) : 0;
   }
 
-  const exampleWeight = new Float32Array(xTrain.length).fill(1);
+  const exampleWeight = options.rowWeights ? options.rowWeights.slice() : new Float32Array(xTrain.length).fill(1);
   if (params.lengthWeight > 0) {
     let sum = 0;
     xTrain.forEach((ids, i) => {
-      exampleWeight[i] = Math.pow(Math.max(1, ids.length - 2), params.lengthWeight);
+      exampleWeight[i] = exampleWeight[i]! * Math.pow(Math.max(1, ids.length - 2), params.lengthWeight);
       sum += exampleWeight[i]!;
     });
     const mean = sum / Math.max(1, xTrain.length);
     for (let i = 0; i < exampleWeight.length; i++) exampleWeight[i] = exampleWeight[i]! / mean;
+  }
+  const polarRows = params.polarLoss ? (options.polarRows ?? null) : null;
+  const polarA = labels.indexOf('negative');
+  const polarB = labels.indexOf('positive');
+  if (polarRows && (polarA < 0 || polarB < 0 || polarRows.length !== xTrain.length)) {
+    throw new Error('polarLoss needs labels negative and positive and one polarRows flag per training row');
   }
   const rng = createRng(params.seed * 7919 + 1);
   const s = createScratch(shape, params.maxLength);
@@ -368,7 +419,11 @@ export function trainModel(options: TrainOptions): TrainedModel {
       lossSum += -Math.log(Math.max(s.probs[y]!, 1e-12)) * cw;
       const lr = ada ? params.lr : params.lr * Math.max(0, 1 - step / totalSteps);
       step++;
-      for (let c = 0; c < L; c++) dlogits[c] = (s.probs[c]! - (c === y ? 1 : 0)) * cw;
+      if (polarRows && polarRows[idx] === 1) {
+        // Softmax restricted to negative/positive: the neutral logit gets no gradient.
+        const zp = s.probs[polarA]! + s.probs[polarB]!;
+        for (let c = 0; c < L; c++) dlogits[c] = c === polarA || c === polarB ? (s.probs[c]! / zp - (c === y ? 1 : 0)) * cw : 0;
+      } else for (let c = 0; c < L; c++) dlogits[c] = (s.probs[c]! - (c === y ? 1 : 0)) * cw;
       // Output layer.
       const h = s.h;
       for (let i = 0; i < I; i++) {
@@ -506,8 +561,18 @@ export function trainModel(options: TrainOptions): TrainedModel {
 
   const last = history.at(-1);
   const keepLast = params.keep === 'last' && last !== undefined;
+  const kept = keepLast ? weights : best;
+  let validationMetrics = keepLast ? last.validation : bestMetrics!;
+  let uncalibratedEce: number | null = null;
+  if (params.calibrate) {
+    kept.temperature = 1;
+    kept.temperature = fitTemperature(predictLogits(kept, xVal), yVal);
+    uncalibratedEce = validationMetrics.ece;
+    validationMetrics = computeMetrics(yVal, predictProbs(kept, xVal), labels);
+  }
   return {
-    weights: keepLast ? weights : best,
+    weights: kept,
+    uncalibratedEce,
     labels,
     vocab,
     tokenizerJson,
@@ -515,7 +580,7 @@ export function trainModel(options: TrainOptions): TrainedModel {
     params,
     history,
     bestEpoch: keepLast ? last.epoch : bestEpoch,
-    validation: keepLast ? last.validation : bestMetrics!,
+    validation: validationMetrics,
     ...(testSet ? { test: testSet } : {}),
     datasetSha256: options.train.sha256,
     datasetName: options.train.name,

@@ -5,12 +5,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildTinyModel } from '../tiny.ts';
+import { buildTinyModel, writeTinyDataDir } from '../tiny.ts';
 import { writeSuiteFixtures } from '../suite-fixtures.ts';
 
 const run = promisify(execFile);
 const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const tsx = (script: string, args: string[]) => run(process.execPath, ['--import', 'tsx', join(pkg, 'src', 'cli', script), ...args], { cwd: pkg });
+const tsx = (script: string, args: string[], env: Record<string, string> = {}) =>
+  run(process.execPath, ['--import', 'tsx', join(pkg, 'src', 'cli', script), ...args], { cwd: pkg, env: { ...process.env, ...env } });
 
 describe('CLIs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cli-test-'));
@@ -72,10 +73,30 @@ describe('CLIs', () => {
     writeFileSync(a, `text,label\n${rows(['great', 'wonderful', 'lovely', 'superb'], 'positive')}\n${rows(['awful', 'boring', 'dull', 'bad'], 'negative')}\n`);
     writeFileSync(b, `text,label\n${rows(['moving', 'fun'], 'positive')}\n${rows(['tedious', 'weak'], 'negative')}\n`);
     const out = join(dir, 'multi');
-    await tsx('train.ts', ['--data', a, '--data', b, '--validation', data, '--out', out, '--epochs', '1', '--buckets', '64', '--dim', '4']);
+    await tsx('train.ts', ['--data', a, '--data', b, '--validation', data, '--out', out, '--epochs', '1', '--buckets', '64', '--dim', '4', '--no-word-vectors']);
     const meta = JSON.parse(readFileSync(join(out, 'training-meta.json'), 'utf8'));
     expect(meta.dataset).toBe('a.csv+b.csv');
     expect(meta.datasetFiles).toEqual([a, b]);
     expect(meta.datasetSha256).toMatch(/^[0-9a-f]{64}$/);
   }, 90_000); // loads the GloVe vectors: slow on a busy 2-core machine
+
+  it('train with no --data trains the default recipe: 3 classes from every source in $SENTIMENT_DATA, calibrated, explaining', async () => {
+    const out = join(dir, 'default');
+    const { stdout } = await tsx('train.ts', ['--out', out, '--epochs', '2', '--buckets', '256', '--dim', '4', '--no-word-vectors'], { SENTIMENT_DATA: writeTinyDataDir() });
+    expect(stdout).toMatch(/amazon\/alexa-train\.csv/);
+    expect(stdout).toMatch(/calibration: temperature \d/);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config.id2label).toEqual({ 0: 'negative', 1: 'neutral', 2: 'positive' });
+    expect(config.sentiment_edge.temperature).toBeGreaterThan(0);
+    expect(config.sentiment_edge.outputs).toEqual(['logits', 'token_scores']);
+    const meta = JSON.parse(readFileSync(join(out, 'training-meta.json'), 'utf8'));
+    expect(meta.dataset).toContain('sst2/train.csv+mr/reviews.csv+tweeteval/test.csv');
+    expect(meta.params.calibrate).toBe(true);
+    expect(meta.params.polarLoss).toBe(true);
+  });
+
+  it('train refuses --validation and --from without --data, and an unknown preset', async () => {
+    await expect(tsx('train.ts', ['--validation', data])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/held-out rows/) });
+    await expect(tsx('train.ts', ['--preset', 'nope'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--preset must be/) });
+  });
 });

@@ -1,24 +1,31 @@
 /**
+ * pnpm train [--out DIR]: the default recipe, a 3-class model on every training set in the data directory
+ *   ($SENTIMENT_DATA, else ../shared/data; src/recipe.ts). `--preset sst2`: the 2-label SST-2 model.
  * pnpm train --data CSV [--data CSV …] [--validation CSV] [--out DIR] [--text-column text] [--label-column label]
  *            [--epochs N] [--seed S] [--dim D] [--buckets B] [--hidden H] [--lr LR] [--patience P]
  *            [--lexicon] [--attention] [--word-vectors] [--from DIR|NAME@VERSION|NAME@ALIAS [--registry URL]] [--name NAME]
  */
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
-import { concatDatasets, loadDataset } from '../data.ts';
+import { concatDatasets, loadDataset, type Dataset } from '../data.ts';
 import { exportModel, loadWarmStart } from '../export/model-dir.ts';
-import { REPO_ROOT, userPath } from '../paths.ts';
-import { presetFor } from '../presets.ts';
+import { DATA_DIR, dataFile, REPO_ROOT, userPath } from '../paths.ts';
+import { DEFAULT_RECIPE, presetFor, SST2_PRESET } from '../presets.ts';
+import { loadRecipeData, type RecipeData } from '../recipe.ts';
 import { trainModel, type TrainParams } from '../train.ts';
 import { metricsTable, num } from './format.ts';
 import { runCli, table, UsageError } from '@sentiment-edge/registry/node';
 import { cliArgs, resolveModelDir } from './run.ts';
 import { runSuiteAfterExport } from './suite-step.ts';
 
-const USAGE = `usage: pnpm train --data CSV [--data CSV ...] [--validation CSV] [--out DIR] [--text-column text] [--label-column label]
+const USAGE = `usage: pnpm train [--out DIR] [--preset default|sst2] [--seed S] …   (no --data: a preset on the shared data)
+       pnpm train --data CSV [--data CSV ...] [--validation CSV] [--out DIR] [--text-column text] [--label-column label]
                   [--epochs N] [--seed S] [--dim D] [--buckets B] [--hidden H] [--lr LR] [--patience P]
                   [--token-dropout P] [--average-last N] [--keep best|last] [--lexicon|--no-lexicon] [--attention|--no-attention] [--word-vectors|--no-word-vectors] [--balanced]
-                  [--from DIR|NAME@VERSION|NAME@ALIAS] [--registry URL] [--name NAME] [--suite]
+                  [--calibrate] [--from DIR|NAME@VERSION|NAME@ALIAS] [--registry URL] [--name NAME] [--suite]
+Without --data: --preset default (the default) trains one negative/neutral/positive model on every training
+set in $SENTIMENT_DATA (else ../shared/data), weighted per source and class, validated and calibrated on
+held-out training rows; --preset sst2 trains the 2-label model on sst2/train.csv (validation: sst2/validation.csv).
 --suite runs the evaluation suite (pnpm evaluate --suite) on the exported model and stores it in metrics.json and the model card.
 --data may be repeated: the files are concatenated (one model on all of them).
 Defaults come from the measured preset for the training-set size (src/presets.ts).`;
@@ -52,24 +59,52 @@ async function main(): Promise<number> {
       registry: { type: 'string' },
       name: { type: 'string' },
       suite: { type: 'boolean' },
+      preset: { type: 'string' },
+      calibrate: { type: 'boolean' },
     },
     USAGE,
   );
-  if (!v.data || v.data.length === 0) throw new UsageError('--data is required');
+  const hasData = v.data !== undefined && v.data.length > 0;
+  if (v.preset !== undefined && !['default', 'sst2'].includes(v.preset)) throw new UsageError(`--preset must be default or sst2, got "${v.preset}"`);
+  if (v.preset !== undefined && hasData) throw new UsageError('--preset names the training data itself: give --preset or --data, not both');
+  const recipe = !hasData && v.preset !== 'sst2';
+  if (recipe && v.validation) throw new UsageError('the default recipe validates and calibrates on held-out rows of its training sets: --validation needs --data');
+  if (recipe && v.from) throw new UsageError('--from warm-starts on your own data: it needs --data');
   const cols = { textColumn: v['text-column'], labelColumn: v['label-column'] };
   // --from DIR | NAME@VERSION | NAME@ALIAS: warm-start from that version, recorded as the parent.
   const source = v.from ? await resolveModelDir(v.from, v.registry) : undefined;
   const warm = source && { ...loadWarmStart(source.dir), ...(source.manifest ? { parent: { name: source.manifest.name, version: source.manifest.version } } : {}) };
   // --data may be given more than once: the files are concatenated (name "a.csv+b.csv", sha256 over the
   // sorted per-file sha256s).
-  const parts = v.data.map((d) => loadDataset(userPath(d), { ...cols, ...(warm ? { labels: warm.labels } : {}) }));
-  const train = concatDatasets(parts, warm ? warm.labels : undefined);
-  const validation = v.validation ? loadDataset(userPath(v.validation), { ...cols, labels: warm ? warm.labels : train.labelSet }) : undefined;
-  const out = v.out ? userPath(v.out) : join(REPO_ROOT, 'models', 'sst2');
+  let train: Dataset;
+  let validation: Dataset | undefined;
+  let recipeData: RecipeData | null = null;
+  /** The training files, recorded in training-meta.json (the peers bench trains on the same ones). */
+  let datasetFiles: string[];
+  if (recipe) {
+    recipeData = loadRecipeData(DATA_DIR);
+    train = recipeData.train;
+    validation = recipeData.heldOut;
+    datasetFiles = recipeData.sources.map((s) => join(DATA_DIR, s.file));
+  } else {
+    const files = hasData ? v.data!.map(userPath) : [dataFile('sst2/train.csv')];
+    datasetFiles = files;
+    const parts = files.map((d) => loadDataset(d, { ...cols, ...(warm ? { labels: warm.labels } : {}) }));
+    train = concatDatasets(parts, warm ? warm.labels : undefined);
+    const valFile = v.validation ? userPath(v.validation) : hasData ? undefined : dataFile('sst2/validation.csv');
+    validation = valFile ? loadDataset(valFile, { ...cols, labels: warm ? warm.labels : train.labelSet }) : undefined;
+  }
+  const out = v.out ? userPath(v.out) : join(REPO_ROOT, 'models', recipe ? 'sentiment' : 'sst2');
 
-  // Defaults: the measured preset for the training-set size; explicit flags override it.
+  // Defaults: the recipe's preset, or the measured preset for the training-set size; explicit flags override it.
   // A warm start keeps the parent's shape and vocabulary: fine-tune gently instead.
-  const params: Partial<TrainParams> = warm ? { epochs: 3, lr: 0.02, tokenDropout: 0.3 } : { ...presetFor(train.texts.length) };
+  const params: Partial<TrainParams> = warm
+    ? { epochs: 3, lr: 0.02, tokenDropout: 0.3 }
+    : recipe
+      ? { ...DEFAULT_RECIPE }
+      : hasData
+        ? { ...presetFor(train.texts.length) }
+        : { ...SST2_PRESET };
   const set = <K extends keyof TrainParams>(k: K, value: TrainParams[K] | undefined) => {
     if (value !== undefined) params[k] = value;
   };
@@ -93,9 +128,19 @@ async function main(): Promise<number> {
   if (v.balanced) params.balanced = true;
   if (v['word-vectors']) params.wordVectors = true;
   if (v['no-word-vectors']) params.wordVectors = false;
+  if (v.calibrate) params.calibrate = true;
 
   console.log(`parameters: ${JSON.stringify(params)}`);
   console.log(`training on ${train.name}: ${train.texts.length} rows, labels ${train.labelSet.join(', ')}`);
+  if (recipeData) {
+    console.log(`data: ${DATA_DIR}`);
+    console.log(
+      table(
+        ['source', 'train rows', 'held out', 'row weight by class'],
+        recipeData.sources.map((s) => [s.file, String(s.train), String(s.heldOut), Object.entries(s.weight).map(([l, w]) => `${l} ${w.toFixed(2)}`).join(', ')]),
+      ),
+    );
+  }
   console.log(validation ? `validation: ${validation.name} (${validation.texts.length} rows)` : 'validation: stratified 15% of the training file (70/15/15 split)');
   if (warm) console.log(`warm start from ${warm.source}`);
 
@@ -108,6 +153,7 @@ async function main(): Promise<number> {
     train,
     ...(validation ? { validation } : {}),
     ...(warm ? { warmStart: warm } : {}),
+    ...(recipeData ? { rowWeights: recipeData.rowWeights, polarRows: recipeData.polarRows } : {}),
     ...params,
     onProgress: ({ epoch, done, total, loss, examplesPerSecond }) => {
       if (!bar || barEpoch !== epoch) {
@@ -150,9 +196,12 @@ async function main(): Promise<number> {
     extra.test = summarizeMetrics(tm);
     console.log(`\nheld-out test split (${tm.rows} rows): accuracy ${tm.accuracy.toFixed(4)}, macro-F1 ${tm.macroF1.toFixed(4)}`);
   }
-  const result = exportModel(model, out, { extraMetrics: extra, datasetFiles: parts.map((p) => p.path), ...(v.name ? { modelName: v.name } : {}) });
+  const result = exportModel(model, out, { extraMetrics: extra, datasetFiles, ...(v.name ? { modelName: v.name } : {}) });
   console.log(`\nkept ${model.params.keep === 'last' ? 'the last model' : 'the best epoch'} (${model.history.find((h) => h.epoch === model.bestEpoch)?.averaged ? 'weight average' : `epoch ${model.bestEpoch}`}); trained in ${(model.durationMs / 1000).toFixed(1)} s\n`);
   console.log(metricsTable(model.validation));
+  if (model.uncalibratedEce !== null) {
+    console.log(`calibration: temperature ${model.weights.temperature.toFixed(3)}, validation ECE ${model.uncalibratedEce.toFixed(4)} → ${model.validation.ece.toFixed(4)}`);
+  }
   console.log(`\nwrote ${result.dir}: ${result.files.join(', ')}`);
   console.log(`onnx/model.onnx ${(result.sizes.fp32 / 1e6).toFixed(2)} MB, onnx/model_quantized.onnx ${(result.sizes.int8 / 1e6).toFixed(2)} MB`);
   if (v.suite) await runSuiteAfterExport(result.dir);

@@ -8,8 +8,9 @@ import { predictLogits } from '../model.ts';
 import { dataFile } from '../paths.ts';
 import { loadPredictor } from '../predictor.ts';
 import { buildTinyModel } from '../tiny.ts';
-import { createTokenizer, encodeTexts } from '../tokenizer.ts';
+import { createTokenizer, DEFAULT_MAX_LENGTH, encodeTexts } from '../tokenizer.ts';
 import type { TrainedModel } from '../train.ts';
+import { buildGraph } from './graph.ts';
 import { loadWarmStart } from './model-dir.ts';
 import { encodeModel, readInitializers, floatTensor, tensorToFloat32 } from './onnx-proto.ts';
 import { trainModel } from '../train.ts';
@@ -27,17 +28,29 @@ const texts100 = [
   'the the the',
   'Not bad at all',
   'I loved it',
+  "not , not good but not bad . it isn't the worst and never fails to amuse",
+  'no',
+  'not good',
 ];
 
 describe.each([
-  ['plain', { attention: false, hidden: 0 }],
+  ['plain', { attention: false, hidden: 0, negationScope: 0, calibrate: false }],
   ['attention + hidden layer', { attention: true, hidden: 8 }],
+  ['attention + negation scope', { attention: true, hidden: 0, negationScope: 3 }],
 ])('ONNX export (%s)', (_name, arch) => {
   let dir: string;
   let model: TrainedModel;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'export-test-'));
     model = buildTinyModel(dir, { rows: 3000, seed: 2, ...arch }).model;
+  });
+
+  it('gives every initializer and node output a unique name (onnxruntime warns on duplicates)', () => {
+    for (const q of ['none', 'per-column'] as const) {
+      const g = buildGraph(model.weights, q);
+      const names = [...g.initializers.map((t) => t.name), ...g.nodes.flatMap((n) => n.outputs)];
+      expect(new Set(names).size, q).toBe(names.length);
+    }
   });
 
   it('writes the Hugging Face layout', () => {
@@ -49,13 +62,16 @@ describe.each([
     expect(config.id2label).toEqual({ 0: 'negative', 1: 'positive' });
     expect(config.label2id).toEqual({ negative: 0, positive: 1 });
     expect(config.num_labels).toBe(2);
+    // Calibrated models (all but 'plain') carry a fitted temperature, which the graph applies (next test).
+    expect(config.sentiment_edge.temperature).toBe(model.weights.temperature);
+    expect(model.weights.temperature !== 1).toBe(model.params.calibrate);
     const meta = JSON.parse(readFileSync(join(dir, 'training-meta.json'), 'utf8'));
     expect(meta.datasetSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(meta.seed).toBe(2);
     expect(meta.parent).toBeNull();
     expect(meta.durationMs).toBeGreaterThan(0);
     const tc = JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8'));
-    expect(tc).toMatchObject({ pad_token: '[PAD]', unk_token: '[UNK]', cls_token: '[CLS]', sep_token: '[SEP]', model_max_length: 256 });
+    expect(tc).toMatchObject({ pad_token: '[PAD]', unk_token: '[UNK]', cls_token: '[CLS]', sep_token: '[SEP]', model_max_length: DEFAULT_MAX_LENGTH });
   });
 
   it('fp32 ONNX logits match the trainer forward pass within 1e-4 (100 texts, padded batches)', async () => {
@@ -67,6 +83,49 @@ describe.each([
     let maxDiff = 0;
     onnx.forEach((row, i) => row.forEach((v, j) => (maxDiff = Math.max(maxDiff, Math.abs(v - own[i]![j]!)))));
     expect(maxDiff).toBeLessThan(1e-4);
+  });
+
+  it('token_scores (linear models only): per-token contributions that sum with b2/T to the logits, fp32 and int8', async () => {
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    for (const dtype of ['fp32', 'q8'] as const) {
+      const p = await loadPredictor(dir, { dtype, batchSize: 7 });
+      expect(p.explains).toBe(model.weights.shape.hidden === 0);
+      expect(config.sentiment_edge.outputs).toEqual(model.weights.shape.hidden === 0 ? ['logits', 'token_scores'] : ['logits']);
+      if (!p.explains) {
+        await expect(p.explain(['good'])).rejects.toThrow(/token_scores/);
+        await p.close();
+        continue;
+      }
+      const sample = texts100.slice(85);
+      const logits = await p.logits(sample);
+      const explained = await p.explain(sample);
+      const inv = 1 / model.weights.temperature;
+      explained.forEach((e, i) => {
+        expect(e.tokens.map((t) => t.id)).toEqual(p.encode(sample[i]!));
+        model.labels.forEach((l, c) => {
+          const sum = e.tokens.reduce((a, t) => a + t.scores[l]!, 0) + model.weights.b2[c]! * inv;
+          expect(Math.abs(sum - logits[i]![c]!)).toBeLessThan(1e-4);
+        });
+        expect(e.prediction.label).toBe(model.labels[logits[i]![0]! > logits[i]![1]! ? 0 : 1]);
+      });
+      // The words that carry sentiment carry the scores: in "I loved it", "loved" pushes positive hardest.
+      const loved = explained.find((e) => e.tokens.some((t) => t.token === 'loved'))!;
+      const push = (t: { scores: Record<string, number> }) => t.scores.positive! - t.scores.negative!;
+      expect(loved.tokens.reduce((best, t) => (push(t) > push(best) ? t : best)).token).toBe('loved');
+      await p.close();
+    }
+  });
+
+  it('reads a 3000-character text in full: its last words still move the answer', async () => {
+    const filler = 'the film runs for two hours and the cast includes several actors . '.repeat(44);
+    expect(filler.length).toBeGreaterThan(2900);
+    const p = await loadPredictor(dir);
+    const tail = (end: string) => `${filler} ${end}`;
+    expect(p.encode(tail('x')).length).toBeGreaterThan(500);
+    const [good, bad] = await p.probabilities([tail('wonderful , wonderful , great'), tail('awful , awful , terrible')]);
+    const pos = model.labels.indexOf('positive');
+    expect(good![pos]!).toBeGreaterThan(bad![pos]! + 0.01);
+    await p.close();
   });
 
   it('int8 accuracy is within 0.5 point of fp32 on sst2/validation', async () => {

@@ -1,5 +1,5 @@
 /** The ONNX graph of the embedding-bag classifier (opset 13), fp32 or with int8 weights. */
-import type { ModelWeights } from '../model.ts';
+import { NEGATED_MARK, type ModelWeights } from '../model.ts';
 import { DataType, floatTensor, int64Tensor, int8Tensor, type Graph, type Node, type Tensor } from './onnx-proto.ts';
 
 /**
@@ -86,6 +86,39 @@ export function buildGraph(w: ModelWeights, quantization: Quantization = 'none')
     'bi_ids',
   );
 
+  // Negation scope (model.ts scopedUnigrams): token i uses its negated row when a negator sits d ≤ w tokens
+  // before it with no break in between, and i is neither a negator nor a break.
+  let uniIds = 'input_ids';
+  const win = w.shape.negationScope ?? 0;
+  if (win > 0) {
+    inits.push(
+      int64Tensor('negator_ids', [1, 1, w.shape.negators!.length], w.shape.negators!),
+      int64Tensor('break_ids', [1, 1, w.shape.breaks!.length], w.shape.breaks!),
+      int64Tensor('c_neg_mark', [], [NEGATED_MARK * bigramPrime]),
+    );
+    const ids3 = node('Unsqueeze', ['input_ids', 'c_axis2'], 'ids3');
+    const member = (set: string, name: string) =>
+      node('ReduceMax', [node('Cast', [node('Equal', [ids3, set], `${name}_eq`)], `${name}_eqf`, { to: DataType.FLOAT })], name, { axes: [2], keepdims: 0 });
+    const neg = member('negator_ids', 'is_negator');
+    const brk = member('break_ids', 'is_break');
+    const open = node('Sub', ['c_one', brk], 'no_break');
+    // shift(x, d)[i] = x[i − d] (0 for i < d): pad d zeros in front, drop the last d.
+    const shift = (x: string, d: number): string => {
+      if (!inits.some((t) => t.name === `c_pad_front${d}`)) inits.push(int64Tensor(`c_pad_front${d}`, [4], [0, d, 0, 0]), int64Tensor(`c_shift_end${d}`, [1], [-d]));
+      return node('Slice', [node('Pad', [x, `c_pad_front${d}`], `${x}_pad${d}`), 'c_start0', `c_shift_end${d}`, 'c_axis1'], `${x}_shift${d}`);
+    };
+    let reach = shift(neg, 1);
+    let clear = shift(open, 1);
+    for (let d = 2; d <= win; d++) {
+      reach = node('Add', [reach, node('Mul', [shift(neg, d), clear], `scope_term${d}`)], `scope_reach${d}`);
+      if (d < win) clear = node('Mul', [clear, shift(open, d)], `scope_clear${d}`);
+    }
+    const inScope = node('Mul', [node('Min', [reach, 'c_one'], 'scope_any'), node('Mul', [open, node('Sub', ['c_one', neg], 'not_negator')], 'scope_self')], 'in_scope');
+    const negIds = node('Add', [node('Mod', [node('Add', ['c_neg_mark', 'input_ids'], 'neg_sum'), 'c_buckets'], 'neg_mod', { fmod: 0 }), 'c_vocab'], 'negated_ids');
+    const scopeI = node('Cast', [inScope], 'in_scope_i', { to: DataType.INT64 });
+    uniIds = node('Add', ['input_ids', node('Mul', [scopeI, node('Sub', [negIds, 'input_ids'], 'neg_delta')], 'neg_shift')], 'uni_ids');
+  }
+
   // Embedding lookup: fp32 Gather, or Gather on int8 rows then DequantizeLinear (× per-row scale).
   const lookup = (ids: string, prefix: string): string => {
     if (quantization === 'none') return node('Gather', ['embedding', ids], `${prefix}_emb`, { axis: 0 });
@@ -110,7 +143,7 @@ export function buildGraph(w: ModelWeights, quantization: Quantization = 'none')
     inits.push(int8Tensor('embedding_zero', [], Int8Array.of(0)));
     if (perRow) inits.push(floatTensor('embedding_row_scale', [rows], qe.scales));
   }
-  const uniEmb = lookup('input_ids', 'uni');
+  const uniEmb = lookup(uniIds, 'uni');
   const biEmb = lookup(biIds, 'bi');
   // Pooling weights: the mask, or with attention exp(importance) × mask.
   let wUni = maskF;
@@ -126,7 +159,7 @@ export function buildGraph(w: ModelWeights, quantization: Quantization = 'none')
       const qi = quantize(w.importance, 1, rows, false);
       inits.push(int8Tensor('importance_q', [rows], qi.q), floatTensor('importance_scale', [], Float32Array.of(qi.scales[0]!)), int8Tensor('importance_zero', [], Int8Array.of(0)));
     }
-    wUni = node('Mul', [node('Exp', [impLookup('input_ids', 'uni')], 'uni_exp'), maskF], 'uni_weight');
+    wUni = node('Mul', [node('Exp', [impLookup(uniIds, 'uni')], 'uni_exp'), maskF], 'uni_weight');
     wBi = node('Mul', [node('Exp', [impLookup(biIds, 'bi')], 'bi_exp'), mBi], 'bi_weight');
   }
   const uniSum = node('ReduceSum', [node('Mul', [uniEmb, node('Unsqueeze', [wUni, 'c_axis2'], 'uni_weight3')], 'uni_masked'), 'c_axis1'], 'uni_sum', { keepdims: 0 });
@@ -167,7 +200,28 @@ export function buildGraph(w: ModelWeights, quantization: Quantization = 'none')
   }
   const w2 = dense('w2', w.w2, H || D, L);
   inits.push(floatTensor('b2', [L], w.b2));
-  node('Add', [node('MatMul', [h, w2], 'logits_mm'), 'b2'], 'logits');
+  // Calibration: logits = raw logits / temperature (1 when not calibrated), so every runtime gets calibrated
+  // probabilities from the graph alone.
+  inits.push(floatTensor('inv_temperature', [], Float32Array.of(1 / w.temperature)));
+  node('Mul', [node('Add', [node('MatMul', [h, w2], 'logits_mm'), 'b2'], 'logits_raw'), 'inv_temperature'], 'logits');
+
+  const outputs: Graph['outputs'] = [{ name: 'logits', elemType: DataType.FLOAT, shape: ['batch_size', L] }];
+  if (H === 0) {
+    // token_scores[b, i, c]: what token i adds to logit c. Its unigram feature's pooled share times w2, plus
+    // half of each bigram it belongs to, divided by the temperature: Σ_i token_scores[b, i, :] + b2 / T =
+    // logits[b, :] exactly (padding rows are 0). Only for linear models (no hidden layer).
+    const denom3 = node('Unsqueeze', [denom, 'c_axis2'], 'denom3');
+    const uniScores = node('MatMul', [node('Div', ['uni_masked', denom3], 'uni_share'), w2], 'uni_scores');
+    const biScores = node('MatMul', [node('Div', ['bi_masked', denom3], 'bi_share'), w2], 'bi_scores');
+    inits.push(int64Tensor('c_pad_before', [6], [0, 1, 0, 0, 0, 0]), int64Tensor('c_pad_after', [6], [0, 0, 0, 0, 1, 0]), floatTensor('c_half', [], Float32Array.of(0.5)));
+    const biSplit = node(
+      'Mul',
+      [node('Add', [node('Pad', [biScores, 'c_pad_before'], 'bi_to_second'), node('Pad', [biScores, 'c_pad_after'], 'bi_to_first')], 'bi_to_tokens'), 'c_half'],
+      'bi_half',
+    );
+    node('Mul', [node('Add', [uniScores, biSplit], 'token_scores_raw'), 'inv_temperature'], 'token_scores');
+    outputs.push({ name: 'token_scores', elemType: DataType.FLOAT, shape: ['batch_size', 'sequence_length', L] });
+  }
 
   return {
     name: 'sentiment_edge_embedding_bag',
@@ -177,6 +231,6 @@ export function buildGraph(w: ModelWeights, quantization: Quantization = 'none')
       { name: 'input_ids', elemType: DataType.INT64, shape: ['batch_size', 'sequence_length'] },
       { name: 'attention_mask', elemType: DataType.INT64, shape: ['batch_size', 'sequence_length'] },
     ],
-    outputs: [{ name: 'logits', elemType: DataType.FLOAT, shape: ['batch_size', L] }],
+    outputs,
   };
 }

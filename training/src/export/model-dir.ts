@@ -64,7 +64,14 @@ function buildConfig(model: TrainedModel): Record<string, unknown> {
     max_position_embeddings: model.params.maxLength,
     pad_token_id: 0,
     transformers_js_config: { dtype: 'fp32' },
-    sentiment_edge: { architecture: ARCHITECTURE, shape: s },
+    sentiment_edge: {
+      architecture: ARCHITECTURE,
+      shape: s,
+      // The graph divides its logits by this (fitted on held-out rows; 1 = not calibrated).
+      temperature: model.weights.temperature,
+      // Graph outputs: logits [batch, labels]; token_scores [batch, sequence, labels] for linear models.
+      outputs: s.hidden ? ['logits'] : ['logits', 'token_scores'],
+    },
   };
 }
 
@@ -89,6 +96,10 @@ ${model.params.wordVectors ? `Word rows were learned through GloVe 6B 100-d vect
 ` : ''}ONNX opset 13: \`onnx/model.onnx\` (fp32, ${(sizes.fp32 / 1e6).toFixed(2)} MB) and \`onnx/model_quantized.onnx\`
 (int8 weights + DequantizeLinear, ${(sizes.int8 / 1e6).toFixed(2)} MB). Loads with transformers.js
 \`pipeline('text-classification', …)\` or with onnxruntime + @huggingface/tokenizers directly.
+${s.negationScope ? `Negation scope: words up to ${s.negationScope} tokens after a negator (not, no, never, …; stopped by punctuation or "but") use their own negated rows.
+` : ''}${model.weights.temperature !== 1 ? `Calibrated: the graph divides the logits by a temperature of ${model.weights.temperature.toFixed(3)}, fitted on held-out training rows (validation ECE ${model.uncalibratedEce?.toFixed(4) ?? '?'} → ${model.validation.ece.toFixed(4)}).
+` : ''}${s.hidden ? '' : `Second graph output \`token_scores\` [batch, sequence, labels]: each token's contribution to each label's logit (they sum, with the bias, to the logits).
+`}
 
 ## Training data
 \`${model.datasetName}\` (sha256 \`${model.datasetSha256}\`), ${model.params.epochs} epochs max, best epoch ${model.bestEpoch},
@@ -188,6 +199,8 @@ export function loadWarmStart(dir: string): WarmStart {
     w2: get('w2', inDim * shape.numLabels),
     b2: get('b2', shape.numLabels),
     importance: shape.attention ? get('importance', rows) : new Float32Array(0),
+    // Graphs exported before calibration have no inv_temperature (T = 1).
+    temperature: inits.has('inv_temperature') ? 1 / get('inv_temperature', 1)[0]! : 1,
   };
   const labels = Object.keys(config.id2label)
     .sort((a, b) => Number(a) - Number(b))

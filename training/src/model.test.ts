@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_BIGRAM_PRIME, negatedRow, scopedUnigrams, type ModelShape } from './model.ts';
+
+const shape: ModelShape = {
+  vocabSize: 20,
+  buckets: 1000,
+  dim: 2,
+  hidden: 0,
+  numLabels: 2,
+  bigramPrime: DEFAULT_BIGRAM_PRIME,
+  poolPower: 1,
+  attention: false,
+  negationScope: 3,
+  negators: [10],
+  breaks: [11, 3],
+};
+
+describe('negation scope', () => {
+  const scoped = (ids: number[]) => {
+    const out = new Int32Array(ids.length);
+    scopedUnigrams(ids, shape, out);
+    return Array.from(out, (v, i) => (v === ids[i] ? v : `¬${ids[i]}`));
+  };
+
+  it('marks up to `negationScope` tokens after a negator, not the negator itself', () => {
+    // [CLS] not a b c d [SEP]
+    expect(scoped([2, 10, 5, 6, 7, 8, 3])).toEqual([2, 10, '¬5', '¬6', '¬7', 8, 3]);
+  });
+
+  it('stops at a break (punctuation, "but") and never marks the break', () => {
+    expect(scoped([2, 10, 5, 11, 6, 3])).toEqual([2, 10, '¬5', 11, 6, 3]);
+  });
+
+  it('a second negator opens a new scope', () => {
+    expect(scoped([2, 10, 5, 6, 10, 7, 8, 9, 12, 3])).toEqual([2, 10, '¬5', '¬6', 10, '¬7', '¬8', '¬9', 12, 3]);
+  });
+
+  it('negated rows are hashed rows past the vocabulary, distinct from the word', () => {
+    const r = negatedRow(5, shape);
+    expect(r).toBeGreaterThanOrEqual(shape.vocabSize);
+    expect(r).toBeLessThan(shape.vocabSize + shape.buckets);
+  });
+
+  it('is off without negationScope', () => {
+    const out = new Int32Array(4);
+    scopedUnigrams([2, 10, 5, 3], { ...shape, negationScope: 0 }, out);
+    expect(Array.from(out)).toEqual([2, 10, 5, 3]);
+  });
+});
