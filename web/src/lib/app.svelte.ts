@@ -320,7 +320,10 @@ export class AppModel {
     if (!this.#sync || !navigator.onLine) return;
     try {
       const r = await this.#sync.sync();
-      if (r.sent > 0) this.syncMessage = `Synced ${r.sent} prediction${r.sent === 1 ? '' : 's'} to the server.`;
+      const parts = [];
+      if (r.sent > 0) parts.push(`Synced ${r.sent} prediction${r.sent === 1 ? '' : 's'} to the server.`);
+      if (r.rejected > 0) parts.push(`${r.rejected} prediction${r.rejected === 1 ? ' was' : 's were'} refused by the server and kept only on this device.`);
+      if (parts.length) this.syncMessage = parts.join(' ');
     } catch (e) {
       this.syncMessage = `Sync will retry when the server is reachable (${e instanceof ApiError ? e.message : errorText(e)}).`;
     }

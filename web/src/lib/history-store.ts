@@ -5,11 +5,14 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { HistoryRecord } from '@sentiment-edge/registry';
 
-export type SyncState = 'pending' | 'synced';
+/** rejected: the server refused the row itself (400); it stays on the device and is not sent again. */
+export type SyncState = 'pending' | 'synced' | 'rejected';
 
 /** A history row as stored on the device: the API's HistoryRecord plus its sync state. */
 export interface LocalHistoryRecord extends HistoryRecord {
   syncState: SyncState;
+  /** Why the server refused it (syncState 'rejected'). */
+  syncError?: string;
 }
 
 interface HistoryDB extends DBSchema {
@@ -76,6 +79,14 @@ export class HistoryStore {
     await tx.done;
   }
 
+  /** Marks a row the server refused (it is kept on the device, never sent again). */
+  async markRejected(id: string, reason: string): Promise<void> {
+    const tx = this.db.transaction('history', 'readwrite');
+    const r = await tx.store.get(id);
+    if (r && r.syncState === 'pending') await tx.store.put({ ...r, syncState: 'rejected', syncError: reason });
+    await tx.done;
+  }
+
   async counts(): Promise<{ total: number; pending: number }> {
     const [total, pending] = await Promise.all([this.db.count('history'), this.db.countFromIndex('history', 'syncState', 'pending')]);
     return { total, pending };
@@ -97,6 +108,6 @@ export class HistoryStore {
 
 /** The API shape of a local row (drops the device-only sync state). */
 export function toApiRecord(r: LocalHistoryRecord): HistoryRecord {
-  const { syncState: _s, ...rest } = r;
+  const { syncState: _s, syncError: _e, ...rest } = r;
   return rest;
 }

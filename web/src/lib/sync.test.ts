@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto';
-import type { HistoryRecord, HistorySyncResponse } from '@sentiment-edge/registry';
+import { ApiError, type HistoryRecord, type HistorySyncResponse } from '@sentiment-edge/registry';
 import { describe, expect, it } from 'vitest';
 import { row } from './test-rows.ts';
 import { HistoryStore } from './history-store.ts';
@@ -10,9 +10,12 @@ class FakeServer {
   rows = new Map<string, HistoryRecord>();
   calls = 0;
   failNext: 'before' | 'after' | null = null;
+  /** Rows the server refuses as invalid: a batch holding one is refused whole (400), as the Worker does. */
+  invalid = new Set<string>();
   async syncHistory(items: HistoryRecord[]): Promise<HistorySyncResponse> {
     this.calls++;
     await new Promise((r) => setTimeout(r, 5));
+    if (items.some((it) => this.invalid.has(it.id))) throw new ApiError(400, 'validation_failed', 'invalid history batch: createdAt is in the future');
     if (this.failNext === 'before') {
       this.failNext = null;
       throw new Error('network down');
@@ -37,10 +40,10 @@ async function setup(rows = 3) {
 describe('HistorySync', () => {
   it('sends every pending row once, in batches, and marks them synced', async () => {
     const { store, server, sync } = await setup(5);
-    expect(await sync.sync()).toEqual({ sent: 5, inserted: 5, duplicates: 0 });
+    expect(await sync.sync()).toEqual({ sent: 5, inserted: 5, duplicates: 0, rejected: 0 });
     expect(server.calls).toBe(3); // 2 + 2 + 1
     expect(await store.counts()).toEqual({ total: 5, pending: 0 });
-    expect(await sync.sync()).toEqual({ sent: 0, inserted: 0, duplicates: 0 });
+    expect(await sync.sync()).toEqual({ sent: 0, inserted: 0, duplicates: 0, rejected: 0 });
     expect(server.calls).toBe(3);
     expect([...server.rows.values()].every((r) => !('syncState' in r) && r.source === 'browser')).toBe(true);
   });
@@ -69,7 +72,7 @@ describe('HistorySync', () => {
     await expect(sync.sync()).rejects.toThrow('response lost');
     expect(server.rows.size).toBe(2);
     expect((await store.counts()).pending).toBe(2);
-    expect(await sync.sync()).toEqual({ sent: 2, inserted: 0, duplicates: 2 });
+    expect(await sync.sync()).toEqual({ sent: 2, inserted: 0, duplicates: 2, rejected: 0 });
     expect(server.rows.size).toBe(2);
     expect((await store.counts()).pending).toBe(0);
   });
@@ -80,5 +83,20 @@ describe('HistorySync', () => {
     const locks = { request: <T>(name: string, cb: () => Promise<T>) => (names.push(name), cb()) };
     await new HistorySync(store, server, { locks }).sync();
     expect(names).toEqual(['sentiment-edge-history-sync']);
+  });
+
+  it('a row the server refuses never blocks the others: it is kept on the device as rejected, and not sent again', async () => {
+    const { store, server, sync } = await setup(0);
+    const rows = [row(), row(), row(), row()];
+    for (const r of rows) await store.add(r);
+    server.invalid.add(rows[1]!.id);
+    expect(await sync.sync()).toEqual({ sent: 3, inserted: 3, duplicates: 0, rejected: 1 });
+    expect([...server.rows.keys()].sort()).toEqual([rows[0]!.id, rows[2]!.id, rows[3]!.id].sort());
+    expect(await store.counts()).toEqual({ total: 4, pending: 0 });
+    const kept = (await store.list()).find((r) => r.id === rows[1]!.id);
+    expect(kept).toMatchObject({ syncState: 'rejected', syncError: expect.stringMatching(/future/) });
+    const calls = server.calls;
+    expect(await sync.sync()).toEqual({ sent: 0, inserted: 0, duplicates: 0, rejected: 0 });
+    expect(server.calls).toBe(calls);
   });
 });

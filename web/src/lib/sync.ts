@@ -2,14 +2,18 @@
  * Sends pending history rows to the Worker's POST /api/v1/history exactly once per row: rows carry
  * client-made UUIDs (the server's idempotency key), are marked synced only after the server
  * acknowledged them, and only one sync runs at a time (per tab: a shared promise; across tabs: a Web Lock).
+ * A batch the server refuses as invalid (400) is sent again row by row, so one bad row (a device clock
+ * far ahead, say) never blocks the others: the rows refused alone are kept on the device as 'rejected'.
  */
-import { MAX_HISTORY_BATCH, type RegistryClient } from '@sentiment-edge/registry';
-import { toApiRecord, type HistoryStore } from './history-store.ts';
+import { ApiError, MAX_HISTORY_BATCH, type RegistryClient } from '@sentiment-edge/registry';
+import { toApiRecord, type HistoryStore, type LocalHistoryRecord } from './history-store.ts';
 
 export interface SyncResult {
   sent: number;
   inserted: number;
   duplicates: number;
+  /** Rows the server refused one by one (400): kept on the device as 'rejected', not sent again. */
+  rejected: number;
 }
 
 interface LockManagerLike {
@@ -39,15 +43,36 @@ export class HistorySync {
 
   async #drain(): Promise<SyncResult> {
     const batch = Math.min(this.opts.batchSize ?? MAX_HISTORY_BATCH, MAX_HISTORY_BATCH);
-    const total: SyncResult = { sent: 0, inserted: 0, duplicates: 0 };
+    const total: SyncResult = { sent: 0, inserted: 0, duplicates: 0, rejected: 0 };
     for (;;) {
       const rows = await this.store.pending(batch);
       if (rows.length === 0) return total;
-      const res = await this.client.syncHistory(rows.map(toApiRecord));
-      await this.store.markSynced(rows.map((r) => r.id));
-      total.sent += rows.length;
-      total.inserted += res.inserted;
-      total.duplicates += res.duplicates;
+      try {
+        await this.#send(rows, total);
+      } catch (e) {
+        if (!refused(e) || rows.length === 1) throw e;
+        // Something in the batch is invalid: find it row by row.
+        for (const r of rows) {
+          try {
+            await this.#send([r], total);
+          } catch (one) {
+            if (!refused(one)) throw one;
+            await this.store.markRejected(r.id, (one as Error).message);
+            total.rejected++;
+          }
+        }
+      }
     }
   }
+
+  async #send(rows: LocalHistoryRecord[], total: SyncResult): Promise<void> {
+    const res = await this.client.syncHistory(rows.map(toApiRecord));
+    await this.store.markSynced(rows.map((r) => r.id));
+    total.sent += rows.length;
+    total.inserted += res.inserted;
+    total.duplicates += res.duplicates;
+  }
 }
+
+/** The server refused the request's content (400): sending it again unchanged cannot succeed. */
+const refused = (e: unknown): boolean => e instanceof ApiError && e.status === 400;
