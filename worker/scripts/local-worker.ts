@@ -35,6 +35,8 @@ export interface LocalWorkerOptions {
   /** Reuse a state directory (e.g. to restart the Worker over the same D1/R2). */
   persistDir?: string;
   timeoutMs?: number;
+  /** startLocalWorkerd: open workerd's V8 inspector on this port (CPU profiles: bench/profile-predict.ts). */
+  inspectorPort?: number;
 }
 
 export async function freePort(): Promise<number> {
@@ -112,6 +114,7 @@ export async function startLocalWorkerd(opts: LocalWorkerOptions = {}): Promise<
     const mf = new Miniflare({
       host: '127.0.0.1',
       port,
+      ...(opts.inspectorPort ? { inspectorPort: opts.inspectorPort } : {}),
       log: new Log(LogLevel.WARN),
       // No network here: a placeholder Request.cf instead of fetching it; no dev registry, no request log.
       cf: false,

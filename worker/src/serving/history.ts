@@ -80,8 +80,9 @@ const INSERT_SQL = `INSERT INTO predictions
 /** Largest JSON parameter per statement (D1 allows 2 MB strings; stay well below). */
 const CHUNK_JSON_CHARS = 512 * 1024;
 
+/** `createdAt` is already fixed-width UTC: edge rows are made so, synced rows normalised by parseSyncBody. */
 function rowTuple(r: HistoryRecord): unknown[] {
-  return [r.id, normaliseTime(r.createdAt), r.model.name, r.model.version, r.label, r.score, JSON.stringify(r.probabilities), r.textLength, r.textSha256, r.text, r.source, r.latencyMs];
+  return [r.id, r.createdAt, r.model.name, r.model.version, r.label, r.score, JSON.stringify(r.probabilities), r.textLength, r.textSha256, r.text, r.source, r.latencyMs];
 }
 
 function chunks(records: readonly HistoryRecord[]): string[] {
@@ -109,7 +110,9 @@ export function normaliseTime(iso: string): string {
 
 /**
  * Stores records, skipping ids already present (a retried sync), in one D1 batch (one transaction:
- * all rows or none). Returns how many were new and how many were duplicates.
+ * all rows or none). Returns how many were new and how many were duplicates. `createdAt` must be
+ * fixed-width UTC (Date#toISOString; parseSyncBody normalises synced rows): parsing dates again here
+ * cost about 0.3 ms a row in workerd.
  */
 export async function insertHistory(db: D1Database, records: readonly HistoryRecord[], storeText: boolean): Promise<HistorySyncResponse> {
   if (records.length === 0) return { inserted: 0, duplicates: 0 };
