@@ -43,22 +43,14 @@ async function main(): Promise<number> {
   if (!v.model || !v.data) throw new UsageError('--model and --data are required');
   if (v.dtype !== 'fp32' && v.dtype !== 'q8') throw new UsageError(`--dtype must be fp32 or q8, got "${v.dtype}"`);
   const { dir } = await resolveModelDir(v.model, v.registry);
-  const bar = v.json ? null : new cliProgress.SingleBar({ format: 'evaluating [{bar}] {value}/{total} rows', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
-  let started = false;
+  const bar = progressBar('evaluating [{bar}] {value}/{total} rows', !v.json);
   const r = await evaluateModel(dir, userPath(v.data), {
     textColumn: v['text-column'],
     labelColumn: v['label-column'],
     dtype: v.dtype,
-    onProgress: (done, total) => {
-      if (!bar) return;
-      if (!started) {
-        bar.start(total, 0);
-        started = true;
-      }
-      bar.update(done);
-    },
+    onProgress: bar.update,
   });
-  bar?.stop();
+  bar.stop();
   if (v.json) {
     process.stdout.write(`${JSON.stringify({ ...r.evaluation, rows: r.evaluation.dataset.rows, labels: r.labels })}\n`);
   } else {
@@ -84,21 +76,13 @@ async function suite(v: {
   if (pairs !== undefined && (!Number.isInteger(pairs) || pairs < 0)) throw new UsageError(`--pairs-per-case must be a whole number ≥ 0, got "${v['pairs-per-case']}"`);
   const ref = v.model ?? DEFAULT_SUITE_MODEL;
   const { dir } = await resolveModelDir(ref, v.registry);
-  const bar = v.json ? null : new cliProgress.SingleBar({ format: 'scoring [{bar}] {value}/{total} distinct texts', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
-  let started = false;
+  const bar = progressBar('scoring [{bar}] {value}/{total} distinct texts', !v.json);
   const r = await runModelSuite(dir, {
     dtype: v.dtype,
     ...(pairs ? { checklistSample: { maxPairsPerCase: pairs } } : {}),
-    onProgress: (done, total) => {
-      if (!bar) return;
-      if (!started) {
-        bar.start(total, 0);
-        started = true;
-      }
-      bar.update(done);
-    },
+    onProgress: bar.update,
   });
-  bar?.stop();
+  bar.stop();
   const json = JSON.stringify({ model: ref, dtype: v.dtype, ...r }, null, 2);
   if (v.out) writeFileSync(userPath(v.out), `${json}\n`);
   if (v['write-model']) writeSuiteToModelDir(dir, r, v.dtype);
@@ -113,3 +97,20 @@ async function suite(v: {
 }
 
 runCli(main, USAGE);
+
+/** A progress bar on stderr (none when `show` is false, e.g. with --json), started on the first update. */
+function progressBar(format: string, show: boolean): { update: (done: number, total: number) => void; stop: () => void } {
+  const bar = show ? new cliProgress.SingleBar({ format, hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
+  let started = false;
+  return {
+    update: (done, total) => {
+      if (!bar) return;
+      if (!started) {
+        bar.start(total, 0);
+        started = true;
+      }
+      bar.update(done);
+    },
+    stop: () => bar?.stop(),
+  };
+}

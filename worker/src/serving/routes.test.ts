@@ -10,6 +10,21 @@ const NAME = env.DEFAULT_MODEL; // 'sentiment'
 const [champion, challenger] = [tinyModel(7), tinyModel(99)];
 // sha256("good")
 const GOOD_SHA = '770e607624d689265ca6c44884d0807d9b054d23c473c106c72be9de08b7376c';
+
+/** A valid browser-made history row for `version` of the default model (text "good"). */
+const browserRow = (version: number) => ({
+  id: crypto.randomUUID(),
+  createdAt: new Date().toISOString(),
+  model: { name: NAME, version },
+  label: 'positive',
+  score: 0.7,
+  probabilities: { negative: 0.3, positive: 0.7 },
+  textLength: 4,
+  textSha256: GOOD_SHA,
+  text: 'good',
+  source: 'browser',
+  latencyMs: 0.4,
+});
 const byLabel = (labels: string[], p: number[]) => Object.fromEntries(labels.map((l, i) => [l, p[i]!]));
 
 async function setAlias(name: string, alias: string, version: number) {
@@ -170,19 +185,7 @@ describe('with a champion', () => {
   });
 
   it('syncs browser history idempotently (public, validated)', async () => {
-    const items = Array.from({ length: 3 }, (_, i) => ({
-      id: crypto.randomUUID(),
-      createdAt: new Date(Date.now() - i * 1000).toISOString(),
-      model: { name: NAME, version: v1 },
-      label: 'positive',
-      score: 0.7,
-      probabilities: { negative: 0.3, positive: 0.7 },
-      textLength: 4,
-      textSha256: GOOD_SHA,
-      text: 'good',
-      source: 'browser',
-      latencyMs: 0.4,
-    }));
+    const items = Array.from({ length: 3 }, (_, i) => ({ ...browserRow(v1), createdAt: new Date(Date.now() - i * 1000).toISOString() }));
     const first = await callJson('POST', '/api/v1/history', { body: { items }, token: null });
     expect(first).toMatchObject({ status: 200, body: { inserted: 3, duplicates: 0 } });
     const retry = await callJson('POST', '/api/v1/history', { body: { items }, token: null });
@@ -196,19 +199,7 @@ describe('with a champion', () => {
   });
 
   it('refuses forged history rows with 400 and stores none of them', async () => {
-    const ok = {
-      id: crypto.randomUUID(),
-      createdAt: new Date().toISOString(),
-      model: { name: NAME, version: v1 },
-      label: 'positive',
-      score: 0.7,
-      probabilities: { negative: 0.3, positive: 0.7 },
-      textLength: 4,
-      textSha256: GOOD_SHA,
-      text: 'good',
-      source: 'browser',
-      latencyMs: 0.4,
-    };
+    const ok = browserRow(v1);
     const forgeries: Record<string, object> = {
       edge: { source: 'edge' },
       unknownModel: { model: { name: 'no-such-model', version: 1 } },
