@@ -105,7 +105,7 @@ const recipeRows = oursMeta ? loadRecipeData(DATA_DIR) : null;
 if (recipeRows && recipeRows.train.sha256 === oursMeta!.datasetSha256) {
   train = recipeRows.train;
   const held = recipeRows.sources.reduce((a, s) => a + s.heldOut, 0);
-  rowsNote = `the default recipe's training rows (${files.length} training sets without the ${held} held-out rows our model validates and calibrates on, plus ${recipeRows.sources.find((s) => s.heldOut === 0 && !s.file.endsWith('.csv'))?.train ?? 0} made-up-word neutral rows), unweighted`;
+  rowsNote = `the default recipe's training rows (${files.length} training sets without the ${held} held-out rows our model validates and calibrates on, plus ${recipeRows.sources.filter((s) => s.generated).reduce((a, s) => a + s.train, 0)} made-up-word neutral rows), unweighted`;
 } else {
   train = concatDatasets(files.map((f) => loadDataset(f)));
   rowsNote = `the full training files${oursDir ? ' (our model may have held some rows out)' : ''}`;
