@@ -79,12 +79,17 @@ const log = (line: string) => console.error(line);
 const entriesOurs: Entry[] = [];
 let oursDir = v.model ? resolve(cwd, v.model) : null;
 let tmpModel: string | null = null;
+/** Wall clock of `pnpm train` (read, tokenize, load vectors, train, export) when this run trained our model. */
+let trainWallSeconds: number | null = null;
 if (v['train-default']) {
   tmpModel = mkdtempSync(join(tmpdir(), 'peers-ours-'));
   oursDir = tmpModel;
   log(`training our default model: pnpm train ${[...DEFAULT_TRAIN_ARGS, '--out', tmpModel].join(' ')}`);
+  const t0 = performance.now();
   const r = spawnSync('pnpm', ['exec', 'tsx', 'src/cli/train.ts', ...DEFAULT_TRAIN_ARGS, '--out', tmpModel], { cwd: join(REPO_ROOT, 'training'), stdio: ['ignore', 'ignore', 'inherit'] });
   if (r.status !== 0) throw new Error(`training our model failed (exit ${r.status})`);
+  trainWallSeconds = (performance.now() - t0) / 1000;
+  log(`  pnpm train: ${trainWallSeconds.toFixed(1)} s wall clock`);
 }
 
 let files: string[];
@@ -166,7 +171,7 @@ rows.push(['CheckList polar MFT failure', ...entries.map((e) => pct(e.suite.chec
 rows.push(['CheckList neutral MFT failure', ...entries.map((e) => pct(e.suite.checklist?.neutralMft?.failureRate))]);
 rows.push(['CheckList INV failure (all / robustness)', ...entries.map((e) => `${pct(e.suite.checklist?.inv.failureRate)} / ${pct(e.suite.checklist?.invRobustness.failureRate)}`)]);
 rows.push(['CheckList DIR failure', ...entries.map((e) => pct(e.suite.checklist?.dir.failureRate))]);
-rows.push(['training time', ...entries.map((e) => `${e.trainSeconds.toFixed(1)} s`)]);
+rows.push(['training time', ...entries.map((e) => `${e.trainSeconds.toFixed(1)} s${e.model.startsWith('ours') && trainWallSeconds !== null ? ` (pnpm train ${trainWallSeconds.toFixed(0)} s)` : ''}`)]);
 rows.push(['model size', ...entries.map((e) => `${(e.bytes / 1e6).toFixed(2)} MB`)]);
 rows.push(['suite time', ...entries.map((e) => `${e.suite.seconds.toFixed(1)} s`)]);
 const text = table(['set (accuracy / macro-F1)', ...entries.map((e) => `${e.model} (${e.suite.labels.length} labels)`)], rows);
