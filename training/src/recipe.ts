@@ -70,8 +70,11 @@ export interface RecipeData {
   polarRows: Uint8Array;
   /** Held-out rows of the training sources (validation + calibration). */
   heldOut: Dataset;
-  /** Per source: rows used for training, rows held out, and the weight of one row of each class. */
-  sources: { file: string; train: number; heldOut: number; weight: Record<string, number> }[];
+  /**
+   * Per source: rows used for training, rows held out, and the weight of one row of each class. `file` is
+   * relative to the data directory; `generated` marks the made-up-word rows (no file).
+   */
+  sources: { file: string; train: number; heldOut: number; weight: Record<string, number>; generated?: true }[];
 }
 
 /** FNV-1a of a string, in [0, 1). */
@@ -129,7 +132,7 @@ export function loadRecipeData(dataDir: string, options: Partial<WeightingOption
     });
     const w = Math.pow(texts.length, o.sourcePower) / texts.length;
     for (let i = 0; i < texts.length; i++) (weights.push(w), polar.push(0));
-    report.push({ file: 'made-up words (neutral)', train: texts.length, heldOut: 0, weight: { neutral: w } });
+    report.push({ file: 'made-up words (neutral)', train: texts.length, heldOut: 0, weight: { neutral: w }, generated: true });
   }
   const mean = weights.reduce((a, b) => a + b, 0) / weights.length;
   const rowWeights = Float32Array.from(weights, (w) => w / mean);

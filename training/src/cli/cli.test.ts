@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTinyModel, writeTinyDataDir } from '../tiny.ts';
 import { writeSuiteFixtures } from '../suite-fixtures.ts';
+import { DEFAULT_SOURCES } from '../recipe.ts';
 
 const run = promisify(execFile);
 const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -91,6 +92,8 @@ describe('CLIs', () => {
     expect(config.sentiment_edge.outputs).toEqual(['logits', 'token_scores']);
     const meta = JSON.parse(readFileSync(join(out, 'training-meta.json'), 'utf8'));
     expect(meta.dataset).toContain('sst2/train.csv+mr/reviews.csv+tweeteval/test.csv');
+    // The files the peers bench trains on: every source file, relative to the data directory, and nothing else.
+    expect(meta.datasetFiles).toEqual(DEFAULT_SOURCES.map((s) => s.file));
     expect(meta.params.calibrate).toBe(true);
     expect(meta.params.polarLoss).toBe(true);
   });

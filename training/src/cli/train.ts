@@ -85,7 +85,7 @@ async function main(): Promise<number> {
     recipeData = loadRecipeData(DATA_DIR);
     train = recipeData.train;
     validation = recipeData.heldOut;
-    datasetFiles = recipeData.sources.map((s) => join(DATA_DIR, s.file));
+    datasetFiles = recipeData.sources.flatMap((s) => (s.generated ? [] : [join(DATA_DIR, s.file)]));
   } else {
     const files = hasData ? v.data!.map(userPath) : [dataFile('sst2/train.csv')];
     datasetFiles = files;
