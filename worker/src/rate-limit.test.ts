@@ -31,6 +31,11 @@ describe('rate limits', () => {
     expect(ok).toBeLessThanOrEqual(36);
     expect(limited.res.headers.get('retry-after')).toBe(String(LIMIT_PERIOD_S.PREDICT_LIMITER));
     expect(limited.body.error).toMatchObject({ code: 'rate_limited', message: expect.stringMatching(/wait 10 s/) });
+    // Remembered by the isolate: refused at once for the rest of the period, with the time left.
+    const again = await callJson('POST', '/api/v1/predict', { body: { text: 'good' }, token: null, headers: from('203.0.113.7') });
+    expect(again.status).toBe(429);
+    expect(Number(again.res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(again.res.headers.get('retry-after'))).toBeLessThanOrEqual(10);
     expect((await callJson('POST', '/api/v1/predict', { body: { text: 'good' }, token: null, headers: from('203.0.113.8') })).status).toBe(200);
     expect((await callJson('POST', '/api/v1/predict', { body: { text: 'good' }, headers: from('203.0.113.7') })).status).toBe(200);
   }, 120_000);

@@ -24,18 +24,40 @@ const WHAT: Record<LimiterName, string> = {
 };
 
 /**
+ * Clients this isolate has seen over a limit, until when (ms): their next requests are refused at once,
+ * without asking the binding and without doing the work.
+ */
+const limitedUntil = new Map<string, number>();
+const MAX_REMEMBERED = 10_000;
+
+/**
  * Counts `units` against `limiter` for this request's client; throws 429 (with Retry-After) when the
  * client is over its limit. No-op when the binding is not configured or the request has no client
  * address (only local tools and tests send requests that did not pass Cloudflare's edge).
  */
-export async function limitClient(env: Env, request: Request, limiter: LimiterName, units = 1): Promise<void> {
+export async function limitClient(env: Env, request: Request, limiter: LimiterName, units = 1, now = Date.now()): Promise<void> {
   const binding = env[limiter];
   const key = request.headers.get('cf-connecting-ip');
   if (!binding || !key) return;
+  refuseRemembered(env, request, limiter, now);
+  const remembered = `${limiter}:${key}`;
   const results = await Promise.all(Array.from({ length: Math.max(1, units) }, () => binding.limit({ key })));
   if (results.every((r) => r.success)) return;
-  const retry = LIMIT_PERIOD_S[limiter];
-  throw new ApiError(429, 'rate_limited', `too many ${WHAT[limiter]} from your address; wait ${retry} s and try again (requests with the registry token are not limited)`, { limiter, retryAfterSeconds: retry }, { 'Retry-After': String(retry) });
+  if (limitedUntil.size >= MAX_REMEMBERED) for (const [k, t] of limitedUntil) if (t <= now) limitedUntil.delete(k);
+  if (limitedUntil.size < MAX_REMEMBERED) limitedUntil.set(remembered, now + LIMIT_PERIOD_S[limiter] * 1000);
+  throw limited(limiter, LIMIT_PERIOD_S[limiter]);
+}
+
+/** Throws 429 at once, synchronously, for a client this isolate saw over `limiter`'s limit within its period. */
+export function refuseRemembered(env: Env, request: Request, limiter: LimiterName, now = Date.now()): void {
+  const key = request.headers.get('cf-connecting-ip');
+  if (!env[limiter] || !key) return;
+  const until = limitedUntil.get(`${limiter}:${key}`);
+  if (until !== undefined && until > now) throw limited(limiter, Math.ceil((until - now) / 1000));
+}
+
+function limited(limiter: LimiterName, retry: number): ApiError {
+  return new ApiError(429, 'rate_limited', `too many ${WHAT[limiter]} from your address; wait ${retry} s and try again (requests with the registry token are not limited)`, { limiter, retryAfterSeconds: retry }, { 'Retry-After': String(retry) });
 }
 
 /** Called before answering 403 to a wrong token: repeated wrong tokens from one address meet 429. */
