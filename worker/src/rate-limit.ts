@@ -3,7 +3,9 @@
  * keyed by the client's address (CF-Connecting-IP). Requests that carry REGISTRY_TOKEN are the
  * operator's own (CI, benchmarks) and are not limited; a wrong token is limited separately, so
  * guessing tokens is slowed down. The binding counts per Cloudflare location and is eventually
- * consistent: a limit against abuse, not an exact quota.
+ * consistent: a limit against abuse, not an exact quota. /predict asks it after answering (no latency
+ * on the hot path: locally the binding is a Durable Object round trip of several ms) and refuses a
+ * client from its next request on; the other routes ask before doing the work.
  */
 import type { Context } from 'hono';
 import type { AppEnv, Env } from './env.ts';
@@ -36,16 +38,24 @@ const MAX_REMEMBERED = 10_000;
  * address (only local tools and tests send requests that did not pass Cloudflare's edge).
  */
 export async function limitClient(env: Env, request: Request, limiter: LimiterName, units = 1, now = Date.now()): Promise<void> {
+  refuseRemembered(env, request, limiter, now);
+  if (!(await countClient(env, request, limiter, units, now))) throw limited(limiter, LIMIT_PERIOD_S[limiter]);
+}
+
+/**
+ * Counts `units` against `limiter` for this request's client and remembers a client found over its
+ * limit. Resolves to false when it is over. For the hot path, run it after the answer (waitUntil):
+ * the client is then refused from its next request on (refuseRemembered), one request late.
+ */
+export async function countClient(env: Env, request: Request, limiter: LimiterName, units = 1, now = Date.now()): Promise<boolean> {
   const binding = env[limiter];
   const key = request.headers.get('cf-connecting-ip');
-  if (!binding || !key) return;
-  refuseRemembered(env, request, limiter, now);
-  const remembered = `${limiter}:${key}`;
+  if (!binding || !key) return true;
   const results = await Promise.all(Array.from({ length: Math.max(1, units) }, () => binding.limit({ key })));
-  if (results.every((r) => r.success)) return;
+  if (results.every((r) => r.success)) return true;
   if (limitedUntil.size >= MAX_REMEMBERED) for (const [k, t] of limitedUntil) if (t <= now) limitedUntil.delete(k);
-  if (limitedUntil.size < MAX_REMEMBERED) limitedUntil.set(remembered, now + LIMIT_PERIOD_S[limiter] * 1000);
-  throw limited(limiter, LIMIT_PERIOD_S[limiter]);
+  if (limitedUntil.size < MAX_REMEMBERED) limitedUntil.set(`${limiter}:${key}`, now + LIMIT_PERIOD_S[limiter] * 1000);
+  return false;
 }
 
 /** Throws 429 at once, synchronously, for a client this isolate saw over `limiter`'s limit within its period. */

@@ -14,7 +14,7 @@ import { ApiError } from '../errors.ts';
 import { modelCache } from '../inference/models.ts';
 import { ORT_VERSION } from '../inference/ort.ts';
 import { newApp } from '../openapi-app.ts';
-import { limitClient, refuseRemembered, TEXTS_PER_UNIT } from '../rate-limit.ts';
+import { countClient, limitClient, refuseRemembered, TEXTS_PER_UNIT } from '../rate-limit.ts';
 import { errors, json } from '../schemas.ts';
 import { HistoryQueryInput, insertHistory, listHistory, parseSyncBody, queueHistory } from './history.ts';
 import { codeForStatus, recordError, recordPredictions, recordPredictLatency, renderMetrics } from './metrics.ts';
@@ -73,13 +73,13 @@ async function handlePredict(c: Context<AppEnv>): Promise<Response> {
   const started = performance.now();
   const isOperator = operatorCheck(c);
   const input = parsePredictBody(await readJson(c, MAX_PREDICT_BODY_BYTES), c.req.query('dtype') ?? null);
-  // The limiter's answer is awaited beside the model run, not before it, so it adds no latency; a client
-  // over its limit is refused at once on its next requests (rate-limit.ts remembers it per isolate).
-  const operator = await isOperator();
-  if (!operator) refuseRemembered(c.env, c.req.raw, 'PREDICT_LIMITER');
-  const limit = operator ? Promise.resolve() : limitClient(c.env, c.req.raw, 'PREDICT_LIMITER', Math.ceil(input.texts.length / TEXTS_PER_UNIT));
-  limit.catch(() => undefined); // awaited below; this only keeps an early rejection from counting as unhandled
-  const [, result] = await Promise.all([limit, predict(c.env, input, started, { operator: isOperator, defer: (work) => afterResponse(c, work) })]);
+  // The limiter is asked after the answer (no latency on the hot path); a client it finds over its limit
+  // is remembered by this isolate and refused at once from its next request on (rate-limit.ts).
+  if (!(await isOperator())) {
+    refuseRemembered(c.env, c.req.raw, 'PREDICT_LIMITER');
+    afterResponse(c, countClient(c.env, c.req.raw, 'PREDICT_LIMITER', Math.ceil(input.texts.length / TEXTS_PER_UNIT)));
+  }
+  const result = await predict(c.env, input, started, { operator: isOperator, defer: (work) => afterResponse(c, work) });
   const { name, version } = result.resolved;
   recordPredictions(name, version, 'edge', input.texts.length);
   recordPredictLatency(name, version, result.latencyMs);
