@@ -49,13 +49,19 @@ describe('highlightSpans', () => {
       [tok('the', 0.01), tok('movie', 0.02), tok('was', 0), tok('great', 1.2), tok(',', 0), tok('but', -0.1), tok('boring', -0.9), tok('.', 0)],
       'positive',
     );
-    const spans = highlightSpans(text, words, 5, 0.05);
+    const spans = highlightSpans(text, words, 5, 0.05, 0);
     expect(spans.map((s) => s.text).join('')).toBe(text);
     expect(spans.filter((s) => s.push)).toEqual([
       { text: 'GREAT', push: 'for' },
       { text: 'but', push: 'against' },
       { text: 'boring', push: 'against' },
     ]);
+  });
+
+  it('leaves out faint pushes next to the words that decided', () => {
+    const words = wordScores([tok('a', 0.2), tok('great', 1.5), tok('and', 0.3), tok('wonderful', 1.1), tok('film', 0.4)], 'positive');
+    const spans = highlightSpans('a great and wonderful film', words);
+    expect(spans.filter((s) => s.push).map((s) => s.text)).toEqual(['great', 'wonderful']);
   });
 
   it('keeps only the top words and skips unknown or unfindable ones', () => {

@@ -75,11 +75,12 @@ export interface Span {
 }
 
 /**
- * Cuts `text` into spans with the `top` words of largest |push| marked (only pushes of at least `minPush`).
- * Words are found in order, case-insensitively, after the previous one (the tokenizer lowercases); a word
- * not found (unknown, accents stripped) is skipped without losing the rest.
+ * Cuts `text` into spans with the `top` words of largest |push| marked: only pushes of at least `minPush` and
+ * at least `minShare` of the largest |push|, so that filler words with a faint lean are not marked beside
+ * the words that decided. Words are found in order, case-insensitively, after the previous one (the tokenizer
+ * lowercases); a word not found (unknown, accents stripped) is skipped without losing the rest.
  */
-export function highlightSpans(text: string, words: readonly WordScore[], top = 5, minPush = 0.05): Span[] {
+export function highlightSpans(text: string, words: readonly WordScore[], top = 5, minPush = 0.05, minShare = 0.3): Span[] {
   const lower = text.toLowerCase();
   const located: { start: number; end: number; w: WordScore }[] = [];
   let from = 0;
@@ -90,9 +91,11 @@ export function highlightSpans(text: string, words: readonly WordScore[], top = 
     located.push({ start: at, end: at + w.word.length, w });
     from = at + w.word.length;
   }
+  const strongest = Math.max(0, ...located.map((l) => Math.abs(l.w.push)));
+  const floor = Math.max(minPush, minShare * strongest);
   const chosen = new Set(
     located
-      .filter((l) => Math.abs(l.w.push) >= minPush)
+      .filter((l) => Math.abs(l.w.push) >= floor)
       .sort((a, b) => Math.abs(b.w.push) - Math.abs(a.w.push))
       .slice(0, top),
   );
