@@ -9,7 +9,7 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '@sentiment-edge/registry';
 import { parseCsv } from '../web/src/lib/csv.ts';
-import { exactPrediction, launchBrowser, predictText, publishTiny, waitForEngine, waitForServiceWorker } from './src/browser.ts';
+import { exactPrediction, launchBrowser, predictText, publishTiny, readPrediction, waitForEngine, waitForServiceWorker } from './src/browser.ts';
 import { REPO_ROOT, startLocalWorker, type LocalWorker } from '@sentiment-edge/worker/local';
 
 const MODEL = 'sentiment';
@@ -67,6 +67,34 @@ describe('PWA in Chromium', () => {
     const exact = await exactPrediction(page, 'the movie was great fun !');
     expect(exact.label).toBe(shown.label);
     expect(exact.via).toBe('wasm');
+  });
+
+  it('waits for the model instead of erring, shows which words pushed the answer, and is honest about gibberish', async () => {
+    const { page } = await newPage();
+    // Typed during the first load: a loading state, never an error, then the answer for that text.
+    await page.evaluate(() => {
+      const w = globalThis as unknown as { shownErrors: string[] };
+      w.shownErrors = [];
+      new MutationObserver(() => {
+        const e = document.querySelector('[data-testid="result"] .error');
+        if (e) w.shownErrors.push(e.textContent ?? '');
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    const text = 'a great and wonderful film';
+    await page.getByLabel('Text to classify').fill(text);
+    const shown = await readPrediction(page, text);
+    expect(await page.evaluate(() => (globalThis as unknown as { shownErrors: string[] }).shownErrors)).toEqual([]);
+    expect(shown.label).toBe('positive');
+    // Why this label: the words that pushed towards it are marked in the text, with a sign and a spoken explanation.
+    const pushedFor = await page.locator('[data-testid="why"] .explained mark[data-push="for"]').allTextContents();
+    expect(pushedFor.join(' ')).toMatch(/(great|wonderful)\+ \(towards positive\)/);
+    // Gibberish: every word is unknown to the model, so no bold verdict, a note, and nothing to explain.
+    await predictText(page, 'asdf qwer zxcv');
+    const verdict = page.locator('[data-testid="verdict"]');
+    expect(await verdict.getAttribute('data-confidence')).toBe('uncertain');
+    expect(await verdict.textContent()).toMatch(/Leaning (▲|▼) (positive|negative)/);
+    expect(await page.locator('[data-testid="unknown-note"]').textContent()).toContain('Most of these words are unknown to the model');
+    expect(await page.locator('[data-testid="why"]').count()).toBe(0);
   });
 
   it('saves predictions to the history, which survives a reload and syncs once', async () => {

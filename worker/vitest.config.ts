@@ -92,6 +92,8 @@ export default defineConfig({
   ],
   test: {
     setupFiles: ['./test/apply-migrations.ts'],
+    // Requests through workerd: a test of a few dozen requests can take seconds on a busy 2-core machine.
+    testTimeout: 30_000,
     projects: [
       // Small, so the 413 paths are testable without megabytes.
       { extends: true, test: { name: 'registry', include: REGISTRY_TESTS, isolate: false, provide: { maxFileBytes: '65536', tinyModels: false } } },

@@ -109,6 +109,13 @@ export async function startLocalWorkerd(opts: LocalWorkerOptions = {}): Promise<
     const compatibilityDate = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
     const vars = Object.fromEntries([...toml.split(/^\[vars\]\s*$/m)[1]?.split(/^\[/m)[0]?.matchAll(/^(\w+)\s*=\s*"([^"]*)"/gm) ?? []].map((m) => [m[1]!, m[2]!]));
     const { d1, r2 } = storageIds();
+    // The [[ratelimits]] bindings, as wrangler dev runs them.
+    const ratelimits = Object.fromEntries(
+      [...toml.matchAll(/\[\[ratelimits\]\][^[]*?name\s*=\s*"(\w+)"[^[]*?namespace_id\s*=\s*"(\w+)"[^[]*?simple\s*=\s*\{\s*limit\s*=\s*(\d+)\s*,\s*period\s*=\s*(\d+)\s*\}/g)].map((m) => [
+        m[1]!,
+        { type: 'rate-limit', namespace: m[2]!, simple: { limit: Number(m[3]), period: Number(m[4]) } },
+      ]),
+    );
     const port = await freePort();
     const started = performance.now();
     const mf = new Miniflare({
@@ -140,6 +147,7 @@ export async function startLocalWorkerd(opts: LocalWorkerOptions = {}): Promise<
               ...Object.fromEntries(Object.entries({ ...vars, REGISTRY_TOKEN: token, ...opts.vars }).map(([k, value]) => [k, { type: 'text', value }])),
               DB: { type: 'd1', id: d1 },
               MODELS: { type: 'r2', name: r2 },
+              ...ratelimits,
             },
           },
         },

@@ -3,7 +3,9 @@
  * keyed by the client's address (CF-Connecting-IP). Requests that carry REGISTRY_TOKEN are the
  * operator's own (CI, benchmarks) and are not limited; a wrong token is limited separately, so
  * guessing tokens is slowed down. The binding counts per Cloudflare location and is eventually
- * consistent: a limit against abuse, not an exact quota.
+ * consistent: a limit against abuse, not an exact quota. /predict asks it after answering (no latency
+ * on the hot path: locally the binding is a Durable Object round trip of several ms) and refuses a
+ * client from its next request on; the other routes ask before doing the work.
  */
 import type { Context } from 'hono';
 import type { AppEnv, Env } from './env.ts';
@@ -24,18 +26,48 @@ const WHAT: Record<LimiterName, string> = {
 };
 
 /**
+ * Clients this isolate has seen over a limit, until when (ms): their next requests are refused at once,
+ * without asking the binding and without doing the work.
+ */
+const limitedUntil = new Map<string, number>();
+const MAX_REMEMBERED = 10_000;
+
+/**
  * Counts `units` against `limiter` for this request's client; throws 429 (with Retry-After) when the
  * client is over its limit. No-op when the binding is not configured or the request has no client
  * address (only local tools and tests send requests that did not pass Cloudflare's edge).
  */
-export async function limitClient(env: Env, request: Request, limiter: LimiterName, units = 1): Promise<void> {
+export async function limitClient(env: Env, request: Request, limiter: LimiterName, units = 1, now = Date.now()): Promise<void> {
+  refuseRemembered(env, request, limiter, now);
+  if (!(await countClient(env, request, limiter, units, now))) throw limited(limiter, LIMIT_PERIOD_S[limiter]);
+}
+
+/**
+ * Counts `units` against `limiter` for this request's client and remembers a client found over its
+ * limit. Resolves to false when it is over. For the hot path, run it after the answer (waitUntil):
+ * the client is then refused from its next request on (refuseRemembered), one request late.
+ */
+export async function countClient(env: Env, request: Request, limiter: LimiterName, units = 1, now = Date.now()): Promise<boolean> {
   const binding = env[limiter];
   const key = request.headers.get('cf-connecting-ip');
-  if (!binding || !key) return;
+  if (!binding || !key) return true;
   const results = await Promise.all(Array.from({ length: Math.max(1, units) }, () => binding.limit({ key })));
-  if (results.every((r) => r.success)) return;
-  const retry = LIMIT_PERIOD_S[limiter];
-  throw new ApiError(429, 'rate_limited', `too many ${WHAT[limiter]} from your address; wait ${retry} s and try again (requests with the registry token are not limited)`, { limiter, retryAfterSeconds: retry }, { 'Retry-After': String(retry) });
+  if (results.every((r) => r.success)) return true;
+  if (limitedUntil.size >= MAX_REMEMBERED) for (const [k, t] of limitedUntil) if (t <= now) limitedUntil.delete(k);
+  if (limitedUntil.size < MAX_REMEMBERED) limitedUntil.set(`${limiter}:${key}`, now + LIMIT_PERIOD_S[limiter] * 1000);
+  return false;
+}
+
+/** Throws 429 at once, synchronously, for a client this isolate saw over `limiter`'s limit within its period. */
+export function refuseRemembered(env: Env, request: Request, limiter: LimiterName, now = Date.now()): void {
+  const key = request.headers.get('cf-connecting-ip');
+  if (!env[limiter] || !key) return;
+  const until = limitedUntil.get(`${limiter}:${key}`);
+  if (until !== undefined && until > now) throw limited(limiter, Math.ceil((until - now) / 1000));
+}
+
+function limited(limiter: LimiterName, retry: number): ApiError {
+  return new ApiError(429, 'rate_limited', `too many ${WHAT[limiter]} from your address; wait ${retry} s and try again (requests with the registry token are not limited)`, { limiter, retryAfterSeconds: retry }, { 'Retry-After': String(retry) });
 }
 
 /** Called before answering 403 to a wrong token: repeated wrong tokens from one address meet 429. */

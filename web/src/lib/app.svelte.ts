@@ -14,9 +14,10 @@ import {
 } from '@sentiment-edge/registry';
 import { InferenceBridge } from './bridge.ts';
 import { HistoryStore, type HistoryFilter, type LocalHistoryRecord } from './history-store.ts';
-import { InferenceError, type Backend, type FailureCode, type ProgressMessage } from './messages.ts';
+import { InferenceError, type Backend, type ExplainedPrediction, type FailureCode, type ProgressMessage } from './messages.ts';
 import { cachedText, fileUrl, isCached, MODEL_CACHE } from './model-cache.ts';
 import { HistorySync } from './sync.ts';
+import { plainDetail, plural } from './wording.ts';
 
 export type EngineStatus = 'starting' | 'loading' | 'ready' | 'server' | 'unavailable';
 
@@ -33,7 +34,7 @@ export interface EngineState {
   loadMs: number | null;
 }
 
-export interface PredictionResult extends Prediction {
+export interface PredictionResult extends ExplainedPrediction {
   model: { name: string; version: number };
   latencyMs: number;
   via: Backend | 'server';
@@ -73,6 +74,10 @@ export class AppModel {
   #store: HistoryStore | null = null;
   #sync: HistorySync | null = null;
   #ready: Promise<void> = Promise.resolve();
+  /** The first choice of a model (saved or the champion): predictions wait for it instead of failing. */
+  #choosing: Promise<void> = Promise.resolve();
+  /** syncMessage is a "could not sync" note (cleared by the next sync that succeeds). */
+  #syncFailed = false;
 
   constructor(baseUrl = location.origin, params = new URLSearchParams(location.search)) {
     this.baseUrl = baseUrl;
@@ -91,12 +96,12 @@ export class AppModel {
       void this.syncNow();
       void this.refreshCatalog();
       if (this.engine.status !== 'ready' && this.manifest) void this.load(this.manifest);
-      else if (!this.manifest) void this.chooseInitialModel();
+      else if (!this.manifest) void (this.#choosing = this.chooseInitialModel());
     });
     addEventListener('offline', () => (this.online = false));
     // Offline-first: a saved manifest starts the worker and the model load right away, before the history
     // database opens and without waiting for the network.
-    const choosing = this.chooseInitialModel();
+    const choosing = (this.#choosing = this.chooseInitialModel());
     this.#store = await HistoryStore.open();
     this.#sync = new HistorySync(this.#store, this.client);
     await this.refreshHistory();
@@ -125,7 +130,7 @@ export class AppModel {
         backend: null,
         failure: 'offline_no_model',
         message: this.online
-          ? `No model could be found on the server (${errorText(e)}). Publish a model and set its champion alias, then reload.`
+          ? `No model is available from the server yet (${plainDetail(errorText(e))}). Try again later.`
           : 'You are offline and no model is stored on this device yet. Connect to the internet once and reload: the model is downloaded, checked and kept on this device, and then works offline.',
       };
     }
@@ -213,10 +218,10 @@ export class AppModel {
       no_wasm: 'This browser cannot run WebAssembly, so the model cannot run on this device.',
       offline_no_model: `You are offline and ${m.name} v${m.version} is not stored on this device yet. Connect to the internet and reload once; after that it works offline.`,
       integrity: `The model was refused: ${detail}`,
-      download: `The model could not be downloaded: ${detail}`,
-      load: `The model could not be loaded in this browser: ${detail}`,
-      oom: `This device ran out of memory loading the model: ${detail}`,
-      run: `The model failed while predicting: ${detail}`,
+      download: `The model could not be downloaded (${plainDetail(detail)}).`,
+      load: `The model could not be loaded in this browser: ${plainDetail(detail)}`,
+      oom: 'This device ran out of memory loading the model.',
+      run: `The model failed while predicting: ${plainDetail(detail)}`,
       cancelled: 'Loading was cancelled.',
       not_loaded: 'No model is loaded.',
     };
@@ -242,13 +247,15 @@ export class AppModel {
 
   /** Classifies one text in the browser, or on the server in fallback mode. */
   async predict(text: string, signal?: AbortSignal): Promise<PredictionResult> {
+    // During the first load the text waits for the model instead of failing.
+    await this.#choosing;
     await this.#ready;
     const m = this.manifest;
-    if (!m) throw new Error(this.engine.message ?? 'no model chosen');
+    if (!m) throw new Error(this.engine.message ?? 'No model is available yet.');
     if (this.engine.status === 'ready' && this.#bridge) {
       try {
         const t0 = performance.now();
-        const r = await this.#bridge.call<'predict'>({ type: 'predict', texts: [text] }, signal ? { signal } : {});
+        const r = await this.#bridge.call<'predict'>({ type: 'predict', texts: [text], explain: true }, signal ? { signal } : {});
         return { ...r.predictions[0]!, model: { name: m.name, version: m.version }, latencyMs: performance.now() - t0, via: this.engine.backend as Backend };
       } catch (e) {
         if (e instanceof InferenceError && e.code === 'cancelled') throw e;
@@ -259,11 +266,12 @@ export class AppModel {
       const r = await this.client.predict(text, `${m.name}@${m.version}`);
       return { label: r.label, score: r.score, probabilities: r.probabilities, model: r.model, latencyMs: r.latencyMs, via: 'server' };
     }
-    throw new Error(this.engine.message ?? 'the model is not available');
+    throw new Error(this.engine.message ?? 'The model is not available.');
   }
 
   /** Classifies many texts (browser worker in chunks, or the server in batches of MAX_TEXTS). */
   async predictMany(texts: string[], onProgress: (done: number, total: number) => void, signal?: AbortSignal): Promise<Prediction[]> {
+    await this.#choosing;
     await this.#ready;
     if (this.engine.status === 'ready' && this.#bridge) {
       const r = await this.#bridge.call<'predict'>(
@@ -273,7 +281,7 @@ export class AppModel {
       onProgress(texts.length, texts.length);
       return r.predictions;
     }
-    if (this.engine.status !== 'server' || !this.manifest) throw new Error(this.engine.message ?? 'the model is not available');
+    if (this.engine.status !== 'server' || !this.manifest) throw new Error(this.engine.message ?? 'The model is not available.');
     const out: Prediction[] = [];
     for (let i = 0; i < texts.length; i += MAX_TEXTS) {
       if (signal?.aborted) throw new InferenceError('cancelled', 'cancelled');
@@ -321,17 +329,23 @@ export class AppModel {
     try {
       const r = await this.#sync.sync();
       const parts = [];
-      if (r.sent > 0) parts.push(`Synced ${r.sent} prediction${r.sent === 1 ? '' : 's'} to the server.`);
-      if (r.rejected > 0) parts.push(`${r.rejected} prediction${r.rejected === 1 ? ' was' : 's were'} refused by the server and kept only on this device.`);
+      if (r.sent > 0) parts.push(`Synced ${plural(r.sent, 'prediction')} to the server.`);
+      if (r.rejected > 0) parts.push(`${plural(r.rejected, 'prediction')} ${r.rejected === 1 ? 'was' : 'were'} refused by the server and kept only on this device.`);
       if (parts.length) this.syncMessage = parts.join(' ');
+      else if (this.#syncFailed) this.syncMessage = null;
+      this.#syncFailed = false;
     } catch (e) {
-      this.syncMessage = `Sync will retry when the server is reachable (${e instanceof ApiError ? e.message : errorText(e)}).`;
+      const why = e instanceof ApiError && e.code !== 'network_error' ? plainDetail(e.message) : 'the server cannot be reached';
+      this.syncMessage = `Your predictions are saved on this device and will be sent when the server can be reached (${why}).`;
+      this.#syncFailed = true;
     }
     await this.refreshHistory();
   }
 
   async clearHistory(): Promise<void> {
     await this.#store?.clear();
+    if (this.#syncFailed) this.syncMessage = null;
+    this.#syncFailed = false;
     await this.refreshHistory();
   }
 

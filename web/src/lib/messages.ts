@@ -4,6 +4,7 @@
  * `loaded`/`result`/`error` for that id. `cancel` stops a running batch between chunks.
  */
 import type { Manifest, Prediction } from '@sentiment-edge/registry';
+import type { WordScore } from './honest.ts';
 
 export type Backend = 'webgpu' | 'wasm';
 
@@ -37,6 +38,19 @@ export interface PredictRequest {
   texts: string[];
   /** Texts per session run; progress is reported after each chunk. */
   chunkSize?: number;
+  /**
+   * Also say how much of each text the model knows and (when the graph has `token_scores`) which words
+   * pushed the answer. Meant for the single live text, not for batches.
+   */
+  explain?: boolean;
+}
+
+/** A prediction with what the browser engine can tell about it when asked to `explain`. */
+export interface ExplainedPrediction extends Prediction {
+  /** Share of the text's words the model does not know ([UNK]), 0–1. */
+  unknownShare?: number;
+  /** Each word with its push towards the predicted label; absent for models without `token_scores`. */
+  words?: WordScore[];
 }
 
 export interface CancelRequest {
@@ -71,7 +85,7 @@ export interface LoadedMessage {
 export interface ResultMessage {
   type: 'result';
   id: number;
-  predictions: Prediction[];
+  predictions: ExplainedPrediction[];
   /** Wall time inside the worker for the whole request. */
   latencyMs: number;
 }

@@ -9,7 +9,8 @@ import { createClassifier, MODEL_LAYOUT, readModelConfig, RegistryClient, type C
 // ONNX Runtime's own WASM binaries, emitted into the build by Vite (hashed, same origin, no CDN).
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import jspiWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jspi.wasm?url';
-import { assertNever, InferenceError, type Backend, type FailureCode, type LoadRequest, type MainToWorker, type PredictRequest, type WorkerToMain } from '../lib/messages.ts';
+import { assertNever, InferenceError, type Backend, type FailureCode, type LoadRequest, type MainToWorker, type ExplainedPrediction, type PredictRequest, type WorkerToMain } from '../lib/messages.ts';
+import { unknownShare, wordScores, type TokenScores } from '../lib/honest.ts';
 import { filesFor, IntegrityError, loadModelFiles, MODEL_CACHE } from '../lib/model-cache.ts';
 
 /** Wall-clock ms when this worker's module started evaluating (for the load-timing log). */
@@ -18,6 +19,7 @@ const WORKER_START = performance.timeOrigin + performance.now();
 const post = (msg: WorkerToMain) => (self as unknown as { postMessage(m: WorkerToMain): void }).postMessage(msg);
 
 let classifier: Classifier | null = null;
+let tokenizer: Tokenizer | null = null;
 let loadedKey = '';
 const cancelled = new Set<number>();
 
@@ -118,6 +120,7 @@ async function load(msg: LoadRequest): Promise<WorkerToMain> {
   if (typeof WebAssembly !== 'object') throw new InferenceError('no_wasm', 'this browser has no WebAssembly');
   const key = `${manifest.name}@${manifest.version}`;
   classifier = null;
+  tokenizer = null;
   loadedKey = '';
 
   const choice = await chooseBackend(msg.preferWebGPU);
@@ -154,7 +157,7 @@ async function load(msg: LoadRequest): Promise<WorkerToMain> {
   const tokenizerJson = json(MODEL_LAYOUT.tokenizer);
   const tokenizerConfig = json(MODEL_LAYOUT.tokenizerConfig);
   const config = readModelConfig(json(MODEL_LAYOUT.config), tokenizerConfig, tokenizerJson);
-  const tokenizer = new Tokenizer(tokenizerJson as object, tokenizerConfig as object);
+  const tok = new Tokenizer(tokenizerJson as object, tokenizerConfig as object);
   const onnxPath = filesFor(manifest, backend).find((f) => f.path.endsWith('.onnx'))!.path;
   mark('tokenizer');
 
@@ -173,10 +176,11 @@ async function load(msg: LoadRequest): Promise<WorkerToMain> {
     session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
   }
   mark('session');
-  const c = createClassifier(ort.Tensor, session, tokenizer, config);
+  const c = createClassifier(ort.Tensor, session, tok, config);
   await c.classify(['warm up']); // compile kernels now, not on the user's first keystroke
   mark('warmup');
   classifier = c;
+  tokenizer = tok;
   loadedKey = key;
   console.debug(`[load-timing] ${JSON.stringify(marks)}`);
   const loaded: WorkerToMain = { type: 'loaded', id: msg.id, backend, labels: [...config.labels], fromCache, loadMs: performance.now() - t0 };
@@ -188,6 +192,14 @@ async function predict(msg: PredictRequest): Promise<WorkerToMain> {
   if (!classifier) throw new InferenceError('not_loaded', 'no model is loaded in the browser');
   const c = classifier;
   const t0 = performance.now();
+  if (msg.explain) {
+    try {
+      return { type: 'result', id: msg.id, predictions: await explained(c, msg.texts), latencyMs: performance.now() - t0 };
+    } catch (e) {
+      const d = describe(e);
+      throw new InferenceError(d.code === 'oom' ? 'oom' : 'run', `prediction failed with ${loadedKey}: ${d.message}`);
+    }
+  }
   const chunk = Math.max(1, msg.chunkSize ?? 64);
   const out = [];
   for (let i = 0; i < msg.texts.length; i += chunk) {
@@ -205,6 +217,24 @@ async function predict(msg: PredictRequest): Promise<WorkerToMain> {
     }
   }
   return { type: 'result', id: msg.id, predictions: out, latencyMs: performance.now() - t0 };
+}
+
+/**
+ * Predictions with the share of unknown words and, when the graph has `token_scores`, each word's push
+ * towards the predicted label (WordPiece pieces joined into words).
+ */
+async function explained(c: Classifier, texts: string[]): Promise<ExplainedPrediction[]> {
+  if (c.explains) {
+    return (await c.explain(texts)).map(({ prediction, tokens }) => {
+      const words = wordScores(tokens, prediction.label);
+      return { ...prediction, unknownShare: unknownShare(words), words };
+    });
+  }
+  const predictions = await c.classify(texts);
+  return predictions.map((p, i) => {
+    const tokens: TokenScores[] = (tokenizer?.encode(texts[i]!).tokens ?? []).map((token) => ({ token, scores: {} }));
+    return { ...p, unknownShare: unknownShare(wordScores(tokens, p.label)) };
+  });
 }
 
 /** Lets queued messages (a `cancel`) run; a MessageChannel hop avoids the 4 ms clamp of nested timers. */

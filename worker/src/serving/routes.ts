@@ -14,7 +14,7 @@ import { ApiError } from '../errors.ts';
 import { modelCache } from '../inference/models.ts';
 import { ORT_VERSION } from '../inference/ort.ts';
 import { newApp } from '../openapi-app.ts';
-import { limitClient, TEXTS_PER_UNIT } from '../rate-limit.ts';
+import { countClient, limitClient, refuseRemembered, TEXTS_PER_UNIT } from '../rate-limit.ts';
 import { errors, json } from '../schemas.ts';
 import { HistoryQueryInput, insertHistory, listHistory, parseSyncBody, queueError, queueHistory } from './history.ts';
 import { readRollupTotals, recordPredictLatency, renderMetrics, type RollupTotals } from './metrics.ts';
@@ -78,7 +78,12 @@ async function handlePredict(c: Context<AppEnv>): Promise<Response> {
   const started = performance.now();
   const isOperator = operatorCheck(c);
   const input = parsePredictBody(await readJson(c, MAX_PREDICT_BODY_BYTES), c.req.query('dtype') ?? null);
-  if (!(await isOperator())) await limitClient(c.env, c.req.raw, 'PREDICT_LIMITER', Math.ceil(input.texts.length / TEXTS_PER_UNIT));
+  // The limiter is asked after the answer (no latency on the hot path); a client it finds over its limit
+  // is remembered by this isolate and refused at once from its next request on (rate-limit.ts).
+  if (!(await isOperator())) {
+    refuseRemembered(c.env, c.req.raw, 'PREDICT_LIMITER');
+    afterResponse(c, countClient(c.env, c.req.raw, 'PREDICT_LIMITER', Math.ceil(input.texts.length / TEXTS_PER_UNIT)));
+  }
   const result = await predict(c.env, input, started, { operator: isOperator, defer: (work) => afterResponse(c, work) });
   const { name, version } = result.resolved;
   recordPredictLatency(name, version, result.latencyMs);
