@@ -25,7 +25,7 @@ export function bearerToken(header: string | undefined): string | null {
   return m?.[1] ?? null;
 }
 
-type TokenName = 'REGISTRY_TOKEN' | 'READ_TOKEN';
+type TokenName = 'REGISTRY_TOKEN' | 'READ_TOKEN' | 'METRICS_TOKEN';
 
 /** Whether `header` carries one of the configured tokens `names` (unset ones never match). */
 export async function hasToken(env: Pick<Env, TokenName>, header: string | undefined, names: readonly TokenName[] = ['REGISTRY_TOKEN']): Promise<boolean> {
@@ -61,3 +61,6 @@ function tokenGuard(names: readonly TokenName[], what: string): MiddlewareHandle
 export const requireToken = tokenGuard(['REGISTRY_TOKEN'], 'this route');
 /** Reading stored predictions. */
 export const requireReadToken = tokenGuard(['REGISTRY_TOKEN', 'READ_TOKEN'], 'reading history');
+const metricsGuard = tokenGuard(['METRICS_TOKEN'], 'GET /metrics');
+/** GET /metrics: public while METRICS_TOKEN is unset, otherwise that bearer token only. */
+export const requireMetricsToken: MiddlewareHandler<AppEnv> = (c, next) => (c.env.METRICS_TOKEN ? metricsGuard(c, next) : next());

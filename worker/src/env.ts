@@ -15,6 +15,8 @@ export interface Env {
   REGISTRY_TOKEN?: string;
   /** Optional read-only token (secret): reads prediction history, nothing else. */
   READ_TOKEN?: string;
+  /** Optional bearer token (secret) for GET /metrics; unset: /metrics is public. */
+  METRICS_TOKEN?: string;
   /** Per-client limits (Workers Rate Limiting bindings); absent: not limited. See rate-limit.ts. */
   PREDICT_LIMITER?: RateLimit;
   HISTORY_LIMITER?: RateLimit;

@@ -1,7 +1,9 @@
 /** Shared test helpers: requests through the real Worker entry point, and model fixtures. */
 import { sha256Hex, type ManifestDraft, type ModelFile } from '@sentiment-edge/registry';
 import { env, exports } from 'cloudflare:workers';
+import parsePrometheusTextFormat, { type PromFamily } from 'parse-prometheus-text-format';
 import { expect } from 'vitest';
+import { forgetRollupCache } from '../src/serving/routes.ts';
 import { ApiError } from '../src/errors.ts';
 import { FIXTURE_TEXTS, fromBase64, type FixtureSeed } from './tiny-model.ts';
 
@@ -141,4 +143,43 @@ export async function rejectsWith(p: Promise<unknown>): Promise<ApiError> {
   );
   expect(e).toBeInstanceOf(ApiError);
   return e as ApiError;
+}
+
+/** A /metrics scrape: the metric families (with their TYPE) and every sample line with its labels. */
+export interface Scrape {
+  families: Map<string, PromFamily>;
+  samples: { name: string; labels: Record<string, string>; value: number }[];
+}
+
+/**
+ * GET /metrics (bypassing the per-isolate rollup cache) parsed by a real Prometheus text-format
+ * parser. parse-prometheus-text-format 1.1.1 merges the series of a labelled histogram into one and
+ * drops their labels, so the samples are read from a second parse without the TYPE lines (every
+ * line then parses as an untyped sample, labels kept).
+ */
+export async function scrapeMetrics(opts: CallOptions = { token: null }): Promise<Scrape> {
+  forgetRollupCache();
+  const res = await call('GET', '/metrics', opts);
+  expect(res.status).toBe(200);
+  const text = await res.text();
+  const families = new Map(parsePrometheusTextFormat(text).map((f) => [f.name, f]));
+  const untyped = parsePrometheusTextFormat(text.replace(/^# TYPE .*$/gm, ''));
+  const samples = untyped.flatMap((f) => f.metrics.map((m) => ({ name: f.name, labels: m.labels ?? {}, value: Number(m.value) })));
+  return { families, samples };
+}
+
+/** The sum of the samples named `name` whose labels include `labels` (0 when none). */
+export function sampleValue(scrape: Scrape, name: string, labels: Record<string, string> = {}): number {
+  return scrape.samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((n, s) => n + s.value, 0);
+}
+
+/** Scrapes until `done` holds (coalesced D1 writes land ~25 ms after the answer); fails after ~2 s. */
+export async function waitForMetrics(done: (m: Scrape) => boolean): Promise<Scrape> {
+  let last = await scrapeMetrics();
+  for (let i = 0; i < 100 && !done(last); i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    last = await scrapeMetrics();
+  }
+  expect(done(last)).toBe(true);
+  return last;
 }

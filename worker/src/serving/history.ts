@@ -6,6 +6,7 @@
 import { MAX_HISTORY_BATCH, ModelName, parseVersionText, Version, type HistoryPage, type HistoryQuery, type HistoryRecord, type HistorySyncResponse } from '@sentiment-edge/registry';
 import { z } from 'zod';
 import { ApiError } from '../errors.ts';
+import { bucketLe, CONFIDENCE_BUCKETS, LATENCY_BUCKETS_SECONDS } from './metrics.ts';
 import { textProblem } from './text.ts';
 
 export const DEFAULT_PAGE = 50;
@@ -77,12 +78,50 @@ const INSERT_SQL = `INSERT INTO predictions
   FROM (SELECT value AS r FROM json_each(?1)) WHERE true
   ON CONFLICT (id) DO NOTHING`;
 
+/** The UTC minute of the D1 statement, the key of the metric rollups. */
+const MINUTE = `strftime('%Y-%m-%dT%H:%MZ', 'now')`;
+/**
+ * The chunk's rows not yet stored (so a retried sync counts nothing twice). Run BEFORE the chunk's
+ * INSERT in the same batch; ids within a batch are distinct (parseSyncBody refuses repeats).
+ */
+const FRESH = `fresh AS (SELECT value AS r FROM json_each(?1) WHERE NOT EXISTS (SELECT 1 FROM predictions WHERE id = value ->> '$[0]'))`;
+
+/** Predictions by model, version, label and source, per minute (migrations/0004_metric_rollups.sql). */
+const ROLLUP_PREDICTIONS_SQL = `WITH ${FRESH}
+  INSERT INTO metric_predictions (minute, model_name, model_version, label, source, count)
+  SELECT ${MINUTE}, r ->> '$[2]', r ->> '$[3]', r ->> '$[4]', r ->> '$[10]', COUNT(*)
+  FROM fresh WHERE true GROUP BY r ->> '$[2]', r ->> '$[3]', r ->> '$[4]', r ->> '$[10]'
+  ON CONFLICT (minute, model_name, model_version, label, source) DO UPDATE SET count = metric_predictions.count + excluded.count`;
+
+/** The latency and confidence histograms' buckets ($[12], $[13]: the `le` rowTuple computed). */
+const ROLLUP_HISTOGRAMS_SQL = `WITH ${FRESH},
+  obs AS (
+    SELECT 'latency_seconds' AS metric, r ->> '$[2]' AS model_name, r ->> '$[3]' AS model_version, r ->> '$[10]' AS source, r ->> '$[12]' AS le, (r ->> '$[11]') / 1000.0 AS v FROM fresh
+    UNION ALL
+    SELECT 'confidence', r ->> '$[2]', r ->> '$[3]', r ->> '$[10]', r ->> '$[13]', r ->> '$[5]' FROM fresh)
+  INSERT INTO metric_histograms (minute, metric, model_name, model_version, source, le, count, sum)
+  SELECT ${MINUTE}, metric, model_name, model_version, source, le, COUNT(*), SUM(v)
+  FROM obs WHERE true GROUP BY metric, model_name, model_version, source, le
+  ON CONFLICT (minute, metric, model_name, model_version, source, le) DO UPDATE
+  SET count = metric_histograms.count + excluded.count, sum = metric_histograms.sum + excluded.sum`;
+
+/** Error responses by route and status: ?1 is a JSON array of [route, status, count]. */
+const ROLLUP_ERRORS_SQL = `INSERT INTO metric_errors (minute, route, status, count)
+  SELECT ${MINUTE}, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]' FROM json_each(?1) WHERE true
+  ON CONFLICT (minute, route, status) DO UPDATE SET count = metric_errors.count + excluded.count`;
+
 /** Largest JSON parameter per statement (D1 allows 2 MB strings; stay well below). */
 const CHUNK_JSON_CHARS = 512 * 1024;
 
-/** `createdAt` is already fixed-width UTC: edge rows are made so, synced rows normalised by parseSyncBody. */
+/**
+ * `createdAt` is already fixed-width UTC: edge rows are made so, synced rows normalised by
+ * parseSyncBody. The last two elements are the row's latency and confidence buckets, for the rollups.
+ */
 function rowTuple(r: HistoryRecord): unknown[] {
-  return [r.id, r.createdAt, r.model.name, r.model.version, r.label, r.score, JSON.stringify(r.probabilities), r.textLength, r.textSha256, r.text, r.source, r.latencyMs];
+  return [
+    r.id, r.createdAt, r.model.name, r.model.version, r.label, r.score, JSON.stringify(r.probabilities), r.textLength, r.textSha256, r.text, r.source, r.latencyMs,
+    bucketLe(r.latencyMs / 1000, LATENCY_BUCKETS_SECONDS), bucketLe(r.score, CONFIDENCE_BUCKETS),
+  ];
 }
 
 function chunks(records: readonly HistoryRecord[]): string[] {
@@ -108,17 +147,29 @@ export function normaliseTime(iso: string): string {
   return new Date(iso).toISOString();
 }
 
+/** An error response to count: route pattern, HTTP status, how many. */
+export interface ErrorCount {
+  route: string;
+  status: number;
+  count: number;
+}
+
 /**
  * Stores records, skipping ids already present (a retried sync), in one D1 batch (one transaction:
- * all rows or none). Returns how many were new and how many were duplicates. `createdAt` must be
- * fixed-width UTC (Date#toISOString; parseSyncBody normalises synced rows): parsing dates again here
- * cost about 0.3 ms a row in workerd.
+ * all rows or none), together with the metric rollups for the newly stored rows and `errors`. Three
+ * statements per chunk (two rollups, the insert) plus one for the errors. Returns how many rows were
+ * new and how many were duplicates. `createdAt` must be fixed-width UTC (Date#toISOString;
+ * parseSyncBody normalises synced rows): parsing dates again here cost about 0.3 ms a row in workerd.
  */
-export async function insertHistory(db: D1Database, records: readonly HistoryRecord[], storeText: boolean): Promise<HistorySyncResponse> {
-  if (records.length === 0) return { inserted: 0, duplicates: 0 };
+export async function insertHistory(db: D1Database, records: readonly HistoryRecord[], storeText: boolean, errors: readonly ErrorCount[] = []): Promise<HistorySyncResponse> {
+  if (records.length === 0 && errors.length === 0) return { inserted: 0, duplicates: 0 };
   const rows = storeText ? records : records.map((r) => ({ ...r, text: null }));
-  const results = await db.batch(chunks(rows).map((json) => db.prepare(INSERT_SQL).bind(json)));
-  const inserted = results.reduce((n, res) => n + (res.meta.changes ?? 0), 0);
+  const jsonChunks = chunks(rows);
+  const statements = jsonChunks.flatMap((json) => [db.prepare(ROLLUP_PREDICTIONS_SQL).bind(json), db.prepare(ROLLUP_HISTOGRAMS_SQL).bind(json), db.prepare(INSERT_SQL).bind(json)]);
+  if (errors.length) statements.push(db.prepare(ROLLUP_ERRORS_SQL).bind(JSON.stringify(errors.map((e) => [e.route, e.status, e.count]))));
+  const results = await db.batch(statements);
+  let inserted = 0;
+  for (let c = 0; c < jsonChunks.length; c++) inserted += results[3 * c + 2]!.meta.changes ?? 0;
   return { inserted, duplicates: records.length - inserted };
 }
 
@@ -129,30 +180,46 @@ export const HISTORY_FLUSH_MS = 25;
 /** Flush at once when this many rows wait. */
 export const HISTORY_FLUSH_ROWS = 256;
 
-let pending: HistoryRecord[] | null = null;
+/** Rows and error counts waiting for this isolate's next D1 write. */
+let pending: { rows: HistoryRecord[]; errors: Map<string, ErrorCount> } | null = null;
 
 /**
  * Queues edge predictions for D1. The request that finds the queue empty becomes its flusher: it
- * hands `waitUntil` a promise that waits HISTORY_FLUSH_MS, takes every queued row and writes them
- * with its own D1 binding in one statement; requests arriving meanwhile only append (or, at
- * HISTORY_FLUSH_ROWS, write the queue themselves). So under load there is one D1 write per ~25 ms per
- * isolate instead of one per request, and every write belongs to one request's waitUntil (no promise
- * is shared across requests). Returns the promise to pass to waitUntil, or null.
+ * hands `waitUntil` a promise that waits HISTORY_FLUSH_MS, takes every queued row (and error count)
+ * and writes them with its own D1 binding in one batch; requests arriving meanwhile only append (or,
+ * at HISTORY_FLUSH_ROWS, write the queue themselves). So under load there is one D1 write per ~25 ms
+ * per isolate instead of one per request, and every write belongs to one request's waitUntil (no
+ * promise is shared across requests). Returns the promise to pass to waitUntil, or null.
  */
 export function queueHistory(db: D1Database, rows: readonly HistoryRecord[], storeText: boolean): Promise<HistorySyncResponse> | null {
   const stored = storeText ? rows : rows.map((r) => ({ ...r, text: null }));
   if (pending) {
-    pending.push(...stored);
-    return pending.length >= HISTORY_FLUSH_ROWS ? takeAndWrite(db) : null;
+    pending.rows.push(...stored);
+    return pending.rows.length >= HISTORY_FLUSH_ROWS ? takeAndWrite(db) : null;
   }
-  pending = [...stored];
+  pending = { rows: [...stored], errors: new Map() };
+  return flushLater(db);
+}
+
+/** Queues one error response for the `metric_errors` rollup, written like queued rows (queueHistory). */
+export function queueError(db: D1Database, route: string, status: number): Promise<HistorySyncResponse> | null {
+  const first = pending === null;
+  pending ??= { rows: [], errors: new Map() };
+  const key = `${status} ${route}`;
+  const e = pending.errors.get(key);
+  if (e) e.count++;
+  else pending.errors.set(key, { route, status, count: 1 });
+  return first ? flushLater(db) : null;
+}
+
+function flushLater(db: D1Database): Promise<HistorySyncResponse> {
   return new Promise<void>((r) => setTimeout(r, HISTORY_FLUSH_MS)).then(() => takeAndWrite(db));
 }
 
 function takeAndWrite(db: D1Database): Promise<HistorySyncResponse> {
   const batch = pending;
   pending = null;
-  return batch?.length ? insertHistory(db, batch, true) : Promise.resolve({ inserted: 0, duplicates: 0 });
+  return batch ? insertHistory(db, batch.rows, true, [...batch.errors.values()]) : Promise.resolve({ inserted: 0, duplicates: 0 });
 }
 
 /**

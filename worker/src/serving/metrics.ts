@@ -1,12 +1,22 @@
 /**
- * Prometheus metrics for GET /metrics. Counters and the latency histogram live in this isolate's
- * memory: each Worker isolate counts only the requests it served and starts at zero when it is
- * created, so sum over scrapes/isolates (or use the D1-backed `sentiment_history_rows` gauge, which
- * is global) rather than reading one scrape as the whole fleet.
+ * Prometheus metrics for GET /metrics, of two kinds:
+ * - fleet-wide, from D1: per-minute rollups (migrations/0004_metric_rollups.sql) written in the same
+ *   batch as the prediction rows they count (history.ts) and summed here: predictions, the
+ *   prediction latency and confidence histograms, errors by route and status, history rows;
+ * - per isolate, from this isolate's memory, named `sentiment_isolate_*`: request latency, model
+ *   loads, loaded sessions and uptime. They start at zero with each isolate.
  */
 
-/** Upper bounds (ms) of the predict latency histogram. */
-export const LATENCY_BUCKETS_MS = [0.5, 1, 2, 3, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 10000] as const;
+/** Upper bounds (seconds) of the latency histograms. */
+export const LATENCY_BUCKETS_SECONDS = [0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10] as const;
+/** Upper bounds of the prediction confidence (the top label's probability) histogram. */
+export const CONFIDENCE_BUCKETS = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1] as const;
+
+/** The `le` of the smallest bucket holding `v` ('+Inf' past the last bound), as stored in D1. */
+export function bucketLe(v: number, bounds: readonly number[]): string {
+  for (const b of bounds) if (v <= b) return String(b);
+  return '+Inf';
+}
 
 class Counter {
   readonly values = new Map<string, number>();
@@ -18,11 +28,12 @@ class Counter {
 
 class Histogram {
   readonly series = new Map<string, { buckets: number[]; sum: number; count: number }>();
+  constructor(readonly bounds: readonly number[]) {}
   observe(labels: Record<string, string | number>, v: number): void {
     const k = labelString(labels);
     let s = this.series.get(k);
-    if (!s) this.series.set(k, (s = { buckets: LATENCY_BUCKETS_MS.map(() => 0), sum: 0, count: 0 }));
-    for (let i = 0; i < LATENCY_BUCKETS_MS.length; i++) if (v <= LATENCY_BUCKETS_MS[i]!) s.buckets[i]!++;
+    if (!s) this.series.set(k, (s = { buckets: this.bounds.map(() => 0), sum: 0, count: 0 }));
+    for (let i = 0; i < this.bounds.length; i++) if (v <= this.bounds[i]!) s.buckets[i]!++;
     s.sum += v;
     s.count++;
   }
@@ -39,43 +50,35 @@ function labelString(labels: Record<string, string | number>): string {
 }
 
 export const metrics = {
-  startedAt: Date.now(),
-  predictions: new Counter(),
-  requests: new Counter(),
-  errors: new Counter(),
-  latency: new Histogram(),
+  /**
+   * When this isolate served its first request (ms), or null before. Not the module's load time:
+   * workerd evaluates the module scope at deploy time, where Date.now() is 0.
+   */
+  firstRequestAt: null as number | null,
+  requestLatency: new Histogram(LATENCY_BUCKETS_SECONDS),
   modelLoads: new Counter(),
-  modelLoadMs: new Histogram(),
+  modelLoadSeconds: new Histogram(LATENCY_BUCKETS_SECONDS),
 };
 
-export function recordPredictions(model: string, version: number, source: 'edge' | 'browser', count: number): void {
-  metrics.predictions.inc({ model, version, source }, count);
+/** Notes that this isolate serves a request (index.ts, for every request): starts the uptime clock. */
+export function noteRequest(now = Date.now()): void {
+  metrics.firstRequestAt ??= now;
 }
 
 export function recordPredictLatency(model: string, version: number, ms: number): void {
-  metrics.latency.observe({ model, version }, ms);
-}
-
-/** The error code an answer without an ApiError stands for (Hono's 404 for a route that does not exist, …). */
-export function codeForStatus(status: number): string {
-  const codes: Record<number, string> = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'not_found', 409: 'conflict', 413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'rate_limited', 503: 'not_ready' };
-  return codes[status] ?? (status >= 500 ? 'internal' : 'bad_request');
-}
-
-export function recordError(code: string, status: number): void {
-  metrics.errors.inc({ code, status });
+  metrics.requestLatency.observe({ model, version }, ms / 1000);
 }
 
 export function recordModelLoad(model: string, version: number, precision: string, ms: number): void {
   metrics.modelLoads.inc({ model, version, precision });
-  metrics.modelLoadMs.observe({ model, version, precision }, ms);
+  metrics.modelLoadSeconds.observe({ model, version, precision }, ms / 1000);
 }
 
-/** Forgets everything (tests). */
+/** Forgets the per-isolate metrics (tests). */
 export function resetMetrics(): void {
-  for (const m of [metrics.predictions, metrics.requests, metrics.errors, metrics.modelLoads]) m.values.clear();
-  metrics.latency.series.clear();
-  metrics.modelLoadMs.series.clear();
+  metrics.modelLoads.values.clear();
+  metrics.requestLatency.series.clear();
+  metrics.modelLoadSeconds.series.clear();
 }
 
 function counterLines(name: string, help: string, c: Counter): string[] {
@@ -88,35 +91,102 @@ function histogramLines(name: string, help: string, h: Histogram): string[] {
   const out = [`# HELP ${name} ${help}`, `# TYPE ${name} histogram`];
   for (const [k, s] of h.series) {
     const sep = k ? ',' : '';
-    LATENCY_BUCKETS_MS.forEach((le, i) => out.push(`${name}_bucket{${k}${sep}le="${le}"} ${s.buckets[i]}`));
+    h.bounds.forEach((le, i) => out.push(`${name}_bucket{${k}${sep}le="${le}"} ${s.buckets[i]}`));
     out.push(`${name}_bucket{${k}${sep}le="+Inf"} ${s.count}`, `${name}_sum{${k}} ${s.sum}`, `${name}_count{${k}} ${s.count}`);
   }
   return out;
+}
+
+// ---- fleet-wide totals from the D1 rollups -------------------------------------------------
+
+export interface RollupTotals {
+  predictions: { model_name: string; model_version: number; label: string; source: string; count: number }[];
+  /** Non-cumulative buckets, as stored. */
+  histograms: { metric: 'latency_seconds' | 'confidence'; model_name: string; model_version: number; source: string; le: string; count: number; sum: number }[];
+  errors: { route: string; status: number; count: number }[];
+}
+
+/** Sums every minute of the rollups (three queries, one D1 round trip). */
+export async function readRollupTotals(db: D1Database): Promise<RollupTotals> {
+  const [p, h, e] = await db.batch([
+    db.prepare(`SELECT model_name, model_version, label, source, SUM(count) AS count FROM metric_predictions GROUP BY model_name, model_version, label, source ORDER BY model_name, model_version, label, source`),
+    db.prepare(`SELECT metric, model_name, model_version, source, le, SUM(count) AS count, SUM(sum) AS sum FROM metric_histograms GROUP BY metric, model_name, model_version, source, le ORDER BY metric, model_name, model_version, source`),
+    db.prepare(`SELECT route, status, SUM(count) AS count FROM metric_errors GROUP BY route, status ORDER BY route, status`),
+  ]);
+  return { predictions: p!.results as RollupTotals['predictions'], histograms: h!.results as RollupTotals['histograms'], errors: e!.results as RollupTotals['errors'] };
+}
+
+function rollupHistogramLines(name: string, help: string, rows: RollupTotals['histograms'], bounds: readonly number[]): string[] {
+  const out = [`# HELP ${name} ${help}`, `# TYPE ${name} histogram`];
+  const series = new Map<string, { byLe: Map<string, number>; sum: number; count: number }>();
+  for (const r of rows) {
+    const k = labelString({ model: r.model_name, version: r.model_version, source: r.source });
+    let s = series.get(k);
+    if (!s) series.set(k, (s = { byLe: new Map(), sum: 0, count: 0 }));
+    s.byLe.set(r.le, (s.byLe.get(r.le) ?? 0) + r.count);
+    s.sum += r.sum;
+    s.count += r.count;
+  }
+  for (const [k, s] of series) {
+    let cumulative = 0;
+    for (const le of bounds) {
+      cumulative += s.byLe.get(String(le)) ?? 0;
+      out.push(`${name}_bucket{${k},le="${le}"} ${cumulative}`);
+    }
+    out.push(`${name}_bucket{${k},le="+Inf"} ${s.count}`, `${name}_sum{${k}} ${s.sum}`, `${name}_count{${k}} ${s.count}`);
+  }
+  return out;
+}
+
+function rollupLines(t: RollupTotals): string[] {
+  return [
+    '# HELP sentiment_predictions_total Predictions made at the edge or synced from browsers (new rows only), by model, version, label and source (all isolates, from D1).',
+    '# TYPE sentiment_predictions_total counter',
+    ...t.predictions.map((r) => `sentiment_predictions_total{${labelString({ model: r.model_name, version: r.model_version, label: r.label, source: r.source })}} ${r.count}`),
+    ...rollupHistogramLines(
+      'sentiment_prediction_latency_seconds',
+      'Latency of each prediction as its history row records it (edge: the /predict request it was part of; browser: in-browser inference), all isolates, from D1.',
+      t.histograms.filter((r) => r.metric === 'latency_seconds'),
+      LATENCY_BUCKETS_SECONDS,
+    ),
+    ...rollupHistogramLines('sentiment_prediction_confidence', 'Probability of the predicted label, per prediction (all isolates, from D1).', t.histograms.filter((r) => r.metric === 'confidence'), CONFIDENCE_BUCKETS),
+    '# HELP sentiment_errors_total Error responses of the serving routes by route and HTTP status (all isolates, from D1).',
+    '# TYPE sentiment_errors_total counter',
+    ...t.errors.map((r) => `sentiment_errors_total{${labelString({ route: r.route, status: r.status })}} ${r.count}`),
+  ];
 }
 
 export interface MetricsSnapshotExtras {
   loadedSessions: { model: string; version: number; precision: string }[];
   /** Rows in the history table by source (from D1), or null when the query failed. */
   historyRows: { source: string; count: number }[] | null;
+  /** The D1 rollups' totals, or null when reading them failed. */
+  rollups: RollupTotals | null;
+  /** Now (ms), for the uptime. */
+  now?: number;
 }
 
 /** Prometheus text exposition format 0.0.4. */
 export function renderMetrics(extra: MetricsSnapshotExtras): string {
+  const now = extra.now ?? Date.now();
+  const uptime = metrics.firstRequestAt === null ? 0 : Math.max(0, now - metrics.firstRequestAt) / 1000;
   const lines = [
-    ...counterLines('sentiment_predictions_total', 'Predictions made or synced, by model, version and source (this isolate).', metrics.predictions),
-    ...histogramLines('sentiment_predict_latency_ms', 'Time /predict spent resolving, loading and running the model, per request (this isolate).', metrics.latency),
-    ...counterLines('sentiment_errors_total', 'Error responses of the serving routes by code and HTTP status (this isolate).', metrics.errors),
-    ...counterLines('sentiment_model_loads_total', 'ONNX sessions created from R2 (this isolate).', metrics.modelLoads),
-    ...histogramLines('sentiment_model_load_ms', 'Time to fetch a model from R2 and create its session (this isolate).', metrics.modelLoadMs),
-    '# HELP sentiment_loaded_sessions ONNX sessions held in this isolate.',
-    '# TYPE sentiment_loaded_sessions gauge',
-    `sentiment_loaded_sessions ${extra.loadedSessions.length}`,
-    '# HELP sentiment_loaded_session 1 for each model version/precision loaded in this isolate.',
-    '# TYPE sentiment_loaded_session gauge',
-    ...extra.loadedSessions.map((s) => `sentiment_loaded_session{${labelString(s)}} 1`),
-    '# HELP sentiment_isolate_uptime_seconds Seconds since this isolate started counting.',
+    ...(extra.rollups ? rollupLines(extra.rollups) : []),
+    '# HELP sentiment_rollups_up 1 when the D1 metric rollups could be read for this scrape, else 0 (their series are then absent).',
+    '# TYPE sentiment_rollups_up gauge',
+    `sentiment_rollups_up ${extra.rollups ? 1 : 0}`,
+    ...histogramLines('sentiment_isolate_predict_request_seconds', 'Time /predict spent resolving, loading and running the model, per request (this isolate only).', metrics.requestLatency),
+    ...counterLines('sentiment_isolate_model_loads_total', 'ONNX sessions created from R2 (this isolate only).', metrics.modelLoads),
+    ...histogramLines('sentiment_isolate_model_load_seconds', 'Time to fetch a model from R2 and create its session (this isolate only).', metrics.modelLoadSeconds),
+    '# HELP sentiment_isolate_loaded_sessions ONNX sessions held in this isolate.',
+    '# TYPE sentiment_isolate_loaded_sessions gauge',
+    `sentiment_isolate_loaded_sessions ${extra.loadedSessions.length}`,
+    '# HELP sentiment_isolate_loaded_session 1 for each model version/precision loaded in this isolate.',
+    '# TYPE sentiment_isolate_loaded_session gauge',
+    ...extra.loadedSessions.map((s) => `sentiment_isolate_loaded_session{${labelString(s)}} 1`),
+    '# HELP sentiment_isolate_uptime_seconds Seconds since this isolate served its first request.',
     '# TYPE sentiment_isolate_uptime_seconds gauge',
-    `sentiment_isolate_uptime_seconds ${((Date.now() - metrics.startedAt) / 1000).toFixed(3)}`,
+    `sentiment_isolate_uptime_seconds ${uptime.toFixed(3)}`,
   ];
   if (extra.historyRows) {
     lines.push('# HELP sentiment_history_rows Rows in the D1 prediction history by source (all isolates).', '# TYPE sentiment_history_rows gauge');

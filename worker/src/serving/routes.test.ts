@@ -3,8 +3,11 @@
 import { sha256Hex } from '@sentiment-edge/registry';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, callJson, publish, tinyModel } from '../../test/helpers.ts';
+import { call, callJson, publish, sampleValue, scrapeMetrics, tinyModel, waitForMetrics, type Scrape } from '../../test/helpers.ts';
+import { buildApp } from '../app.ts';
 import { modelCache } from '../inference/models.ts';
+import { HISTORY_FLUSH_MS } from './history.ts';
+import { CONFIDENCE_BUCKETS, LATENCY_BUCKETS_SECONDS } from './metrics.ts';
 
 const NAME = env.DEFAULT_MODEL; // 'sentiment'
 const [champion, challenger] = [tinyModel(7), tinyModel(99)];
@@ -268,17 +271,82 @@ describe('with a champion', () => {
     await callJson('POST', '/api/v1/admin/reload');
   });
 
-  it('exposes Prometheus metrics', async () => {
-    await callJson('POST', '/api/v1/predict', { body: { text: '' } });
+  it('exposes fleet-wide counters from the D1 rollups that match the stored rows', async () => {
+    // An earlier test deletes history rows: start both the rows and their rollups afresh, once the
+    // earlier tests' coalesced writes (HISTORY_FLUSH_MS after each answer) have landed.
+    await new Promise((r) => setTimeout(r, 8 * HISTORY_FLUSH_MS));
+    await env.DB.batch(['predictions', 'metric_predictions', 'metric_histograms'].map((t) => env.DB.prepare(`DELETE FROM ${t}`)));
+    const before = await scrapeMetrics();
+    const edge = { model: NAME, version: String(v1), source: 'edge' };
+    const browser = { model: NAME, version: String(v1), source: 'browser' };
+    const badRequest = { route: '/api/v1/predict', status: '400' };
+    const total = (m: Scrape, labels: Record<string, string>) => sampleValue(m, 'sentiment_predictions_total', labels);
+
+    expect((await callJson('POST', '/api/v1/predict', { body: { texts: ['good movie', 'awful film'] } })).status).toBe(200);
+    expect((await callJson('POST', '/api/v1/predict', { body: { text: 'great' } })).status).toBe(200);
+    expect((await callJson('POST', '/api/v1/predict', { body: { text: '' } })).status).toBe(400);
+    const items = [browserRow(v1), browserRow(v1)];
+    expect((await callJson('POST', '/api/v1/history', { body: { items }, token: null })).body).toEqual({ inserted: 2, duplicates: 0 });
+    // A retried sync stores nothing and counts nothing.
+    expect((await callJson('POST', '/api/v1/history', { body: { items }, token: null })).body).toEqual({ inserted: 0, duplicates: 2 });
+
+    const after = await waitForMetrics((m) => total(m, edge) === total(before, edge) + 3 && sampleValue(m, 'sentiment_errors_total', badRequest) === sampleValue(before, 'sentiment_errors_total', badRequest) + 1);
+    expect(total(after, browser)).toBe(total(before, browser) + 2);
+    expect(sampleValue(after, 'sentiment_predictions_total', { ...browser, label: 'positive' })).toBe(sampleValue(before, 'sentiment_predictions_total', { ...browser, label: 'positive' }) + 2);
+
+    // Every series equals what D1 holds: each history row was counted once, when it was inserted.
+    const { results: byLabel } = await env.DB.prepare(`SELECT model_name, model_version, label, source, COUNT(*) AS n FROM predictions GROUP BY 1, 2, 3, 4`).all<{ model_name: string; model_version: number; label: string; source: string; n: number }>();
+    expect(after.families.get('sentiment_predictions_total')!.type).toBe('COUNTER');
+    expect(after.samples.filter((x) => x.name === 'sentiment_predictions_total')).toHaveLength(byLabel.length);
+    for (const r of byLabel) expect(sampleValue(after, 'sentiment_predictions_total', { model: r.model_name, version: String(r.model_version), label: r.label, source: r.source })).toBe(r.n);
+
+    const { results: rows } = await env.DB.prepare(`SELECT model_name, model_version, source, latency_ms, score FROM predictions`).all<{ model_name: string; model_version: number; source: string; latency_ms: number; score: number }>();
+    const histograms = [
+      ['sentiment_prediction_latency_seconds', LATENCY_BUCKETS_SECONDS, (r: (typeof rows)[number]) => r.latency_ms / 1000],
+      ['sentiment_prediction_confidence', CONFIDENCE_BUCKETS, (r: (typeof rows)[number]) => r.score],
+    ] as const;
+    for (const [name, bounds, value] of histograms) {
+      expect(after.families.get(name)!.type).toBe('HISTOGRAM');
+      const series = new Set(rows.map((r) => `${r.model_name}|${r.model_version}|${r.source}`));
+      expect(after.samples.filter((x) => x.name === `${name}_count`)).toHaveLength(series.size);
+      for (const key of series) {
+        const [model, version, source] = key.split('|') as [string, string, string];
+        const labels = { model, version, source };
+        const mine = rows.filter((r) => r.model_name === model && String(r.model_version) === version && r.source === source).map(value);
+        expect(sampleValue(after, `${name}_count`, labels)).toBe(mine.length);
+        expect(sampleValue(after, `${name}_sum`, labels)).toBeCloseTo(mine.reduce((a, b) => a + b, 0), 6);
+        for (const le of bounds) expect(sampleValue(after, `${name}_bucket`, { ...labels, le: String(le) })).toBe(mine.filter((v) => v <= le).length);
+        expect(sampleValue(after, `${name}_bucket`, { ...labels, le: '+Inf' })).toBe(mine.length);
+      }
+    }
+
+    // Per-isolate gauges: an uptime (seconds since this isolate's first request), not a Unix time.
+    const uptime = sampleValue(after, 'sentiment_isolate_uptime_seconds');
+    expect(after.families.get('sentiment_isolate_uptime_seconds')!.type).toBe('GAUGE');
+    expect(uptime).toBeGreaterThan(0);
+    expect(uptime).toBeLessThan(24 * 3600);
+    expect(sampleValue(after, 'sentiment_isolate_loaded_sessions')).toBeGreaterThanOrEqual(1);
+    expect(after.families.get('sentiment_isolate_predict_request_seconds')!.type).toBe('HISTOGRAM');
+    expect(sampleValue(after, 'sentiment_rollups_up')).toBe(1);
+  }, 30_000);
+
+  it('serves /metrics as Prometheus text, public while METRICS_TOKEN is unset', async () => {
     const res = await call('GET', '/metrics', { token: null });
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
-    const text = await res.text();
-    expect(text).toMatch(new RegExp(`sentiment_predictions_total\\{model="${NAME}",version="${v1}",source="edge"\\} \\d+`));
-    expect(text).toMatch(/sentiment_predict_latency_ms_bucket\{model="sentiment",version="\d+",le="\+Inf"\} \d+/);
-    expect(text).toMatch(/sentiment_errors_total\{code="validation_failed",status="400"\} \d+/);
-    expect(text).toMatch(/sentiment_loaded_sessions [1-9]/);
-    expect(text).toMatch(/sentiment_history_rows\{source="edge"\} \d+/);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+  });
+
+  it('needs METRICS_TOKEN as a bearer token when it is set', async () => {
+    const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+    const scrape = (authorization?: string) =>
+      Promise.resolve(buildApp().fetch(new Request('http://registry.test/metrics', { headers: authorization ? { authorization } : {} }), { ...env, METRICS_TOKEN: 'metrics-token-0123456789' }, ctx));
+    const none = await scrape();
+    expect(none.status).toBe(401);
+    expect(((await none.json()) as any).error.code).toBe('unauthorized');
+    expect((await scrape(`Bearer ${env.REGISTRY_TOKEN}`)).status).toBe(403);
+    const ok = await scrape('Bearer metrics-token-0123456789');
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toMatch(/^# HELP /);
   });
 
   it('documents the serving routes in /openapi.json', async () => {

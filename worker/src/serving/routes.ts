@@ -8,7 +8,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { API_PREFIX, MAX_HISTORY_BATCH, MAX_TEXT_CHARS, MAX_TEXTS, servingRoutes } from '@sentiment-edge/registry';
 import type { Context, MiddlewareHandler } from 'hono';
-import { hasToken, requireReadToken, requireToken } from '../auth.ts';
+import { hasToken, requireMetricsToken, requireReadToken, requireToken } from '../auth.ts';
 import type { AppEnv, Env } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { modelCache } from '../inference/models.ts';
@@ -16,8 +16,8 @@ import { ORT_VERSION } from '../inference/ort.ts';
 import { newApp } from '../openapi-app.ts';
 import { countClient, limitClient, refuseRemembered, TEXTS_PER_UNIT } from '../rate-limit.ts';
 import { errors, json } from '../schemas.ts';
-import { HistoryQueryInput, insertHistory, listHistory, parseSyncBody, queueHistory } from './history.ts';
-import { codeForStatus, recordError, recordPredictions, recordPredictLatency, renderMetrics } from './metrics.ts';
+import { HistoryQueryInput, insertHistory, listHistory, parseSyncBody, queueError, queueHistory } from './history.ts';
+import { readRollupTotals, recordPredictLatency, renderMetrics, type RollupTotals } from './metrics.ts';
 import { modelInfo } from './model-info.ts';
 import { parsePredictBody, predict } from './predict.ts';
 import { reloadAliases } from './resolve.ts';
@@ -54,14 +54,19 @@ function afterResponse(c: Context<AppEnv>, work: Promise<unknown>): void {
   if (ctx) ctx.waitUntil(logged);
 }
 
-/** Counts the error responses of these routes by code (per isolate) for /metrics. */
-const countErrors: MiddlewareHandler<AppEnv> = async (c, next) => {
-  await next();
-  if (c.res.status >= 400) {
-    const code = c.error instanceof ApiError ? c.error.code : codeForStatus(c.res.status);
-    recordError(code, c.res.status);
-  }
-};
+/**
+ * Counts the error responses of the routes under `route` (a pattern: few label values) for the D1
+ * `metric_errors` rollup, written with this isolate's next coalesced history write.
+ */
+function countErrors(route: string): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await next();
+    if (c.res.status >= 400) {
+      const write = queueError(c.env.DB, route, c.res.status);
+      if (write) afterResponse(c, write);
+    }
+  };
+}
 
 /** Whether the request carries REGISTRY_TOKEN (checked once, only when it sends a token at all). */
 function operatorCheck(c: Context<AppEnv>): () => Promise<boolean> {
@@ -81,7 +86,6 @@ async function handlePredict(c: Context<AppEnv>): Promise<Response> {
   }
   const result = await predict(c.env, input, started, { operator: isOperator, defer: (work) => afterResponse(c, work) });
   const { name, version } = result.resolved;
-  recordPredictions(name, version, 'edge', input.texts.length);
   recordPredictLatency(name, version, result.latencyMs);
   const store = storeText(c.env);
   // Hashing and the D1 write happen after the answer; writes are coalesced per isolate (history.ts).
@@ -201,8 +205,9 @@ function document(app: OpenAPIHono<AppEnv>): void {
       method: 'get',
       path: '/metrics',
       tags: ['ops'],
-      summary: 'Prometheus metrics (counters are per isolate)',
-      responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } } },
+      summary: 'Prometheus metrics: fleet-wide counters and histograms from D1 rollups, sentiment_isolate_* per isolate. Needs METRICS_TOKEN when it is set',
+      security: [{ bearerAuth: [] }],
+      responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } }, ...errors(401, 403) },
     }),
   );
 }
@@ -224,13 +229,30 @@ async function historyRows(db: D1Database): Promise<{ source: string; count: num
   }
 }
 
+/** How long one isolate reuses its read of the D1 rollups, so that scrapes stay cheap. */
+export const ROLLUP_CACHE_MS = 5_000;
+let rollupCache: { at: number; totals: RollupTotals } | null = null;
+
+/** Makes the next scrape read D1 again (tests). */
+export function forgetRollupCache(): void {
+  rollupCache = null;
+}
+
+async function rollupTotals(db: D1Database): Promise<RollupTotals | null> {
+  if (rollupCache && Date.now() - rollupCache.at < ROLLUP_CACHE_MS) return rollupCache.totals;
+  try {
+    const totals = await readRollupTotals(db);
+    rollupCache = { at: Date.now(), totals };
+    return totals;
+  } catch (e) {
+    console.warn('metrics: reading the rollups failed', e);
+    return null;
+  }
+}
+
 export function servingApp(): OpenAPIHono<AppEnv> {
   const app = newApp();
-  app.use(`${API_PREFIX}/predict`, countErrors);
-  app.use('/predict', countErrors);
-  app.use(`${API_PREFIX}/history`, countErrors);
-  app.use(`${API_PREFIX}/model-info`, countErrors);
-  app.use(`${API_PREFIX}/admin/*`, countErrors);
+  for (const route of [`${API_PREFIX}/predict`, '/predict', `${API_PREFIX}/history`, `${API_PREFIX}/model-info`, `${API_PREFIX}/admin/*`]) app.use(route, countErrors(route));
 
   app.post(servingRoutes.predict(), handlePredict);
   app.post('/predict', handlePredict);
@@ -247,15 +269,7 @@ export function servingApp(): OpenAPIHono<AppEnv> {
     const records = await parseSyncBody(c.env.DB, await readJson(c, MAX_HISTORY_BODY_BYTES));
     if (!(await hasToken(c.env, c.req.header('authorization')))) await limitClient(c.env, c.req.raw, 'HISTORY_LIMITER');
     const result = await insertHistory(c.env.DB, records, storeText(c.env));
-    const byModel = new Map<string, { name: string; version: number; source: 'edge' | 'browser'; n: number }>();
-    for (const r of records) {
-      const k = `${r.model.name}@${r.model.version}:${r.source}`;
-      const e = byModel.get(k) ?? { name: r.model.name, version: r.model.version, source: r.source, n: 0 };
-      e.n++;
-      byModel.set(k, e);
-    }
-    // A retried batch (any duplicate) was counted when it first arrived, by this or another isolate.
-    if (result.duplicates === 0) for (const e of byModel.values()) recordPredictions(e.name, e.version, e.source, e.n);
+    // insertHistory adds the newly inserted rows (not duplicates) to the D1 metric rollups.
     return c.json(result, 200);
   });
 
@@ -273,8 +287,9 @@ export function servingApp(): OpenAPIHono<AppEnv> {
     return c.json({ reloaded, ...result, loaded }, 200);
   });
 
-  app.get('/metrics', async (c) => {
-    const body = renderMetrics({ loadedSessions: modelCache.loaded(), historyRows: await historyRows(c.env.DB) });
+  app.get('/metrics', requireMetricsToken, async (c) => {
+    const [rows, rollups] = await Promise.all([historyRows(c.env.DB), rollupTotals(c.env.DB)]);
+    const body = renderMetrics({ loadedSessions: modelCache.loaded(), historyRows: rows, rollups });
     return c.text(body, 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store', 'X-ORT-Version': ORT_VERSION });
   });
 
