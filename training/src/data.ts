@@ -134,6 +134,19 @@ export function loadDataset(path: string, options: LoadDatasetOptions = {}): Dat
   };
 }
 
+/** An in-memory dataset (no file behind it): `rows` are [text, label] pairs, each label one of `labelSet`. */
+export function datasetFromRows(name: string, rows: readonly (readonly [string, string])[], labelSet: readonly string[]): Dataset {
+  return {
+    name,
+    path: '',
+    sha256: '0'.repeat(64),
+    texts: rows.map((r) => r[0]),
+    labels: rows.map((r) => r[1]),
+    labelSet: [...labelSet],
+    labelIds: Int32Array.from(rows, (r) => labelSet.indexOf(r[1])),
+  };
+}
+
 /** Subset of a dataset (same label set). */
 export function subsetDataset(ds: Dataset, indices: ArrayLike<number>, suffix = 'subset'): Dataset {
   const idx = Array.from(indices);

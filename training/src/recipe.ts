@@ -13,7 +13,7 @@
  * validation rows while training and the rows the calibration temperature is fitted on.
  */
 import { join } from 'node:path';
-import { concatDatasets, loadDataset, subsetDataset, type Dataset } from './data.ts';
+import { concatDatasets, datasetFromRows, loadDataset, subsetDataset, type Dataset } from './data.ts';
 import { createRng } from './rng.ts';
 
 export const DEFAULT_LABELS = ['negative', 'neutral', 'positive'] as const;
@@ -120,16 +120,7 @@ export function loadRecipeData(dataDir: string, options: Partial<WeightingOption
   }
   if (o.unknownRows > 0) {
     const texts = unknownTexts(o.unknownRows);
-    const labelsOf = texts.map(() => 'neutral');
-    trainParts.push({
-      name: 'made-up words (neutral)',
-      path: '',
-      sha256: '0'.repeat(64),
-      texts,
-      labels: labelsOf,
-      labelSet: labels,
-      labelIds: Int32Array.from(texts, () => labels.indexOf('neutral')),
-    });
+    trainParts.push(datasetFromRows('made-up words (neutral)', texts.map((t) => [t, 'neutral'] as const), labels));
     const w = Math.pow(texts.length, o.sourcePower) / texts.length;
     for (let i = 0; i < texts.length; i++) (weights.push(w), polar.push(0));
     report.push({ file: 'made-up words (neutral)', train: texts.length, heldOut: 0, weight: { neutral: w }, generated: true });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClassProbs } from './checklist.ts';
-import type { Dataset } from './data.ts';
+import { datasetFromRows } from './data.ts';
 import { computeMetrics } from './metrics.ts';
 import { readSuiteFromModelDir, runModelSuite, suiteRecord, writeSuiteToModelDir } from './model-suite.ts';
 import { loadPredictor } from './predictor.ts';
@@ -85,15 +85,7 @@ describe('runModelSuite on a tiny model', () => {
     root = mkdtempSync(join(tmpdir(), 'suite-'));
     const rows = Array.from({ length: 8 }, () => [...POS.map((t) => [t, 'positive']), ...NEG.map((t) => [t, 'negative'])]).flat();
     const labelSet = ['negative', 'positive'];
-    const train: Dataset = {
-      name: 'fixture',
-      path: '',
-      sha256: '0'.repeat(64),
-      texts: rows.map((r) => r[0]!),
-      labels: rows.map((r) => r[1]!),
-      labelSet,
-      labelIds: Int32Array.from(rows, (r) => labelSet.indexOf(r[1]!)),
-    };
+    const train = datasetFromRows('fixture', rows as [string, string][], labelSet);
     modelDir = join(root, 'model');
     buildTinyModel(modelDir, { train, validation: train, seed: 3, epochs: 3, lexicon: false });
     dataDir = join(root, 'data');
@@ -159,15 +151,7 @@ describe('runModelSuite on a tiny model', () => {
   it('scores a 3-label model 3-way on the 3-class sets and counts the neutral CheckList tests', async () => {
     const rows = Array.from({ length: 8 }, () => [...POS.map((t) => [t, 'positive']), ...NEG.map((t) => [t, 'negative']), ...NEU.map((t) => [t, 'neutral'])]).flat();
     const labelSet = ['negative', 'neutral', 'positive'];
-    const train: Dataset = {
-      name: 'fixture3',
-      path: '',
-      sha256: '0'.repeat(64),
-      texts: rows.map((r) => r[0]!),
-      labels: rows.map((r) => r[1]!),
-      labelSet,
-      labelIds: Int32Array.from(rows, (r) => labelSet.indexOf(r[1]!)),
-    };
+    const train = datasetFromRows('fixture3', rows as [string, string][], labelSet);
     const dir = join(root, 'model3');
     buildTinyModel(dir, { train, validation: train, seed: 3, epochs: 3, lexicon: false });
     const r = await runModelSuite(dir, { dataDir, dtype: 'q8' });

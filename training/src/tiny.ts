@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { loadDataset, subsetDataset, type Dataset } from './data.ts';
+import { datasetFromRows, loadDataset, subsetDataset, type Dataset } from './data.ts';
 import { exportModel, type ExportResult } from './export/model-dir.ts';
 import { dataFile } from './paths.ts';
 import { DEFAULT_SOURCES } from './recipe.ts';
@@ -32,16 +32,7 @@ const FALLBACK: Array<[string, string]> = [
 
 function fallbackDataset(): Dataset {
   const labelSet = ['negative', 'positive'];
-  const rows = Array.from({ length: 10 }, () => FALLBACK).flat();
-  return {
-    name: 'built-in',
-    path: '',
-    sha256: '0'.repeat(64),
-    texts: rows.map((r) => r[0]),
-    labels: rows.map((r) => r[1]),
-    labelSet,
-    labelIds: Int32Array.from(rows, (r) => labelSet.indexOf(r[1])),
-  };
+  return datasetFromRows('built-in', Array.from({ length: 10 }, () => FALLBACK).flat(), labelSet);
 }
 
 /**
