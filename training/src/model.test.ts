@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BIGRAM_PRIME, negatedRow, scopedUnigrams, type ModelShape } from './model.ts';
+import { contrastFlags, DEFAULT_BIGRAM_PRIME, negatedRow, scopedUnigrams, type ModelShape } from './model.ts';
 
 const shape: ModelShape = {
   vocabSize: 20,
@@ -45,5 +45,17 @@ describe('negation scope', () => {
     const out = new Int32Array(4);
     scopedUnigrams([2, 10, 5, 3], { ...shape, negationScope: 0 }, out);
     expect(Array.from(out)).toEqual([2, 10, 5, 3]);
+  });
+});
+
+describe('contrast flags', () => {
+  it('marks the window before a marker (unigrams, then bigrams by their second token), never the marker', () => {
+    const s: ModelShape = { ...shape, attention: true, contrastWindow: 2, contrastMarkers: [12] };
+    const ids = [2, 5, 6, 7, 12, 8, 3]; // [CLS] a b c but d [SEP]
+    const out = new Uint8Array(2 * ids.length - 1);
+    contrastFlags(ids, s, out);
+    expect(Array.from(out.subarray(0, ids.length))).toEqual([0, 0, 1, 1, 0, 0, 0]);
+    // bigrams (i, i+1) take token i+1's flag: (a b) (b c) marked; (c but) not.
+    expect(Array.from(out.subarray(ids.length))).toEqual([0, 1, 1, 0, 0, 0]);
   });
 });

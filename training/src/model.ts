@@ -27,6 +27,14 @@ export interface ModelShape {
   negationScope?: number;
   negators?: number[];
   breaks?: number[];
+  /**
+   * Contrast ("the plot was thin, but the acting was wonderful"; attention models only; 0 or absent = off):
+   * the features of the `contrastWindow` tokens before a contrast word (`contrastMarkers`: but, however, …)
+   * get the learned `ModelWeights.contrast[0]` added to their attention logit, so the clause a "but" overrides
+   * can weigh less (or more) in the pool. A bigram counts when its second word does; markers never do.
+   */
+  contrastWindow?: number;
+  contrastMarkers?: number[];
 }
 
 /** The token id whose "bigram" with a word is that word's negated row ([MASK]: never in text). */
@@ -73,6 +81,8 @@ export interface ModelWeights {
   b2: Float32Array;
   /** [(vocabSize + buckets)] importance logits (empty unless shape.attention). */
   importance: Float32Array;
+  /** [1] the attention-logit shift of features before a contrast word (empty unless shape.contrastWindow). */
+  contrast: Float32Array;
   /**
    * Calibration temperature (1 = none): the exported graph divides the logits by it. Fitted after training
    * on held-out rows (train.ts `calibrate`); the trainer's own forward pass ignores it.
@@ -100,7 +110,8 @@ export function initWeights(shape: ModelShape, seed: number): ModelWeights {
   const w2 = new Float32Array(inDim * shape.numLabels);
   const b2 = new Float32Array(shape.numLabels);
   const importance = new Float32Array(shape.attention ? rows : 0);
-  return { shape, embedding, w1, b1, w2, b2, importance, temperature: 1 };
+  const contrast = new Float32Array(hasContrast(shape) ? 1 : 0);
+  return { shape, embedding, w1, b1, w2, b2, importance, contrast, temperature: 1 };
 }
 
 export function cloneWeights(w: ModelWeights): ModelWeights {
@@ -112,6 +123,7 @@ export function cloneWeights(w: ModelWeights): ModelWeights {
     w2: w.w2.slice(),
     b2: w.b2.slice(),
     importance: w.importance.slice(),
+    contrast: w.contrast.slice(),
     temperature: w.temperature,
   };
 }
@@ -127,6 +139,30 @@ export function featurize(ids: Int32Array, shape: ModelShape, out: Int32Array): 
   return k;
 }
 
+export function hasContrast(shape: ModelShape): boolean {
+  return shape.attention && (shape.contrastWindow ?? 0) > 0 && (shape.contrastMarkers?.length ?? 0) > 0;
+}
+
+const markerSets = new WeakMap<ModelShape, Set<number>>();
+
+/**
+ * Which features (featurize's order: unigrams, then bigrams) lie before a contrast word: 1 when a marker sits
+ * 1..contrastWindow tokens after the token (for a bigram: after its second token) and the token is not one.
+ */
+export function contrastFlags(ids: ArrayLike<number>, shape: ModelShape, out: Uint8Array): void {
+  const n = ids.length;
+  let markers = markerSets.get(shape);
+  if (!markers) markerSets.set(shape, (markers = new Set(shape.contrastMarkers ?? [])));
+  const w = shape.contrastWindow ?? 0;
+  let next = Infinity; // position of the nearest marker after i
+  for (let i = n - 1; i >= 0; i--) {
+    const isMarker = markers.has(ids[i]!);
+    out[i] = !isMarker && next - i <= w ? 1 : 0;
+    if (isMarker) next = i;
+  }
+  for (let i = 0; i + 1 < n; i++) out[n + i] = out[i + 1]!;
+}
+
 export function poolScale(n: number, shape: ModelShape): number {
   const c = Math.max(n, 1);
   return shape.poolPower === 1 ? 1 / c : 1 / Math.pow(c, shape.poolPower);
@@ -139,6 +175,8 @@ export function maxFeatures(seqLen: number): number {
 /** Scratch buffers for one forward/backward pass. */
 export interface Scratch {
   feats: Int32Array;
+  /** contrastFlags of the features (models with a contrast window). */
+  flags: Uint8Array;
   /** Pooling weight of each feature (attention) — coefficient already divided by the normaliser. */
   coef: Float64Array;
   pooled: Float64Array;
@@ -151,6 +189,7 @@ export interface Scratch {
 export function createScratch(shape: ModelShape, maxLen: number): Scratch {
   return {
     feats: new Int32Array(maxFeatures(maxLen)),
+    flags: new Uint8Array(maxFeatures(maxLen)),
     coef: new Float64Array(maxFeatures(maxLen)),
     pooled: new Float64Array(shape.dim),
     z: new Float64Array(shape.hidden),
@@ -165,6 +204,7 @@ export function forwardOne(w: ModelWeights, ids: Int32Array, s: Scratch): number
   const { dim: D, hidden: H, numLabels: L } = w.shape;
   if (s.feats.length < maxFeatures(ids.length)) {
     s.feats = new Int32Array(maxFeatures(ids.length));
+    s.flags = new Uint8Array(maxFeatures(ids.length));
     s.coef = new Float64Array(maxFeatures(ids.length));
   }
   const n = featurize(ids, w.shape, s.feats);
@@ -172,9 +212,12 @@ export function forwardOne(w: ModelWeights, ids: Int32Array, s: Scratch): number
   pooled.fill(0);
   const E = w.embedding;
   if (w.shape.attention) {
+    const contrast = w.contrast.length > 0;
+    const shift = contrast ? w.contrast[0]! : 0;
+    if (contrast) contrastFlags(ids, w.shape, s.flags);
     let sum = 0;
     for (let k = 0; k < n; k++) {
-      const e = Math.exp(w.importance[s.feats[k]!]!);
+      const e = Math.exp(w.importance[s.feats[k]!]! + (contrast && s.flags[k] ? shift : 0));
       s.coef[k] = e;
       sum += e;
     }

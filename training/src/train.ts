@@ -90,6 +90,8 @@ export interface TrainParams {
   calibrate: boolean;
   /** Negation scope window in tokens (0 = off; see ModelShape.negationScope). */
   negationScope: number;
+  /** Contrast window in tokens before "but", "however", … (0 = off; attention models; see ModelShape.contrastWindow). */
+  contrastWindow: number;
   /** Use `polarRows` (see TrainOptions). */
   polarLoss: boolean;
   /** Example weight ∝ (token count)^lengthWeight, normalised to mean 1 (0 = off): favours full sentences over sub-phrases. */
@@ -128,12 +130,15 @@ export const DEFAULT_TRAIN_PARAMS: TrainParams = {
   calibrate: false,
   polarLoss: false,
   negationScope: 0,
+  contrastWindow: 0,
 };
 
 /** Words that open a negation scope ("n't" is normalised to "not"). */
 export const NEGATORS = ['not', 'no', 'never', 'nothing', 'nobody', 'none', 'neither', 'nor', 'without', 'hardly', 'barely', 'nowhere'];
 /** Tokens that close one: punctuation and contrast words. */
 export const SCOPE_BREAKS = ['.', ',', ';', ':', '!', '?', '(', ')', 'but', 'however', 'although', 'though', 'yet'];
+/** Words whose preceding clause a contrast window marks (ModelShape.contrastMarkers). */
+export const CONTRAST_MARKERS = ['but', 'however', 'yet', 'nevertheless', 'nonetheless'];
 
 export interface WarmStart {
   weights: ModelWeights;
@@ -217,7 +222,7 @@ function commonWords(words: readonly string[], n: number): string[] {
 }
 
 function addInto(a: ModelWeights, b: ModelWeights): void {
-  for (const k of ['embedding', 'w1', 'b1', 'w2', 'b2', 'importance'] as const) {
+  for (const k of ['embedding', 'w1', 'b1', 'w2', 'b2', 'importance', 'contrast'] as const) {
     const x = a[k];
     const y = b[k];
     for (let i = 0; i < x.length; i++) x[i] = x[i]! + y[i]!;
@@ -225,7 +230,7 @@ function addInto(a: ModelWeights, b: ModelWeights): void {
 }
 
 function scaleInto(a: ModelWeights, f: number): void {
-  for (const k of ['embedding', 'w1', 'b1', 'w2', 'b2', 'importance'] as const) {
+  for (const k of ['embedding', 'w1', 'b1', 'w2', 'b2', 'importance', 'contrast'] as const) {
     const x = a[k];
     for (let i = 0; i < x.length; i++) x[i] = x[i]! * f;
   }
@@ -311,6 +316,11 @@ export function trainModel(options: TrainOptions): TrainedModel {
       shape.negationScope = params.negationScope;
       shape.negators = pick(NEGATORS);
       shape.breaks = [...pick(SCOPE_BREAKS), SEP_ID];
+    }
+    if (params.contrastWindow > 0 && params.attention) {
+      const ids = new Map([...SPECIAL_TOKENS, ...vocab].map((w, i) => [w, i]));
+      shape.contrastWindow = params.contrastWindow;
+      shape.contrastMarkers = CONTRAST_MARKERS.map((w) => ids.get(w)).filter((x): x is number => x !== undefined);
     }
     weights = initWeights(shape, params.seed);
     frozen = new Uint8Array(shape.vocabSize);
@@ -486,6 +496,8 @@ export function trainModel(options: TrainOptions): TrainedModel {
       const E = weights.embedding;
       const att = shape.attention;
       const imp = weights.importance;
+      const contrast = weights.contrast.length > 0;
+      let gContrast = 0;
       for (let f = 0; f < n; f++) {
         const row = s.feats[f]!;
         const off = row * D;
@@ -494,6 +506,7 @@ export function trainModel(options: TrainOptions): TrainedModel {
           let dot = 0;
           for (let d = 0; d < D; d++) dot += (E[off + d]! - s.pooled[d]!) * dpooled[d]!;
           const g = coef * dot;
+          if (contrast && s.flags[f]) gContrast += g;
           if (gI) {
             gI[row]! += g * g;
             imp[row]! -= (lr * g) / (Math.sqrt(gI[row]!) + eps);
@@ -510,6 +523,7 @@ export function trainModel(options: TrainOptions): TrainedModel {
           } else E[off + d]! -= lr * g;
         }
       }
+      if (contrast) weights.contrast[0]! -= lr * gContrast;
       if (options.onProgress && ((k + 1) % 2000 === 0 || k + 1 === order.length)) {
         const secs = (performance.now() - t0) / 1000;
         options.onProgress({ epoch, done: k + 1, total: order.length, loss: lossSum / (k + 1), examplesPerSecond: (k + 1) / Math.max(secs, 1e-9) });

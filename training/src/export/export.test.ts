@@ -11,7 +11,7 @@ import { buildTinyModel } from '../tiny.ts';
 import { createTokenizer, DEFAULT_MAX_LENGTH, encodeTexts } from '../tokenizer.ts';
 import type { TrainedModel } from '../train.ts';
 import { buildGraph } from './graph.ts';
-import { loadWarmStart } from './model-dir.ts';
+import { exportModel, loadWarmStart } from './model-dir.ts';
 import { encodeModel, readInitializers, floatTensor, tensorToFloat32 } from './onnx-proto.ts';
 import { trainModel } from '../train.ts';
 
@@ -37,6 +37,7 @@ describe.each([
   ['plain', { attention: false, hidden: 0, negationScope: 0, calibrate: false }],
   ['attention + hidden layer', { attention: true, hidden: 8 }],
   ['attention + negation scope', { attention: true, hidden: 0, negationScope: 3 }],
+  ['attention + negation scope + contrast', { attention: true, hidden: 0, negationScope: 3, contrastWindow: 6 }],
 ])('ONNX export (%s)', (_name, arch) => {
   let dir: string;
   let model: TrainedModel;
@@ -147,12 +148,38 @@ describe.each([
     expect(warm.weights.shape).toEqual(model.weights.shape);
     expect(Buffer.from(warm.weights.embedding.buffer).equals(Buffer.from(model.weights.embedding.buffer))).toBe(true);
     expect(Array.from(warm.weights.importance)).toEqual(Array.from(model.weights.importance));
+    expect(Array.from(warm.weights.contrast)).toEqual(Array.from(model.weights.contrast));
     const small = { ...validation, texts: validation.texts.slice(0, 200), labels: validation.labels.slice(0, 200), labelIds: validation.labelIds.slice(0, 200) };
     const next = trainModel({ train: small, validation: small, warmStart: warm, epochs: 1, lr: 0.01 });
     expect(next.vocab).toEqual(model.vocab);
     expect(next.weights.shape).toEqual(model.weights.shape);
     expect(next.warmStartSource).toBe(dir);
     expect(next.validation.accuracy).toBeGreaterThan(0.6);
+  });
+});
+
+describe('contrast in the graph', () => {
+  it('shifts the attention of the tokens before "but" exactly as the trainer does, whatever the learned shift', async () => {
+    const model = buildTinyModel(mkdtempSync(join(tmpdir(), 'contrast-')), { rows: 1500, seed: 3, attention: true, contrastWindow: 4 }).model;
+    expect(model.weights.shape.contrastMarkers?.length).toBeGreaterThan(0);
+    const texts = ['the plot was thin , but the acting was wonderful', 'great food but the service was awful', 'but', 'it was bad . however , i loved it yet hated it', 'no contrast here at all'];
+    const tok = createTokenizer(model.tokenizerJson, model.tokenizerConfig);
+    const logitsWith = async (shift: number) => {
+      model.weights.contrast[0] = shift;
+      const dir = mkdtempSync(join(tmpdir(), 'contrast-'));
+      exportModel(model, dir, { modelName: 'contrast test' });
+      const p = await loadPredictor(dir, { batchSize: 3 });
+      const onnx = await p.logits(texts);
+      await p.close();
+      const own = predictLogits(model.weights, encodeTexts(tok, texts));
+      onnx.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(v - own[i]![j]!)).toBeLessThan(1e-4)));
+      return onnx;
+    };
+    const strong = await logitsWith(-3);
+    const none = await logitsWith(0);
+    // The shift changes the texts with a marker and leaves the one without alone.
+    expect(Math.abs(strong[0]![1]! - none[0]![1]!)).toBeGreaterThan(1e-3);
+    expect(strong[4]).toEqual(none[4]);
   });
 });
 

@@ -1,5 +1,5 @@
 /** The ONNX graph of the embedding-bag classifier (opset 13), fp32 or with int8 weights. */
-import { NEGATED_MARK, type ModelWeights } from '../model.ts';
+import { hasContrast, NEGATED_MARK, type ModelWeights } from '../model.ts';
 import { DataType, floatTensor, int64Tensor, int8Tensor, type Graph, type Node, type Tensor } from './onnx-proto.ts';
 
 /**
@@ -80,11 +80,12 @@ export function buildGraph(w: ModelWeights, quantization: Quantization = 'none')
   const mA = node('Slice', [maskF, 'c_start0', 'c_end_m1', 'c_axis1'], 'mask_a');
   const mB = node('Slice', [maskF, 'c_start1', 'c_end_max', 'c_axis1'], 'mask_b');
   const mBi = node('Mul', [mA, mB], 'mask_bi');
-  const biIds = node(
-    'Add',
-    [node('Mod', [node('Add', [node('Mul', [idsA, 'c_prime'], 'bi_mul'), idsB], 'bi_sum'), 'c_buckets'], 'bi_mod', { fmod: 0 }), 'c_vocab'],
-    'bi_ids',
-  );
+  const biHash = node('Add', [node('Mul', [idsA, 'c_prime'], 'bi_mul'), idsB], 'bi_sum');
+
+  // member(set)[b, i] = 1 when input_ids[b, i] is one of the ids in `set` ([1, 1, k]).
+  const ids3 = node('Unsqueeze', ['input_ids', 'c_axis2'], 'ids3');
+  const member = (set: string, name: string) =>
+    node('ReduceMax', [node('Cast', [node('Equal', [ids3, set], `${name}_eq`)], `${name}_eqf`, { to: DataType.FLOAT })], name, { axes: [2], keepdims: 0 });
 
   // Negation scope (model.ts scopedUnigrams): token i uses its negated row when a negator sits d ≤ w tokens
   // before it with no break in between, and i is neither a negator nor a break.
@@ -96,9 +97,6 @@ export function buildGraph(w: ModelWeights, quantization: Quantization = 'none')
       int64Tensor('break_ids', [1, 1, w.shape.breaks!.length], w.shape.breaks!),
       int64Tensor('c_neg_mark', [], [NEGATED_MARK * bigramPrime]),
     );
-    const ids3 = node('Unsqueeze', ['input_ids', 'c_axis2'], 'ids3');
-    const member = (set: string, name: string) =>
-      node('ReduceMax', [node('Cast', [node('Equal', [ids3, set], `${name}_eq`)], `${name}_eqf`, { to: DataType.FLOAT })], name, { axes: [2], keepdims: 0 });
     const neg = member('negator_ids', 'is_negator');
     const brk = member('break_ids', 'is_break');
     const open = node('Sub', ['c_one', brk], 'no_break');
@@ -118,6 +116,7 @@ export function buildGraph(w: ModelWeights, quantization: Quantization = 'none')
     const scopeI = node('Cast', [inScope], 'in_scope_i', { to: DataType.INT64 });
     uniIds = node('Add', ['input_ids', node('Mul', [scopeI, node('Sub', [negIds, 'input_ids'], 'neg_delta')], 'neg_shift')], 'uni_ids');
   }
+  const biIds = node('Add', [node('Mod', [biHash, 'c_buckets'], 'bi_mod', { fmod: 0 }), 'c_vocab'], 'bi_ids');
 
   // Embedding lookup: fp32 Gather, or Gather on int8 rows then DequantizeLinear (× per-row scale).
   const lookup = (ids: string, prefix: string): string => {
@@ -159,8 +158,28 @@ export function buildGraph(w: ModelWeights, quantization: Quantization = 'none')
       const qi = quantize(w.importance, 1, rows, false);
       inits.push(int8Tensor('importance_q', [rows], qi.q), floatTensor('importance_scale', [], Float32Array.of(qi.scales[0]!)), int8Tensor('importance_zero', [], Int8Array.of(0)));
     }
-    wUni = node('Mul', [node('Exp', [impLookup(uniIds, 'uni')], 'uni_exp'), maskF], 'uni_weight');
-    wBi = node('Mul', [node('Exp', [impLookup(biIds, 'bi')], 'bi_exp'), mBi], 'bi_weight');
+    let uniLogit = impLookup(uniIds, 'uni');
+    let biLogit = impLookup(biIds, 'bi');
+    if (hasContrast(w.shape)) {
+      // Contrast (model.ts contrastFlags): tokens 1..window before a marker, not markers themselves, get the
+      // learned shift added to their attention logit; a bigram when its second token does.
+      const win = w.shape.contrastWindow!;
+      inits.push(int64Tensor('contrast_ids', [1, 1, w.shape.contrastMarkers!.length], w.shape.contrastMarkers!), floatTensor('contrast_shift', [], Float32Array.of(w.contrast[0]!)));
+      const marker = member('contrast_ids', 'is_contrast');
+      // ahead(x, d)[i] = x[i + d] (0 past the end): pad d zeros at the end, drop the first d.
+      const ahead = (x: string, d: number): string => {
+        inits.push(int64Tensor(`c_pad_back${d}`, [4], [0, 0, 0, d]), int64Tensor(`c_start${d}_ahead`, [1], [d]));
+        return node('Slice', [node('Pad', [x, `c_pad_back${d}`], `${x}_padb${d}`), `c_start${d}_ahead`, 'c_end_max', 'c_axis1'], `${x}_ahead${d}`);
+      };
+      let reach = ahead(marker, 1);
+      for (let d = 2; d <= win; d++) reach = node('Add', [reach, ahead(marker, d)], `contrast_reach${d}`);
+      const before = node('Mul', [node('Min', [reach, 'c_one'], 'contrast_any'), node('Sub', ['c_one', marker], 'not_contrast')], 'before_contrast');
+      const beforeBi = node('Slice', [before, 'c_start1', 'c_end_max', 'c_axis1'], 'before_contrast_bi');
+      uniLogit = node('Add', [uniLogit, node('Mul', [before, 'contrast_shift'], 'uni_contrast')], 'uni_logit');
+      biLogit = node('Add', [biLogit, node('Mul', [beforeBi, 'contrast_shift'], 'bi_contrast')], 'bi_logit');
+    }
+    wUni = node('Mul', [node('Exp', [uniLogit], 'uni_exp'), maskF], 'uni_weight');
+    wBi = node('Mul', [node('Exp', [biLogit], 'bi_exp'), mBi], 'bi_weight');
   }
   const uniSum = node('ReduceSum', [node('Mul', [uniEmb, node('Unsqueeze', [wUni, 'c_axis2'], 'uni_weight3')], 'uni_masked'), 'c_axis1'], 'uni_sum', { keepdims: 0 });
   const biSum = node('ReduceSum', [node('Mul', [biEmb, node('Unsqueeze', [wBi, 'c_axis2'], 'bi_weight3')], 'bi_masked'), 'c_axis1'], 'bi_sum_emb', { keepdims: 0 });
