@@ -1,5 +1,10 @@
 /** ONNX message builders (field numbers from onnx.proto) on top of the tiny protobuf writer. */
+import { createRequire } from 'node:module';
+import type { onnx as pb } from 'onnx-proto';
 import { ProtoWriter, readFields, readPackedVarints } from './protobuf.ts';
+
+// onnx-proto is CommonJS with `module.exports = root`: Node's ESM loader cannot see `onnx` as a named export.
+const { onnx } = createRequire(import.meta.url)('onnx-proto') as typeof import('onnx-proto');
 
 export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
 const AttrType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
@@ -89,9 +94,19 @@ function writeValueInfo(w: ProtoWriter, v: ValueInfo): void {
   );
 }
 
-export function encodeModel(graph: Graph, opts: { opset?: number; producer?: string; docString?: string; metadata?: Record<string, string> } = {}): Uint8Array {
+export interface EncodeOptions {
+  opset?: number;
+  producer?: string;
+  docString?: string;
+  metadata?: Record<string, string>;
+}
+
+/** ir_version 7 (the opset 13 era). */
+const IR_VERSION = 7;
+
+export function encodeModel(graph: Graph, opts: EncodeOptions = {}): Uint8Array {
   const w = new ProtoWriter();
-  w.int(1, 7); // ir_version 7 (opset 13 era)
+  w.int(1, IR_VERSION);
   w.string(2, opts.producer ?? 'sentiment-edge');
   w.string(3, '0.1.0');
   if (opts.docString) w.string(6, opts.docString);
@@ -147,4 +162,130 @@ export function readInitializers(model: Uint8Array): Map<string, Tensor> {
 export function tensorToFloat32(t: Tensor): Float32Array {
   if (t.dataType !== DataType.FLOAT) throw new Error(`tensor ${t.name} is not float32`);
   return new Float32Array(t.raw.buffer.slice(t.raw.byteOffset, t.raw.byteOffset + t.raw.byteLength));
+}
+
+// ---- The same messages through the `onnx-proto` library (protobufjs 6 code generated from onnx.proto3). ----
+
+/** A 64-bit integer as protobufjs decodes it: a number, or a Long when the `long` package is present. */
+type Int64 = number | { toNumber(): number };
+const toNumber = (v: Int64 | null | undefined): number => (v == null ? 0 : typeof v === 'number' ? v : v.toNumber());
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+function tensorMessage(t: Tensor): pb.ITensorProto {
+  return { dims: t.dims, dataType: t.dataType, name: t.name, rawData: t.raw };
+}
+
+function attributeMessage(name: string, v: AttrValue): pb.IAttributeProto {
+  if (typeof v === 'number') return { name, i: v, type: AttrType.INT };
+  if (typeof v === 'string') return { name, s: utf8.encode(v), type: AttrType.STRING };
+  if (Array.isArray(v)) return { name, ints: v, type: AttrType.INTS };
+  if ('float' in v) return { name, f: v.float, type: AttrType.FLOAT };
+  return { name, t: tensorMessage(v.tensor), type: AttrType.TENSOR };
+}
+
+function valueInfoMessage(v: ValueInfo): pb.IValueInfoProto {
+  return {
+    name: v.name,
+    type: { tensorType: { elemType: v.elemType, shape: { dim: v.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+  };
+}
+
+export function encodeModelWithLibrary(graph: Graph, opts: EncodeOptions = {}): Uint8Array {
+  const model: pb.IModelProto = {
+    irVersion: IR_VERSION,
+    producerName: opts.producer ?? 'sentiment-edge',
+    producerVersion: '0.1.0',
+    ...(opts.docString ? { docString: opts.docString } : {}),
+    graph: {
+      node: graph.nodes.map((n, i) => ({
+        input: n.inputs,
+        output: n.outputs,
+        name: n.name ?? `${n.op}_${i}`,
+        opType: n.op,
+        attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attributeMessage(k, v)),
+      })),
+      name: graph.name,
+      initializer: graph.initializers.map(tensorMessage),
+      input: graph.inputs.map(valueInfoMessage),
+      output: graph.outputs.map(valueInfoMessage),
+    },
+    opsetImport: [{ domain: '', version: opts.opset ?? 13 }],
+    metadataProps: Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value })),
+  };
+  return onnx.ModelProto.encode(model).finish();
+}
+
+export interface DecodedModel {
+  irVersion: number;
+  producer: string;
+  producerVersion: string;
+  docString?: string;
+  opsets: Array<{ domain: string; version: number }>;
+  metadata: Record<string, string>;
+  graph: Graph;
+}
+
+function decodeTensor(t: pb.ITensorProto): Tensor {
+  const name = t.name ?? '';
+  const typed = [t.floatData, t.int32Data, t.int64Data, t.doubleData, t.uint64Data, t.stringData].some((d) => d?.length);
+  if (typed && !t.rawData?.length) throw new Error(`ONNX tensor ${name}: values in typed fields, not raw_data (not written by this exporter)`);
+  return { name, dataType: t.dataType ?? 0, dims: (t.dims ?? []).map(toNumber), raw: new Uint8Array(t.rawData ?? []) };
+}
+
+function decodeAttribute(a: pb.IAttributeProto): AttrValue {
+  switch (a.type) {
+    case AttrType.INT:
+      return toNumber(a.i);
+    case AttrType.INTS:
+      return (a.ints ?? []).map(toNumber);
+    case AttrType.STRING:
+      return fromUtf8.decode(a.s ?? new Uint8Array());
+    case AttrType.FLOAT:
+      return { float: a.f ?? 0 };
+    case AttrType.TENSOR:
+      return { tensor: decodeTensor(a.t ?? {}) };
+    default:
+      throw new Error(`ONNX attribute ${a.name}: type ${a.type} is not one this exporter writes`);
+  }
+}
+
+function decodeValueInfo(v: pb.IValueInfoProto): ValueInfo {
+  const tensor = v.type?.tensorType;
+  return {
+    name: v.name ?? '',
+    elemType: tensor?.elemType ?? 0,
+    shape: (tensor?.shape?.dim ?? []).map((d) => (d.dimParam != null && d.dimParam !== '' ? d.dimParam : toNumber(d.dimValue))),
+  };
+}
+
+/** Decodes a whole ONNX model into the structures encodeModel takes (what this exporter writes). */
+export function decodeModel(bytes: Uint8Array): DecodedModel {
+  const m = onnx.ModelProto.decode(bytes);
+  if (!m.graph) throw new Error('ONNX model has no graph');
+  const g = m.graph;
+  return {
+    irVersion: toNumber(m.irVersion),
+    producer: m.producerName ?? '',
+    producerVersion: m.producerVersion ?? '',
+    ...(m.docString ? { docString: m.docString } : {}),
+    opsets: (m.opsetImport ?? []).map((o) => ({ domain: o.domain ?? '', version: toNumber(o.version) })),
+    metadata: Object.fromEntries((m.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? ''])),
+    graph: {
+      name: g.name ?? '',
+      nodes: (g.node ?? []).map((n) => {
+        const attrs = n.attribute ?? [];
+        return {
+          op: n.opType ?? '',
+          inputs: n.input ?? [],
+          outputs: n.output ?? [],
+          name: n.name ?? '',
+          ...(attrs.length ? { attrs: Object.fromEntries(attrs.map((a) => [a.name ?? '', decodeAttribute(a)])) } : {}),
+        };
+      }),
+      initializers: (g.initializer ?? []).map(decodeTensor),
+      inputs: (g.input ?? []).map(decodeValueInfo),
+      outputs: (g.output ?? []).map(decodeValueInfo),
+    },
+  };
 }
