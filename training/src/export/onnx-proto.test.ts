@@ -38,8 +38,8 @@ const EVERY_KIND: Graph = {
   outputs: [{ name: 'w', elemType: DataType.INT64, shape: ['batch'] }],
 };
 const EVERY_KIND_OPTS: EncodeOptions = { opset: 17, producer: 'test', docString: 'doc', metadata: { a: '1', ü: 'ß' } };
-// EVERY_KIND encoded by the hand-made protobuf writer this module had before onnx-proto (commit ea74956, where a
-// test showed the two byte-identical on this graph and on all 12 tiny-model graphs below).
+// EVERY_KIND encoded by the hand-made protobuf writer this module had before onnx-proto (commit 975176c, where a
+// test showed the two byte-identical on this graph and on every tiny-model graph below).
 const EVERY_KIND_BYTES =
   'CAcSBHRlc3QaBTAuMS4wMgNkb2M66wIKORIBdBoKQ29uc3RhbnRfMCIIQ29uc3RhbnQqHgoFdmFsdWUqEgoBAhABQgF0SggAAMA/AAAAwKABBAopCgF4EgF5GgVsZWFreSIJTGVha3lSZWx1Kg8KBWFscGhhFQAAgD6gAQEKRwoBeRIBehoLUmVkdWNlU3VtXzIiCVJlZHVjZVN1bSoPCghrZWVwZGltcxgAoAECKhYKBGF4ZXNCCwH///////////8BoAEHCjUKAXoSAXcaBkNhc3RfMyIEQ2FzdCoJCgJ0bxgHoAECKhQKBG1vZGUiCUNhZsOpIOKck6ABAxIKZXZlcnkta2luZCokCgEDEAdCA2JpZ0oY//////////8AAAAAAAAAAP////////9/Kg8KAgICEANCAXFKBIB/AAEqEBABQgZzY2FsYXJKBNsPSUBaGAoBeBITChEIARINCgcSBWJhdGNoCgIIBGIUCgF3Eg8KDQgHEgkKBxIFYmF0Y2hCBAoAEBFyBgoBYRIBMXIICgLDvBICw58=';
 
@@ -87,11 +87,12 @@ describe('ONNX model files through onnx-proto', () => {
   });
 });
 
-// The graphs the export tests build: the three tiny architectures of export.test.ts, fp32 and every int8 scheme.
+// The graphs the export tests build: the four tiny architectures of export.test.ts, fp32 and every int8 scheme.
 const ARCHS = [
   ['plain', { attention: false, hidden: 0, negationScope: 0, calibrate: false }],
   ['attention + hidden layer', { attention: true, hidden: 8 }],
   ['attention + negation scope', { attention: true, hidden: 0, negationScope: 3 }],
+  ['attention + negation scope + contrast', { attention: true, hidden: 0, negationScope: 3, contrastWindow: 6 }],
 ] as const;
 const QUANTIZATIONS: Quantization[] = ['none', 'per-tensor', 'per-column', 'per-row'];
 
