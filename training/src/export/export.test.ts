@@ -12,7 +12,6 @@ import { createTokenizer, DEFAULT_MAX_LENGTH, encodeTexts } from '../tokenizer.t
 import type { TrainedModel } from '../train.ts';
 import { buildGraph } from './graph.ts';
 import { exportModel, loadWarmStart } from './model-dir.ts';
-import { encodeModel, readInitializers, floatTensor, tensorToFloat32 } from './onnx-proto.ts';
 import { trainModel } from '../train.ts';
 
 const validation = loadDataset(dataFile('sst2/validation.csv'));
@@ -180,21 +179,5 @@ describe('contrast in the graph', () => {
     // The shift changes the texts with a marker and leaves the one without alone.
     expect(Math.abs(strong[0]![1]! - none[0]![1]!)).toBeGreaterThan(1e-3);
     expect(strong[4]).toEqual(none[4]);
-  });
-});
-
-describe('ONNX protobuf writer/reader', () => {
-  it('round-trips float initialisers', () => {
-    const data = Float32Array.from({ length: 10 }, (_, i) => i / 3);
-    const bytes = encodeModel({
-      name: 'g',
-      nodes: [{ op: 'Identity', inputs: ['x'], outputs: ['y'] }],
-      initializers: [floatTensor('x', [2, 5], data)],
-      inputs: [],
-      outputs: [{ name: 'y', elemType: 1, shape: [2, 5] }],
-    });
-    const back = readInitializers(bytes).get('x')!;
-    expect(back.dims).toEqual([2, 5]);
-    expect(Array.from(tensorToFloat32(back))).toEqual(Array.from(data));
   });
 });
