@@ -105,4 +105,33 @@ describe('registry round trip through a running Worker', () => {
     expect(missing.stderr).toMatch(/404/);
     expect(cli('set-alias', 'roundtrip', 'champion').status).toBe(2);
   });
+
+  it('`registry rollback` moves champion back to the previous version (compare-and-set), and again undoes it', async () => {
+    const client = new RegistryClient({ baseUrl: worker.url, token: worker.token });
+    const files = new Map(walk(dir).map((p) => [p, new Uint8Array(readFileSync(join(dir, p)))]));
+    const training = { datasetSha256: sha, params: {}, seed: 2, durationMs: 1, parent: null };
+    const v2 = await client.publish({ name: 'rollback', labels: ['negative', 'positive'], evaluation, training }, files);
+    const v3 = await client.publish({ name: 'rollback', labels: ['negative', 'positive'], evaluation, training }, files);
+    const cli = (...args: string[]) =>
+      spawnSync('pnpm', ['--silent', 'registry', ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, REGISTRY_URL: worker.url, REGISTRY_TOKEN: worker.token } });
+
+    await client.setAlias('rollback', 'champion', { version: v2.version });
+    const first = cli('rollback', 'rollback');
+    expect(first.status).toBe(1);
+    expect(first.stderr).toMatch(/nothing to roll back to/);
+
+    await client.setAlias('rollback', 'champion', { version: v3.version, reason: 'promoted' });
+    const back = cli('rollback', 'rollback');
+    expect(back.status, back.stderr).toBe(0);
+    expect(back.stdout).toContain(`rollback@champion: ${v3.version} → ${v2.version}`);
+    expect((await client.getModel('rollback')).aliases.champion).toBe(v2.version);
+    const { events } = await client.aliasHistory('rollback', 'champion');
+    expect(events[0]).toMatchObject({ fromVersion: v3.version, toVersion: v2.version });
+    expect(events[0]!.reason).toMatch(/rollback/);
+
+    const again = cli('rollback', 'rollback', 'champion', '--json');
+    expect(again.status, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ from: v2.version, to: v3.version });
+    expect((await client.getModel('rollback')).aliases.champion).toBe(v3.version);
+  });
 });

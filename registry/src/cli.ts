@@ -2,12 +2,14 @@
  * pnpm registry list
  * pnpm registry info NAME[@VERSION|@ALIAS]
  * pnpm registry set-alias NAME ALIAS VERSION
+ * pnpm registry rollback NAME [ALIAS]
  * pnpm registry download NAME[@VERSION|@ALIAS] DIR
  *
  * Talks to REGISTRY_URL (default the local `pnpm dev` Worker) with REGISTRY_TOKEN for writes.
  */
 import { parseArgs } from 'node:util';
 import { parseModelRef } from './ref.ts';
+import { rollbackAlias } from './rollback.ts';
 import { downloadModel } from './node/download.ts';
 import { runCli, table, UsageError } from './node/cli.ts';
 import { registryFromEnv, userPath } from './node/settings.ts';
@@ -16,6 +18,7 @@ const USAGE = `usage:
   pnpm registry list
   pnpm registry info NAME[@VERSION|@ALIAS]
   pnpm registry set-alias NAME ALIAS VERSION
+  pnpm registry rollback NAME [ALIAS]      move ALIAS (default champion) back to the version it pointed at before its latest move
   pnpm registry download NAME[@VERSION|@ALIAS] DIR
 options: --registry URL (env REGISTRY_URL), --token TOKEN (env REGISTRY_TOKEN), --json`;
 
@@ -68,6 +71,12 @@ async function main(argv: string[]): Promise<number> {
       if (!Number.isInteger(version) || version < 1) throw new UsageError(`VERSION must be a positive integer, got "${args[2]}"`);
       const rec = await client.setAlias(args[0]!, args[1]!, { version, reason: 'registry CLI' });
       print(`${rec.name}@${rec.alias} → ${rec.version}`, rec);
+      return 0;
+    }
+    case 'rollback': {
+      need(args, 1);
+      const plan = await rollbackAlias(client, args[0]!, args[1] ?? 'champion', 'registry CLI rollback');
+      print(`${args[0]}@${args[1] ?? 'champion'}: ${plan.from} → ${plan.to} (undoes the move of ${plan.undoes.at}; run it again to undo this)`, plan);
       return 0;
     }
     case 'download': {

@@ -1,0 +1,35 @@
+/**
+ * Rolling an alias back: the version it pointed at before its latest move. The alias history (newest first)
+ * says where the alias came from; the move back is compare-and-set on the version it points at now, so a
+ * move made by someone else in between is never overwritten. Rolling back twice returns to where it was.
+ */
+import type { AliasEvent } from './api.ts';
+import type { RegistryClient } from './client.ts';
+
+export interface RollbackPlan {
+  from: number;
+  to: number;
+  /** The move being undone. */
+  undoes: AliasEvent;
+}
+
+/** What a rollback of an alias now at `current` does, from its history (newest first); throws when there is nothing to go back to. */
+export function planRollback(name: string, alias: string, current: number, events: readonly AliasEvent[]): RollbackPlan {
+  const last = events.find((e) => e.toVersion !== null);
+  if (!last || last.toVersion !== current) {
+    throw new Error(`${name}@${alias} points at ${current}, but its history's latest move is ${last ? `to ${last.toVersion}` : 'missing'}: move it with set-alias instead`);
+  }
+  if (last.fromVersion === null) throw new Error(`${name}@${alias} → ${current} is its first version: there is nothing to roll back to`);
+  return { from: current, to: last.fromVersion, undoes: last };
+}
+
+/** Moves `alias` (default champion) back to its previous version, compare-and-set; returns the plan it carried out. */
+export async function rollbackAlias(client: RegistryClient, name: string, alias = 'champion', reason = 'rollback'): Promise<RollbackPlan> {
+  const model = await client.getModel(name);
+  const current = model.aliases[alias];
+  if (current === undefined) throw new Error(`${name} has no alias "${alias}"`);
+  const { events } = await client.aliasHistory(name, alias);
+  const plan = planRollback(name, alias, current, events);
+  await client.setAlias(name, alias, { version: plan.to, expectedVersion: plan.from, reason: `${reason} (undoes ${plan.undoes.fromVersion} → ${plan.undoes.toVersion} at ${plan.undoes.at})` });
+  return plan;
+}
