@@ -6,3 +6,6 @@ export * from './gate.ts';
 export * from './paired-test.ts';
 export * from './client.ts';
 export * from './classifier.ts';
+export * from './metrics.ts';
+export * from './dataset.ts';
+export * from './feedback-api.ts';
