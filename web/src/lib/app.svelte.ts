@@ -17,6 +17,7 @@ import { HistoryStore, type HistoryFilter, type LocalHistoryRecord } from './his
 import { InferenceError, type Backend, type ExplainedPrediction, type FailureCode, type ProgressMessage } from './messages.ts';
 import { cachedText, fileUrl, isCached, MODEL_CACHE } from './model-cache.ts';
 import { HistorySync } from './sync.ts';
+import { FeedbackSync } from './feedback-sync.ts';
 import { plainDetail, plural } from './wording.ts';
 
 export type EngineStatus = 'starting' | 'loading' | 'ready' | 'server' | 'unavailable';
@@ -73,6 +74,7 @@ export class AppModel {
   #bridge: InferenceBridge | null = null;
   #store: HistoryStore | null = null;
   #sync: HistorySync | null = null;
+  #feedbackSync: FeedbackSync | null = null;
   #ready: Promise<void> = Promise.resolve();
   /** The first choice of a model (saved or the champion): predictions wait for it instead of failing. */
   #choosing: Promise<void> = Promise.resolve();
@@ -104,6 +106,7 @@ export class AppModel {
     const choosing = (this.#choosing = this.chooseInitialModel());
     this.#store = await HistoryStore.open();
     this.#sync = new HistorySync(this.#store, this.client);
+    this.#feedbackSync = new FeedbackSync(this.#store, this.client);
     await this.refreshHistory();
     void this.syncNow();
     await choosing;
@@ -328,7 +331,10 @@ export class AppModel {
     if (!this.#sync || !navigator.onLine) return;
     try {
       const r = await this.#sync.sync();
+      // Corrections go after the rows they correct are on the server.
+      const f = await this.#feedbackSync?.sync();
       const parts = [];
+      if (f?.rejected) parts.push(`${plural(f.rejected, 'correction')} ${f.rejected === 1 ? 'was' : 'were'} not accepted by the server.`);
       if (r.sent > 0) parts.push(`Synced ${plural(r.sent, 'prediction')} to the server.`);
       if (r.rejected > 0) parts.push(`${plural(r.rejected, 'prediction')} ${r.rejected === 1 ? 'was' : 'were'} refused by the server and kept only on this device.`);
       if (parts.length) this.syncMessage = parts.join(' ');
@@ -340,6 +346,13 @@ export class AppModel {
       this.#syncFailed = true;
     }
     await this.refreshHistory();
+  }
+
+  /** The user says `label` is right for history row `id` ("wrong? pick the right label"): saved here, sent by the next sync. */
+  async correct(id: string, label: string): Promise<void> {
+    await this.#store?.setFeedback(id, label);
+    await this.refreshHistory();
+    void this.syncNow();
   }
 
   async clearHistory(): Promise<void> {
