@@ -2,7 +2,7 @@
 // - publish-model records its gate evaluations in the registry;
 // - a 10,000-row CSV evaluated by the Worker equals `pnpm evaluate` on the same file and model within 1e-6;
 // - feedback: predictions → corrections → export CSV → `pnpm train --data feedback.csv --from NAME@champion` → publish.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,8 +36,24 @@ afterAll(async () => {
 
 const env = () => ({ ...process.env, REGISTRY_URL: worker.url, REGISTRY_TOKEN: worker.token });
 
-function cliEvaluate(ref: string, data: string, dtype: 'fp32' | 'q8'): Record<string, any> {
-  const r = spawnSync('pnpm', ['--silent', 'evaluate', '--model', ref, '--data', data, '--dtype', dtype, '--json'], { cwd: REPO_ROOT, encoding: 'utf8', env: env() });
+/**
+ * Runs a pnpm script without blocking the event loop (a spawnSync of tens of seconds leaves undici a
+ * keep-alive socket the Worker has closed meanwhile, and the next POST fails with "fetch failed").
+ */
+function pnpm(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('pnpm', args, { cwd: REPO_ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+async function cliEvaluate(ref: string, data: string, dtype: 'fp32' | 'q8'): Promise<Record<string, any>> {
+  const r = await pnpm(['--silent', 'evaluate', '--model', ref, '--data', data, '--dtype', dtype, '--json']);
   expect(r.status, r.stderr).toBe(0);
   return JSON.parse(r.stdout);
 }
@@ -72,9 +88,9 @@ describe('evaluation runs', () => {
     const wall = performance.now() - t0;
     expect(int8.dataset.rows).toBe(10_000);
     console.log(`10k-row evaluation (int8) in wrangler dev: ${wall.toFixed(0)} ms request, ${int8.durationMs} ms scoring`);
-    expectWithin(int8, cliEvaluate(`${NAME}@champion`, tenK, 'q8'));
+    expectWithin(int8, await cliEvaluate(`${NAME}@champion`, tenK, 'q8'));
     const fp32 = await client.createEvaluation({ model: `${NAME}@1`, dataset: 'tenk.csv', precision: 'fp32' });
-    expectWithin(fp32, cliEvaluate(`${NAME}@1`, tenK, 'fp32'));
+    expectWithin(fp32, await cliEvaluate(`${NAME}@1`, tenK, 'fp32'));
     // Same sha256: comparable side by side.
     const same = await client.listEvaluations({ dataset: int8.dataset.sha256 });
     expect(same.evaluations.map((e) => e.precision).sort()).toEqual(['fp32', 'int8']);
@@ -112,7 +128,7 @@ describe('feedback → export → train --from → publish', () => {
     const feedbackCsv = join(work, 'feedback.csv');
     writeFileSync(feedbackCsv, csv);
     const out = join(work, 'from-feedback');
-    const tr = spawnSync('pnpm', ['train', '--data', feedbackCsv, '--from', `${NAME}@champion`, '--validation', validation, '--epochs', '1', '--out', out], { cwd: REPO_ROOT, encoding: 'utf8', env: env() });
+    const tr = await pnpm(['train', '--data', feedbackCsv, '--from', `${NAME}@champion`, '--validation', validation, '--epochs', '1', '--out', out]);
     expect(tr.status, tr.stderr).toBe(0);
     const meta = JSON.parse(readFileSync(join(out, 'training-meta.json'), 'utf8'));
     expect(meta.parent).toEqual({ name: NAME, version: 1 });
