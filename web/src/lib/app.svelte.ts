@@ -295,9 +295,9 @@ export class AppModel {
     return out;
   }
 
-  /** Stores a settled prediction in the history (pending sync when made in the browser). */
-  async record(text: string, r: PredictionResult): Promise<void> {
-    if (!this.#store) return;
+  /** Stores a settled prediction in the history (pending sync when made in the browser); returns its row id. */
+  async record(text: string, r: PredictionResult): Promise<string | null> {
+    if (!this.#store) return null;
     const rec: LocalHistoryRecord = {
       id: crypto.randomUUID(),
       createdAt: new Date().toISOString(),
@@ -316,6 +316,7 @@ export class AppModel {
     await this.#store.add(rec);
     await this.refreshHistory();
     void this.syncNow();
+    return rec.id;
   }
 
   async refreshHistory(filter: HistoryFilter = this.historyFilter): Promise<void> {
