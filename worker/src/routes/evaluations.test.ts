@@ -178,4 +178,8 @@ it('is in /openapi.json', async () => {
   const doc = (await (await call('GET', '/openapi.json', { token: null })).json()) as any;
   expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/evaluations', '/api/v1/feedback', '/api/v1/feedback/export', '/api/v1/feedback/accuracy']));
   expect(doc.paths['/api/v1/evaluations'].post.requestBody.content).toHaveProperty('text/csv');
+  expect(doc.paths['/api/v1/evaluations'].post.security).toEqual([{ bearerAuth: [] }]);
+  expect(doc.paths['/api/v1/evaluations'].get.security).toBeUndefined();
+  expect(doc.paths['/api/v1/feedback/export'].get.security).toEqual([{ bearerAuth: [] }]);
+  expect(doc.paths['/api/v1/feedback'].post.requestBody.content).toHaveProperty('application/json');
 });
