@@ -22,6 +22,7 @@ import {
   type SetAliasRequest,
   type UploadFileResponse,
 } from './api.ts';
+import { evaluationRoutes, type EvaluationList, type EvaluationQuery, type EvaluationRequest, type EvaluationRun, type FeedbackItem, type FeedbackResponse, type RealisedAccuracyResponse } from './feedback-api.ts';
 import type { Manifest, ManifestDraft, ModelFile } from './manifest.ts';
 import { parseModelRef } from './ref.ts';
 
@@ -150,19 +151,43 @@ export class RegistryClient {
     return this.json('POST', servingRoutes.reload());
   }
 
+  // ---- evaluations and feedback ----
+  /** Scores an R2 dataset (`dataset`) or records numbers computed elsewhere (`result`). */
+  createEvaluation(body: EvaluationRequest): Promise<EvaluationRun> {
+    return this.json('POST', evaluationRoutes.evaluations(), body);
+  }
+  /** Uploads a labelled CSV (text,label) and has the Worker score it; it is kept in R2 as `datasets/<dataset>`. */
+  evaluateCsv(csv: string | Uint8Array, query: { model: string; dataset: string; precision?: 'int8' | 'fp32' }): Promise<EvaluationRun> {
+    const qs = new URLSearchParams({ model: query.model, dataset: query.dataset, ...(query.precision ? { precision: query.precision } : {}) });
+    return this.json('POST', `${evaluationRoutes.evaluations()}?${qs}`, typeof csv === 'string' ? new TextEncoder().encode(csv) : csv, 'text/csv');
+  }
+  listEvaluations(query: EvaluationQuery = {}): Promise<EvaluationList> {
+    return this.json('GET', evaluationRoutes.evaluations() + queryString(query));
+  }
+  sendFeedback(items: FeedbackItem[]): Promise<FeedbackResponse> {
+    return this.json('POST', evaluationRoutes.feedback(), { items });
+  }
+  /** CSV `text,label` of corrected texts (needs REGISTRY_TOKEN). */
+  async exportFeedback(query: { model?: string; since?: string } = {}): Promise<string> {
+    return (await this.request('GET', evaluationRoutes.feedbackExport() + queryString(query))).text();
+  }
+  realisedAccuracy(query: { model?: string; days?: number } = {}): Promise<RealisedAccuracyResponse> {
+    return this.json('GET', evaluationRoutes.feedbackAccuracy() + queryString(query));
+  }
+
   // ---- plumbing ----
-  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await this.request(method, path, body);
+  private async json<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+    const res = await this.request(method, path, body, contentType);
     if (res.status === 204) return undefined as T;
     return (await res.json()) as T;
   }
 
-  private async request(method: string, path: string, body?: unknown): Promise<Response> {
+  private async request(method: string, path: string, body?: unknown, contentType = 'application/octet-stream'): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let payload: BodyInit | undefined;
     if (body instanceof Uint8Array) {
-      headers['content-type'] = 'application/octet-stream';
+      headers['content-type'] = contentType;
       payload = body as unknown as BodyInit;
     } else if (body !== undefined) {
       headers['content-type'] = 'application/json';
@@ -177,6 +202,13 @@ export class RegistryClient {
     if (!res.ok && res.status !== 304) throw await toApiError(res);
     return res;
   }
+}
+
+function queryString(query: object): string {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') qs.set(k, String(v));
+  const s = qs.toString();
+  return s ? `?${s}` : '';
 }
 
 async function toApiError(res: Response): Promise<ApiError> {

@@ -7,3 +7,6 @@ export * from './paired-test.ts';
 export * from './client.ts';
 export * from './classifier.ts';
 export * from './rollback.ts';
+export * from './metrics.ts';
+export * from './dataset.ts';
+export * from './feedback-api.ts';

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { parse } from 'csv-parse/sync';
+import { mapLabels, parseLabelledDelimited } from '@sentiment-edge/registry';
 import { createRng, shuffleInPlace } from './rng.ts';
 
 export type DatasetFormat = 'csv' | 'tsv' | 'jsonl';
@@ -53,30 +53,6 @@ function missingColumn(kind: string, column: string, available: string[], path: 
   );
 }
 
-function readDelimited(content: string, delimiter: string, textColumn: string, labelColumn: string, path: string): RawRow[] {
-  const records = parse(content, {
-    bom: true,
-    delimiter,
-    skip_empty_lines: true,
-    relax_quotes: delimiter === '\t',
-    quote: delimiter === '\t' ? false : '"',
-    info: true,
-  }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
-  const header = records[0]?.record.map((h) => h.trim());
-  if (!header) throw new Error(`${path}: file is empty (no header row)`);
-  const ti = header.indexOf(textColumn);
-  const li = header.indexOf(labelColumn);
-  if (ti < 0) throw missingColumn('text', textColumn, header, path);
-  if (li < 0) throw missingColumn('label', labelColumn, header, path);
-  const rows: RawRow[] = [];
-  for (let r = 1; r < records.length; r++) {
-    const { record, info } = records[r]!;
-    if (record.every((v) => v.trim() === '')) continue;
-    rows.push({ text: record[ti] ?? '', label: (record[li] ?? '').trim(), line: info.lines });
-  }
-  return rows;
-}
-
 function readJsonl(content: string, textColumn: string, labelColumn: string, path: string): RawRow[] {
   const rows: RawRow[] = [];
   const lines = content.replace(/^\uFEFF/, '').split(/\r?\n/);
@@ -112,17 +88,9 @@ export function loadDataset(path: string, options: LoadDatasetOptions = {}): Dat
   const rows =
     format === 'jsonl'
       ? readJsonl(content, textColumn, labelColumn, path)
-      : readDelimited(content, format === 'tsv' ? '\t' : ',', textColumn, labelColumn, path);
-  if (rows.length === 0) throw new Error(`${path}: no data rows`);
-  const fixed = options.labels ? [...options.labels] : undefined;
-  for (const row of rows) {
-    if (row.label === '') throw new Error(`${path}: line ${row.line}: empty label`);
-    if (fixed && !fixed.includes(row.label)) {
-      throw new Error(`${path}: line ${row.line}: unknown label "${row.label}" (expected one of: ${fixed.join(', ')})`);
-    }
-  }
-  const labelSet = fixed ?? [...new Set(rows.map((r) => r.label))].sort();
-  const index = new Map(labelSet.map((l, i) => [l, i]));
+      : parseLabelledDelimited(content, { delimiter: format === 'tsv' ? '\t' : ',', textColumn, labelColumn, source: path });
+  // The same label mapping the Worker's evaluations use (registry/src/dataset.ts).
+  const { labelSet, labelIds } = mapLabels(rows, options.labels, path);
   return {
     name: basename(path),
     path,
@@ -130,7 +98,7 @@ export function loadDataset(path: string, options: LoadDatasetOptions = {}): Dat
     texts: rows.map((r) => r.text),
     labels: rows.map((r) => r.label),
     labelSet,
-    labelIds: Int32Array.from(rows, (r) => index.get(r.label)!),
+    labelIds,
   };
 }
 

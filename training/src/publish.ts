@@ -12,6 +12,7 @@ import {
   type GateDecision,
   type GatePolicy,
   type Manifest,
+  type EvaluationRun,
   type ManifestDraft,
   type RegistryClient,
 } from '@sentiment-edge/registry';
@@ -41,6 +42,11 @@ export interface PublishResult {
   published: Manifest | null;
   /** The alias moved or set: champion, challenger or none. */
   alias: 'champion' | 'challenger' | null;
+  /**
+   * The gate's evaluations as recorded in the registry (GET /api/v1/evaluations): the champion's, and
+   * the candidate's once it is published (a rejected candidate has no version to record it under).
+   */
+  recorded: EvaluationRun[];
 }
 
 /** Files a model directory publishes: everything but hidden files and the local manifest copy. */
@@ -119,7 +125,18 @@ export async function publishModel(o: PublishOptions): Promise<PublishResult> {
     champion && { evaluation: champion.evaluation.evaluation, correct: champion.evaluation.correct },
     policy,
   );
-  if (!decision.publishable) return { decision, candidate, champion, published: null, alias: null };
+  const record = async (version: number, ev: ModelEvaluation, note: string): Promise<EvaluationRun[]> => {
+    try {
+      const { dataset, ...metrics } = ev.evaluation;
+      return [await o.client.createEvaluation({ model: `${o.name}@${version}`, precision: 'fp32', note, result: { dataset, ...metrics, ece: ev.metrics.ece } })];
+    } catch (e) {
+      // The version and alias are what matter; a Worker without /evaluations (older deployment) only loses the record.
+      log(`warning: could not record the ${note} in the registry: ${(e as Error).message}`);
+      return [];
+    }
+  };
+  const recorded = champion ? await record(champion.manifest.version, champion.evaluation, 'publish-model gate: champion') : [];
+  if (!decision.publishable) return { decision, candidate, champion, published: null, alias: null, recorded };
 
   const { draft, files } = await versionDraft(o.dir, o.name, candidate);
   log(`uploading ${files.size} files`);
@@ -131,7 +148,8 @@ export async function publishModel(o: PublishOptions): Promise<PublishResult> {
     ...(alias === 'champion' ? { expectedVersion: champManifest?.version ?? null } : {}),
     reason: decision.reasons.at(-1) ?? decision.outcome,
   });
-  return { decision, candidate, champion, published, alias };
+  recorded.push(...(await record(published.version, candidate, `publish-model gate: candidate (${decision.outcome})`)));
+  return { decision, candidate, champion, published, alias, recorded };
 }
 
 /** The decision table publish-model prints. */

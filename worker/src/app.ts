@@ -6,6 +6,8 @@ import { notFound, onError } from './errors.ts';
 import { newApp } from './openapi-app.ts';
 import { aliasRoutes } from './routes/aliases.ts';
 import { DOCS_CSS, DOCS_HTML, DOCS_JS } from './routes/docs.ts';
+import { evaluationApp } from './routes/evaluations.ts';
+import { feedbackApp } from './routes/feedback.ts';
 import { fileRoutes } from './routes/files.ts';
 import { modelRoutes } from './routes/models.ts';
 import { WORKER_VERSION, opsRoutes } from './routes/ops.ts';
@@ -18,7 +20,7 @@ export function buildApp(): OpenAPIHono<AppEnv> {
   app.use('*', securityHeaders);
   app.use('*', corsFromAllowList);
   // The public POST routes take JSON only (415 otherwise): no cross-site form or text/plain posts.
-  for (const path of ['/predict', `${API_PREFIX}/predict`, `${API_PREFIX}/history`]) {
+  for (const path of ['/predict', `${API_PREFIX}/predict`, `${API_PREFIX}/history`, `${API_PREFIX}/feedback`]) {
     app.use(path, (c, next) => (c.req.method === 'POST' ? requireJsonBody(c, next) : next()));
   }
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'REGISTRY_TOKEN' });
@@ -28,6 +30,8 @@ export function buildApp(): OpenAPIHono<AppEnv> {
   app.route(API_PREFIX, fileRoutes);
   app.route(API_PREFIX, aliasRoutes);
   registerServingRoutes(app);
+  app.route('/', evaluationApp());
+  app.route('/', feedbackApp());
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -17,6 +17,7 @@ import { HistoryStore, type HistoryFilter, type LocalHistoryRecord } from './his
 import { InferenceError, type Backend, type ExplainedPrediction, type FailureCode, type ProgressMessage } from './messages.ts';
 import { cachedText, fileUrl, isCached, MODEL_CACHE } from './model-cache.ts';
 import { HistorySync } from './sync.ts';
+import { FeedbackSync } from './feedback-sync.ts';
 import { plainDetail, plural } from './wording.ts';
 
 export type EngineStatus = 'starting' | 'loading' | 'ready' | 'server' | 'unavailable';
@@ -73,6 +74,7 @@ export class AppModel {
   #bridge: InferenceBridge | null = null;
   #store: HistoryStore | null = null;
   #sync: HistorySync | null = null;
+  #feedbackSync: FeedbackSync | null = null;
   #ready: Promise<void> = Promise.resolve();
   /** The first choice of a model (saved or the champion): predictions wait for it instead of failing. */
   #choosing: Promise<void> = Promise.resolve();
@@ -104,6 +106,7 @@ export class AppModel {
     const choosing = (this.#choosing = this.chooseInitialModel());
     this.#store = await HistoryStore.open();
     this.#sync = new HistorySync(this.#store, this.client);
+    this.#feedbackSync = new FeedbackSync(this.#store, this.client);
     await this.refreshHistory();
     void this.syncNow();
     await choosing;
@@ -292,9 +295,9 @@ export class AppModel {
     return out;
   }
 
-  /** Stores a settled prediction in the history (pending sync when made in the browser). */
-  async record(text: string, r: PredictionResult): Promise<void> {
-    if (!this.#store) return;
+  /** Stores a settled prediction in the history (pending sync when made in the browser); returns its row id. */
+  async record(text: string, r: PredictionResult): Promise<string | null> {
+    if (!this.#store) return null;
     const rec: LocalHistoryRecord = {
       id: crypto.randomUUID(),
       createdAt: new Date().toISOString(),
@@ -313,6 +316,7 @@ export class AppModel {
     await this.#store.add(rec);
     await this.refreshHistory();
     void this.syncNow();
+    return rec.id;
   }
 
   async refreshHistory(filter: HistoryFilter = this.historyFilter): Promise<void> {
@@ -328,7 +332,10 @@ export class AppModel {
     if (!this.#sync || !navigator.onLine) return;
     try {
       const r = await this.#sync.sync();
+      // Corrections go after the rows they correct are on the server.
+      const f = await this.#feedbackSync?.sync();
       const parts = [];
+      if (f?.rejected) parts.push(`${plural(f.rejected, 'correction')} ${f.rejected === 1 ? 'was' : 'were'} not accepted by the server.`);
       if (r.sent > 0) parts.push(`Synced ${plural(r.sent, 'prediction')} to the server.`);
       if (r.rejected > 0) parts.push(`${plural(r.rejected, 'prediction')} ${r.rejected === 1 ? 'was' : 'were'} refused by the server and kept only on this device.`);
       if (parts.length) this.syncMessage = parts.join(' ');
@@ -340,6 +347,13 @@ export class AppModel {
       this.#syncFailed = true;
     }
     await this.refreshHistory();
+  }
+
+  /** The user says `label` is right for history row `id` ("wrong? pick the right label"): saved here, sent by the next sync. */
+  async correct(id: string, label: string): Promise<void> {
+    await this.#store?.setFeedback(id, label);
+    await this.refreshHistory();
+    void this.syncNow();
   }
 
   async clearHistory(): Promise<void> {

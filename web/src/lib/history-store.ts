@@ -13,6 +13,17 @@ export interface LocalHistoryRecord extends HistoryRecord {
   syncState: SyncState;
   /** Why the server refused it (syncState 'rejected'). */
   syncError?: string;
+  /** The label the user says is right ("wrong? pick the right label"), sent by feedback-sync.ts. */
+  feedback?: LocalFeedback;
+}
+
+/** A correction on the device: pending until POST /api/v1/feedback acknowledged this label. */
+export interface LocalFeedback {
+  label: string;
+  state: SyncState;
+  /** When the user picked it (a later pick replaces it). */
+  at: string;
+  error?: string;
 }
 
 interface HistoryDB extends DBSchema {
@@ -87,6 +98,33 @@ export class HistoryStore {
     await tx.done;
   }
 
+  /** Records the user's correction of a row (replacing an earlier one); it waits for the next sync. */
+  async setFeedback(id: string, label: string, at = new Date().toISOString()): Promise<void> {
+    const tx = this.db.transaction('history', 'readwrite');
+    const r = await tx.store.get(id);
+    if (r) await tx.store.put({ ...r, feedback: { label, state: 'pending', at } });
+    await tx.done;
+  }
+
+  /** Rows with a correction to send, oldest correction first: only rows the server already has (synced). */
+  async pendingFeedback(limit: number): Promise<LocalHistoryRecord[]> {
+    const rows = await this.db.getAllFromIndex('history', 'syncState', 'synced');
+    return rows
+      .filter((r) => r.feedback?.state === 'pending')
+      .sort((a, b) => a.feedback!.at.localeCompare(b.feedback!.at))
+      .slice(0, limit);
+  }
+
+  /** Marks corrections sent (or refused), unless the user picked another label meanwhile (that one stays pending). */
+  async markFeedback(sent: readonly { id: string; at: string }[], state: 'synced' | 'rejected', error?: string): Promise<void> {
+    const tx = this.db.transaction('history', 'readwrite');
+    for (const { id, at } of sent) {
+      const r = await tx.store.get(id);
+      if (r?.feedback && r.feedback.at === at && r.feedback.state === 'pending') await tx.store.put({ ...r, feedback: { ...r.feedback, state, ...(error ? { error } : {}) } });
+    }
+    await tx.done;
+  }
+
   async counts(): Promise<{ total: number; pending: number }> {
     const [total, pending] = await Promise.all([this.db.count('history'), this.db.countFromIndex('history', 'syncState', 'pending')]);
     return { total, pending };
@@ -108,6 +146,6 @@ export class HistoryStore {
 
 /** The API shape of a local row (drops the device-only sync state). */
 export function toApiRecord(r: LocalHistoryRecord): HistoryRecord {
-  const { syncState: _s, syncError: _e, ...rest } = r;
+  const { syncState: _s, syncError: _e, feedback: _f, ...rest } = r;
   return rest;
 }

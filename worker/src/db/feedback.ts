@@ -1,0 +1,115 @@
+/**
+ * User feedback in D1 (migrations/0005_evaluations_feedback.sql): one correction per prediction,
+ * replaced by a later one; the export of corrected texts (only rows whose prediction kept its text,
+ * i.e. made while STORE_TEXT was on); realised accuracy per version and day.
+ */
+import type { FeedbackItem, FeedbackResponse, RealisedAccuracyRow } from '@sentiment-edge/registry';
+import { ApiError } from '../errors.ts';
+
+interface PredictionInfo {
+  id: string;
+  model_name: string;
+  model_version: number;
+  label: string;
+  created_at: string;
+  labels: string | null;
+}
+
+/**
+ * Validates and stores corrections, all or none (one D1 batch). 404 naming the ids that are not (yet)
+ * in the history (a browser row must be synced first), 400 naming every label that is not one of its
+ * version's labels. Returns how many were new and how many replaced an earlier correction.
+ */
+export async function upsertFeedback(db: D1Database, items: readonly FeedbackItem[], now = new Date().toISOString()): Promise<FeedbackResponse> {
+  const ids = items.map((i) => i.predictionId);
+  const [found, existing] = await db.batch([
+    db
+      .prepare(
+        `SELECT p.id, p.model_name, p.model_version, p.label, p.created_at, v.manifest ->> '$.labels' AS labels
+         FROM predictions p LEFT JOIN versions v ON v.name = p.model_name AND v.version = p.model_version
+         WHERE p.id IN (SELECT value FROM json_each(?1))`,
+      )
+      .bind(JSON.stringify(ids)),
+    db.prepare('SELECT prediction_id FROM feedback WHERE prediction_id IN (SELECT value FROM json_each(?1))').bind(JSON.stringify(ids)),
+  ]);
+  const byId = new Map((found!.results as PredictionInfo[]).map((r) => [r.id, r]));
+  const missing = ids.filter((id) => !byId.has(id));
+  if (missing.length) {
+    throw ApiError.notFound(
+      `${missing.length} prediction id(s) are not in the history: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}. Sync browser predictions (POST /api/v1/history) before their feedback; edge ids are the history rows' ids`,
+      { missing },
+    );
+  }
+  const issues: { path: string; code: string; message: string }[] = [];
+  items.forEach((item, i) => {
+    const p = byId.get(item.predictionId)!;
+    const labels = p.labels ? (JSON.parse(p.labels) as string[]) : [];
+    if (!labels.includes(item.label)) {
+      issues.push({ path: `items.${i}.label`, code: 'custom', message: `"${item.label}" is not a label of ${p.model_name}@${p.model_version}; pick one of: ${labels.join(', ')}` });
+    }
+  });
+  if (issues.length) throw new ApiError(400, 'validation_failed', `invalid feedback: ${issues[0]!.path}: ${issues[0]!.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`, issues);
+  const rows = items.map((item) => {
+    const p = byId.get(item.predictionId)!;
+    return [item.predictionId, p.model_name, p.model_version, p.label, item.label, p.created_at];
+  });
+  await db
+    .prepare(
+      `INSERT INTO feedback (prediction_id, model_name, model_version, predicted_label, label, predicted_at, created_at, updated_at)
+       SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]', value ->> '$[5]', ?2, ?2 FROM json_each(?1) WHERE true
+       ON CONFLICT (prediction_id) DO UPDATE SET label = excluded.label, updated_at = excluded.updated_at`,
+    )
+    .bind(JSON.stringify(rows), now)
+    .run();
+  const before = new Set((existing!.results as { prediction_id: string }[]).map((r) => r.prediction_id));
+  const updated = ids.filter((id) => before.has(id)).length;
+  return { inserted: ids.length - updated, updated };
+}
+
+export interface ExportFilter {
+  name: string;
+  version?: number | undefined;
+  /** ISO time: corrections made (or last replaced) at or after it. */
+  since?: string | undefined;
+  limit: number;
+}
+
+export interface FeedbackExport {
+  rows: { text: string; label: string }[];
+  /** Corrections whose prediction has no stored text (made while STORE_TEXT was off): not exported. */
+  withoutText: number;
+  truncated: boolean;
+}
+
+/** Corrected texts, oldest correction first. */
+export async function exportFeedback(db: D1Database, f: ExportFilter): Promise<FeedbackExport> {
+  const where = ['f.model_name = ?1', 'f.updated_at >= ?2'];
+  const params: unknown[] = [f.name, f.since ?? ''];
+  if (f.version !== undefined) {
+    params.push(f.version);
+    where.push(`f.model_version = ?${params.length}`);
+  }
+  params.push(f.limit + 1);
+  const cond = where.join(' AND ');
+  const [withText, without] = await db.batch([
+    db
+      .prepare(`SELECT p.text AS text, f.label AS label FROM feedback f JOIN predictions p ON p.id = f.prediction_id WHERE ${cond} AND p.text IS NOT NULL ORDER BY f.updated_at, f.prediction_id LIMIT ?${params.length}`)
+      .bind(...params),
+    db.prepare(`SELECT COUNT(*) AS n FROM feedback f JOIN predictions p ON p.id = f.prediction_id WHERE ${cond} AND p.text IS NULL`).bind(...params.slice(0, -1)),
+  ]);
+  const rows = withText!.results as { text: string; label: string }[];
+  return { rows: rows.slice(0, f.limit), withoutText: (without!.results[0] as { n: number }).n, truncated: rows.length > f.limit };
+}
+
+/** Share of predictions with feedback whose label the user confirmed, per version and UTC day of the prediction, newest day first. */
+export async function realisedAccuracy(db: D1Database, name: string, sinceDay: string): Promise<RealisedAccuracyRow[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT model_version AS version, substr(predicted_at, 1, 10) AS day, COUNT(*) AS feedback, SUM(label = predicted_label) AS correct
+       FROM feedback WHERE model_name = ?1 AND predicted_at >= ?2
+       GROUP BY model_version, substr(predicted_at, 1, 10) ORDER BY day DESC, version DESC`,
+    )
+    .bind(name, sinceDay)
+    .all<{ version: number; day: string; feedback: number; correct: number }>();
+  return results.map((r) => ({ model: { name, version: r.version }, day: r.day, feedback: r.feedback, correct: r.correct, accuracy: r.correct / r.feedback }));
+}

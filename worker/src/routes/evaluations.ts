@@ -1,0 +1,247 @@
+/**
+ * Evaluation runs: POST /api/v1/evaluations (token) scores a labelled CSV (a `text/csv` upload, kept
+ * in R2 as `datasets/<dataset>`, or a dataset already there, by name) on a model version with the
+ * same engine and session cache as /predict, or records numbers computed elsewhere (publish-model's
+ * gate evaluations); GET /api/v1/evaluations lists them (public, like manifests).
+ *
+ * Runs are inline: the 'running' row is written before scoring and finished after it, in batches of
+ * EVALUATION_BATCH texts. For production-sized files the same steps move to a Cloudflare Queue
+ * consumer (send {id, model, version, precision, R2 key}; answer 202 with the 'running' row; the
+ * consumer parses, scores in batches and finishes the row) — the data functions take plain data for that.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import {
+  evaluationRoutes,
+  MAX_EVALUATION_BYTES,
+  MAX_EVALUATION_ROWS,
+  parseModelRef,
+  RefError,
+  type EvaluationMetrics,
+  type EvaluationRun,
+} from '@sentiment-edge/registry';
+import type { Context } from 'hono';
+import { requireToken } from '../auth.ts';
+import { failEvaluation, finishEvaluation, insertFinishedEvaluation, insertRunningEvaluation, listEvaluations } from '../db/evaluations.ts';
+import type { AppEnv } from '../env.ts';
+import { ApiError } from '../errors.ts';
+import { evaluationMetrics, parseEvaluationCsv, scoreTexts } from '../inference/evaluate.ts';
+import { modelCache, type Precision } from '../inference/models.ts';
+import { newApp } from '../openapi-app.ts';
+import { errors, json } from '../schemas.ts';
+import { resolveModel } from '../serving/resolve.ts';
+import { isJsonContentType } from '../security-headers.ts';
+
+/** R2 key of a stored evaluation dataset. */
+export const datasetKey = (name: string) => `datasets/${name}`;
+const DATASET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\/[A-Za-z0-9][A-Za-z0-9._-]{0,99}){0,3}$/;
+const DATASET_RULE = 'a dataset name is 1-4 path segments of A-Z a-z 0-9 . _ - (not starting with . or -), e.g. "sst2/validation.csv"';
+
+const Probability = z.number().min(0).max(1);
+const ClassMetricsSchema = z.object({ precision: Probability, recall: Probability, f1: Probability, support: z.number().int().nonnegative() });
+const MetricsSchema = z.object({
+  accuracy: Probability,
+  macroF1: Probability,
+  macroRecall: Probability,
+  ece: Probability,
+  perClass: z.record(z.string(), ClassMetricsSchema),
+  confusion: z.array(z.array(z.number().int().nonnegative())),
+});
+const DatasetRefSchema = z.object({ name: z.string().regex(DATASET_NAME, DATASET_RULE), sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 is 64 lower-case hex digits'), rows: z.number().int().positive().max(10_000_000) });
+
+export const EvaluationRequestSchema = z
+  .object({
+    model: z.string().min(1).max(200).openapi({ description: 'NAME, NAME@VERSION or NAME@ALIAS (NAME@VERSION with `result`)', example: 'sentiment@champion' }),
+    dataset: z.string().regex(DATASET_NAME, DATASET_RULE).optional().openapi({ description: 'score the CSV stored in R2 as datasets/NAME (an earlier upload)' }),
+    precision: z.enum(['int8', 'fp32']).optional().openapi({ description: 'int8 (default, what /predict serves) or fp32' }),
+    result: MetricsSchema.extend({ dataset: DatasetRefSchema }).optional().openapi({ description: 'record numbers computed elsewhere (publish-model) instead of scoring' }),
+    note: z.string().max(500).optional(),
+  })
+  .refine((b) => (b.dataset === undefined) !== (b.result === undefined), { message: 'send exactly one of "dataset" (score a stored CSV) or "result" (record numbers computed elsewhere); to upload a CSV, POST it as text/csv with ?model=&dataset=' })
+  .openapi('EvaluationRequest');
+
+export const EvaluationRunSchema = z
+  .object({
+    id: z.string(),
+    model: z.object({ name: z.string(), version: z.number().int() }),
+    precision: z.enum(['int8', 'fp32']),
+    source: z.enum(['upload', 'r2', 'client']),
+    dataset: z.object({ name: z.string(), sha256: z.string(), rows: z.number().int() }),
+    labels: z.array(z.string()),
+    status: z.enum(['running', 'succeeded', 'failed']),
+    metrics: MetricsSchema.nullable(),
+    error: z.string().nullable(),
+    durationMs: z.number().nullable(),
+    note: z.string().nullable(),
+    createdAt: z.string(),
+    finishedAt: z.string().nullable(),
+  })
+  .openapi('EvaluationRun');
+
+const UploadQuery = z.object({
+  model: z.string().min(1).max(200).openapi({ description: 'NAME, NAME@VERSION or NAME@ALIAS', example: 'sentiment@champion' }),
+  dataset: z.string().regex(DATASET_NAME, DATASET_RULE).optional().openapi({ description: 'name to store the CSV under (R2 datasets/NAME) and to list it by; default upload-<sha256 prefix>.csv' }),
+  precision: z.enum(['int8', 'fp32']).optional(),
+  note: z.string().max(500).optional(),
+});
+
+const ListQuery = z.object({
+  model: z.string().min(1).max(200).optional().openapi({ description: 'model name' }),
+  version: z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/, 'version is a whole number')
+    .transform(Number)
+    .optional(),
+  dataset: z.string().min(1).max(420).optional().openapi({ description: 'dataset name or sha256: runs on the same sha256 scored the same bytes and compare side by side' }),
+  n: z
+    .string()
+    .regex(/^[1-9][0-9]{0,3}$/, 'n is 1-1000')
+    .transform(Number)
+    .pipe(z.number().max(1000))
+    .optional(),
+});
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const d = await crypto.subtle.digest('SHA-256', bytes);
+  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The request's CSV bytes: 413 over MAX_EVALUATION_BYTES (declared or read). */
+async function readCsvBody(c: Context<AppEnv>): Promise<Uint8Array> {
+  const declared = Number(c.req.header('content-length'));
+  const tooLarge = (n: number | string) => new ApiError(413, 'payload_too_large', `the CSV is ${n} bytes; an evaluation takes at most ${MAX_EVALUATION_BYTES} bytes (${MAX_EVALUATION_ROWS} rows). Split the file`, { max: MAX_EVALUATION_BYTES });
+  if (Number.isFinite(declared) && declared > MAX_EVALUATION_BYTES) throw tooLarge(declared);
+  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  if (bytes.byteLength > MAX_EVALUATION_BYTES) throw tooLarge(bytes.byteLength);
+  if (bytes.byteLength === 0) throw ApiError.badRequest('the body is empty: send a CSV with a header row "text,label" and one labelled text per row');
+  return bytes;
+}
+
+function decodeUtf8(bytes: Uint8Array, source: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw ApiError.badRequest(`${source} is not UTF-8 text: save the CSV as UTF-8 and send it again`);
+  }
+}
+
+/** Resolves the model reference (404 unknown model/version/alias, 400 malformed). The token was checked by the route. */
+async function resolveVersion(c: Context<AppEnv>, ref: string): Promise<{ name: string; version: number }> {
+  const r = await resolveModel(c.env.DB, ref, c.env.DEFAULT_MODEL, { operator: async () => true });
+  return { name: r.name, version: r.version };
+}
+
+/** Loads the model, parses the CSV against its labels, writes the 'running' row, scores, finishes (or fails) the row. */
+async function scoreAndStore(c: Context<AppEnv>, ref: string, precision: Precision, source: 'upload' | 'r2', dataset: { name: string; sha256: string }, content: string, note?: string): Promise<EvaluationRun> {
+  const model = await resolveVersion(c, ref);
+  const loaded = await modelCache.get(c.env, model.name, model.version, precision);
+  const ds = parseEvaluationCsv(content, loaded.labels, dataset.name);
+  const id = crypto.randomUUID();
+  const started = performance.now();
+  await insertRunningEvaluation(c.env.DB, { id, model, precision, source, dataset: { ...dataset, rows: ds.texts.length }, labels: loaded.labels, note: note ?? null, createdAt: new Date().toISOString() });
+  let metrics: EvaluationMetrics;
+  try {
+    metrics = evaluationMetrics(ds.labelIds, await scoreTexts(c.env, loaded, ds.texts), loaded.labels);
+  } catch (e) {
+    await failEvaluation(c.env.DB, id, (e as Error).message, performance.now() - started);
+    throw e;
+  }
+  return finishEvaluation(c.env.DB, id, metrics, Math.round((performance.now() - started) * 1000) / 1000);
+}
+
+async function handleCreate(c: Context<AppEnv>): Promise<Response> {
+  const type = c.req.header('content-type') ?? '';
+  if (isJsonContentType(type)) return handleJson(c);
+  if (!/^\s*text\/(csv|plain)\s*(;|$)/i.test(type)) {
+    throw new ApiError(415, 'unsupported_media_type', 'send a labelled CSV as Content-Type: text/csv (with ?model=&dataset=), or JSON {"model", "dataset"} to score a stored dataset');
+  }
+  const q = UploadQuery.safeParse(c.req.query());
+  if (!q.success) throw ApiError.validation(q.error.issues, 'query');
+  const bytes = await readCsvBody(c);
+  const sha256 = await sha256Hex(bytes);
+  const name = q.data.dataset ?? `upload-${sha256.slice(0, 12)}.csv`;
+  const content = decodeUtf8(bytes, name);
+  const run = await scoreAndStore(c, q.data.model, q.data.precision ?? 'int8', 'upload', { name, sha256 }, content, q.data.note);
+  // Kept for later runs by name (other versions, other precisions); only a file that parsed is stored.
+  await c.env.MODELS.put(datasetKey(name), bytes, { httpMetadata: { contentType: 'text/csv; charset=utf-8' }, sha256 });
+  return c.json(run, 201, { 'Cache-Control': 'no-store' });
+}
+
+async function handleJson(c: Context<AppEnv>): Promise<Response> {
+  let raw: unknown;
+  try {
+    raw = await c.req.json();
+  } catch (e) {
+    throw ApiError.badRequest(`malformed JSON body: ${(e as Error).message}`);
+  }
+  const b = EvaluationRequestSchema.safeParse(raw);
+  if (!b.success) throw ApiError.validation(b.error.issues, 'request body');
+  const body = b.data;
+  if (body.result) {
+    let ref;
+    try {
+      ref = parseModelRef(body.model);
+    } catch (e) {
+      if (e instanceof RefError) throw ApiError.badRequest(e.message);
+      throw e;
+    }
+    if (ref.kind !== 'version') throw ApiError.badRequest(`a recorded result names its version: "model": "${ref.name}@<version>" (got "${body.model}")`);
+    const model = await resolveVersion(c, body.model);
+    const manifest = await c.env.DB.prepare(`SELECT manifest ->> '$.labels' AS labels FROM versions WHERE name = ?1 AND version = ?2`).bind(model.name, model.version).first<{ labels: string }>();
+    const labels = JSON.parse(manifest!.labels) as string[];
+    const { dataset, ...metrics } = body.result;
+    const n = labels.length;
+    if (metrics.confusion.length !== n || metrics.confusion.some((r) => r.length !== n) || Object.keys(metrics.perClass).some((k) => !labels.includes(k))) {
+      throw new ApiError(400, 'validation_failed', `result.confusion must be ${n}×${n} and result.perClass keyed by the labels of ${model.name}@${model.version}: ${labels.join(', ')}`, { labels });
+    }
+    const run = await insertFinishedEvaluation(
+      c.env.DB,
+      { id: crypto.randomUUID(), model, precision: body.precision ?? 'fp32', source: 'client', dataset, labels, note: body.note ?? null, createdAt: new Date().toISOString() },
+      metrics,
+    );
+    return c.json(run, 201, { 'Cache-Control': 'no-store' });
+  }
+  const name = body.dataset!;
+  const obj = await c.env.MODELS.get(datasetKey(name));
+  if (!obj) throw ApiError.notFound(`no dataset "${name}" in R2 (datasets/${name}); upload it once as text/csv with ?dataset=${name}`);
+  if (obj.size > MAX_EVALUATION_BYTES) throw new ApiError(413, 'payload_too_large', `dataset ${name} is ${obj.size} bytes; an evaluation takes at most ${MAX_EVALUATION_BYTES}`);
+  const bytes = new Uint8Array(await obj.arrayBuffer());
+  const run = await scoreAndStore(c, body.model, body.precision ?? 'int8', 'r2', { name, sha256: await sha256Hex(bytes) }, decodeUtf8(bytes, name), body.note);
+  return c.json(run, 201, { 'Cache-Control': 'no-store' });
+}
+
+export function evaluationApp() {
+  const app = newApp();
+  const tags = ['evaluations'];
+  const path = evaluationRoutes.evaluations();
+  app.post(path, requireToken, handleCreate);
+  app.openAPIRegistry.registerPath(
+    createRoute({
+      method: 'post',
+      path,
+      tags,
+      security: [{ bearerAuth: [] }],
+      summary: `Score a labelled CSV (text,label) on a model version with the /predict engine and store accuracy, macro-F1, per-class P/R/F1, confusion and ECE. Body: text/csv (at most ${MAX_EVALUATION_BYTES} bytes, ${MAX_EVALUATION_ROWS} rows; ?model=&dataset=&precision=; kept in R2 as datasets/NAME), or JSON {model, dataset} for a stored CSV, or JSON {model: NAME@VERSION, result} to record numbers computed elsewhere (publish-model)`,
+      request: {
+        query: UploadQuery.partial(),
+        body: { required: true, content: { 'text/csv': { schema: z.string().openapi({ example: 'text,label\ngreat film,positive\n' }) }, 'application/json': { schema: EvaluationRequestSchema } } },
+      },
+      responses: { 201: json(EvaluationRunSchema, 'The finished run'), ...errors(400, 401, 403, 404, 413, 415, 503) },
+    }),
+  );
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path,
+      tags,
+      summary: 'Evaluation runs, newest first, filtered by model name, version and dataset (name or sha256). Runs with the same dataset.sha256 scored the same bytes: compare them side by side',
+      request: { query: ListQuery },
+      responses: { 200: json(z.object({ evaluations: z.array(EvaluationRunSchema) }).openapi('EvaluationList'), 'Runs'), ...errors(400) },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const evaluations = await listEvaluations(c.env.DB, { model: q.model, version: q.version, dataset: q.dataset, n: q.n ?? 100 });
+      return c.json({ evaluations }, 200, { 'Cache-Control': 'no-store' });
+    },
+  );
+  return app;
+}

@@ -1,0 +1,162 @@
+/**
+ * User feedback: POST /api/v1/feedback (public, JSON, rate limited like POST /history) stores the label
+ * a user says is right for a prediction; GET /api/v1/feedback/export (REGISTRY_TOKEN) returns the
+ * corrected texts as CSV `text,label` for `pnpm train --data feedback.csv --from NAME@champion`;
+ * GET /api/v1/feedback/accuracy (REGISTRY_TOKEN or READ_TOKEN) the realised accuracy per version and day.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { evaluationRoutes, MAX_FEEDBACK_BATCH, ModelName, parseVersionText } from '@sentiment-edge/registry';
+import type { Context } from 'hono';
+import { hasToken, requireReadToken, requireToken } from '../auth.ts';
+import { exportFeedback, realisedAccuracy, upsertFeedback } from '../db/feedback.ts';
+import type { AppEnv } from '../env.ts';
+import { ApiError } from '../errors.ts';
+import { newApp } from '../openapi-app.ts';
+import { limitClient } from '../rate-limit.ts';
+import { errors, json } from '../schemas.ts';
+
+/** Most rows one export returns (the newest corrections past it are in the next export with a later `since`). */
+export const MAX_EXPORT_ROWS = 100_000;
+/** Largest feedback body: 500 items of at most ~200 bytes. */
+const MAX_FEEDBACK_BODY_BYTES = MAX_FEEDBACK_BATCH * 256 + 1024;
+
+const FeedbackItemSchema = z.object({
+  predictionId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'prediction ids are 8-64 characters of A-Z a-z 0-9 _ - (the history row id)'),
+  label: z.string().min(1).max(64).openapi({ description: 'the label the user says is right: one of the version’s labels' }),
+});
+export const FeedbackRequestSchema = z
+  .object({ items: z.array(FeedbackItemSchema).min(1).max(MAX_FEEDBACK_BATCH) })
+  .superRefine((b, ctx) => {
+    const seen = new Map<string, number>();
+    b.items.forEach((item, i) => {
+      const first = seen.get(item.predictionId);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['items', i, 'predictionId'], message: `prediction ${item.predictionId} repeats items.${first}; send one correction per prediction` });
+      else seen.set(item.predictionId, i);
+    });
+  })
+  .openapi('FeedbackRequest');
+
+/** `NAME` or `NAME@VERSION`. */
+function parseModelFilter(model: string): { name: string; version?: number } {
+  const at = model.indexOf('@');
+  const name = at === -1 ? model : model.slice(0, at);
+  if (!ModelName.safeParse(name).success) throw ApiError.badRequest(`model "${model}" is not NAME or NAME@VERSION`);
+  if (at === -1) return { name };
+  const version = parseVersionText(model.slice(at + 1));
+  if (version === null) throw ApiError.badRequest(`model "${model}" is not NAME or NAME@VERSION`);
+  return { name, version };
+}
+
+/** A CSV field: quoted when it holds a comma, quote, line break or edge white space (RFC 4180). */
+export function csvField(s: string): string {
+  return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+async function readFeedbackBody(c: Context<AppEnv>): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.length > MAX_FEEDBACK_BODY_BYTES) throw new ApiError(413, 'payload_too_large', `at most ${MAX_FEEDBACK_BATCH} corrections per request (${MAX_FEEDBACK_BODY_BYTES} bytes); send them in several requests`);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw ApiError.badRequest(`malformed JSON body: ${(e as Error).message}. Send {"items": [{"predictionId": "…", "label": "positive"}]}`);
+  }
+}
+
+const ExportQuery = z.object({
+  model: z.string().min(1).max(200).openapi({ description: 'NAME or NAME@VERSION (labels differ between models, so one model per export)', example: 'sentiment' }),
+  since: z.iso.datetime({ offset: true }).optional().openapi({ description: 'only corrections made (or replaced) at or after this time' }),
+});
+const AccuracyQuery = z.object({
+  model: z.string().min(1).max(200).openapi({ example: 'sentiment' }),
+  days: z
+    .string()
+    .regex(/^[1-9][0-9]{0,2}$/, 'days is 1-366')
+    .transform(Number)
+    .pipe(z.number().max(366))
+    .optional()
+    .openapi({ description: 'days back from today (UTC), default 30' }),
+});
+
+export function feedbackApp() {
+  const app = newApp();
+  const tags = ['feedback'];
+  app.post(evaluationRoutes.feedback(), async (c) => {
+    if (!(await hasToken(c.env, c.req.header('authorization')))) await limitClient(c.env, c.req.raw, 'HISTORY_LIMITER');
+    const parsed = FeedbackRequestSchema.safeParse(await readFeedbackBody(c));
+    if (!parsed.success) {
+      const items = (parsed.error.issues[0]?.path[0] === 'items' && parsed.error.issues[0].code === 'too_big');
+      if (items) throw new ApiError(413, 'payload_too_large', `at most ${MAX_FEEDBACK_BATCH} corrections per request; send them in several requests`);
+      throw ApiError.validation(parsed.error.issues, 'feedback');
+    }
+    return c.json(await upsertFeedback(c.env.DB, parsed.data.items), 200, { 'Cache-Control': 'no-store' });
+  });
+  app.openAPIRegistry.registerPath(
+    createRoute({
+      method: 'post',
+      path: evaluationRoutes.feedback(),
+      tags,
+      summary: `Corrections: for each prediction (an edge row or a synced browser row, by its history id) the label the user says is right. Idempotent per prediction: a later correction replaces the earlier. All or none; 404 for ids not in the history yet (sync the browser rows first), 400 for a label the version does not have. JSON only; at most ${MAX_FEEDBACK_BATCH} items; per-client limit like POST /history`,
+      request: { body: { required: true, content: { 'application/json': { schema: FeedbackRequestSchema } } } },
+      responses: { 200: json(z.object({ inserted: z.number().int(), updated: z.number().int() }).openapi('FeedbackResponse'), 'Stored'), ...errors(400, 404, 413, 415, 429) },
+    }),
+  );
+
+  app.get(evaluationRoutes.feedbackExport(), requireToken, async (c) => {
+    const q = ExportQuery.safeParse(c.req.query());
+    if (!q.success) throw ApiError.validation(q.error.issues, 'query');
+    const { name, version } = parseModelFilter(q.data.model);
+    const since = q.data.since ? new Date(q.data.since).toISOString() : undefined;
+    const out = await exportFeedback(c.env.DB, { name, version, since, limit: MAX_EXPORT_ROWS });
+    const csv = ['text,label', ...out.rows.map((r) => `${csvField(r.text)},${csvField(r.label)}`)].join('\n') + '\n';
+    return c.body(csv, 200, {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="feedback-${name}.csv"`,
+      'Cache-Control': 'no-store',
+      'X-Rows': String(out.rows.length),
+      // Corrections whose texts were not stored (STORE_TEXT off when predicted): they cannot be exported.
+      'X-Rows-Without-Text': String(out.withoutText),
+      'X-Store-Text': c.env.STORE_TEXT === 'true' ? 'true' : 'false',
+      ...(out.truncated ? { 'X-Truncated': 'true' } : {}),
+    });
+  });
+  app.openAPIRegistry.registerPath(
+    createRoute({
+      method: 'get',
+      path: evaluationRoutes.feedbackExport(),
+      tags,
+      security: [{ bearerAuth: [] }],
+      summary: `Corrected texts as CSV text,label (oldest correction first, at most ${MAX_EXPORT_ROWS} rows; X-Truncated: true when there are more), ready for pnpm train --data feedback.csv --from NAME@champion. Only predictions whose text was stored (STORE_TEXT on) can be exported: X-Rows-Without-Text counts the others`,
+      request: { query: ExportQuery },
+      responses: { 200: { description: 'CSV', content: { 'text/csv': { schema: z.string() } } }, ...errors(400, 401, 403) },
+    }),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: evaluationRoutes.feedbackAccuracy(),
+      tags,
+      security: [{ bearerAuth: [] }],
+      middleware: [requireReadToken] as const,
+      summary: 'Realised accuracy per version and UTC day of the prediction, from feedback: the share of predictions with feedback whose label the user confirmed. Biased towards errors (people report mistakes more than successes): read it as a lower bound and a trend. REGISTRY_TOKEN or READ_TOKEN',
+      request: { query: AccuracyQuery },
+      responses: {
+        200: json(
+          z
+            .object({ rows: z.array(z.object({ model: z.object({ name: z.string(), version: z.number().int() }), day: z.string(), feedback: z.number().int(), correct: z.number().int(), accuracy: z.number() })) })
+            .openapi('RealisedAccuracy'),
+          'Per version and day, newest first',
+        ),
+        ...errors(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const { name } = parseModelFilter(q.model);
+      const days = q.days ?? 30;
+      const sinceDay = new Date(Date.now() - (days - 1) * 86_400_000).toISOString().slice(0, 10);
+      return c.json({ rows: await realisedAccuracy(c.env.DB, name, sinceDay) }, 200, { 'Cache-Control': 'no-store' });
+    },
+  );
+  return app;
+}
