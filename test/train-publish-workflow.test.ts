@@ -63,7 +63,8 @@ describe('train-publish.yml', () => {
     expect(wf.jobs['train-publish']!.steps.find((s) => s.name === 'Install')?.run?.trim()).toBe(INSTALL);
   });
 
-  it('trains, runs the suite, publishes the first candidate as champion and writes the decision table to the job summary', async () => {
+  // Each dispatch starts pnpm/tsx four times: about a minute alone, several on a loaded 2-core machine.
+  it('trains, runs the suite, publishes the first candidate as champion and writes the decision table to the job summary', { timeout: 400_000 }, async () => {
     const job = await dispatch('first', { model: 'wf', data: 'train.csv', floor: '0.5', train_args: SMALL });
     for (const s of job.steps) expect(s.status, `${s.name}:\n${s.stdout}\n${s.stderr}`).toBe(0);
     expect(job.steps.map((s) => s.name)).toEqual(['Check settings', 'Train', 'Evaluate (suite)', 'Publish through the gate']);
@@ -79,7 +80,7 @@ describe('train-publish.yml', () => {
     expect(manifest.files.map((f) => f.path)).toEqual(expect.arrayContaining(['config.json', 'tokenizer.json', 'onnx/model_quantized.onnx', 'metrics.json']));
   });
 
-  it('fine-tunes --from the champion and fails the job with the gate reason when the candidate is rejected', async () => {
+  it('fine-tunes --from the champion and fails the job with the gate reason when the candidate is rejected', { timeout: 400_000 }, async () => {
     const job = await dispatch('rejected', { model: 'wf', data: 'train.csv', from: 'wf@champion', floor: '0.99', train_args: '--epochs 1' });
     expect(job.steps.slice(0, 3).map((s) => [s.name, s.status])).toEqual([
       ['Check settings', 0],
