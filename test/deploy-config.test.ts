@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '@sentiment-edge/worker/local';
+import { SECRETS } from '../scripts/deploy.mjs';
 
 const read = (p: string) => readFileSync(join(REPO_ROOT, p), 'utf8');
 
@@ -93,6 +94,11 @@ describe('Worker configuration', () => {
       expect(rows.get(name)?.default, name).toContain(`\`${JSON.stringify(value)}\``);
     }
     for (const name of toml.secrets?.required ?? []) expect(rows.get(name)?.kind, name).toBe('Worker secret (required)');
+  });
+
+  it('pnpm run deploy sets every secret of the README table (from the environment)', () => {
+    const secrets = readmeRows().filter((r) => r.kind.startsWith('Worker secret')).map((r) => r.name);
+    expect([...SECRETS].sort()).toEqual(secrets.sort());
   });
 
   it('[env.staging] declares the same vars, secrets and bindings as the top level (environments do not inherit them)', () => {
