@@ -17,3 +17,4 @@ export { DATA_DIR, REPO_ROOT } from './paths.ts';
 export { LARGE_DATA_PRESET, SMALL_DATA_PRESET, presetFor } from './presets.ts';
 export { lexiconPrior } from './lexicon.ts';
 export type { LexiconSource } from './lexicon.ts';
+export { writeSuiteFixtures } from './suite-fixtures.ts';

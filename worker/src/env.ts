@@ -1,26 +1,16 @@
-/** The Worker's bindings, as declared in the root wrangler.toml (plus the REGISTRY_TOKEN secret). */
-export interface Env {
-  DB: D1Database;
-  /** Model files, keyed `models/<name>/<version>/<path>`. */
-  MODELS: R2Bucket;
-  /** The PWA (web/dist); absent in tests. */
-  ASSETS?: Fetcher;
-  DEFAULT_MODEL: string;
-  STORE_TEXT: string;
-  /** Largest accepted model file in bytes (decimal string); default 100 MiB. */
-  MAX_FILE_BYTES?: string;
-  /** Origins (comma-separated) that browsers may call the API from, besides the Worker's own; empty = same origin only. */
-  ALLOWED_ORIGINS?: string;
-  /** Bearer token for registry writes (secret). Writes are refused while it is unset. */
-  REGISTRY_TOKEN?: string;
+/**
+ * The Worker's bindings. wrangler.toml declares them (each var, secret and binding is explained there and in
+ * the README's "Configuration" table) and `pnpm --filter @sentiment-edge/worker types` (`wrangler types`)
+ * generates src/worker-configuration.d.ts from it: the global `Cloudflare.Env`. Do not edit that file;
+ * `pnpm --filter @sentiment-edge/worker types:check` (and test/deploy-config.test.ts) fails when it is stale.
+ *
+ * Only the optional secrets are declared here: wrangler's `[secrets] required` has no optional kind.
+ */
+export interface Env extends Cloudflare.Env {
   /** Optional read-only token (secret): reads prediction history, nothing else. */
   READ_TOKEN?: string;
   /** Optional bearer token (secret) for GET /metrics; unset: /metrics is public. */
   METRICS_TOKEN?: string;
-  /** Per-client limits (Workers Rate Limiting bindings); absent: not limited. See rate-limit.ts. */
-  PREDICT_LIMITER?: RateLimit;
-  HISTORY_LIMITER?: RateLimit;
-  AUTH_LIMITER?: RateLimit;
 }
 
 export type AppEnv = { Bindings: Env };
