@@ -20,6 +20,13 @@ describe('model card markdown', () => {
     expect(html).toContain('<td align="right">0.84</td>');
   });
 
+  it('shows raw HTML as text, block and inline', () => {
+    const html = markdownToHtml('<script>alert(1)</script>\n\nan <img src=x onerror="alert(2)"> inline');
+    expect(html).not.toMatch(/<script|<img/);
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('an &lt;img src=x onerror=&quot;alert(2)&quot;&gt; inline');
+  });
+
   it('keeps table-like text as text (escaped by marked), so only real tables are wrapped', () => {
     const html = wrapTables(markdownToHtml('write `<table>` in code'));
     expect(html).not.toContain('table-scroll');
