@@ -20,7 +20,7 @@ import { REPO_ROOT, startLocalWorker } from '@sentiment-edge/worker/local';
 const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'] as const;
 
 /** Debian's Chromium with a DevTools port for Lighthouse; resolves once it listens. */
-async function startChromium(): Promise<{ port: number; stop: () => void }> {
+async function startChromium(): Promise<{ port: number; stop: () => Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'lh-chromium-'));
   const proc: ChildProcess = spawn(
     CHROMIUM,
@@ -36,12 +36,16 @@ async function startChromium(): Promise<{ port: number; stop: () => void }> {
     });
     proc.on('exit', (code) => reject(new Error(`chromium exited (${code}): ${err.slice(-500)}`)));
   });
+  let stopped: Promise<void> | null = null;
   return {
     port,
-    stop: () => {
-      proc.kill();
-      rmSync(profile, { recursive: true, force: true });
-    },
+    // Waits for the browser to exit before removing its profile (it writes until then); once only.
+    stop: () =>
+      (stopped ??= new Promise<void>((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+        proc.once('exit', () => resolve());
+        proc.kill();
+      }).then(() => rmSync(profile, { recursive: true, force: true }))),
   };
 }
 
@@ -116,7 +120,7 @@ async function main() {
     const url = worker.url;
     const mobile = await audit(url + '/', chromium.port, 'mobile');
     const desktop = await audit(url + '/', chromium.port, 'desktop');
-    chromium.stop();
+    await chromium.stop();
     const axe = await axeViews(url);
     const result = {
       when: new Date().toISOString(),
@@ -140,7 +144,7 @@ async function main() {
     for (const [preset, r] of [['mobile', mobile], ['desktop', desktop]] as const) for (const f of r.failing) console.log(`  ${preset}: ${f}`);
     console.table(Object.fromEntries(axe.map((a) => [`axe: ${a.view}`, { violations: a.violations.length, 'serious/critical': a.seriousOrCritical, ids: a.violations.map((v) => `${v.id} (${v.impact})`).join(', ') }])));
   } finally {
-    chromium.stop();
+    await chromium.stop().catch(() => {});
     await worker.stop();
   }
 }

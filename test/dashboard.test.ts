@@ -81,10 +81,10 @@ describe('dashboard, model card and suite table in Chromium at 390 × 844', () =
   });
 
   afterAll(async () => {
-    expect(cspViolations).toEqual([]);
     for (const c of contexts) await c.close().catch(() => {});
     await browser?.close();
     await worker?.stop();
+    expect(cspViolations).toEqual([]);
   });
 
   it('renders the model card as sanitised HTML a keyboard reaches, and the suite table; axe finds nothing serious', async () => {
