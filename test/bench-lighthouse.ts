@@ -111,6 +111,8 @@ async function axeViews(url: string): Promise<AxeView[]> {
     await page.locator('[data-testid="dash-total"]').waitFor();
     await page.locator('[data-testid="chart-versions"]').waitFor();
     await record('dashboard');
+    // For the README: the dashboard on a phone.
+    await page.screenshot({ path: join(REPO_ROOT, 'bench-results/dashboard-phone.png'), fullPage: true });
     return out;
   } finally {
     await browser.close();
