@@ -1,0 +1,217 @@
+/**
+ * The dashboard, the rendered model card and the suite table in a real browser (headless Chromium)
+ * against the real Worker (wrangler dev) serving web/dist, at phone size (390 × 844), with axe-core
+ * run on each view. The model published here carries a hostile model card and a suite record.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RegistryClient, type SuiteRecord } from '@sentiment-edge/registry';
+import { REPO_ROOT, startLocalWorker, type LocalWorker } from '@sentiment-edge/worker/local';
+import { launchBrowser, predictText, tinyModel, waitForEngine, waitForServiceWorker } from './src/browser.ts';
+import { runAxe, seriousOrCritical } from './src/axe.ts';
+
+const MODEL = 'sentiment';
+void REPO_ROOT;
+
+const CARD = `# sentiment v1
+
+A tiny model for tests.
+
+## Evaluation
+
+| set | macro-F1 |
+| --- | ---: |
+| sst2/validation | 0.70 |
+
+<img src="x" onerror="globalThis.__cardXss = 'img'">
+<script>globalThis.__cardXss = 'script'</script>
+<p style="position:fixed;inset:0" onclick="globalThis.__cardXss='click'">overlay</p>
+
+[click me](javascript:globalThis.__cardXss='link') and ![a chart](data:image/svg+xml,%3Csvg%20xmlns%3D%22http%3A%2F%2Fwww.w3.org%2F2000%2Fsvg%22%2F%3E)
+`;
+
+const SUITE: SuiteRecord = {
+  sets: [
+    { set: 'sst2/validation', scoring: 'polar', rows: 872, accuracy: 0.81, macroF1: 0.805, recall: { negative: 0.78, positive: 0.83 }, ece: 0.04 },
+    { set: 'uci/imdb', scoring: 'polar', rows: 1000, accuracy: 0.74, macroF1: 0.731, recall: { negative: 0.7, positive: 0.77 }, ece: 0.06 },
+    { set: 'yelp/test', scoring: 'polar', rows: 2000, accuracy: 0.61, macroF1: 0.597, recall: { negative: 0.66, positive: 0.55 }, ece: 0.09 },
+  ],
+  evaluationOnlyMeanMacroF1: 0.731,
+  worst: { set: 'yelp/test (polar)', macroF1: 0.597 },
+  checklist: { polarMftFailure: 0.42, negationFailure: { 'negated positive': 0.61 }, neutralMftFailure: null, invFailure: 0.08, dirFailure: 0.12, sampled: null },
+};
+
+describe('dashboard, model card and suite table in Chromium at 390 × 844', () => {
+  let worker: LocalWorker;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  const cspViolations: string[] = [];
+
+  async function phonePage(): Promise<Page> {
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    // Where a CSP violation came from (the console message alone does not say).
+    await page.addInitScript(() =>
+      document.addEventListener('securitypolicyviolation', (e) => console.warn(`[csp] Content Security Policy: ${e.violatedDirective} ${e.sourceFile}:${e.lineNumber} ${e.sample}`)),
+    );
+    page.on('pageerror', (e) => console.error('[pageerror]', e.message));
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
+    await page.goto(worker.url + '/?backend=wasm');
+    return page;
+  }
+
+  const fitsWidth = (page: Page) => page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: innerWidth }));
+
+  async function expectNoSeriousAxe(page: Page, view: string) {
+    const bad = seriousOrCritical(await runAxe(page));
+    expect(bad, `${view}: ${JSON.stringify(bad, null, 1)}`).toEqual([]);
+  }
+
+  beforeAll(async () => {
+    worker = await startLocalWorker();
+    const client = new RegistryClient({ baseUrl: worker.url, token: worker.token });
+    const { files, draft } = await tinyModel(MODEL, 7);
+    files.set('README.md', new TextEncoder().encode(CARD));
+    const m = await client.publish({ ...draft, suite: SUITE }, files);
+    await client.setAlias(MODEL, 'champion', { version: m.version });
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close();
+    await worker?.stop();
+    expect(cspViolations).toEqual([]);
+  });
+
+  it('renders the model card as sanitised HTML a keyboard reaches, and the suite table; axe finds nothing serious', async () => {
+    const page = await phonePage();
+    await waitForEngine(page, 'ready');
+    await expectNoSeriousAxe(page, 'main screen');
+
+    // The suite the version carries.
+    const suite = page.locator('[data-testid="suite"]');
+    await expect.poll(() => suite.locator('[data-testid="suite-mean"]').textContent()).toBe('0.731');
+    expect(await suite.locator('[data-testid="suite-worst"]').textContent()).toBe('yelp/test (polar) · 0.597');
+    const setRows = suite.locator('[data-testid="suite-sets"] tbody tr');
+    expect(await setRows.count()).toBe(3);
+    expect(await setRows.nth(2).textContent()).toMatch(/yelp\/test\s*polar\s*2000\s*0\.597\s*0\.610\s*0\.550 \(positive\)\s*0\.090/);
+    expect(await suite.locator('[data-testid="suite-checklist"]').textContent()).toMatch(/Polar MFT 42\.0%.*INV 8\.0%.*DIR 12\.0%.*negated positive 61\.0%/s);
+
+    // Open the card with the keyboard: focus the summary and press Enter.
+    const summary = page.locator('summary', { hasText: 'Model card' });
+    await summary.focus();
+    await page.keyboard.press('Enter');
+    const card = page.locator('[data-testid="model-card"]');
+    await card.locator('h3').waitFor();
+    expect(await card.locator('h3').textContent()).toBe('sentiment v1');
+    expect(await card.locator('h4').textContent()).toBe('Evaluation');
+    expect(await card.locator('h1, h2').count()).toBe(0);
+    // Markdown table rendered, inside a focusable labelled region.
+    const region = card.locator('.table-scroll[tabindex="0"][role="region"]');
+    expect(await region.locator('td').allTextContents()).toEqual(['sst2/validation', '0.70']);
+    // Raw HTML is shown as text; the javascript: link loses its href; a Markdown image keeps its alt; nothing ran.
+    expect(await card.textContent()).toContain(`<script>globalThis.__cardXss = 'script'</script>`);
+    expect(await card.textContent()).toContain(`<img src="x" onerror=`);
+    expect(await card.locator('script, p[style], [onerror], [onclick], [style]').count()).toBe(0);
+    expect(await card.locator('img').count()).toBe(1);
+    expect(await card.locator('img').getAttribute('alt')).toBe('a chart');
+    expect(await card.locator('a').getAttribute('href')).toBeNull();
+    await card.getByText('click me').dispatchEvent('click');
+    expect(await page.evaluate(() => (globalThis as { __cardXss?: string }).__cardXss ?? null)).toBeNull();
+    // Not a trap and not a scrolling box: Tab moves from the summary into the card's table and on, past it.
+    await summary.focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('table-scroll'))).toBe(true);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.closest('[data-testid="model-card"] .table-scroll') === null)).toBe(true);
+    const boxes = await card.evaluate((el) => getComputedStyle(el).overflowY);
+    expect(boxes).toBe('visible');
+    const w = await fitsWidth(page);
+    expect(w.scroll).toBeLessThanOrEqual(w.inner);
+    await expectNoSeriousAxe(page, 'model card open');
+  });
+
+  it('opens the dashboard after some predictions; its charts and tables reflect the saved counts; axe finds nothing serious', async () => {
+    const page = await phonePage();
+    await waitForEngine(page, 'ready');
+    await page.locator('[data-testid="to-dashboard"]').click();
+    await page.locator('[data-testid="dashboard-empty"]').waitFor();
+    await page.locator('[data-testid="to-main"]').click();
+
+    const texts = ['the movie was great fun !', 'an awful , boring film', 'a great great film', 'bad', 'asdf qwer zxcv'];
+    const counts: Record<string, number> = {};
+    for (const t of texts) {
+      const shown = await predictText(page, t, true);
+      counts[shown.label] = (counts[shown.label] ?? 0) + 1;
+    }
+    // The scores as saved (the page shows rounded ones), for the uncertain count.
+    await expect.poll(() => page.evaluate(() => (globalThis as unknown as { sentimentEdge: { historyCounts: { total: number } } }).sentimentEdge.historyCounts.total)).toBe(texts.length);
+    const scores = await page.evaluate(() => (globalThis as unknown as { sentimentEdge: { history: { score: number }[] } }).sentimentEdge.history.map((h) => h.score));
+    const uncertain = scores.filter((s) => s < 0.6).length;
+
+    await page.locator('[data-testid="to-dashboard"]').click();
+    expect(page.url()).toMatch(/#\/dashboard$/);
+    await page.locator('[data-testid="dash-total"]').waitFor();
+    expect(await page.locator('[data-testid="dash-total"]').textContent()).toBe(String(texts.length));
+    expect(await page.locator('[data-testid="dash-uncertain"]').textContent()).toBe(`${uncertain} of ${texts.length} · ${Math.round((uncertain / texts.length) * 100)}%`);
+
+    type Drawn = { x: string[]; series: { label: string; data: number[] }[] };
+    const drawn = async (id: string): Promise<Drawn> => {
+      const c = page.locator(`[data-testid="chart-${id}"] canvas`);
+      await expect.poll(() => c.getAttribute('data-series')).toBeTruthy();
+      return JSON.parse((await c.getAttribute('data-series'))!) as Drawn;
+    };
+    const totals = (d: Drawn) => Object.fromEntries(d.series.map((s) => [s.label, s.data.reduce((a, b) => a + b, 0)]));
+
+    const time = await drawn('over-time');
+    expect(totals(time)).toEqual(counts);
+    const mix = await drawn('by-version');
+    expect(mix.x).toEqual(['sentiment v1']);
+    expect(totals(mix)).toEqual(counts);
+    const conf = await drawn('confidence');
+    expect(conf.series[0]!.data.reduce((a, b) => a + b, 0)).toBe(texts.length);
+    // Bins below the 60 % line hold exactly the uncertain answers.
+    expect(conf.series[0]!.data.slice(0, 6).reduce((a, b) => a + b, 0)).toBe(uncertain);
+    // The canvas really was drawn (non-blank pixels).
+    const inked = await page.locator('[data-testid="chart-by-version"] canvas').evaluate((c: HTMLCanvasElement) => {
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) n++;
+      return n;
+    });
+    expect(inked).toBeGreaterThan(100);
+
+    // Text alternatives: the summary names every label's count, the table holds the same numbers.
+    const mixSummary = (await page.locator('[data-testid="chart-by-version-summary"]').textContent()) ?? '';
+    for (const [label, n] of Object.entries(counts)) expect(mixSummary).toContain(`${label} ${n}`);
+    await page.locator('[data-testid="chart-by-version"] summary').click();
+    const header = await page.locator('[data-testid="chart-by-version-table"] thead th').allTextContents();
+    const cells = await page.locator('[data-testid="chart-by-version-table"] tbody td').allTextContents();
+    expect(Object.fromEntries(header.slice(1).map((l, i) => [l, Number(cells[i])]))).toEqual(counts);
+    expect(await page.locator('[data-testid="chart-by-version"] [role="img"]').getAttribute('aria-label')).toContain(mixSummary);
+
+    // Server figures from the Worker (model-info + the version list).
+    expect(await page.locator('[data-testid="server-champion"]').textContent()).toMatch(/^v1 · macro-F1 \d+%/);
+    const versions = await drawn('versions');
+    expect(versions.x).toEqual(['v1 (champion)']);
+    expect(versions.series.map((s) => s.label)).toEqual(['accuracy', 'macro-F1', 'suite mean macro-F1']);
+    expect(versions.series[2]!.data).toEqual([0.731]);
+
+    const w = await fitsWidth(page);
+    expect(w.scroll).toBeLessThanOrEqual(w.inner);
+    await expectNoSeriousAxe(page, 'dashboard');
+
+    // Offline after a reload: the server figures are the last ones, dated.
+    await waitForServiceWorker(page);
+    await page.context().setOffline(true);
+    await page.reload();
+    await page.locator('[data-testid="server-when"]').waitFor();
+    expect(await page.locator('[data-testid="server-when"]').textContent()).toMatch(/^Last known, from /);
+    expect(await page.locator('[data-testid="dash-total"]').textContent()).toBe(String(texts.length));
+    await page.context().setOffline(false);
+  });
+});

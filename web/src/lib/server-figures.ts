@@ -1,0 +1,61 @@
+/**
+ * Server figures for the dashboard, from what the app already fetches (GET /api/v1/model-info and the
+ * registry's version list): which versions serve as champion/challenger, and each ready version's
+ * evaluation. Kept in localStorage so the dashboard shows the last figures, dated, when offline.
+ */
+import type { Manifest, ModelInfoResponse } from '@sentiment-edge/registry';
+
+export interface ServerFigures {
+  /** ISO time the figures were read from the server. */
+  at: string;
+  model: string;
+  serving: { alias: 'champion' | 'challenger'; version: number | null; macroF1: number | null; loaded: boolean }[];
+  /** Oldest first, at most the 8 newest versions. */
+  versions: { name: string; accuracy: number; macroF1: number; suiteMean: number | null }[];
+}
+
+export const SERVER_FIGURES_KEY = 'sentiment-edge.dashboard-server';
+const MAX_VERSIONS = 8;
+
+export function serverFigures(
+  info: ModelInfoResponse | null,
+  catalog: { aliases: Record<string, number>; versions: Manifest[] } | null,
+  now = new Date(),
+): ServerFigures | null {
+  if (!info && !catalog) return null;
+  const name = catalog?.versions[0]?.name ?? info?.defaultModel ?? '';
+  const m = info?.models.find((x) => x.name === name) ?? info?.models[0];
+  const serving = (['champion', 'challenger'] as const).map((alias) => {
+    const v = m?.[alias] ?? null;
+    const fromCatalog = catalog?.aliases[alias];
+    return { alias, version: v?.version ?? fromCatalog ?? null, macroF1: v?.metrics.macroF1 ?? catalog?.versions.find((x) => x.version === fromCatalog)?.evaluation.macroF1 ?? null, loaded: v?.loaded ?? false };
+  });
+  const aliasOf = new Map(Object.entries(catalog?.aliases ?? {}).map(([a, v]) => [v, a]));
+  const versions = [...(catalog?.versions ?? [])]
+    .sort((a, b) => a.version - b.version)
+    .slice(-MAX_VERSIONS)
+    .map((v) => ({
+      name: `v${v.version}${aliasOf.has(v.version) ? ` (${aliasOf.get(v.version)})` : ''}`,
+      accuracy: v.evaluation.accuracy,
+      macroF1: v.evaluation.macroF1,
+      suiteMean: v.suite?.evaluationOnlyMeanMacroF1 ?? null,
+    }));
+  return { at: now.toISOString(), model: m?.name ?? name, serving, versions };
+}
+
+export function saveServerFigures(f: ServerFigures, storage: Pick<Storage, 'setItem'> = localStorage): void {
+  try {
+    storage.setItem(SERVER_FIGURES_KEY, JSON.stringify(f));
+  } catch {
+    // storage full or disabled: the dashboard then has no offline copy, nothing else is lost
+  }
+}
+
+export function loadServerFigures(storage: Pick<Storage, 'getItem'> = localStorage): ServerFigures | null {
+  try {
+    const raw = storage.getItem(SERVER_FIGURES_KEY);
+    return raw ? (JSON.parse(raw) as ServerFigures) : null;
+  } catch {
+    return null;
+  }
+}
