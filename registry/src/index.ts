@@ -6,3 +6,4 @@ export * from './gate.ts';
 export * from './paired-test.ts';
 export * from './client.ts';
 export * from './classifier.ts';
+export * from './drift.ts';
