@@ -1,6 +1,6 @@
 // Drift statistics against values computed with scipy 1.17 (the calls are in each test's comment).
 import { describe, expect, it } from 'vitest';
-import { binned, buildProfile, checkDrift, chiSquared, chiSquaredSurvival, estimateAccuracy, kolmogorovSurvival, ksBinned, psi, PROFILE_BOUNDS, ReferenceProfile, tokenStats, type ProfileRow } from './drift.ts';
+import { binned, buildProfile, checkDrift, isSkipped, windowCounts, chiSquared, chiSquaredSurvival, estimateAccuracy, kolmogorovSurvival, ksBinned, psi, PROFILE_BOUNDS, ReferenceProfile, tokenStats, type ProfileRow } from './drift.ts';
 
 describe('psi', () => {
   it('is Σ (c − r) ln(c / r) over the shares', () => {
@@ -92,11 +92,14 @@ describe('profiles and checks', () => {
 
   it('the same distribution does not drift; a shift drifts on its own feature only', () => {
     const p = buildProfile(rows(600, () => ({})), ['negative', 'positive']);
-    expect(checkDrift(p, rows(300, () => ({}))).filter((c) => c.drifted)).toEqual([]);
-    const longer = checkDrift(p, rows(300, (i) => ({ tokens: 40 + (i % 50) })));
-    expect(longer.filter((c) => c.drifted).map((c) => c.feature)).toEqual(['tokens']);
-    const mix = checkDrift(p, rows(300, (i) => ({ label: i % 3 === 0 ? 'positive' : 'negative' })));
-    expect(mix.filter((c) => c.drifted).map((c) => c.feature)).toEqual(['label']);
+    const check = (r: ProfileRow[], minRows = 1) => checkDrift(p, windowCounts(p, r), undefined, minRows);
+    const drifted = (r: ProfileRow[]) => check(r).flatMap((c) => (!isSkipped(c) && c.drifted ? [c.feature] : []));
+    expect(drifted(rows(300, () => ({})))).toEqual([]);
+    expect(drifted(rows(300, (i) => ({ tokens: 40 + (i % 50) })))).toEqual(['tokens']);
+    expect(drifted(rows(300, (i) => ({ unknownShare: i % 2 ? 0.3 : 0 })))).toEqual(['unknownShare']);
+    expect(check(rows(50, () => ({})), 100).every(isSkipped)).toBe(true);
+    const mix = check(rows(300, (i) => ({ label: i % 3 === 0 ? 'positive' : 'negative' })));
+    expect(drifted(rows(300, (i) => ({ label: i % 3 === 0 ? 'positive' : 'negative' })))).toEqual(['label']);
     const label = mix.find((c) => c.feature === 'label')!;
     expect(label).toMatchObject({ test: 'chi-squared', buckets: ['negative', 'positive'], reference: [200, 400], current: [200, 100] });
   });

@@ -269,17 +269,20 @@ export interface AccuracyEstimate {
 
 /** Confidence-based performance estimation (NannyML's CBPE for accuracy) from top-class probabilities. */
 export function estimateAccuracy(confidences: readonly number[]): AccuracyEstimate | null {
-  const n = confidences.length;
-  if (n === 0) return null;
-  let mean = 0;
-  let variance = 0;
+  let [total, variance] = [0, 0];
   for (const p of confidences) {
-    mean += p;
+    total += p;
     variance += p * (1 - p);
   }
-  mean /= n;
-  const half = (1.959963984540054 * Math.sqrt(variance)) / n;
-  return { estimate: mean, low: Math.max(0, mean - half), high: Math.min(1, mean + half), rows: n };
+  return estimateAccuracyFromSums(confidences.length, total, variance);
+}
+
+/** CBPE from sums a database can compute: n, Σp and Σp(1−p) of the top-class probabilities p. */
+export function estimateAccuracyFromSums(rows: number, sumP: number, sumPQ: number): AccuracyEstimate | null {
+  if (rows === 0) return null;
+  const mean = sumP / rows;
+  const half = (1.959963984540054 * Math.sqrt(Math.max(0, sumPQ))) / rows;
+  return { estimate: mean, low: Math.max(0, mean - half), high: Math.min(1, mean + half), rows };
 }
 
 // ---- a drift check ----------------------------------------------------------------------------
@@ -315,22 +318,66 @@ export interface FeatureCheck {
   buckets: (number | string)[];
 }
 
-/** Checks one window of rows against a reference profile, one check per feature. */
-export function checkDrift(profile: ReferenceProfile, rows: readonly ProfileRow[], thresholds: DriftThresholds = DEFAULT_DRIFT_THRESHOLDS): FeatureCheck[] {
-  const checks: FeatureCheck[] = [];
+/**
+ * A window of live predictions, binned like the reference: bucket counts per continuous feature
+ * (over the same bounds as the profile's) and predicted-label counts. Rows without token statistics
+ * (synced by an old client) are simply absent from `tokens` and `unknownShare`.
+ */
+export interface WindowCounts {
+  tokens: number[];
+  unknownShare: number[];
+  confidence: number[];
+  labels: Record<string, number>;
+}
+
+/** Bins rows into WindowCounts over the profile's bounds (the Worker does the same in SQL). */
+export function windowCounts(profile: ReferenceProfile, rows: readonly Partial<ProfileRow>[]): WindowCounts {
+  const values = (f: ContinuousFeature) => rows.flatMap((r) => (typeof r[f] === 'number' ? [r[f]] : []));
+  const labels: Record<string, number> = {};
+  for (const r of rows) if (r.label !== undefined) labels[r.label] = (labels[r.label] ?? 0) + 1;
+  return {
+    tokens: binned(values('tokens'), profile.tokens.bounds).counts,
+    unknownShare: binned(values('unknownShare'), profile.unknownShare.bounds).counts,
+    confidence: binned(values('confidence'), profile.confidence.bounds).counts,
+    labels,
+  };
+}
+
+/** Why a feature has no verdict: fewer than `minRows` current rows carry it. */
+export interface SkippedFeature {
+  feature: DriftFeature;
+  skipped: 'insufficient_rows';
+  rows: number;
+  minRows: number;
+}
+
+/**
+ * Checks one window against a reference profile, one check per feature (features with fewer than
+ * `minRows` rows in the window are skipped, not judged).
+ */
+export function checkDrift(profile: ReferenceProfile, current: WindowCounts, thresholds: DriftThresholds = DEFAULT_DRIFT_THRESHOLDS, minRows = 1): (FeatureCheck | SkippedFeature)[] {
+  const out: (FeatureCheck | SkippedFeature)[] = [];
   for (const feature of CONTINUOUS_FEATURES) {
     const ref = profile[feature];
-    const cur = binned(rows.map((r) => r[feature]), ref.bounds);
-    const ks = ksBinned(ref.counts, cur.counts);
-    checks.push(finish(feature, 'ks', psi(ref.counts, cur.counts), ks, ref.counts, cur.counts, [...ref.bounds], thresholds));
+    const cur = current[feature];
+    const rows = sum(cur);
+    if (rows < Math.max(1, minRows)) {
+      out.push({ feature, skipped: 'insufficient_rows', rows, minRows });
+      continue;
+    }
+    out.push(finish(feature, 'ks', psi(ref.counts, cur), ksBinned(ref.counts, cur), [...ref.counts], [...cur], [...ref.bounds], thresholds));
   }
-  const names = [...new Set([...Object.keys(profile.labels), ...rows.map((r) => r.label)])].sort();
+  const names = [...new Set([...Object.keys(profile.labels), ...Object.keys(current.labels)])].sort();
   const ref = names.map((l) => profile.labels[l] ?? 0);
-  const counts = new Map<string, number>();
-  for (const r of rows) counts.set(r.label, (counts.get(r.label) ?? 0) + 1);
-  const cur = names.map((l) => counts.get(l) ?? 0);
-  checks.push(finish('label', 'chi-squared', psi(ref, cur), chiSquared(ref, cur), ref, cur, names, thresholds));
-  return checks;
+  const cur = names.map((l) => current.labels[l] ?? 0);
+  const rows = sum(cur);
+  if (rows < Math.max(1, minRows)) out.push({ feature: 'label', skipped: 'insufficient_rows', rows, minRows });
+  else out.push(finish('label', 'chi-squared', psi(ref, cur), chiSquared(ref, cur), ref, cur, names, thresholds));
+  return out;
+}
+
+export function isSkipped(c: FeatureCheck | SkippedFeature): c is SkippedFeature {
+  return 'skipped' in c;
 }
 
 function finish(feature: DriftFeature, test: FeatureCheck['test'], p: number, t: TestResult, reference: number[], current: number[], buckets: (number | string)[], th: DriftThresholds): FeatureCheck {
