@@ -17,6 +17,22 @@ export interface Env {
   READ_TOKEN?: string;
   /** Optional bearer token (secret) for GET /metrics; unset: /metrics is public. */
   METRICS_TOKEN?: string;
+  /** Monitoring (monitor/config.ts has the defaults and the checks): the drift job's window (hours) and minimum rows. */
+  DRIFT_WINDOW_HOURS?: string;
+  DRIFT_MIN_ROWS?: string;
+  /** PSI threshold and test significance level of a feature's drift check (Evidently's defaults 0.1 and 0.05). */
+  DRIFT_PSI_THRESHOLD?: string;
+  DRIFT_P_VALUE?: string;
+  /** Share (0-1) of edge /predict requests answered by a champion that its challenger also scores. */
+  SHADOW_RATE?: string;
+  /** History rows (and shadow rows) older than this many days are deleted by the scheduled job. */
+  HISTORY_DAYS?: string;
+  /** Where drift alerts are POSTed, signed with HMAC-SHA256 of the body under ALERT_WEBHOOK_SECRET (a secret). */
+  ALERT_WEBHOOK_URL?: string;
+  ALERT_WEBHOOK_SECRET?: string;
+  /** Delivery attempts per alert and the first backoff (ms, doubled per attempt). */
+  ALERT_WEBHOOK_ATTEMPTS?: string;
+  ALERT_WEBHOOK_BACKOFF_MS?: string;
   /** Per-client limits (Workers Rate Limiting bindings); absent: not limited. See rate-limit.ts. */
   PREDICT_LIMITER?: RateLimit;
   HISTORY_LIMITER?: RateLimit;
