@@ -87,6 +87,8 @@ export interface Classifier {
   logits(texts: readonly string[]): Promise<Float32Array[]>;
   /** Class probabilities (softmax of the logits) for each text. */
   probabilities(texts: readonly string[]): Promise<Float32Array[]>;
+  /** A text's token statistics (what drift monitoring records with each prediction). */
+  tokenStats(text: string): TokenStats;
   /** Probabilities plus each text's token statistics (what drift monitoring needs), from one tokenization. */
   analyze(texts: readonly string[]): Promise<{ probabilities: Float32Array[]; stats: TokenStats[] }>;
   classify(texts: readonly string[]): Promise<Prediction[]>;
@@ -186,6 +188,7 @@ export function createClassifier<T>(
     logits,
     probabilities,
     analyze,
+    tokenStats: (text) => tokenStats(encode(text), unkId, specialIds),
     async classify(texts) {
       return (await probabilities(texts)).map((p) => toPrediction(p, labels));
     },

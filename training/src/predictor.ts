@@ -59,6 +59,7 @@ export async function loadPredictor(dir: string, options: PredictorOptions = {})
     encode: classifier.encode,
     logits: batched(classifier.logits),
     probabilities: batched(classifier.probabilities),
+    tokenStats: classifier.tokenStats,
     async analyze(texts) {
       const out: Awaited<ReturnType<Classifier['analyze']>> = { probabilities: [], stats: [] };
       for (let i = 0; i < texts.length; i += batchSize) {

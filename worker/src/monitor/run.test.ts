@@ -246,6 +246,33 @@ describe('the scheduled drift job', () => {
     await runScheduled(at, { HISTORY_DAYS: '30' });
     expect([await count(), await rolled()]).toEqual([20, 50]);
   });
+
+  it('compacts the per-minute rollups of days before the cutoff into one row per series, keeping every total', async () => {
+    const name = uniqueName('compact');
+    const day = '2026-06-01';
+    const minutes = ['00:00', '00:01', '09:30', '23:59'].map((m) => `${day}T${m}Z`);
+    await env.DB.batch(
+      minutes.flatMap((minute, i) => [
+        env.DB.prepare(`INSERT INTO metric_predictions VALUES (?1, ?2, 1, 'positive', 'edge', ?3)`).bind(minute, name, i + 1),
+        env.DB.prepare(`INSERT INTO metric_histograms VALUES (?1, 'confidence', ?2, 1, 'edge', '0.9', ?3, ?4)`).bind(minute, name, i + 1, 0.5 * (i + 1)),
+        env.DB.prepare(`INSERT INTO metric_errors VALUES (?1, ?2, 400, ?3)`).bind(minute, `/compact/${name}`, 2 * (i + 1)),
+      ]),
+    );
+    // A minute of the next day, after the cutoff's day start: left alone.
+    await env.DB.prepare(`INSERT INTO metric_predictions VALUES ('2026-06-02T08:00Z', ?1, 1, 'positive', 'edge', 100)`).bind(name).run();
+    const read = async () => ({
+      predictions: await env.DB.prepare(`SELECT minute, count FROM metric_predictions WHERE model_name = ?1 ORDER BY minute`).bind(name).all().then((r) => r.results),
+      histograms: await env.DB.prepare(`SELECT minute, count, sum FROM metric_histograms WHERE model_name = ?1 ORDER BY minute`).bind(name).all().then((r) => r.results),
+      errors: await env.DB.prepare(`SELECT minute, count FROM metric_errors WHERE route = ?1 ORDER BY minute`).bind(`/compact/${name}`).all().then((r) => r.results),
+    });
+    expect((await read()).predictions.length).toBe(5);
+    await runScheduled(Date.parse('2026-06-03T12:00:00Z'), { HISTORY_DAYS: '1' });
+    expect(await read()).toEqual({
+      predictions: [{ minute: `${day}T00:00Z`, count: 10 }, { minute: '2026-06-02T08:00Z', count: 100 }],
+      histograms: [{ minute: `${day}T00:00Z`, count: 10, sum: 5 }],
+      errors: [{ minute: `${day}T00:00Z`, count: 20 }],
+    });
+  });
 });
 
 describe('GET /api/v1/drift and the /metrics gauges', () => {
