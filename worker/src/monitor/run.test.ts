@@ -286,6 +286,13 @@ describe('GET /api/v1/drift and the /metrics gauges', () => {
     expect((await callJson('GET', '/api/v1/drift?model=sentiment&n=0')).status).toBe(400);
   });
 
+  it('is documented in /openapi.json, and manifests document their profile', async () => {
+    const doc = (await callJson('GET', '/openapi.json')).body;
+    expect(doc.paths['/api/v1/drift'].get.parameters.map((p: any) => p.name).sort()).toEqual(['model', 'n', 'version']);
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['DriftReport', 'DriftAlert', 'DriftListing']));
+    expect(doc.components.schemas.Manifest.properties.profile).toBeDefined();
+  });
+
   it('exposes the latest PSI per feature, estimated accuracy and open alerts', async () => {
     const name = uniqueName('gauge');
     const at = Date.parse('2026-11-08T10:00:00Z');

@@ -1,6 +1,7 @@
 // Shadow scoring on the real tiny models (seed 7 = champion, seed 99 = challenger): sampled edge
 // /predict answers are also scored by the challenger after the answer; the hourly report summarises
 // agreement, label mixes and the challenger's confidence. Also: edge history rows carry token stats.
+import { sha256Hex } from '@sentiment-edge/registry';
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -80,15 +81,16 @@ describe('shadow scoring', () => {
 
   it('edge history rows carry the token count and unknown-token share', async () => {
     await predict({ SHADOW_RATE: '0' }, { text: 'zzz unknown words only', model: NAME });
-    const row = await env.DB.prepare(`SELECT token_count, unknown_share FROM predictions WHERE model_name = ?1 AND text_length = 22 LIMIT 1`).bind(NAME).first<{ token_count: number; unknown_share: number }>();
+    const stats = async (text: string) =>
+      env.DB.prepare(`SELECT token_count, unknown_share FROM predictions WHERE model_name = ?1 AND text_sha256 = ?2 LIMIT 1`).bind(NAME, await sha256Hex(text)).first<{ token_count: number; unknown_share: number }>();
+    const row = await stats('zzz unknown words only');
     expect(row!.token_count).toBeGreaterThanOrEqual(4);
     expect(row!.unknown_share).toBeGreaterThan(0);
     const unknownPieces = row!.unknown_share * row!.token_count;
     expect(Math.abs(unknownPieces - Math.round(unknownPieces))).toBeLessThan(1e-6);
     const good = await predict({ SHADOW_RATE: '0' }, { text: 'good movie', model: NAME });
     expect(good.status).toBe(200);
-    const known = await env.DB.prepare(`SELECT token_count, unknown_share FROM predictions WHERE model_name = ?1 AND text_length = 10 LIMIT 1`).bind(NAME).first<{ token_count: number; unknown_share: number }>();
-    expect(known).toEqual({ token_count: 2, unknown_share: 0 });
+    expect(await stats('good movie')).toEqual({ token_count: 2, unknown_share: 0 });
   });
 
   it('the champion’s drift report summarises the shadow window', async () => {
