@@ -83,6 +83,9 @@ export default defineConfig({
       miniflare: {
         bindings: {
           REGISTRY_TOKEN: 'test-token-0123456789',
+          // Shadow scoring samples requests at random and loads challengers in the background; tests that
+          // want it set SHADOW_RATE themselves (src/monitor/shadow.test.ts), the rest stay deterministic.
+          SHADOW_RATE: '0',
           MAX_FILE_BYTES: inject('maxFileBytes'),
           TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))),
           ...(inject('tinyModels') ? { TINY_MODELS: await (fixtures ??= buildFixtures()) } : {}),

@@ -172,6 +172,13 @@ export interface HistoryRecord {
   text: string | null;
   source: PredictionSource;
   latencyMs: number;
+  /**
+   * Word pieces the model saw (special tokens left out) and the share of them that were the unknown
+   * token: what drift monitoring compares with the version's reference profile (registry drift.ts),
+   * kept even when the text is not. Null on rows from clients that do not send them.
+   */
+  tokens?: number | null;
+  unknownShare?: number | null;
 }
 
 export interface HistoryQuery {
@@ -221,4 +228,6 @@ export const servingRoutes = {
   history: () => `${API_PREFIX}/history`,
   modelInfo: () => `${API_PREFIX}/model-info`,
   reload: () => `${API_PREFIX}/admin/reload`,
+  /** Drift reports and alert state per model (`?model=NAME`). */
+  drift: () => `${API_PREFIX}/drift`,
 } as const;

@@ -131,7 +131,23 @@ describe('readModelConfig', () => {
       { model_max_length: 128, pad_token: '[PAD]' },
       { added_tokens: [{ id: 7, content: '[PAD]' }] },
     );
-    expect(cfg).toEqual({ labels: ['negative', 'positive'], maxLength: 128, padId: 7 });
+    expect(cfg).toEqual({ labels: ['negative', 'positive'], maxLength: 128, padId: 7, unkId: null, specialIds: [] });
+  });
+
+  it('reads the unknown token and the special tokens (for drift monitoring)', () => {
+    const cfg = readModelConfig(
+      { id2label: { '0': 'negative', '1': 'positive' } },
+      {},
+      {
+        added_tokens: [
+          { id: 0, content: '[PAD]', special: true },
+          { id: 1, content: '[UNK]', special: true },
+          { id: 2, content: '[CLS]', special: true },
+        ],
+        model: { unk_token: '[UNK]', vocab: { '[PAD]': 0, '[UNK]': 1, '[CLS]': 2, good: 3 } },
+      },
+    );
+    expect(cfg).toMatchObject({ unkId: 1, specialIds: [0, 2] });
   });
 
   it('explains a missing id2label', () => {

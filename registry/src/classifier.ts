@@ -5,6 +5,7 @@
  * are passed in, so web, worker and training share this one piece of logic and cannot drift.
  */
 import type { Prediction } from './api.ts';
+import { tokenStats, type TokenStats } from './drift.ts';
 
 /** The part of onnxruntime's `Tensor` constructor we use (identical in onnxruntime-web and -node). */
 export interface TensorConstructor<T> {
@@ -46,6 +47,10 @@ export interface ModelConfig {
   maxLength: number;
   /** Token id used for padding. */
   padId: number;
+  /** The unknown token's id (tokenizer.json model.unk_token), or null when the tokenizer has none. */
+  unkId?: number | null;
+  /** Ids of the special tokens ([CLS], [SEP], [PAD] …: tokenizer.json added_tokens marked special). */
+  specialIds?: readonly number[];
 }
 
 export class ModelConfigError extends Error {
@@ -66,9 +71,12 @@ export function readModelConfig(config: unknown, tokenizerConfig: unknown, token
   const tc = (tokenizerConfig ?? {}) as { model_max_length?: number; pad_token?: string };
   const maxLength = typeof tc.model_max_length === 'number' && tc.model_max_length > 2 && tc.model_max_length < 1e6 ? tc.model_max_length : 512;
   const padToken = tc.pad_token ?? '[PAD]';
-  const tj = tokenizerJson as { added_tokens?: { id: number; content: string }[]; model?: { vocab?: Record<string, number> } };
+  const tj = tokenizerJson as { added_tokens?: { id: number; content: string; special?: boolean }[]; model?: { vocab?: Record<string, number>; unk_token?: unknown } };
   const padId = tj?.added_tokens?.find((t) => t.content === padToken)?.id ?? tj?.model?.vocab?.[padToken] ?? 0;
-  return { labels, maxLength, padId };
+  const unkToken = tj?.model?.unk_token;
+  const unkId = typeof unkToken === 'string' ? (tj?.model?.vocab?.[unkToken] ?? tj?.added_tokens?.find((t) => t.content === unkToken)?.id ?? null) : null;
+  const specialIds = (tj?.added_tokens ?? []).filter((t) => t.special === true && t.content !== unkToken).map((t) => t.id);
+  return { labels, maxLength, padId, unkId, specialIds };
 }
 
 export interface Classifier {
@@ -79,6 +87,10 @@ export interface Classifier {
   logits(texts: readonly string[]): Promise<Float32Array[]>;
   /** Class probabilities (softmax of the logits) for each text. */
   probabilities(texts: readonly string[]): Promise<Float32Array[]>;
+  /** A text's token statistics (what drift monitoring records with each prediction). */
+  tokenStats(text: string): TokenStats;
+  /** Probabilities plus each text's token statistics (what drift monitoring needs), from one tokenization. */
+  analyze(texts: readonly string[]): Promise<{ probabilities: Float32Array[]; stats: TokenStats[] }>;
   classify(texts: readonly string[]): Promise<Prediction[]>;
   /** True when the graph has a `token_scores` output (then `explain` works). */
   readonly explains: boolean;
@@ -93,6 +105,8 @@ export function createClassifier<T>(
   config: ModelConfig,
 ): Classifier {
   const { labels, maxLength, padId } = config;
+  const unkId = config.unkId ?? null;
+  const specialIds = new Set(config.specialIds ?? []);
   const output = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0]!;
 
   const explains = session.outputNames.includes(TOKEN_SCORES_OUTPUT);
@@ -103,8 +117,8 @@ export function createClassifier<T>(
     return (await run(texts, false)).logits;
   }
 
-  async function run(texts: readonly string[], withTokens: boolean): Promise<{ logits: Float32Array[]; seq: number; tokenScores: Float32Array | null }> {
-    if (texts.length === 0) return { logits: [], seq: 0, tokenScores: null };
+  async function run(texts: readonly string[], withTokens: boolean): Promise<{ logits: Float32Array[]; seq: number; tokenScores: Float32Array | null; encoded: number[][] }> {
+    if (texts.length === 0) return { logits: [], seq: 0, tokenScores: null, encoded: [] };
     const encoded = texts.map(encode);
     const seq = Math.max(1, ...encoded.map((ids) => ids.length));
     const ids = new BigInt64Array(texts.length * seq).fill(BigInt(padId));
@@ -139,7 +153,7 @@ export function createClassifier<T>(
         throw new ModelConfigError(`the graph's "${TOKEN_SCORES_OUTPUT}" output is not [${texts.length}, ${seq}, ${k}]`);
       }
     }
-    return { logits: texts.map((_, b) => data.slice(b * k, (b + 1) * k)), seq, tokenScores };
+    return { logits: texts.map((_, b) => data.slice(b * k, (b + 1) * k)), seq, tokenScores, encoded };
   }
 
   async function explain(texts: readonly string[]): Promise<Explanation[]> {
@@ -163,11 +177,18 @@ export function createClassifier<T>(
     return (await logits(texts)).map(softmax);
   }
 
+  async function analyze(texts: readonly string[]): Promise<{ probabilities: Float32Array[]; stats: TokenStats[] }> {
+    const r = await run(texts, false);
+    return { probabilities: r.logits.map(softmax), stats: r.encoded.map((ids) => tokenStats(ids, unkId, specialIds)) };
+  }
+
   return {
     labels,
     encode,
     logits,
     probabilities,
+    analyze,
+    tokenStats: (text) => tokenStats(encode(text), unkId, specialIds),
     async classify(texts) {
       return (await probabilities(texts)).map((p) => toPrediction(p, labels));
     },

@@ -10,3 +10,4 @@ export * from './rollback.ts';
 export * from './metrics.ts';
 export * from './dataset.ts';
 export * from './feedback-api.ts';
+export * from './drift.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ReferenceProfile } from './drift.ts';
 import { ALIAS_NAME_PATTERN, ALIAS_NAME_RULE, MAX_VERSION, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from './names.ts';
 
 
@@ -132,6 +133,12 @@ export const ManifestDraft = z
     evaluation: Evaluation,
     /** The evaluation suite's summary, when the publisher ran it (optional: older versions have none). */
     suite: SuiteRecord.optional(),
+    /**
+     * What the version's predictions looked like on its evaluation data (token counts, unknown-token
+     * share, confidence, predicted-label mix): the reference the Worker's drift job compares live
+     * traffic with (drift.ts). Optional: versions published before it have none.
+     */
+    profile: ReferenceProfile.optional(),
     /** How the version was trained; null for a model imported from elsewhere (e.g. a Hugging Face export). */
     training: TrainingInfo.nullable(),
     createdAt: z.iso.datetime().optional(),
@@ -147,6 +154,9 @@ export const ManifestDraft = z
     const c = m.evaluation.confusion;
     if (c.length !== n || c.some((row) => row.length !== n)) {
       ctx.addIssue({ code: 'custom', path: ['evaluation', 'confusion'], message: `confusion must be ${n}x${n} (one row and column per label)` });
+    }
+    for (const k of Object.keys(m.profile?.labels ?? {})) {
+      if (!m.labels.includes(k)) ctx.addIssue({ code: 'custom', path: ['profile', 'labels', k], message: `the profile's label mix has unknown label ${k}` });
     }
     for (const k of Object.keys(m.evaluation.perClass)) {
       if (!m.labels.includes(k)) ctx.addIssue({ code: 'custom', path: ['evaluation', 'perClass', k], message: `perClass has unknown label ${k}` });

@@ -1,6 +1,7 @@
 /** Evaluates any Hugging Face–layout model directory on a labelled file, through its own ONNX + tokenizer.json. */
 import { loadDataset } from './data.ts';
 import { computeMetrics, type Metrics } from './metrics.ts';
+import { buildProfile, type ReferenceProfile, type TokenStats } from '@sentiment-edge/registry';
 import { loadPredictor } from './predictor.ts';
 
 export interface EvaluateOptions {
@@ -31,6 +32,23 @@ export interface ModelEvaluation {
   metrics: Metrics;
   /** Per-row probabilities in label order. */
   probabilities: Float32Array[];
+  /** Per-row token count and unknown-token share, as the model's tokenizer sees the text. */
+  tokenStats: TokenStats[];
+}
+
+/**
+ * The reference profile of an evaluation (registry drift.ts): what the model's predictions looked
+ * like on this data, which the Worker's drift job compares live traffic with.
+ */
+export function evaluationProfile(ev: Pick<ModelEvaluation, 'probabilities' | 'tokenStats' | 'labels'>): ReferenceProfile {
+  return buildProfile(
+    ev.probabilities.map((p, i) => {
+      let best = 0;
+      for (let j = 1; j < p.length; j++) if (p[j]! > p[best]!) best = j;
+      return { ...ev.tokenStats[i]!, confidence: p[best]!, label: ev.labels[best]! };
+    }),
+    ev.labels,
+  );
 }
 
 export async function evaluateModel(dir: string, dataPath: string, options: EvaluateOptions = {}): Promise<ModelEvaluation> {
@@ -43,8 +61,11 @@ export async function evaluateModel(dir: string, dataPath: string, options: Eval
     });
     const chunk = 1024;
     const probabilities: Float32Array[] = [];
+    const tokenStats: TokenStats[] = [];
     for (let i = 0; i < ds.texts.length; i += chunk) {
-      probabilities.push(...(await predictor.probabilities(ds.texts.slice(i, i + chunk))));
+      const r = await predictor.analyze(ds.texts.slice(i, i + chunk));
+      probabilities.push(...r.probabilities);
+      tokenStats.push(...r.stats);
       options.onProgress?.(Math.min(i + chunk, ds.texts.length), ds.texts.length);
     }
     const metrics = computeMetrics(ds.labelIds, probabilities, predictor.labels);
@@ -62,6 +83,7 @@ export async function evaluateModel(dir: string, dataPath: string, options: Eval
       labels: predictor.labels,
       metrics,
       probabilities,
+      tokenStats,
     };
   } finally {
     await predictor.close();

@@ -6,6 +6,7 @@ export { exportModel, loadWarmStart, ARCHITECTURE } from './export/model-dir.ts'
 export type { ExportOptions, ExportResult, TrainingMeta } from './export/model-dir.ts';
 export { evaluateModel } from './evaluate.ts';
 export type { EvaluateOptions, EvaluationRecord, ModelEvaluation } from './evaluate.ts';
+export { evaluationProfile } from './evaluate.ts';
 export { loadPredictor } from './predictor.ts';
 export type { Predictor, PredictorOptions, Prediction } from './predictor.ts';
 export { computeMetrics, expectedCalibrationError, summarizeMetrics, argmax } from './metrics.ts';

@@ -59,6 +59,16 @@ export async function loadPredictor(dir: string, options: PredictorOptions = {})
     encode: classifier.encode,
     logits: batched(classifier.logits),
     probabilities: batched(classifier.probabilities),
+    tokenStats: classifier.tokenStats,
+    async analyze(texts) {
+      const out: Awaited<ReturnType<Classifier['analyze']>> = { probabilities: [], stats: [] };
+      for (let i = 0; i < texts.length; i += batchSize) {
+        const r = await classifier.analyze(texts.slice(i, i + batchSize));
+        out.probabilities.push(...r.probabilities);
+        out.stats.push(...r.stats);
+      }
+      return out;
+    },
     predict: batched(classifier.classify),
     explains: classifier.explains,
     explain: batched(classifier.explain),

@@ -17,7 +17,7 @@ import {
   type RegistryClient,
 } from '@sentiment-edge/registry';
 import { downloadModel } from '@sentiment-edge/registry/node';
-import { evaluateModel, type ModelEvaluation } from './evaluate.ts';
+import { evaluateModel, evaluationProfile, type ModelEvaluation } from './evaluate.ts';
 import { readSuiteFromModelDir, suiteRecord } from './model-suite.ts';
 
 export interface PublishOptions {
@@ -74,7 +74,8 @@ async function readJson(path: string): Promise<unknown> {
  * What publishing a model directory sends: its files and a manifest draft holding the evaluation
  * (`evaluation`, or a fresh one on `data`) and the training record from training-meta.json (null for
  * a model trained elsewhere), plus the evaluation suite's summary when metrics.json holds one
- * (`pnpm evaluate --suite --write-model` or `pnpm train --suite`).
+ * (`pnpm evaluate --suite --write-model` or `pnpm train --suite`), and the reference profile of the
+ * evaluation (token counts, unknown-token share, confidence, label mix) for the Worker's drift job.
  */
 export async function versionDraft(
   dir: string,
@@ -85,7 +86,7 @@ export async function versionDraft(
   const training = (await readJson(join(dir, 'training-meta.json'))) as ManifestDraft['training'];
   const suite = readSuiteFromModelDir(dir);
   return {
-    draft: { name, labels: ev.labels, evaluation: ev.evaluation, ...(suite ? { suite: suiteRecord(suite) } : {}), training: training ?? null },
+    draft: { name, labels: ev.labels, evaluation: ev.evaluation, ...(suite ? { suite: suiteRecord(suite) } : {}), profile: evaluationProfile(ev), training: training ?? null },
     files: await modelFiles(dir),
   };
 }

@@ -146,6 +146,8 @@ describe('runModelSuite on a tiny model', () => {
     // …and publishing sends it (versionDraft is what publish uploads as the manifest draft).
     const sent = await versionDraft(modelDir, 'tiny', { data: join(dataDir, 'uci/imdb.csv') });
     expect(sent.draft.suite).toEqual(record);
+    // …with the reference profile of the same evaluation, for the Worker's drift job.
+    expect(sent.draft.profile?.rows).toBe(sent.draft.evaluation.dataset.rows);
   }, 60_000);
 
   it('scores a 3-label model 3-way on the 3-class sets and counts the neutral CheckList tests', async () => {

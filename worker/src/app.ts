@@ -12,6 +12,7 @@ import { fileRoutes } from './routes/files.ts';
 import { modelRoutes } from './routes/models.ts';
 import { WORKER_VERSION, opsRoutes } from './routes/ops.ts';
 import { corsFromAllowList, requireJsonBody, securityHeaders } from './security-headers.ts';
+import { monitorApp } from './monitor/routes.ts';
 import { registerServingRoutes } from './serving/routes.ts';
 
 export function buildApp(): OpenAPIHono<AppEnv> {
@@ -32,6 +33,7 @@ export function buildApp(): OpenAPIHono<AppEnv> {
   registerServingRoutes(app);
   app.route('/', evaluationApp());
   app.route('/', feedbackApp());
+  app.route('/', monitorApp());
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -61,6 +61,8 @@ function tokenGuard(names: readonly TokenName[], what: string): MiddlewareHandle
 export const requireToken = tokenGuard(['REGISTRY_TOKEN'], 'this route');
 /** Reading stored predictions. */
 export const requireReadToken = tokenGuard(['REGISTRY_TOKEN', 'READ_TOKEN'], 'reading history');
+/** Reading drift reports and alerts (GET /api/v1/drift): the same tokens as history. */
+export const requireMonitorReadToken = tokenGuard(['REGISTRY_TOKEN', 'READ_TOKEN'], 'reading drift reports');
 const metricsGuard = tokenGuard(['METRICS_TOKEN'], 'GET /metrics');
 /** GET /metrics: public while METRICS_TOKEN is unset, otherwise that bearer token only. */
 export const requireMetricsToken: MiddlewareHandler<AppEnv> = (c, next) => (c.env.METRICS_TOKEN ? metricsGuard(c, next) : next());

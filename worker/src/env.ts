@@ -11,6 +11,10 @@ export interface Env extends Cloudflare.Env {
   READ_TOKEN?: string;
   /** Optional bearer token (secret) for GET /metrics; unset: /metrics is public. */
   METRICS_TOKEN?: string;
+  /** Optional secret: where drift alerts are POSTed (unset: none sent). */
+  ALERT_WEBHOOK_URL?: string;
+  /** Optional secret: the HMAC-SHA256 key of the alert signature (X-Sentiment-Signature-256). */
+  ALERT_WEBHOOK_SECRET?: string;
 }
 
 export type AppEnv = { Bindings: Env };

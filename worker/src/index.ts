@@ -1,6 +1,7 @@
 /** Worker entry point: wires the app; everything else lives in app.ts and the modules it imports. */
 import { buildApp } from './app.ts';
 import type { Env } from './env.ts';
+import { runMonitor } from './monitor/run.ts';
 import { noteRequest } from './serving/metrics.ts';
 
 const app = buildApp();
@@ -9,5 +10,13 @@ export default {
   fetch: (request, env, ctx) => {
     noteRequest();
     return app.fetch(request, env, ctx);
+  },
+  // The Cron Trigger (wrangler.toml [triggers], hourly): drift, shadow and estimated-accuracy reports, alerts, retention.
+  scheduled: (controller, env, ctx) => {
+    ctx.waitUntil(
+      runMonitor(env, { now: controller.scheduledTime }).then(
+        (run) => console.log(`monitor: ${run.reports.length} reports (${run.reports.filter((r) => r.status === 'drift').length} with drift), ${run.deliveries.length} webhook deliveries, pruned ${run.pruned.predictions} history rows`),
+      ),
+    );
   },
 } satisfies ExportedHandler<Env>;

@@ -5,7 +5,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import type { Manifest } from '@sentiment-edge/registry';
-import { AliasName, Evaluation, MAX_VERSION, ModelFile, ModelName, parseVersionText, SuiteRecord, TrainingInfo, Version, VERSION_TEXT_PATTERN, VersionStatus } from '@sentiment-edge/registry';
+import { AliasName, Evaluation, MAX_VERSION, ModelFile, ModelName, parseVersionText, ReferenceProfile, SuiteRecord, TrainingInfo, Version, VERSION_TEXT_PATTERN, VersionStatus } from '@sentiment-edge/registry';
 
 export const NameParam = z.object({
   name: ModelName,
@@ -53,6 +53,8 @@ export const ManifestSchema = z
     evaluation: Evaluation,
     /** The evaluation suite's summary, when the publisher ran it. */
     suite: SuiteRecord.optional(),
+    /** The reference profile for drift monitoring (token counts, unknown-token share, confidence, label mix on the evaluation data). */
+    profile: ReferenceProfile.optional(),
     training: TrainingInfo.extend({ params: z.record(z.string(), z.any()) }).nullable(),
     createdAt: z.string(),
     status: VersionStatus,

@@ -310,6 +310,8 @@ export class AppModel {
       text,
       source: r.via === 'server' ? 'edge' : 'browser',
       latencyMs: Math.round(r.latencyMs * 1000) / 1000,
+      // What drift monitoring needs without the text (browser rows; the server records its own).
+      ...(r.tokenStats ? { tokens: r.tokenStats.tokens, unknownShare: r.tokenStats.unknownShare } : {}),
       // The server logs its own predictions: only browser rows need sending.
       syncState: r.via === 'server' ? 'synced' : 'pending',
     };

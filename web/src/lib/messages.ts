@@ -51,6 +51,8 @@ export interface ExplainedPrediction extends Prediction {
   unknownShare?: number;
   /** Each word with its push towards the predicted label; absent for models without `token_scores`. */
   words?: WordScore[];
+  /** Word pieces the model saw and the share that were [UNK] (registry tokenStats): sent with the synced history row for drift monitoring. */
+  tokenStats?: { tokens: number; unknownShare: number };
 }
 
 export interface CancelRequest {

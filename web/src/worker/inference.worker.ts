@@ -225,15 +225,15 @@ async function predict(msg: PredictRequest): Promise<WorkerToMain> {
  */
 async function explained(c: Classifier, texts: string[]): Promise<ExplainedPrediction[]> {
   if (c.explains) {
-    return (await c.explain(texts)).map(({ prediction, tokens }) => {
+    return (await c.explain(texts)).map(({ prediction, tokens }, i) => {
       const words = wordScores(tokens, prediction.label);
-      return { ...prediction, unknownShare: unknownShare(words), words };
+      return { ...prediction, unknownShare: unknownShare(words), words, tokenStats: c.tokenStats(texts[i]!) };
     });
   }
   const predictions = await c.classify(texts);
   return predictions.map((p, i) => {
     const tokens: TokenScores[] = (tokenizer?.encode(texts[i]!).tokens ?? []).map((token) => ({ token, scores: {} }));
-    return { ...p, unknownShare: unknownShare(wordScores(tokens, p.label)) };
+    return { ...p, unknownShare: unknownShare(wordScores(tokens, p.label)), tokenStats: c.tokenStats(texts[i]!) };
   });
 }
 

@@ -119,6 +119,7 @@ export async function createVersion(db: D1Database, draft: ManifestDraft, now = 
       files: draft.files,
       evaluation: draft.evaluation,
       ...(draft.suite ? { suite: draft.suite } : {}),
+      ...(draft.profile ? { profile: draft.profile } : {}),
       training: draft.training,
       createdAt,
     };

@@ -10,7 +10,7 @@
  * So the request that starts a load awaits its own I/O, and every other request waits on its own
  * timers until the loaded model (plain data: bytes already read, a session) is in the cache.
  */
-import { createClassifier, MODEL_LAYOUT, readModelConfig, type Classifier } from '@sentiment-edge/registry';
+import { createClassifier, MODEL_LAYOUT, readModelConfig, type Classifier, type TokenStats } from '@sentiment-edge/registry';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ApiError } from '../errors.ts';
 import { servedObjectKeys } from '../db/models.ts';
@@ -43,9 +43,14 @@ export interface LoadedModel {
 
 /** Classifies on a cached model, releasing its session afterwards if it was evicted meanwhile. */
 export async function classify(m: LoadedModel, texts: readonly string[]): Promise<Float32Array[]> {
+  return (await analyze(m, texts)).probabilities;
+}
+
+/** classify() plus each text's token statistics (for drift monitoring), from the same tokenization. */
+export async function analyze(m: LoadedModel, texts: readonly string[]): Promise<{ probabilities: Float32Array[]; stats: TokenStats[] }> {
   m.inflight++;
   try {
-    return await m.classifier.probabilities(texts);
+    return await m.classifier.analyze(texts);
   } finally {
     m.inflight--;
     if (m.evicted && m.inflight === 0) void release(m);

@@ -20,6 +20,8 @@ function record(i: number, over: Partial<HistoryRecord> = {}): HistoryRecord {
     text: `text ${i}`,
     source: i % 4 === 0 ? 'edge' : 'browser',
     latencyMs: 1.5,
+    tokens: 4,
+    unknownShare: 0.25,
     ...over,
   };
 }
@@ -108,6 +110,13 @@ describe('parseSyncBody', () => {
     expect((await parse([{ ...noSource, text: null }]))[0]!.source).toBe('browser');
   });
 
+  it('keeps token statistics when sent, and takes rows from clients that send none', async () => {
+    const [r] = await parse([{ ...ok, tokens: 10, unknownShare: 0.3 }]);
+    expect(r).toMatchObject({ tokens: 10, unknownShare: 0.3 });
+    const { tokens: _t, unknownShare: _u, ...old } = ok;
+    expect((await parse([{ ...old, id: crypto.randomUUID() }]))[0]).toMatchObject({ tokens: null, unknownShare: null });
+  });
+
   const cases: [string, (o: HistoryRecord) => unknown][] = [
     ['bad id', (o) => ({ ...o, id: 'x' })],
     ['bad sha', (o) => ({ ...o, textSha256: 'nope' })],
@@ -133,6 +142,12 @@ describe('parseSyncBody', () => {
     ['a textSha256 that is not the text hash', (o) => ({ ...o, textSha256: 'c'.repeat(64) })],
     ['a textLength that is not the text length', (o) => ({ ...o, textLength: o.textLength + 1 })],
     ['a lone surrogate in the text', (o) => ({ ...o, text: 'bad \ud800 text', textLength: 10 })],
+    ['tokens without unknownShare', (o) => ({ ...o, unknownShare: null })],
+    ['unknownShare without tokens', (o) => ({ ...o, tokens: undefined })],
+    ['an unknownShare that is no count of pieces over tokens', (o) => ({ ...o, tokens: 4, unknownShare: 0.3 })],
+    ['an unknownShare above 1', (o) => ({ ...o, tokens: 1, unknownShare: 2 })],
+    ['unknown pieces in an empty text', (o) => ({ ...o, tokens: 0, unknownShare: 0.5 })],
+    ['a fractional token count', (o) => ({ ...o, tokens: 2.5, unknownShare: 0 })],
     ['a leading byte-order mark', (o) => ({ ...o, text: '\ufeff' + o.text, textLength: o.textLength + 1 })],
   ];
   it.each(cases)('rejects %s with 400', async (_, forge) => {

@@ -42,6 +42,9 @@ export const HistoryRecordInput = z
     // The Worker records its own predictions (source "edge"); clients may only add browser rows.
     source: z.literal('browser', { error: 'source must be "browser": this route stores predictions made in the browser; the Worker records its own ("edge") rows' }).default('browser'),
     latencyMs: z.number().nonnegative().max(3_600_000),
+    // What drift monitoring needs (registry drift.ts), optional for clients that predate it.
+    tokens: z.number().int().nonnegative().max(1_000_000).nullable().optional(),
+    unknownShare: z.number().min(0).max(1).nullable().optional(),
   })
   .superRefine((r, ctx) => {
     // Own keys only: `"toString" in {}` is true.
@@ -55,6 +58,14 @@ export const HistoryRecordInput = z
     const p = r.probabilities[r.label]!;
     if (Math.abs(r.score - p) > SCORE_TOLERANCE) ctx.addIssue({ code: 'custom', path: ['score'], message: `score must be the label's probability (${p}), got ${r.score}` });
     if (p < Math.max(...values) - SCORE_TOLERANCE) ctx.addIssue({ code: 'custom', path: ['label'], message: 'label must be the most probable label' });
+    if ((r.tokens == null) !== (r.unknownShare == null)) {
+      ctx.addIssue({ code: 'custom', path: [r.tokens == null ? 'tokens' : 'unknownShare'], message: 'send tokens and unknownShare together (or neither)' });
+    } else if (r.tokens != null && r.unknownShare != null) {
+      const unknown = r.unknownShare * r.tokens;
+      if (r.tokens === 0 ? r.unknownShare !== 0 : Math.abs(unknown - Math.round(unknown)) > 1e-6) {
+        ctx.addIssue({ code: 'custom', path: ['unknownShare'], message: `unknownShare must be (unknown pieces) / tokens for tokens = ${r.tokens} (0 when tokens is 0), got ${r.unknownShare}` });
+      }
+    }
     if (r.text != null) {
       const problem = textProblem(r.text, 'text', { bom: 'refuse' });
       if (problem) ctx.addIssue({ code: 'custom', path: ['text'], message: problem });
@@ -73,8 +84,8 @@ export const HistorySyncRequest = z.object({
  * the upsert clause after a SELECT.
  */
 const INSERT_SQL = `INSERT INTO predictions
-  (id, created_at, model_name, model_version, label, score, probabilities, text_length, text_sha256, text, source, latency_ms)
-  SELECT r ->> '$[0]', r ->> '$[1]', r ->> '$[2]', r ->> '$[3]', r ->> '$[4]', r ->> '$[5]', r ->> '$[6]', r ->> '$[7]', r ->> '$[8]', r ->> '$[9]', r ->> '$[10]', r ->> '$[11]'
+  (id, created_at, model_name, model_version, label, score, probabilities, text_length, text_sha256, text, source, latency_ms, token_count, unknown_share)
+  SELECT r ->> '$[0]', r ->> '$[1]', r ->> '$[2]', r ->> '$[3]', r ->> '$[4]', r ->> '$[5]', r ->> '$[6]', r ->> '$[7]', r ->> '$[8]', r ->> '$[9]', r ->> '$[10]', r ->> '$[11]', r ->> '$[14]', r ->> '$[15]'
   FROM (SELECT value AS r FROM json_each(?1)) WHERE true
   ON CONFLICT (id) DO NOTHING`;
 
@@ -115,12 +126,14 @@ const CHUNK_JSON_CHARS = 512 * 1024;
 
 /**
  * `createdAt` is already fixed-width UTC: edge rows are made so, synced rows normalised by
- * parseSyncBody. The last two elements are the row's latency and confidence buckets, for the rollups.
+ * parseSyncBody. Elements 12 and 13 are the row's latency and confidence buckets, for the rollups;
+ * 14 and 15 its token count and unknown-token share (migrations/0006_drift_shadow.sql).
  */
 function rowTuple(r: HistoryRecord): unknown[] {
   return [
     r.id, r.createdAt, r.model.name, r.model.version, r.label, r.score, JSON.stringify(r.probabilities), r.textLength, r.textSha256, r.text, r.source, r.latencyMs,
     bucketLe(r.latencyMs / 1000, LATENCY_BUCKETS_SECONDS), bucketLe(r.score, CONFIDENCE_BUCKETS),
+    r.tokens ?? null, r.unknownShare ?? null,
   ];
 }
 
@@ -246,7 +259,7 @@ export async function parseSyncBody(db: D1Database, body: unknown, now = Date.no
     const t = Date.parse(item.createdAt);
     if (t < HISTORY_MIN_TIME) issue(i, 'createdAt', `createdAt ${item.createdAt} is before 2020`);
     else if (t > now + HISTORY_MAX_FUTURE_MS) issue(i, 'createdAt', `createdAt ${item.createdAt} is in the future (the server's clock says ${new Date(now).toISOString()}; at most ${HISTORY_MAX_FUTURE_MS / 60_000} minutes ahead are accepted)`);
-    return { ...item, createdAt: normaliseTime(item.createdAt), text: item.text ?? null };
+    return { ...item, createdAt: normaliseTime(item.createdAt), text: item.text ?? null, tokens: item.tokens ?? null, unknownShare: item.unknownShare ?? null };
   });
   await Promise.all(
     records.map(async (r, i) => {
@@ -334,6 +347,8 @@ interface PredictionRow {
   text: string | null;
   source: 'edge' | 'browser';
   latency_ms: number;
+  token_count: number | null;
+  unknown_share: number | null;
 }
 
 function toRecord(r: PredictionRow): HistoryRecord {
@@ -349,6 +364,8 @@ function toRecord(r: PredictionRow): HistoryRecord {
     text: r.text,
     source: r.source,
     latencyMs: r.latency_ms,
+    tokens: r.token_count,
+    unknownShare: r.unknown_share,
   };
 }
 

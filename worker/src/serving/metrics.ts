@@ -43,7 +43,7 @@ function esc(v: string | number): string {
   return String(v).replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
-function labelString(labels: Record<string, string | number>): string {
+export function labelString(labels: Record<string, string | number>): string {
   return Object.entries(labels)
     .map(([k, v]) => `${k}="${esc(v)}"`)
     .join(',');
@@ -157,6 +157,8 @@ function rollupLines(t: RollupTotals): string[] {
 }
 
 export interface MetricsSnapshotExtras {
+  /** Lines of the monitoring gauges (monitor/gauges.ts), or null when they could not be read. */
+  monitor?: string[] | null;
   loadedSessions: { model: string; version: number; precision: string }[];
   /** Rows in the history table by source (from D1), or null when the query failed. */
   historyRows: { source: string; count: number }[] | null;
@@ -175,6 +177,7 @@ export function renderMetrics(extra: MetricsSnapshotExtras): string {
     '# HELP sentiment_rollups_up 1 when the D1 metric rollups could be read for this scrape, else 0 (their series are then absent).',
     '# TYPE sentiment_rollups_up gauge',
     `sentiment_rollups_up ${extra.rollups ? 1 : 0}`,
+    ...(extra.monitor ?? []),
     ...histogramLines('sentiment_isolate_predict_request_seconds', 'Time /predict spent resolving, loading and running the model, per request (this isolate only).', metrics.requestLatency),
     ...counterLines('sentiment_isolate_model_loads_total', 'ONNX sessions created from R2 (this isolate only).', metrics.modelLoads),
     ...histogramLines('sentiment_isolate_model_load_seconds', 'Time to fetch a model from R2 and create its session (this isolate only).', metrics.modelLoadSeconds),

@@ -4,7 +4,7 @@
  */
 import { MAX_TEXT_CHARS, MAX_TEXTS, toPrediction, type HistoryRecord, type PredictManyResponse, type PredictOneResponse, type Prediction } from '@sentiment-edge/registry';
 import { ApiError } from '../errors.ts';
-import { classify, modelCache, PRECISIONS, type LoadedModel, type Precision } from '../inference/models.ts';
+import { analyze, modelCache, PRECISIONS, type LoadedModel, type Precision } from '../inference/models.ts';
 import { recordModelLoad } from './metrics.ts';
 import { resolveModel, type ResolveOptions, type Resolved } from './resolve.ts';
 import { sha256Hex } from './history.ts';
@@ -94,9 +94,9 @@ export async function predict(env: PredictEnv, input: PredictInput, started = pe
   const onLoad = (m: LoadedModel) => recordModelLoad(m.name, m.version, m.precision, m.loadMs);
   let loaded = await modelCache.get(env, resolved.name, resolved.version, input.precision, onLoad);
   // Evicted (alias moved, reload) between the load and now: its session may be released, take a fresh one.
-  // classify() marks the session in use synchronously, so no release can slip in after this check.
+  // analyze() marks the session in use synchronously, so no release can slip in after this check.
   if (loaded.evicted) loaded = await modelCache.get(env, resolved.name, resolved.version, input.precision, onLoad);
-  const probs = await classify(loaded, input.texts);
+  const { probabilities: probs, stats } = await analyze(loaded, input.texts);
   const predictions = probs.map((p) => toPrediction(p, loaded.labels));
   const latencyMs = round3(performance.now() - started);
   const model = { name: resolved.name, version: resolved.version };
@@ -122,6 +122,8 @@ export async function predict(env: PredictEnv, input: PredictInput, started = pe
           text: storeText ? text : null,
           source: 'edge',
           latencyMs: perText,
+          tokens: stats[i]!.tokens,
+          unknownShare: stats[i]!.unknownShare,
         })),
       ),
   };

@@ -21,6 +21,10 @@ import { readRollupTotals, recordPredictLatency, renderMetrics, type RollupTotal
 import { modelInfo } from './model-info.ts';
 import { parsePredictBody, predict } from './predict.ts';
 import { reloadAliases } from './resolve.ts';
+import { shadowRate } from '../monitor/config.ts';
+import { monitorLines } from '../monitor/gauges.ts';
+import { readMonitorGauges, type MonitorGauges } from '../monitor/reports.ts';
+import { sampleShadow, scoreShadow } from '../monitor/shadow.ts';
 
 /** Largest predict body accepted before parsing: 256 texts × 5000 characters × 4 bytes, plus JSON. */
 export const MAX_PREDICT_BODY_BYTES = MAX_TEXTS * MAX_TEXT_CHARS * 4 + 64 * 1024;
@@ -89,10 +93,18 @@ async function handlePredict(c: Context<AppEnv>): Promise<Response> {
   recordPredictLatency(name, version, result.latencyMs);
   const store = storeText(c.env);
   // Hashing and the D1 write happen after the answer; writes are coalesced per isolate (history.ts).
+  const rows = result.historyRecords(store);
   afterResponse(
     c,
-    result.historyRecords(store).then((rows) => queueHistory(c.env.DB, rows, store)),
+    rows.then((r) => queueHistory(c.env.DB, r, store)),
   );
+  // Shadow scoring by the challenger, for a sample of champion answers, also after the answer (monitor/shadow.ts).
+  if (sampleShadow(result.resolved.ref, name, shadowRate(c.env))) {
+    afterResponse(
+      c,
+      rows.then((r) => scoreShadow(c.env, name, version, input.precision, input.texts, r, { defer: (work) => afterResponse(c, work) })),
+    );
+  }
   return c.json(result.response, 200, { 'Cache-Control': 'no-store', 'X-Model-Version': `${name}@${version}` });
 }
 
@@ -236,6 +248,7 @@ let rollupCache: { at: number; totals: RollupTotals } | null = null;
 /** Makes the next scrape read D1 again (tests). */
 export function forgetRollupCache(): void {
   rollupCache = null;
+  monitorCache = null;
 }
 
 async function rollupTotals(db: D1Database): Promise<RollupTotals | null> {
@@ -246,6 +259,20 @@ async function rollupTotals(db: D1Database): Promise<RollupTotals | null> {
     return totals;
   } catch (e) {
     console.warn('metrics: reading the rollups failed', e);
+    return null;
+  }
+}
+
+let monitorCache: { at: number; gauges: MonitorGauges } | null = null;
+
+async function monitorGauges(db: D1Database): Promise<MonitorGauges | null> {
+  if (monitorCache && Date.now() - monitorCache.at < ROLLUP_CACHE_MS) return monitorCache.gauges;
+  try {
+    const gauges = await readMonitorGauges(db);
+    monitorCache = { at: Date.now(), gauges };
+    return gauges;
+  } catch (e) {
+    console.warn('metrics: reading the drift reports failed', e);
     return null;
   }
 }
@@ -288,8 +315,8 @@ export function servingApp(): OpenAPIHono<AppEnv> {
   });
 
   app.get('/metrics', requireMetricsToken, async (c) => {
-    const [rows, rollups] = await Promise.all([historyRows(c.env.DB), rollupTotals(c.env.DB)]);
-    const body = renderMetrics({ loadedSessions: modelCache.loaded(), historyRows: rows, rollups });
+    const [rows, rollups, monitor] = await Promise.all([historyRows(c.env.DB), rollupTotals(c.env.DB), monitorGauges(c.env.DB)]);
+    const body = renderMetrics({ loadedSessions: modelCache.loaded(), historyRows: rows, rollups, monitor: monitorLines(monitor) });
     return c.text(body, 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store', 'X-ORT-Version': ORT_VERSION });
   });
 

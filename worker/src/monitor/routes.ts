@@ -1,0 +1,123 @@
+/**
+ * GET /api/v1/drift?model=NAME[&version=N][&n=K] (REGISTRY_TOKEN or READ_TOKEN): the newest drift
+ * reports of a model (each: window, rows, every feature's PSI and test, CBPE estimated accuracy,
+ * shadow comparison, alert changes) and its alerts with their webhook delivery state.
+ */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { DRIFT_FEATURES, ModelName, servingRoutes } from '@sentiment-edge/registry';
+import { requireMonitorReadToken } from '../auth.ts';
+import type { AppEnv } from '../env.ts';
+import { ApiError } from '../errors.ts';
+import { newApp } from '../openapi-app.ts';
+import { errors, json, VersionNumber } from '../schemas.ts';
+import { listDrift } from './reports.ts';
+
+export const DEFAULT_REPORTS = 24;
+export const MAX_REPORTS = 500;
+
+const DriftQuery = z.object({
+  model: ModelName,
+  version: VersionNumber.optional(),
+  n: z
+    .string()
+    .regex(/^[1-9][0-9]{0,2}$/, `n is a whole number from 1 to ${MAX_REPORTS} in decimal digits`)
+    .transform(Number)
+    .pipe(z.number().max(MAX_REPORTS))
+    .default(DEFAULT_REPORTS),
+});
+
+const Feature = z.enum(DRIFT_FEATURES as [string, ...string[]]);
+const FeatureCheckSchema = z.union([
+  z.object({
+    feature: Feature,
+    psi: z.number(),
+    psiThreshold: z.number(),
+    test: z.enum(['ks', 'chi-squared']),
+    statistic: z.number(),
+    pValue: z.number(),
+    pValueThreshold: z.number(),
+    drifted: z.boolean().openapi({ description: 'PSI ≥ psiThreshold AND pValue < pValueThreshold' }),
+    reference: z.array(z.number()),
+    current: z.array(z.number()),
+    buckets: z.array(z.union([z.number(), z.string()])).openapi({ description: 'bucket upper bounds (continuous; one more count for values above the last) or label names' }),
+  }),
+  z.object({ feature: Feature, skipped: z.literal('insufficient_rows'), rows: z.number().int(), minRows: z.number().int() }),
+]);
+const ModelRef = z.object({ name: z.string(), version: z.number().int() });
+export const DriftReportSchema = z
+  .object({
+    id: z.number().int(),
+    createdAt: z.string(),
+    model: ModelRef,
+    aliases: z.array(z.string()),
+    window: z.object({ start: z.string(), end: z.string(), hours: z.number() }),
+    rows: z.number().int(),
+    status: z.enum(['ok', 'drift', 'insufficient_data', 'no_reference']),
+    thresholds: z.object({ psi: z.number(), pValue: z.number(), minRows: z.number().int() }),
+    features: z.array(FeatureCheckSchema),
+    driftedFeatures: z.array(Feature),
+    estimatedAccuracy: z
+      .object({
+        method: z.literal('cbpe'),
+        estimate: z.number(),
+        low: z.number(),
+        high: z.number(),
+        rows: z.number().int(),
+        calibrationEce: z.number().nullable().openapi({ description: 'ECE measured at publish (manifest evaluation.ece): how far confidences were from accuracy then' }),
+        evaluationAccuracy: z.number().nullable(),
+        referenceMeanConfidence: z.number().nullable(),
+      })
+      .nullable(),
+    realisedAccuracy: z.object({ accuracy: z.number(), rows: z.number().int() }).nullable(),
+    shadow: z
+      .object({
+        challenger: ModelRef,
+        rows: z.number().int(),
+        agreement: z.number().nullable(),
+        labelMix: z.object({ champion: z.record(z.string(), z.number()), challenger: z.record(z.string(), z.number()) }),
+        labelMixDifference: z.number().nullable(),
+        challengerMeanConfidence: z.number().nullable(),
+        otherRows: z.number().int(),
+      })
+      .nullable(),
+    alerts: z.object({ opened: z.array(z.object({ id: z.number().int(), feature: Feature })), open: z.array(Feature), resolved: z.array(Feature) }),
+  })
+  .openapi('DriftReport');
+const AlertSchema = z
+  .object({
+    id: z.number().int(),
+    model: ModelRef,
+    feature: Feature,
+    state: z.enum(['open', 'resolved']),
+    openedAt: z.string(),
+    resolvedAt: z.string().nullable(),
+    openedReportId: z.number().int(),
+    lastReportId: z.number().int(),
+    psi: z.number(),
+    pValue: z.number(),
+    delivery: z.object({ status: z.enum(['sending', 'delivered', 'failed']), attempts: z.number().int(), lastStatus: z.number().int().nullable(), lastError: z.string().nullable(), updatedAt: z.string() }).nullable(),
+  })
+  .openapi('DriftAlert');
+
+export function monitorApp(): OpenAPIHono<AppEnv> {
+  const app = newApp();
+  app.get(servingRoutes.drift(), requireMonitorReadToken, async (c) => {
+    const q = DriftQuery.safeParse(c.req.query());
+    if (!q.success) throw ApiError.validation(q.error.issues, 'drift query');
+    const listing = await listDrift(c.env.DB, q.data.model, { n: q.data.n, ...(q.data.version !== undefined ? { version: q.data.version } : {}) });
+    return c.json(listing, 200, { 'Cache-Control': 'no-store' });
+  });
+  app.openAPIRegistry.registerPath(
+    createRoute({
+      method: 'get',
+      path: servingRoutes.drift(),
+      tags: ['monitoring'],
+      summary:
+        'Drift reports of a model, newest first (one per aliased version per hourly run): PSI + KS per continuous feature, PSI + chi-squared for the label mix, CBPE estimated accuracy, shadow agreement with the challenger; and its alerts with their webhook delivery state. Needs REGISTRY_TOKEN or READ_TOKEN',
+      security: [{ bearerAuth: [] }],
+      request: { query: z.object({ model: z.string().openapi({ example: 'sentiment' }), version: z.number().int().optional(), n: z.number().int().min(1).max(MAX_REPORTS).optional().openapi({ description: `reports to return (default ${DEFAULT_REPORTS})` }) }) },
+      responses: { 200: json(z.object({ model: z.string(), reports: z.array(DriftReportSchema), alerts: z.array(AlertSchema) }).openapi('DriftListing'), 'Reports and alerts'), ...errors(400, 401, 403) },
+    }),
+  );
+  return app;
+}

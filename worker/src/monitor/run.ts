@@ -1,0 +1,217 @@
+/**
+ * The scheduled monitoring job (Cron Trigger, hourly; index.ts `scheduled`). For every version an
+ * alias points at, it compares the last DRIFT_WINDOW_HOURS of history with the version's reference
+ * profile (registry drift.ts: PSI + KS per continuous feature, PSI + chi-squared for the label mix),
+ * estimates its accuracy from its confidences (CBPE), summarises shadow scoring against the
+ * challenger, stores one report per version (drift_reports), opens and resolves alerts
+ * (drift_alerts), sends each new alert to ALERT_WEBHOOK_URL once (webhook.ts), and finally prunes
+ * history older than HISTORY_DAYS (retention.ts).
+ */
+import {
+  checkDrift,
+  estimateAccuracyFromSums,
+  isSkipped,
+  PROFILE_BOUNDS,
+  ReferenceProfile,
+  type AccuracyEstimate,
+  type DriftFeature,
+  type FeatureCheck,
+  type SkippedFeature,
+} from '@sentiment-edge/registry';
+import type { Env } from '../env.ts';
+import { monitorConfig, type MonitorConfig } from './config.ts';
+import { noRealisedAccuracy, type RealisedAccuracySource } from './realised.ts';
+import { pruneHistory, type PruneResult } from './retention.ts';
+import { deliverAlert, type DeliverOptions, type DeliveryOutcome } from './webhook.ts';
+import { readShadow, readWindow, type ShadowSummary } from './window.ts';
+
+export type ReportStatus = 'ok' | 'drift' | 'insufficient_data' | 'no_reference';
+
+export interface DriftReport {
+  id?: number;
+  createdAt: string;
+  model: { name: string; version: number };
+  aliases: string[];
+  window: { start: string; end: string; hours: number };
+  /** History rows of this version in the window. */
+  rows: number;
+  status: ReportStatus;
+  thresholds: { psi: number; pValue: number; minRows: number };
+  /** One check per feature (or why it was skipped); empty without a reference profile. */
+  features: (FeatureCheck | SkippedFeature)[];
+  driftedFeatures: DriftFeature[];
+  /** CBPE: expected accuracy from the top-class probabilities; only as good as the calibration. */
+  estimatedAccuracy: (AccuracyEstimate & { method: 'cbpe'; calibrationEce: number | null; evaluationAccuracy: number | null; referenceMeanConfidence: number | null }) | null;
+  /** Accuracy on rows users corrected or confirmed (feedback), where there is any; see realised.ts. */
+  realisedAccuracy: { accuracy: number; rows: number } | null;
+  /** Shadow scoring by the challenger (only in champions' reports; null when nothing was shadow-scored). */
+  shadow: (ShadowSummary & { otherRows: number }) | null;
+  alerts: { opened: { id: number; feature: DriftFeature }[]; open: DriftFeature[]; resolved: DriftFeature[] };
+}
+
+export interface MonitorRun {
+  reports: DriftReport[];
+  deliveries: DeliveryOutcome[];
+  pruned: PruneResult;
+}
+
+export interface MonitorOptions extends Omit<DeliverOptions, 'now'> {
+  /** The run's time (ms), e.g. the Cron Trigger's scheduledTime. */
+  now?: number;
+  realised?: RealisedAccuracySource;
+}
+
+interface AliasedVersion {
+  name: string;
+  version: number;
+  aliases: string;
+  profile: string | null;
+  ece: number | null;
+  accuracy: number | null;
+}
+
+export async function runMonitor(env: Env, opts: MonitorOptions = {}): Promise<MonitorRun> {
+  const config = monitorConfig(env);
+  const now = opts.now ?? Date.now();
+  const end = new Date(now).toISOString();
+  const start = new Date(now - config.windowHours * 3_600_000).toISOString();
+  const { results: versions } = await env.DB.prepare(
+    `SELECT a.name, a.version, json_group_array(a.alias) AS aliases, v.manifest -> '$.profile' AS profile,
+            v.manifest ->> '$.evaluation.ece' AS ece, v.manifest ->> '$.evaluation.accuracy' AS accuracy
+     FROM aliases a JOIN versions v ON v.name = a.name AND v.version = a.version
+     GROUP BY a.name, a.version ORDER BY a.name, a.version`,
+  ).all<AliasedVersion>();
+
+  const reports: DriftReport[] = [];
+  const deliveries: DeliveryOutcome[] = [];
+  for (const v of versions) {
+    // One version's failure (a bad profile, a D1 hiccup) must not cost the others their report.
+    try {
+      const report = await buildReport(env.DB, v, config, start, end, opts.realised ?? noRealisedAccuracy);
+      const id = await storeReport(env.DB, report);
+      report.id = id;
+      const opened = await updateAlerts(env.DB, report, id, end);
+      if (config.webhook) {
+        for (const alert of opened) deliveries.push(await deliverAlert(env.DB, config.webhook, alert.id, alertPayload(report, alert), { ...(opts.fetch ? { fetch: opts.fetch } : {}), ...(opts.sleep ? { sleep: opts.sleep } : {}) }));
+      }
+      reports.push(report);
+    } catch (e) {
+      console.error(`monitor: ${v.name}@${v.version} failed`, e);
+    }
+  }
+  const pruned = await pruneHistory(env.DB, new Date(now - config.historyDays * 86_400_000).toISOString());
+  return { reports, deliveries, pruned };
+}
+
+async function buildReport(db: D1Database, v: AliasedVersion, config: MonitorConfig, start: string, end: string, realised: RealisedAccuracySource): Promise<DriftReport> {
+  const parsed = v.profile === null ? null : ReferenceProfile.safeParse(JSON.parse(v.profile));
+  if (parsed && !parsed.success) console.warn(`${v.name}@${v.version}: the manifest's profile is not valid; reporting without a reference`);
+  const profile = parsed?.success ? parsed.data : null;
+  const aliases = (JSON.parse(v.aliases) as string[]).sort();
+  const window = await readWindow(db, v.name, v.version, start, end, profile ?? { tokens: { bounds: [...PROFILE_BOUNDS.tokens], counts: [] }, unknownShare: { bounds: [...PROFILE_BOUNDS.unknownShare], counts: [] }, confidence: { bounds: [...PROFILE_BOUNDS.confidence], counts: [] } });
+  const thresholds = { psi: config.psiThreshold, pValue: config.pValue };
+  const features = profile ? checkDrift(profile, window.counts, thresholds, config.minRows) : [];
+  const driftedFeatures = features.flatMap((c) => (!isSkipped(c) && c.drifted ? [c.feature] : []));
+  const status: ReportStatus = !profile ? 'no_reference' : window.rows < config.minRows ? 'insufficient_data' : driftedFeatures.length ? 'drift' : 'ok';
+  const cbpe = estimateAccuracyFromSums(window.rows, window.sumScore, window.sumScoreVariance);
+  return {
+    createdAt: end,
+    model: { name: v.name, version: v.version },
+    aliases,
+    window: { start, end, hours: config.windowHours },
+    rows: window.rows,
+    status,
+    thresholds: { ...thresholds, minRows: config.minRows },
+    features,
+    driftedFeatures,
+    estimatedAccuracy: cbpe && {
+      method: 'cbpe',
+      ...cbpe,
+      calibrationEce: v.ece === null ? null : Number(v.ece),
+      evaluationAccuracy: v.accuracy === null ? null : Number(v.accuracy),
+      referenceMeanConfidence: profile?.meanConfidence ?? null,
+    },
+    realisedAccuracy: await realised(db, v.name, v.version, start, end),
+    shadow: aliases.includes('champion') ? await readShadow(db, v.name, v.version, start, end) : null,
+    alerts: { opened: [], open: [], resolved: [] },
+  };
+}
+
+async function storeReport(db: D1Database, r: DriftReport): Promise<number> {
+  const row = await db
+    .prepare(
+      `INSERT INTO drift_reports (created_at, model_name, model_version, window_start, window_end, rows, status, drifted_features,
+         estimated_accuracy, estimated_accuracy_low, estimated_accuracy_high, shadow_agreement, report)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id`,
+    )
+    .bind(
+      r.createdAt,
+      r.model.name,
+      r.model.version,
+      r.window.start,
+      r.window.end,
+      r.rows,
+      r.status,
+      JSON.stringify(r.driftedFeatures),
+      r.estimatedAccuracy?.estimate ?? null,
+      r.estimatedAccuracy?.low ?? null,
+      r.estimatedAccuracy?.high ?? null,
+      r.shadow?.agreement ?? null,
+      JSON.stringify(r),
+    )
+    .first<{ id: number }>();
+  return row!.id;
+}
+
+/**
+ * Opens an alert for each drifted feature without an open one, keeps open ones that still drift,
+ * resolves open ones whose feature was checked and did not drift (a skipped feature keeps its state).
+ * Writes the outcome into the stored report. Returns the alerts opened now.
+ */
+async function updateAlerts(db: D1Database, r: DriftReport, reportId: number, at: string): Promise<{ id: number; feature: DriftFeature; check: FeatureCheck }[]> {
+  const { results: open } = await db
+    .prepare(`SELECT id, feature FROM drift_alerts WHERE model_name = ?1 AND model_version = ?2 AND state = 'open'`)
+    .bind(r.model.name, r.model.version)
+    .all<{ id: number; feature: DriftFeature }>();
+  const openByFeature = new Map(open.map((a) => [a.feature, a.id]));
+  const opened: { id: number; feature: DriftFeature; check: FeatureCheck }[] = [];
+  for (const c of r.features) {
+    if (isSkipped(c)) continue;
+    const existing = openByFeature.get(c.feature);
+    if (c.drifted && existing === undefined) {
+      const row = await db
+        .prepare(
+          `INSERT INTO drift_alerts (model_name, model_version, feature, state, opened_at, opened_report_id, last_report_id, psi, p_value)
+           VALUES (?1, ?2, ?3, 'open', ?4, ?5, ?5, ?6, ?7) ON CONFLICT DO NOTHING RETURNING id`,
+        )
+        .bind(r.model.name, r.model.version, c.feature, at, reportId, c.psi, c.pValue)
+        .first<{ id: number }>();
+      if (row) opened.push({ id: row.id, feature: c.feature, check: c });
+    } else if (c.drifted) {
+      await db.prepare(`UPDATE drift_alerts SET last_report_id = ?2, psi = ?3, p_value = ?4 WHERE id = ?1`).bind(existing, reportId, c.psi, c.pValue).run();
+    } else if (existing !== undefined) {
+      await db.prepare(`UPDATE drift_alerts SET state = 'resolved', resolved_at = ?2, last_report_id = ?3 WHERE id = ?1 AND state = 'open'`).bind(existing, at, reportId).run();
+      r.alerts.resolved.push(c.feature);
+    }
+  }
+  r.alerts.opened = opened.map(({ id, feature }) => ({ id, feature }));
+  const stillOpen = new Set([...openByFeature.keys()].filter((f) => !r.alerts.resolved.includes(f)));
+  for (const a of opened) stillOpen.add(a.feature);
+  r.alerts.open = [...stillOpen].sort();
+  await db.prepare(`UPDATE drift_reports SET report = json_set(report, '$.alerts', json(?2), '$.id', ?1) WHERE id = ?1`).bind(reportId, JSON.stringify(r.alerts)).run();
+  return opened;
+}
+
+/** The JSON body of an alert webhook. */
+export function alertPayload(r: DriftReport, alert: { id: number; feature: DriftFeature; check: FeatureCheck }) {
+  const c = alert.check;
+  return {
+    type: 'drift_alert',
+    alert: { id: alert.id, feature: alert.feature, openedAt: r.createdAt },
+    model: r.model,
+    aliases: r.aliases,
+    check: { test: c.test, psi: c.psi, psiThreshold: c.psiThreshold, statistic: c.statistic, pValue: c.pValue, pValueThreshold: c.pValueThreshold },
+    message: `${r.model.name}@${r.model.version} (${r.aliases.join(', ')}): ${alert.feature} drifted over the last ${r.window.hours} h (PSI ${c.psi.toFixed(3)} ≥ ${c.psiThreshold}, ${c.test} p = ${c.pValue.toExponential(2)} < ${c.pValueThreshold}; ${r.rows} rows)`,
+    report: { id: r.id, window: r.window, rows: r.rows, driftedFeatures: r.driftedFeatures, url: `/api/v1/drift?model=${encodeURIComponent(r.model.name)}` },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * Shadow scoring: a SHADOW_RATE share of edge /predict requests answered by a model's champion are
+ * also scored by its challenger, after the answer (the request's waitUntil), so the answer never
+ * waits for it. One `shadow_predictions` row per text: both labels and the challenger's confidence,
+ * keyed by the champion's history row id; no text is stored. The hourly job summarises them per
+ * window in the champion's drift report (window.ts readShadow).
+ *
+ * Browser predictions are not shadow-scored: the Worker never sees their texts (and may not keep
+ * them), only the synced result.
+ */
+import type { HistoryRecord } from '@sentiment-edge/registry';
+import { analyze, modelCache, type Precision } from '../inference/models.ts';
+import { aliasVersion, CHALLENGER, CHAMPION, type ResolveOptions } from '../serving/resolve.ts';
+
+export interface ShadowEnv {
+  DB: D1Database;
+  MODELS: R2Bucket;
+}
+
+/** Whether this request is sampled: it was answered by `NAME@champion` and the coin says so. */
+export function sampleShadow(ref: string, name: string, rate: number, random = Math.random): boolean {
+  return rate > 0 && ref === `${name}@${CHAMPION}` && random() < rate;
+}
+
+/**
+ * Scores `texts` with the model's challenger (if it has one other than the champion) and records
+ * the comparison with the champion's rows. Returns how many rows were written.
+ */
+export async function scoreShadow(env: ShadowEnv, name: string, championVersion: number, precision: Precision, texts: readonly string[], rows: readonly HistoryRecord[], resolve: Omit<ResolveOptions, 'now'> = {}): Promise<number> {
+  const challenger = await aliasVersion(env.DB, name, CHALLENGER, resolve);
+  if (challenger === null || challenger === championVersion) return 0;
+  let model = await modelCache.get(env, name, challenger, precision);
+  if (model.evicted) model = await modelCache.get(env, name, challenger, precision);
+  const { probabilities } = await analyze(model, texts);
+  const tuples = probabilities.map((p, i) => {
+    let best = 0;
+    for (let j = 1; j < p.length; j++) if (p[j]! > p[best]!) best = j;
+    const r = rows[i]!;
+    return [r.id, r.createdAt, name, championVersion, challenger, r.label, model.labels[best]!, p[best]!];
+  });
+  const res = await env.DB.prepare(
+    `INSERT INTO shadow_predictions (id, created_at, model_name, champion_version, challenger_version, champion_label, challenger_label, challenger_score)
+     SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]', value ->> '$[5]', value ->> '$[6]', value ->> '$[7]'
+     FROM json_each(?1) WHERE true ON CONFLICT (id) DO NOTHING`,
+  )
+    .bind(JSON.stringify(tuples))
+    .run();
+  return res.meta.changes ?? 0;
+}

@@ -1,0 +1,80 @@
+/**
+ * Alert webhooks: POST the alert as JSON to ALERT_WEBHOOK_URL with
+ * `X-Sentiment-Signature-256: sha256=<hex HMAC-SHA256 of the raw body under ALERT_WEBHOOK_SECRET>`
+ * (the scheme GitHub and MLflow use; Web Crypto, constant-time to verify with crypto.subtle.verify).
+ * Each alert is delivered at most once: its `alert_deliveries` row is inserted before the first
+ * attempt, and an alert that already has one is skipped. Attempts are retried with exponential
+ * backoff on network errors and non-2xx answers; after the last one the row says `failed`.
+ */
+import type { MonitorConfig } from './config.ts';
+
+export const SIGNATURE_HEADER = 'X-Sentiment-Signature-256';
+export const DELIVERY_HEADER = 'X-Sentiment-Delivery';
+/** How long one attempt may take. */
+export const WEBHOOK_TIMEOUT_MS = 10_000;
+
+const hex = (b: ArrayBuffer) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, '0')).join('');
+
+export async function signBody(secret: string, body: string): Promise<string> {
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return `sha256=${hex(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(body)))}`;
+}
+
+export interface DeliveryOutcome {
+  alertId: number;
+  status: 'delivered' | 'failed' | 'skipped';
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+}
+
+export interface DeliverOptions {
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => string;
+}
+
+/** Delivers one alert's payload (see the module comment). */
+export async function deliverAlert(db: D1Database, webhook: NonNullable<MonitorConfig['webhook']>, alertId: number, payload: unknown, opts: DeliverOptions = {}): Promise<DeliveryOutcome> {
+  const doFetch = opts.fetch ?? fetch;
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const now = opts.now ?? (() => new Date().toISOString());
+  const claimed = await db
+    .prepare(`INSERT INTO alert_deliveries (alert_id, url, status, attempts, created_at, updated_at) VALUES (?1, ?2, 'sending', 0, ?3, ?3) ON CONFLICT (alert_id) DO NOTHING`)
+    .bind(alertId, webhook.url, now())
+    .run();
+  if ((claimed.meta.changes ?? 0) === 0) return { alertId, status: 'skipped', attempts: 0, lastStatus: null, lastError: null };
+
+  const body = JSON.stringify(payload);
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'sentiment-edge-alerts', [DELIVERY_HEADER]: String(alertId) };
+  if (webhook.secret) headers[SIGNATURE_HEADER] = await signBody(webhook.secret, body);
+  let lastStatus: number | null = null;
+  let lastError: string | null = null;
+  for (let attempt = 1; attempt <= webhook.attempts; attempt++) {
+    if (attempt > 1) await sleep(webhook.backoffMs * 2 ** (attempt - 2));
+    try {
+      const res = await doFetch(webhook.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS) });
+      lastStatus = res.status;
+      await res.body?.cancel();
+      if (res.ok) {
+        await record(db, alertId, 'delivered', attempt, lastStatus, null, now());
+        return { alertId, status: 'delivered', attempts: attempt, lastStatus, lastError: null };
+      }
+      lastError = `HTTP ${res.status}`;
+    } catch (e) {
+      lastStatus = null;
+      lastError = e instanceof Error ? e.message : String(e);
+    }
+    await record(db, alertId, 'sending', attempt, lastStatus, lastError, now());
+  }
+  await record(db, alertId, 'failed', webhook.attempts, lastStatus, lastError, now());
+  console.warn(`alert ${alertId}: webhook ${webhook.url} failed after ${webhook.attempts} attempts (${lastError})`);
+  return { alertId, status: 'failed', attempts: webhook.attempts, lastStatus, lastError };
+}
+
+async function record(db: D1Database, alertId: number, status: string, attempts: number, lastStatus: number | null, lastError: string | null, at: string): Promise<void> {
+  await db
+    .prepare(`UPDATE alert_deliveries SET status = ?2, attempts = ?3, last_status = ?4, last_error = ?5, updated_at = ?6 WHERE alert_id = ?1`)
+    .bind(alertId, status, attempts, lastStatus, lastError?.slice(0, 500) ?? null, at)
+    .run();
+}
