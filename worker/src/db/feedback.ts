@@ -3,6 +3,7 @@
  * replaced by a later one; the export of corrected texts (only rows whose prediction kept its text,
  * i.e. made while STORE_TEXT was on); realised accuracy per version and day.
  */
+import type { RealisedAccuracySource } from '../monitor/realised.ts';
 import type { FeedbackItem, FeedbackResponse, RealisedAccuracyRow } from '@sentiment-edge/registry';
 import { ApiError } from '../errors.ts';
 
@@ -113,3 +114,18 @@ export async function realisedAccuracy(db: D1Database, name: string, sinceDay: s
     .all<{ version: number; day: string; feedback: number; correct: number }>();
   return results.map((r) => ({ model: { name, version: r.version }, day: r.day, feedback: r.feedback, correct: r.correct, accuracy: r.correct / r.feedback }));
 }
+
+/**
+ * Realised accuracy of one version over predictions made in [start, end) that received feedback: the
+ * monitoring job's source (monitor/realised.ts). null when none did ("not measured", never 0).
+ */
+export const windowRealisedAccuracy: RealisedAccuracySource = async (db, name, version, start, end) => {
+  const row = await db
+    .prepare(
+      `SELECT COUNT(*) AS n, SUM(label = predicted_label) AS correct FROM feedback
+       WHERE model_name = ?1 AND model_version = ?2 AND predicted_at >= ?3 AND predicted_at < ?4`,
+    )
+    .bind(name, version, start, end)
+    .first<{ n: number; correct: number | null }>();
+  return row && row.n > 0 ? { accuracy: (row.correct ?? 0) / row.n, rows: row.n } : null;
+};

@@ -61,7 +61,7 @@ async function publishVersion(name: string, alias: string, profile: ReferencePro
 }
 
 /** Stores rows as history of name@version, spread over the hour before `at`. */
-async function seedHistory(name: string, version: number, rows: ProfileRow[], at: number, source: 'edge' | 'browser' = 'edge'): Promise<void> {
+async function seedHistory(name: string, version: number, rows: ProfileRow[], at: number, source: 'edge' | 'browser' = 'edge'): Promise<HistoryRecord[]> {
   const records: HistoryRecord[] = rows.map((row, i) => {
     const other = 1 - row.confidence;
     return {
@@ -81,6 +81,7 @@ async function seedHistory(name: string, version: number, rows: ProfileRow[], at
     };
   });
   await insertHistory(env.DB, records, false);
+  return records;
 }
 
 /** Runs the Worker's scheduled handler as the Cron Trigger would, with extra vars. */
@@ -142,6 +143,18 @@ describe('the scheduled drift job', () => {
     expect(report.estimatedAccuracy).toMatchObject({ method: 'cbpe', rows: 500, calibrationEce: 0.031 });
     expect(report.estimatedAccuracy!.low).toBeLessThan(report.estimatedAccuracy!.estimate);
     expect(report.realisedAccuracy).toBeNull();
+  });
+
+  it('reports realised accuracy from the feedback on the window\'s predictions', async () => {
+    const name = uniqueName('realised');
+    const at = Date.parse('2026-11-02T10:00:00Z');
+    const v = await publishVersion(name, 'champion', REFERENCE);
+    const rows = await seedHistory(name, v, sample(300, 5), at);
+    // 10 labelled by users: 7 confirm the model's label, 3 correct it.
+    const items = rows.slice(0, 10).map((r, i) => ({ predictionId: r.id, label: i < 7 ? r.label : r.label === 'positive' ? 'negative' : 'positive' }));
+    expect((await callJson('POST', '/api/v1/feedback', { body: { items } })).status).toBe(200);
+    await runScheduled(at);
+    expect((await latestReport(name)).realisedAccuracy).toEqual({ accuracy: 0.7, rows: 10 });
   });
 
   for (const [shift, feature] of [

@@ -20,7 +20,8 @@ import {
 } from '@sentiment-edge/registry';
 import type { Env } from '../env.ts';
 import { monitorConfig, type MonitorConfig } from './config.ts';
-import { noRealisedAccuracy, type RealisedAccuracySource } from './realised.ts';
+import { windowRealisedAccuracy } from '../db/feedback.ts';
+import type { RealisedAccuracySource } from './realised.ts';
 import { pruneHistory, type PruneResult } from './retention.ts';
 import { deliverAlert, type DeliverOptions, type DeliveryOutcome } from './webhook.ts';
 import { readShadow, readWindow, type ShadowSummary } from './window.ts';
@@ -58,6 +59,7 @@ export interface MonitorRun {
 export interface MonitorOptions extends Omit<DeliverOptions, 'now'> {
   /** The run's time (ms), e.g. the Cron Trigger's scheduledTime. */
   now?: number;
+  /** Where realised accuracy comes from (default: the feedback table, db/feedback.ts). */
   realised?: RealisedAccuracySource;
 }
 
@@ -87,7 +89,7 @@ export async function runMonitor(env: Env, opts: MonitorOptions = {}): Promise<M
   for (const v of versions) {
     // One version's failure (a bad profile, a D1 hiccup) must not cost the others their report.
     try {
-      const report = await buildReport(env.DB, v, config, start, end, opts.realised ?? noRealisedAccuracy);
+      const report = await buildReport(env.DB, v, config, start, end, opts.realised ?? windowRealisedAccuracy);
       const id = await storeReport(env.DB, report);
       report.id = id;
       const opened = await updateAlerts(env.DB, report, id, end);
