@@ -142,15 +142,21 @@ export interface ModelVersionRef {
   version: number;
 }
 
+/** A prediction made by the Worker's /predict. */
+export interface EdgePrediction extends Prediction {
+  /** Its history row's id: `POST /api/v1/feedback` with it corrects this answer. */
+  id: string;
+}
+
 /** Answer to `{text}`. */
-export interface PredictOneResponse extends Prediction {
+export interface PredictOneResponse extends EdgePrediction {
   model: ModelVersionRef;
   latencyMs: number;
 }
 
 /** Answer to `{texts}`: predictions in input order. */
 export interface PredictManyResponse {
-  predictions: Prediction[];
+  predictions: EdgePrediction[];
   model: ModelVersionRef;
   latencyMs: number;
 }

@@ -39,6 +39,8 @@ export interface PredictionResult extends ExplainedPrediction {
   model: { name: string; version: number };
   latencyMs: number;
   via: Backend | 'server';
+  /** The server's history row of a /predict answer (its id there, so a correction reaches it). */
+  serverId?: string;
 }
 
 export interface AliasInfo {
@@ -267,7 +269,7 @@ export class AppModel {
     }
     if (this.engine.status === 'server' || (this.online && this.engine.status !== 'loading')) {
       const r = await this.client.predict(text, `${m.name}@${m.version}`);
-      return { label: r.label, score: r.score, probabilities: r.probabilities, model: r.model, latencyMs: r.latencyMs, via: 'server' };
+      return { label: r.label, score: r.score, probabilities: r.probabilities, model: r.model, latencyMs: r.latencyMs, via: 'server', serverId: r.id };
     }
     throw new Error(this.engine.message ?? 'The model is not available.');
   }
@@ -299,7 +301,7 @@ export class AppModel {
   async record(text: string, r: PredictionResult): Promise<string | null> {
     if (!this.#store) return null;
     const rec: LocalHistoryRecord = {
-      id: crypto.randomUUID(),
+      id: r.serverId ?? crypto.randomUUID(),
       createdAt: new Date().toISOString(),
       model: r.model,
       label: r.label,

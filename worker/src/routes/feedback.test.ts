@@ -55,16 +55,18 @@ describe('POST /api/v1/feedback', () => {
     expect(parseLabelledDelimited(await later.text()).map((r) => r.text)).toEqual(['not "good", really']);
   });
 
-  it('corrects an edge prediction by its history id', async () => {
+  it('corrects an edge prediction by the id its /predict answer carries (its history row)', async () => {
     const p = await callJson<any>('POST', '/api/v1/predict', { body: { text: 'good movie', model: NAME }, token: null });
     expect(p.status).toBe(200);
-    let id: string | undefined;
-    for (let i = 0; i < 100 && !id; i++) {
+    const id: string = p.body.id;
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    let stored = false;
+    for (let i = 0; i < 100 && !stored; i++) {
       const h = await callJson<any>('GET', `/api/v1/history?model=${NAME}&source=edge`);
-      id = h.body.items[0]?.id;
-      if (!id) await new Promise((r) => setTimeout(r, 20));
+      stored = h.body.items.some((r: { id: string }) => r.id === id);
+      if (!stored) await new Promise((r) => setTimeout(r, 20));
     }
-    expect(id).toBeDefined();
+    expect(stored).toBe(true);
     const other = p.body.label === 'positive' ? 'negative' : 'positive';
     expect((await send([{ predictionId: id, label: other }])).body).toEqual({ inserted: 1, updated: 0 });
   });

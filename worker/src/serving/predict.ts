@@ -2,7 +2,7 @@
  * /predict as a data function: validate the body, resolve the model, run the cached ONNX session
  * (one batched run for all texts), and build the answer plus the history rows to record.
  */
-import { MAX_TEXT_CHARS, MAX_TEXTS, toPrediction, type HistoryRecord, type PredictManyResponse, type PredictOneResponse, type Prediction } from '@sentiment-edge/registry';
+import { MAX_TEXT_CHARS, MAX_TEXTS, toPrediction, type HistoryRecord, type PredictManyResponse, type PredictOneResponse, type EdgePrediction } from '@sentiment-edge/registry';
 import { ApiError } from '../errors.ts';
 import { analyze, modelCache, PRECISIONS, type LoadedModel, type Precision } from '../inference/models.ts';
 import { recordModelLoad } from './metrics.ts';
@@ -79,7 +79,7 @@ export interface PredictEnv {
 export interface PredictResult {
   response: PredictOneResponse | PredictManyResponse;
   resolved: Resolved;
-  predictions: Prediction[];
+  predictions: EdgePrediction[];
   latencyMs: number;
   /** Builds the history rows (hashing the texts); called off the response path. */
   historyRecords(storeText: boolean): Promise<HistoryRecord[]>;
@@ -97,7 +97,8 @@ export async function predict(env: PredictEnv, input: PredictInput, started = pe
   // analyze() marks the session in use synchronously, so no release can slip in after this check.
   if (loaded.evicted) loaded = await modelCache.get(env, resolved.name, resolved.version, input.precision, onLoad);
   const { probabilities: probs, stats } = await analyze(loaded, input.texts);
-  const predictions = probs.map((p) => toPrediction(p, loaded.labels));
+  // Each answer names its history row, so a client can correct it (POST /api/v1/feedback).
+  const predictions: EdgePrediction[] = probs.map((p) => ({ id: crypto.randomUUID(), ...toPrediction(p, loaded.labels) }));
   const latencyMs = round3(performance.now() - started);
   const model = { name: resolved.name, version: resolved.version };
   const response: PredictOneResponse | PredictManyResponse = input.single ? { ...predictions[0]!, model, latencyMs } : { predictions, model, latencyMs };
@@ -111,7 +112,7 @@ export async function predict(env: PredictEnv, input: PredictInput, started = pe
     historyRecords: async (storeText) =>
       Promise.all(
         input.texts.map(async (text, i): Promise<HistoryRecord> => ({
-          id: crypto.randomUUID(),
+          id: predictions[i]!.id,
           createdAt,
           model,
           label: predictions[i]!.label,

@@ -111,7 +111,12 @@ async function handlePredict(c: Context<AppEnv>): Promise<Response> {
 // ---- OpenAPI documentation of the routes (handled below as plain routes) -------------------
 
 const Probabilities = z.record(z.string(), z.number()).openapi({ example: { negative: 0.08, positive: 0.92 } });
-const PredictionSchema = z.object({ label: z.string(), score: z.number(), probabilities: Probabilities });
+const PredictionSchema = z.object({
+  id: z.string().openapi({ description: 'The history row of this answer: POST /api/v1/feedback with it to correct the label.' }),
+  label: z.string(),
+  score: z.number(),
+  probabilities: Probabilities,
+});
 const ModelRefSchema = z.object({ name: z.string(), version: z.number().int() });
 const PredictBody = z
   .object({
