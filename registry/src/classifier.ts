@@ -5,7 +5,7 @@
  * are passed in, so web, worker and training share this one piece of logic and cannot drift.
  */
 import type { Prediction } from './api.ts';
-import { tokenStats, type TokenStats } from './drift.ts';
+import { tokenStats, type TokenStats } from './token-stats.ts';
 
 /** The part of onnxruntime's `Tensor` constructor we use (identical in onnxruntime-web and -node). */
 export interface TensorConstructor<T> {

@@ -6,6 +6,7 @@
  * expected accuracy from the top-class probabilities, with a confidence band). Pure code, no I/O.
  */
 import { z } from 'zod';
+export { tokenStats, type TokenStats } from './token-stats.ts';
 
 // ---- the features ----------------------------------------------------------------------------
 
@@ -64,25 +65,6 @@ export interface ProfileRow {
   unknownShare: number;
   confidence: number;
   label: string;
-}
-
-/** Token statistics of one encoded text (ids as fed to the graph). */
-export interface TokenStats {
-  /** Pieces other than special tokens. */
-  tokens: number;
-  /** Share of those pieces that are the unknown token (0 when there are none). */
-  unknownShare: number;
-}
-
-export function tokenStats(ids: readonly number[], unkId: number | null, specialIds: ReadonlySet<number>): TokenStats {
-  let tokens = 0;
-  let unknown = 0;
-  for (const id of ids) {
-    if (specialIds.has(id)) continue;
-    tokens++;
-    if (id === unkId) unknown++;
-  }
-  return { tokens, unknownShare: tokens === 0 ? 0 : unknown / tokens };
 }
 
 export function sum(xs: readonly number[]): number {
