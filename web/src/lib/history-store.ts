@@ -97,6 +97,12 @@ export class HistoryStore {
     return [...new Set(all.map((r) => r.label))].sort();
   }
 
+  /** Adds many rows in one transaction (batch results saved to the history). */
+  async addMany(records: readonly LocalHistoryRecord[]): Promise<void> {
+    const tx = this.db.transaction('history', 'readwrite');
+    await Promise.all([...records.map((r) => tx.store.put(r)), tx.done]);
+  }
+
   /** Every row, newest first (for export). */
   async all(): Promise<LocalHistoryRecord[]> {
     return (await this.db.getAllFromIndex('history', 'createdAt')).reverse();
