@@ -62,6 +62,22 @@ describe('PWA in Chromium', () => {
   it('keeps a phone screen (390 × 844) wide enough before and after a batch run, with the model card open', async () => {
     const { page } = await newPage('/', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     await waitForEngine(page, 'ready');
+    // No layout shift while the app and the model load (Lighthouse counts it as CLS).
+    await page.waitForTimeout(500);
+    const shifts = await page.evaluate(
+      () =>
+        new Promise<{ value: number; sources: string[] }[]>((resolve) => {
+          const out: { value: number; sources: string[] }[] = [];
+          new PerformanceObserver((list) => {
+            for (const e of list.getEntries() as unknown as { value: number; hadRecentInput: boolean; sources?: { node?: Node }[] }[]) {
+              if (!e.hadRecentInput) out.push({ value: e.value, sources: (e.sources ?? []).map((s) => (s.node instanceof Element ? s.node.outerHTML.slice(0, 60) : String(s.node?.nodeName))) });
+            }
+          }).observe({ type: 'layout-shift', buffered: true });
+          setTimeout(() => resolve(out), 100);
+        }),
+    );
+    console.log(`[pwa] layout shift while loading at 390 × 844: ${shifts.reduce((n, s) => n + s.value, 0).toFixed(4)}`, JSON.stringify(shifts));
+    expect(shifts.reduce((n, s) => n + s.value, 0)).toBeLessThanOrEqual(0.05);
     const before = await pageOverflow(page);
     expect(before.innerWidth).toBe(390);
     expect(before.scrollWidth).toBeLessThanOrEqual(before.innerWidth);
@@ -112,6 +128,12 @@ describe('PWA in Chromium', () => {
     expect(await page.locator('[data-testid="cut-note"]').textContent()).toMatch(/had 6000 characters; only the first 5,000 were kept \(1,000 cut off\)/);
     await box.fill('short again');
     expect(await page.locator('[data-testid="cut-note"]').count()).toBe(0);
+    // A text longer than the model reads: the answer says that only its first part counted.
+    const longText = 'a fine film , then it got worse . '.repeat(100);
+    await predictText(page, longText);
+    expect(await page.locator('[data-testid="length-note"]').textContent()).toMatch(/longer than the model reads: only its first part \(about \d+%/);
+    await predictText(page, 'a fine film');
+    expect(await page.locator('[data-testid="length-note"]').count()).toBe(0);
 
     const file = page.getByLabel('Drop a CSV file here or choose one');
     const warnings = page.locator('[data-testid="csv-warnings"]');
@@ -146,7 +168,7 @@ describe('PWA in Chromium', () => {
     for (const t of ['another great film', 'not bad at all', long]) await predictText(page, t, true);
     await expect.poll(() => items.count()).toBe(start + 3);
     // Long texts are collapsed, with a way to read them whole.
-    const longItem = items.filter({ hasText: 'Show more' }).first();
+    const longItem = items.first(); // newest first
     expect(((await longItem.locator('[data-testid="history-text"]').textContent()) ?? '').length).toBeLessThan(400);
     await longItem.getByRole('button', { name: `Show more (${long.length.toLocaleString('en')} characters)` }).click();
     expect(await longItem.locator('[data-testid="history-text"]').textContent()).toBe(long);

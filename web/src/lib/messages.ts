@@ -51,6 +51,8 @@ export interface ExplainedPrediction extends Prediction {
   unknownShare?: number;
   /** Each word with its push towards the predicted label; absent for models without `token_scores`. */
   words?: WordScore[];
+  /** Set when the text is longer than the model reads: tokens fed to the graph, and tokens the whole text has. */
+  tokens?: { read: number; total: number };
 }
 
 export interface CancelRequest {
