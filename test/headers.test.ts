@@ -19,7 +19,7 @@ describe('security headers on wrangler dev', () => {
     await worker?.stop();
   });
 
-  it('are the same on static assets (index, SPA fallback, JS, WASM) and on Worker answers', async () => {
+  it('are the same on static assets (index, 404 page, robots.txt, JS, WASM) and on Worker answers', async () => {
     const assets = readdirSync(join(REPO_ROOT, 'web/dist/assets'));
     const js = assets.find((f) => /^index-.*\.js$/.test(f))!;
     const wasm = assets.find((f) => f.endsWith('.wasm'))!;
