@@ -19,19 +19,47 @@ describe('security headers on wrangler dev', () => {
     await worker?.stop();
   });
 
-  it('are the same on static assets (index, SPA fallback, JS, WASM) and on Worker answers', async () => {
+  it('are the same on static assets (index, 404 page, robots.txt, JS, WASM) and on Worker answers', async () => {
     const assets = readdirSync(join(REPO_ROOT, 'web/dist/assets'));
     const js = assets.find((f) => /^index-.*\.js$/.test(f))!;
     const wasm = assets.find((f) => f.endsWith('.wasm'))!;
-    const paths = ['/', '/index.html', '/some/client/route', `/assets/${js}`, `/assets/${wasm}`, '/sw.js', '/manifest.webmanifest', '/docs', '/docs/docs.js', '/api/v1/models', '/api/v1/nope', '/health'];
+    const paths = ['/', '/index.html', '/some/unknown/path', '/robots.txt', `/assets/${js}`, `/assets/${wasm}`, '/sw.js', '/manifest.webmanifest', '/docs', '/docs/docs.js', '/api/v1/models', '/api/v1/nope', '/health'];
+    const notFound = new Set(['/api/v1/nope', '/some/unknown/path']);
     const reference = await fetch(`${worker.url}/api/v1/models`);
     const expected = Object.fromEntries(SAME_EVERYWHERE.map((h) => [h, reference.headers.get(h)]));
     expect(expected['content-security-policy']).toMatch(/frame-ancestors 'none'/);
     for (const path of paths) {
       const res = await fetch(worker.url + path);
       await res.arrayBuffer();
-      expect({ path, status: res.status }).toEqual({ path, status: path === '/api/v1/nope' ? 404 : 200 });
+      expect({ path, status: res.status }).toEqual({ path, status: notFound.has(path) ? 404 : 200 });
       expect({ path, ...Object.fromEntries(SAME_EVERYWHERE.map((h) => [h, res.headers.get(h)])) }).toEqual({ path, ...expected });
+    }
+  });
+
+  it('answers unknown paths with a real 404 page and serves robots.txt', async () => {
+    const res = await fetch(`${worker.url}/no/such/page`);
+    expect(res.status).toBe(404);
+    const html = await res.text();
+    expect(html).toContain('Page not found');
+    expect(html).not.toContain('<div id="app">');
+    const robots = await fetch(`${worker.url}/robots.txt`);
+    expect(robots.status).toBe(200);
+    expect(await robots.text()).toMatch(/^User-agent: \*$/m);
+    // The app itself still answers at / (its views are #/… hashes).
+    const app = await fetch(`${worker.url}/?backend=wasm`);
+    expect(app.status).toBe(200);
+    expect(await app.text()).toContain('<div id="app">');
+  });
+
+  it('caches hashed assets for a year (immutable) and revalidates the shell and the service worker', async () => {
+    const js = readdirSync(join(REPO_ROOT, 'web/dist/assets')).find((f) => /^index-.*\.js$/.test(f))!;
+    const asset = await fetch(`${worker.url}/assets/${js}`);
+    await asset.arrayBuffer();
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    for (const path of ['/', '/sw.js', '/manifest.webmanifest']) {
+      const res = await fetch(worker.url + path);
+      await res.arrayBuffer();
+      expect({ path, cc: res.headers.get('cache-control') ?? '' }).not.toMatchObject({ path, cc: expect.stringContaining('immutable') });
     }
   });
 

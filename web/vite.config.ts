@@ -36,6 +36,9 @@ export default defineConfig({
         globIgnores: ['**/*jspi*'],
         maximumFileSizeToCacheInBytes: 20 * 1024 * 1024,
         navigateFallback: '/index.html',
+        // Only the app's own address falls back to the shell (its views are #/… hashes); any other path
+        // goes to the network, which answers 404 (wrangler.toml not_found_handling = "404-page").
+        navigateFallbackAllowlist: [/^\/(index\.html)?(\?.*)?$/],
         navigateFallbackDenylist: [/^\/api\//, /^\/(health|live|ready|metrics|openapi\.json|docs)$/],
         cleanupOutdatedCaches: true,
         runtimeCaching: [

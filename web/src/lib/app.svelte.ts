@@ -15,8 +15,8 @@ import {
 import { InferenceBridge } from './bridge.ts';
 import { HistoryStore, type HistoryFilter, type LocalHistoryRecord } from './history-store.ts';
 import { InferenceError, type Backend, type ExplainedPrediction, type FailureCode, type ProgressMessage } from './messages.ts';
-import { cachedText, fileUrl, isCached, MODEL_CACHE } from './model-cache.ts';
-import { HistorySync } from './sync.ts';
+import { cachedText, fileUrl, filesFor, isCached, MODEL_CACHE } from './model-cache.ts';
+import { HistorySync, SyncRetry } from './sync.ts';
 import { FeedbackSync } from './feedback-sync.ts';
 import { plainDetail, plural } from './wording.ts';
 
@@ -49,6 +49,8 @@ export interface AliasInfo {
 }
 
 const SELECTED_KEY = 'sentiment-edge.selected-manifest';
+/** The last versions + aliases seen (so an offline start still knows which version is the champion). */
+const CATALOG_KEY = 'sentiment-edge.catalog';
 const FALLBACK_MODEL = 'sentiment';
 
 function errorText(e: unknown): string {
@@ -82,6 +84,12 @@ export class AppModel {
   #choosing: Promise<void> = Promise.resolve();
   /** syncMessage is a "could not sync" note (cleared by the next sync that succeeds). */
   #syncFailed = false;
+  /** Retries a sync that could not reach the server, with backoff, while online. */
+  #retry = new SyncRetry(() => this.syncNow(), { isOnline: () => navigator.onLine });
+  /** navigator.storage.persist() is asked once, after the first saved prediction. */
+  #persistAsked = false;
+  /** Whether the browser keeps this site's storage (model + history) under storage pressure: null until known. */
+  persisted = $state.raw<boolean | null>(null);
 
   constructor(baseUrl = location.origin, params = new URLSearchParams(location.search)) {
     this.baseUrl = baseUrl;
@@ -102,7 +110,17 @@ export class AppModel {
       if (this.engine.status !== 'ready' && this.manifest) void this.load(this.manifest);
       else if (!this.manifest) void (this.#choosing = this.chooseInitialModel());
     });
-    addEventListener('offline', () => (this.online = false));
+    addEventListener('offline', () => {
+      this.online = false;
+      this.#retry.cancel(); // the `online` event syncs again
+    });
+    try {
+      const c = localStorage.getItem(CATALOG_KEY);
+      if (c) this.catalog = JSON.parse(c) as AliasInfo;
+    } catch {
+      // a damaged copy: fetched again when online
+    }
+    void navigator.storage?.persisted?.().then((p) => (this.persisted = p)).catch(() => undefined);
     // Offline-first: a saved manifest starts the worker and the model load right away, before the history
     // database opens and without waiting for the network.
     const choosing = (this.#choosing = this.chooseInitialModel());
@@ -152,6 +170,11 @@ export class AppModel {
       const name = this.modelName;
       const [model, list] = await Promise.all([this.client.getModel(name), this.client.listVersions(name)]);
       this.catalog = { aliases: model.aliases, versions: list.versions.filter((v) => v.status === 'ready').sort((a, b) => b.version - a.version) };
+      try {
+        localStorage.setItem(CATALOG_KEY, JSON.stringify(this.catalog));
+      } catch {
+        // storage full: the catalog is fetched again next time
+      }
       const champ = model.aliases.champion;
       const cur = this.manifest;
       if (cur && champ !== undefined && champ !== cur.version && champ > cur.version) {
@@ -320,7 +343,63 @@ export class AppModel {
     await this.#store.add(rec);
     await this.refreshHistory();
     void this.syncNow();
+    void this.#persistStorage();
     return rec.id;
+  }
+
+  /**
+   * Saves batch results to the history (on the user's request). Browser rows wait to sync like any other;
+   * rows the server answered are stored as synced (the server logged them itself).
+   */
+  async recordMany(texts: readonly string[], predictions: readonly Prediction[], via: Backend | 'server', model: { name: string; version: number }, elapsedMs: number): Promise<number> {
+    if (!this.#store) return 0;
+    const t0 = Date.now();
+    const latency = Math.round((elapsedMs / Math.max(1, predictions.length)) * 1000) / 1000;
+    const rows: LocalHistoryRecord[] = [];
+    for (const [i, p] of predictions.entries()) {
+      const text = texts[i] ?? '';
+      rows.push({
+        id: crypto.randomUUID(),
+        // Distinct, increasing timestamps keep the input order in the (newest first) list.
+        createdAt: new Date(t0 + i).toISOString(),
+        model,
+        label: p.label,
+        score: p.score,
+        probabilities: p.probabilities,
+        textLength: text.length,
+        textSha256: await sha256Hex(text),
+        text,
+        source: via === 'server' ? 'edge' : 'browser',
+        latencyMs: latency,
+        syncState: via === 'server' ? 'synced' : 'pending',
+      });
+    }
+    await this.#store.addMany(rows);
+    await this.refreshHistory();
+    void this.syncNow();
+    void this.#persistStorage();
+    return rows.length;
+  }
+
+  /** Asks the browser once to keep the model and the history under storage pressure. */
+  async #persistStorage(): Promise<void> {
+    if (this.#persistAsked || !navigator.storage?.persist) return;
+    this.#persistAsked = true;
+    try {
+      this.persisted = (await navigator.storage.persisted()) || (await navigator.storage.persist());
+    } catch {
+      this.persisted = false;
+    }
+  }
+
+  async deleteRecord(id: string): Promise<void> {
+    await this.#store?.delete(id);
+    await this.refreshHistory();
+  }
+
+  /** Every row on this device, newest first (for export). */
+  async allHistory(): Promise<LocalHistoryRecord[]> {
+    return (await this.#store?.all()) ?? [];
   }
 
   async refreshHistory(filter: HistoryFilter = this.historyFilter): Promise<void> {
@@ -345,10 +424,12 @@ export class AppModel {
       if (parts.length) this.syncMessage = parts.join(' ');
       else if (this.#syncFailed) this.syncMessage = null;
       this.#syncFailed = false;
+      this.#retry.succeeded();
     } catch (e) {
       const why = e instanceof ApiError && e.code !== 'network_error' ? plainDetail(e.message) : 'the server cannot be reached';
-      this.syncMessage = `Your predictions are saved on this device and will be sent when the server can be reached (${why}).`;
+      this.syncMessage = `Your predictions are saved on this device and will be sent when the server can be reached (${why}). Trying again automatically.`;
       this.#syncFailed = true;
+      this.#retry.failed();
     }
     await this.refreshHistory();
   }
@@ -362,6 +443,7 @@ export class AppModel {
 
   async clearHistory(): Promise<void> {
     await this.#store?.clear();
+    this.#retry.cancel();
     if (this.#syncFailed) this.syncMessage = null;
     this.#syncFailed = false;
     await this.refreshHistory();
@@ -380,9 +462,22 @@ export class AppModel {
     }
   }
 
+  /**
+   * The bytes this device keeps (or would keep) for a version: the files the browser loads for the backend
+   * in use (the int8 graph on WASM when the version ships one), not the whole published version.
+   */
+  deviceBytes(m: Manifest): number {
+    const backend = this.engine.backend === 'webgpu' ? 'webgpu' : 'wasm';
+    try {
+      return filesFor(m, backend).reduce((s, f) => s + f.bytes, 0);
+    } catch {
+      return m.bytes;
+    }
+  }
+
   async isOnDevice(m: Manifest): Promise<boolean> {
     try {
-      return await isCached(await caches.open(MODEL_CACHE), this.baseUrl, m);
+      return await isCached(await caches.open(MODEL_CACHE), this.baseUrl, m, this.engine.backend === 'webgpu' ? 'webgpu' : 'wasm');
     } catch {
       return false;
     }

@@ -1,6 +1,6 @@
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
-import { augmentCsv, guessTextColumn, labelSummary, linesToTable, parseCsv, predictionColumns } from './csv.ts';
+import { augmentCsv, guessTextColumn, inspectCsv, labelSummary, linesToTable, parseCsv, predictionColumns } from './csv.ts';
 
 const pred = (label: string, pos: number) => ({ label, score: Math.max(pos, 1 - pos), probabilities: { negative: 1 - pos, positive: pos } });
 
@@ -19,8 +19,41 @@ describe('csv', () => {
     expect(guessTextColumn({ fields: ['n', 'words'], rows: [{ n: '1', words: 'a long sentence here' }] })).toBe('words');
   });
 
-  it('rejects a file without a header', () => {
-    expect(() => parseCsv('')).toThrow(/header/);
+  it('rejects an empty file, a file without column names and one with no rows, saying which', () => {
+    expect(() => parseCsv('')).toThrow('the file is empty');
+    expect(() => parseCsv('\uFEFF \n\n')).toThrow('the file is empty');
+    expect(() => parseCsv('id,text\n')).toThrow(/no rows/);
+  });
+
+  it('warns about a quote that is never closed (the following lines merge into one value)', () => {
+    const r = inspectCsv('id,review\n1,"great\n2,bad\n3,ok\n4,fine\n');
+    expect(r.table.rows).toHaveLength(1);
+    expect(r.warnings.map((w) => w.kind)).toEqual(['unclosed-quote']);
+    expect(r.warnings[0]!.message).toMatch(/opened on line 2 of the file and never closed/);
+    expect(inspectCsv('id,review\n1,"great, ""really"""\n').warnings).toEqual([]);
+  });
+
+  it('warns about rows with more or fewer values than columns', () => {
+    const r = inspectCsv('id,review\n1,great,extra\n2\n3,fine\n');
+    expect(r.warnings).toEqual([{ kind: 'field-count', message: '2 rows have more or fewer values than there are columns.' }]);
+  });
+
+  it('notices a first line that looks like data and reads it as a row when asked', () => {
+    const csv = 'this film was a delight from start to end,5\nboring and far too long,1\n';
+    const r = inspectCsv(csv);
+    expect(r.warnings.map((w) => w.kind)).toEqual(['no-header']);
+    expect(r.table.rows).toHaveLength(1);
+    const whole = inspectCsv(csv, { firstLineIsData: true });
+    expect(whole.warnings).toEqual([]);
+    expect(whole.table.fields).toEqual(['column_1', 'column_2']);
+    expect(whole.table.rows).toEqual([
+      { column_1: 'this film was a delight from start to end', column_2: '5' },
+      { column_1: 'boring and far too long', column_2: '1' },
+    ]);
+    expect(guessTextColumn(whole.table)).toBe('column_1');
+    // Ordinary column names are not flagged.
+    expect(inspectCsv('id,review text,stars\n1,good,5\n').warnings).toEqual([]);
+    expect(inspectCsv('2024,good\n2025,bad\n').warnings.map((w) => w.kind)).toEqual(['no-header']);
   });
 
   it('turns pasted lines into rows', () => {

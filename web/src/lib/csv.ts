@@ -8,10 +8,71 @@ export interface Table {
 }
 
 export function parseCsv(text: string): Table {
-  const r = Papa.parse<Record<string, string>>(text.replace(/^\uFEFF/, ''), { header: true, skipEmptyLines: 'greedy', dynamicTyping: false });
-  const fields = (r.meta.fields ?? []).filter((f) => f !== '');
-  if (fields.length === 0) throw new Error('the CSV has no header row: the first line must name the columns');
-  return { fields, rows: r.data };
+  return inspectCsv(text).table;
+}
+
+/** Something about a CSV the user should know before classifying it (nothing is dropped silently). */
+export interface CsvWarning {
+  kind: 'unclosed-quote' | 'field-count' | 'no-header';
+  message: string;
+}
+
+export interface InspectedCsv {
+  table: Table;
+  warnings: CsvWarning[];
+}
+
+/** A first-line value that reads like data rather than a column name: a number, or a phrase (4+ words or 40+ characters). */
+function looksLikeData(v: string): boolean {
+  const t = v.trim();
+  return /^[-+]?\d+([.,]\d+)?$/.test(t) || t.split(/\s+/).length >= 4 || t.length >= 40;
+}
+
+/**
+ * Parses a CSV and says what may have gone wrong: a quote that is never closed (the rest of the file
+ * merges into one value), rows with more or fewer values than the header, and a first line that looks
+ * like data rather than column names (`firstLineIsData: true` reads it as a row, columns column_1…).
+ * Throws with a message for people when there is nothing to classify.
+ */
+export function inspectCsv(text: string, opts: { firstLineIsData?: boolean } = {}): InspectedCsv {
+  const src = text.replace(/^\uFEFF/, '');
+  if (src.trim() === '') throw new Error('the file is empty');
+  const warnings: CsvWarning[] = [];
+  let table: Table;
+  let errors: Papa.ParseError[];
+  if (opts.firstLineIsData) {
+    const r = Papa.parse<string[]>(src, { header: false, skipEmptyLines: 'greedy', dynamicTyping: false });
+    const width = Math.max(0, ...r.data.map((row) => row.length));
+    const fields = Array.from({ length: width }, (_, i) => `column_${i + 1}`);
+    table = { fields, rows: r.data.map((row) => Object.fromEntries(fields.map((f, i) => [f, row[i] ?? '']))) };
+    errors = r.errors;
+  } else {
+    const r = Papa.parse<Record<string, string>>(src, { header: true, skipEmptyLines: 'greedy', dynamicTyping: false });
+    const fields = (r.meta.fields ?? []).filter((f) => f !== '');
+    if (fields.length === 0) throw new Error('the first line names no columns: it must hold the column names (for example "id,text")');
+    table = { fields, rows: r.data };
+    errors = r.errors;
+    if (fields.some(looksLikeData)) {
+      warnings.push({
+        kind: 'no-header',
+        message: `The first line ("${fields.join(', ').slice(0, 60)}") looks like data, not column names: as it stands it is not classified.`,
+      });
+    }
+  }
+  const quote = errors.find((e) => e.type === 'Quotes');
+  if (quote) {
+    const line = quote.index === undefined ? '' : ` on line ${src.slice(0, quote.index).split('\n').length} of the file`;
+    warnings.push({
+      kind: 'unclosed-quote',
+      message: `A quote (") is opened${line} and never closed, so the lines after it were read as one value. Check that line in the file.`,
+    });
+  }
+  const uneven = errors.filter((e) => e.type === 'FieldMismatch').length;
+  if (uneven > 0) {
+    warnings.push({ kind: 'field-count', message: `${uneven} ${uneven === 1 ? 'row has' : 'rows have'} more or fewer values than there are columns.` });
+  }
+  if (table.rows.length === 0) throw new Error('the file has column names but no rows to classify');
+  return { table, warnings };
 }
 
 /** Pasted text: one row per non-empty line, column "text". */

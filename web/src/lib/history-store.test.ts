@@ -46,3 +46,29 @@ describe('HistoryStore', () => {
     expect(api.source).toBe('browser');
   });
 });
+
+describe('HistoryStore search, delete and export', () => {
+  it('matches search words at the start of words, never inside them', async () => {
+    const s = await HistoryStore.open(`h-${crypto.randomUUID()}`);
+    await s.add(row({ text: 'another great film' }));
+    await s.add(row({ text: 'not bad at all' }));
+    await s.add(row({ text: "Nothing happened, c'est la vie" }));
+    const find = async (query: string) => (await s.list({ query })).map((r) => r.text);
+    expect(await find('not')).toEqual(["Nothing happened, c'est la vie", 'not bad at all']);
+    expect(await find('other')).toEqual([]);
+    expect(await find('gre fil')).toEqual(['another great film']);
+    expect(await find('film great')).toEqual(['another great film']);
+    expect(await find('est')).toEqual(["Nothing happened, c'est la vie"]);
+    expect(await find('(')).toEqual([]);
+    expect((await find('  ')).length).toBe(3);
+  });
+
+  it('deletes one row and lists all rows newest first', async () => {
+    const s = await HistoryStore.open(`h-${crypto.randomUUID()}`);
+    const [a, b, c] = [row(), row(), row()];
+    for (const r of [a, b, c]) await s.add(r);
+    await s.delete(b.id);
+    expect((await s.all()).map((r) => r.id)).toEqual([c.id, a.id]);
+    expect(await s.counts()).toEqual({ total: 2, pending: 2 });
+  });
+});

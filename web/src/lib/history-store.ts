@@ -35,7 +35,7 @@ interface HistoryDB extends DBSchema {
 }
 
 export interface HistoryFilter {
-  /** Case-insensitive substring of the text or label. */
+  /** Case-insensitive words of the text or label, matched at the start of a word ("not" finds "not bad", never "another"). */
   query?: string;
   label?: string;
   limit?: number;
@@ -64,12 +64,12 @@ export class HistoryStore {
   /** Newest first, filtered. */
   async list(filter: HistoryFilter = {}): Promise<LocalHistoryRecord[]> {
     const limit = filter.limit ?? 200;
-    const q = filter.query?.trim().toLowerCase() ?? '';
+    const matches = wordMatcher(filter.query ?? '');
     const out: LocalHistoryRecord[] = [];
     let cursor = await this.db.transaction('history').store.index('createdAt').openCursor(null, 'prev');
     while (cursor && out.length < limit) {
       const r = cursor.value;
-      if ((!filter.label || r.label === filter.label) && (!q || (r.text ?? '').toLowerCase().includes(q) || r.label.toLowerCase().includes(q))) out.push(r);
+      if ((!filter.label || r.label === filter.label) && (!matches || matches(r.text ?? '') || matches(r.label))) out.push(r);
       cursor = await cursor.continue();
     }
     return out;
@@ -135,6 +135,22 @@ export class HistoryStore {
     return [...new Set(all.map((r) => r.label))].sort();
   }
 
+  /** Adds many rows in one transaction (batch results saved to the history). */
+  async addMany(records: readonly LocalHistoryRecord[]): Promise<void> {
+    const tx = this.db.transaction('history', 'readwrite');
+    await Promise.all([...records.map((r) => tx.store.put(r)), tx.done]);
+  }
+
+  /** Every row, newest first (for export). */
+  async all(): Promise<LocalHistoryRecord[]> {
+    return (await this.db.getAllFromIndex('history', 'createdAt')).reverse();
+  }
+
+  /** Deletes one row from this device (a synced copy on the server stays). */
+  async delete(id: string): Promise<void> {
+    await this.db.delete('history', id);
+  }
+
   async clear(): Promise<void> {
     await this.db.clear('history');
   }
@@ -148,4 +164,16 @@ export class HistoryStore {
 export function toApiRecord(r: LocalHistoryRecord): HistoryRecord {
   const { syncState: _s, syncError: _e, feedback: _f, ...rest } = r;
   return rest;
+}
+
+/**
+ * A case-insensitive test for a search query: each of its words must occur at the start of a word of the
+ * text (so "not" finds "not bad" and "nothing", never "another"; "gre fil" finds "great film"). null for an
+ * empty query.
+ */
+export function wordMatcher(query: string): ((text: string) => boolean) | null {
+  const words = query.trim().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return null;
+  const res = words.map((w) => new RegExp(`(?<![\\p{L}\\p{N}_])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'iu'));
+  return (text) => res.every((re) => re.test(text));
 }

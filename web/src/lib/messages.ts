@@ -53,6 +53,8 @@ export interface ExplainedPrediction extends Prediction {
   words?: WordScore[];
   /** Word pieces the model saw and the share that were [UNK] (registry tokenStats): sent with the synced history row for drift monitoring. */
   tokenStats?: { tokens: number; unknownShare: number };
+  /** Set when the text is longer than the model reads: tokens fed to the graph, and tokens the whole text has. */
+  tokens?: { read: number; total: number };
 }
 
 export interface CancelRequest {

@@ -1,9 +1,9 @@
 import 'fake-indexeddb/auto';
 import { ApiError, type HistoryRecord, type HistorySyncResponse } from '@sentiment-edge/registry';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { row } from './test-rows.ts';
 import { HistoryStore } from './history-store.ts';
-import { HistorySync } from './sync.ts';
+import { backoffMs, HistorySync, SyncRetry } from './sync.ts';
 
 /** A server that stores rows by id (idempotent, like POST /api/v1/history) and can be made to fail. */
 class FakeServer {
@@ -98,5 +98,70 @@ describe('HistorySync', () => {
     const calls = server.calls;
     expect(await sync.sync()).toEqual({ sent: 0, inserted: 0, duplicates: 0, rejected: 0 });
     expect(server.calls).toBe(calls);
+  });
+});
+
+describe('SyncRetry', () => {
+  it('backs off exponentially with jitter, capped', () => {
+    expect([0, 1, 2, 3].map((a) => backoffMs(a, () => 0.5))).toEqual([2000, 4000, 8000, 16000]);
+    expect(backoffMs(20, () => 0.5)).toBe(300_000);
+    expect(backoffMs(0, () => 0)).toBe(1600);
+    expect(backoffMs(0, () => 1)).toBe(2400);
+  });
+
+  it('syncs pending rows by itself once the server answers again, without a click', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const { store, server, sync } = await setup(3);
+      let down = true;
+      const client = { syncHistory: (items: HistoryRecord[]) => (down ? Promise.reject(new ApiError(0, 'network_error', 'cannot reach the server')) : server.syncHistory(items)) };
+      const s = new HistorySync(store, client, { locks: null });
+      const attempts: number[] = [];
+      let ok = 0;
+      const retry: SyncRetry = new SyncRetry(
+        async () => {
+          attempts.push(Date.now());
+          try {
+            await s.sync();
+            retry.succeeded();
+            ok++;
+          } catch {
+            retry.failed();
+          }
+        },
+        { random: () => 0.5, isOnline: () => true },
+      );
+      void sync; // the default HistorySync of setup() is not used here
+      await expect(s.sync()).rejects.toThrow();
+      retry.failed();
+      expect(retry.nextDelayMs).toBe(2000);
+      const t0 = Date.now();
+      await vi.advanceTimersByTimeAsync(2000); // first retry: still down
+      expect(retry.nextDelayMs).toBe(4000);
+      down = false;
+      await vi.advanceTimersByTimeAsync(3999);
+      expect((await store.counts()).pending).toBe(3);
+      await vi.advanceTimersByTimeAsync(1);
+      for (let i = 0; i < 20 && ok === 0; i++) await vi.advanceTimersByTimeAsync(10); // the fake server answers after 5 ms
+      expect(ok).toBe(1);
+      expect(attempts.map((t) => t - t0)).toEqual([2000, 6000]);
+      expect((await store.counts()).pending).toBe(0);
+      expect(server.rows.size).toBe(3);
+      expect(retry.pending).toBe(false);
+      // After a success the backoff starts again from the shortest delay.
+      retry.failed();
+      expect(retry.nextDelayMs).toBe(2000);
+      retry.cancel();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('does not schedule retries while offline', () => {
+    let runs = 0;
+    const retry = new SyncRetry(() => runs++, { isOnline: () => false });
+    retry.failed();
+    expect(retry.pending).toBe(false);
+    expect(runs).toBe(0);
   });
 });

@@ -76,3 +76,54 @@ export class HistorySync {
 
 /** The server refused the request's content (400): sending it again unchanged cannot succeed. */
 const refused = (e: unknown): boolean => e instanceof ApiError && e.status === 400;
+
+/** Delay before retry number `attempt` (0-based): 2 s, 4 s, 8 s … capped at 5 min, ±20 % jitter so tabs and devices spread out. */
+export function backoffMs(attempt: number, random: () => number = Math.random, baseMs = 2000, maxMs = 300_000): number {
+  const d = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
+  return Math.round(d * (0.8 + 0.4 * random()));
+}
+
+/**
+ * Retries a failed sync by itself, with exponential backoff, while the browser is online: no click, new
+ * prediction or `online` event needed. `failed()` after a sync that could not reach the server schedules the
+ * next try; `succeeded()` resets the backoff; going offline pauses it (the `online` event syncs anyway).
+ */
+export class SyncRetry {
+  #attempt = 0;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    private readonly run: () => unknown,
+    private readonly opts: { isOnline?: () => boolean; random?: () => number; baseMs?: number; maxMs?: number } = {},
+  ) {}
+
+  /** When the next try is scheduled (ms from the failure), or null when none is. */
+  nextDelayMs: number | null = null;
+
+  failed(): void {
+    this.cancel();
+    if (this.opts.isOnline && !this.opts.isOnline()) return;
+    const delay = backoffMs(this.#attempt++, this.opts.random, this.opts.baseMs, this.opts.maxMs);
+    this.nextDelayMs = delay;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.nextDelayMs = null;
+      void this.run();
+    }, delay);
+  }
+
+  succeeded(): void {
+    this.#attempt = 0;
+    this.cancel();
+  }
+
+  cancel(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.nextDelayMs = null;
+  }
+
+  get pending(): boolean {
+    return this.#timer !== null;
+  }
+}

@@ -20,6 +20,8 @@ const post = (msg: WorkerToMain) => (self as unknown as { postMessage(m: WorkerT
 
 let classifier: Classifier | null = null;
 let tokenizer: Tokenizer | null = null;
+/** Longest token sequence the loaded model reads (tokenizer_config model_max_length); the rest of a text is cut. */
+let maxTokens = Infinity;
 let loadedKey = '';
 const cancelled = new Set<number>();
 
@@ -181,6 +183,7 @@ async function load(msg: LoadRequest): Promise<WorkerToMain> {
   mark('warmup');
   classifier = c;
   tokenizer = tok;
+  maxTokens = config.maxLength;
   loadedKey = key;
   console.debug(`[load-timing] ${JSON.stringify(marks)}`);
   const loaded: WorkerToMain = { type: 'loaded', id: msg.id, backend, labels: [...config.labels], fromCache, loadMs: performance.now() - t0 };
@@ -224,17 +227,23 @@ async function predict(msg: PredictRequest): Promise<WorkerToMain> {
  * towards the predicted label (WordPiece pieces joined into words).
  */
 async function explained(c: Classifier, texts: string[]): Promise<ExplainedPrediction[]> {
-  if (c.explains) {
-    return (await c.explain(texts)).map(({ prediction, tokens }, i) => {
-      const words = wordScores(tokens, prediction.label);
-      return { ...prediction, unknownShare: unknownShare(words), words, tokenStats: c.tokenStats(texts[i]!) };
-    });
+  const out: ExplainedPrediction[] = c.explains
+    ? (await c.explain(texts)).map(({ prediction, tokens }) => {
+        const words = wordScores(tokens, prediction.label);
+        return { ...prediction, unknownShare: unknownShare(words), words };
+      })
+    : (await c.classify(texts)).map((p, i) => {
+        const tokens: TokenScores[] = (tokenizer?.encode(texts[i]!).tokens ?? []).map((token) => ({ token, scores: {} }));
+        return { ...p, unknownShare: unknownShare(wordScores(tokens, p.label)) };
+      });
+  for (const [i, p] of out.entries()) {
+    // Word pieces and the [UNK] share (registry tokenStats): sent with the synced history row for drift monitoring.
+    p.tokenStats = c.tokenStats(texts[i]!);
+    // A text longer than the model reads is cut: say so instead of ignoring its end silently.
+    const total = tokenizer?.encode(texts[i]!).ids.length ?? 0;
+    if (total > maxTokens) p.tokens = { read: maxTokens, total };
   }
-  const predictions = await c.classify(texts);
-  return predictions.map((p, i) => {
-    const tokens: TokenScores[] = (tokenizer?.encode(texts[i]!).tokens ?? []).map((token) => ({ token, scores: {} }));
-    return { ...p, unknownShare: unknownShare(wordScores(tokens, p.label)), tokenStats: c.tokenStats(texts[i]!) };
-  });
+  return out;
 }
 
 /** Lets queued messages (a `cancel`) run; a MessageChannel hop avoids the 4 ms clamp of nested timers. */
