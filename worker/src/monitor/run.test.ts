@@ -1,7 +1,7 @@
 // The hourly monitoring job, invoked through the Worker's own `scheduled` handler on local D1 with
 // seeded history: reports, alerts naming the shifted feature, signed webhook deliveries (outbound
 // fetch replaced by a recording function), retries, retention, GET /api/v1/drift and /metrics.
-import { buildProfile, type HistoryRecord, type ProfileRow, type ReferenceProfile } from '@sentiment-edge/registry';
+import { buildProfile, mulberry32 as rng, type HistoryRecord, type ProfileRow, type ReferenceProfile } from '@sentiment-edge/registry';
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -14,18 +14,6 @@ import { SIGNATURE_HEADER } from './webhook.ts';
 const LABELS = ['negative', 'positive'];
 const SECRET = 'webhook-secret-for-tests';
 const HOUR = 3_600_000;
-
-/** Mulberry32: a small seeded generator, so every run seeds the same rows. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Shift {
   tokens?: boolean;

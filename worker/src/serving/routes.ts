@@ -17,13 +17,13 @@ import { newApp } from '../openapi-app.ts';
 import { countClient, limitClient, refuseRemembered, TEXTS_PER_UNIT } from '../rate-limit.ts';
 import { errors, json } from '../schemas.ts';
 import { HistoryQueryInput, insertHistory, listHistory, parseSyncBody, queueError, queueHistory } from './history.ts';
-import { readRollupTotals, recordPredictLatency, renderMetrics, type RollupTotals } from './metrics.ts';
+import { readRollupTotals, recordPredictLatency, renderMetrics } from './metrics.ts';
 import { modelInfo } from './model-info.ts';
 import { parsePredictBody, predict } from './predict.ts';
 import { reloadAliases } from './resolve.ts';
 import { shadowRate } from '../monitor/config.ts';
 import { monitorLines } from '../monitor/gauges.ts';
-import { readMonitorGauges, type MonitorGauges } from '../monitor/reports.ts';
+import { readMonitorGauges } from '../monitor/reports.ts';
 import { sampleShadow, scoreShadow } from '../monitor/shadow.ts';
 
 /** Largest predict body accepted before parsing: 256 texts × 5000 characters × 4 bytes, plus JSON. */
@@ -231,55 +231,44 @@ function document(app: OpenAPIHono<AppEnv>): void {
 
 // ---- routes ------------------------------------------------------------------------------
 
-let historyRowsCache: { at: number; rows: { source: string; count: number }[] } | null = null;
-const HISTORY_COUNT_TTL_MS = 60_000;
-
-async function historyRows(db: D1Database): Promise<{ source: string; count: number }[] | null> {
-  if (historyRowsCache && Date.now() - historyRowsCache.at < HISTORY_COUNT_TTL_MS) return historyRowsCache.rows;
-  try {
-    const { results } = await db.prepare(`SELECT source, COUNT(*) AS count FROM predictions GROUP BY source`).all<{ source: string; count: number }>();
-    historyRowsCache = { at: Date.now(), rows: results };
-    return results;
-  } catch (e) {
-    console.warn('metrics: counting history rows failed', e);
-    return null;
-  }
+/**
+ * A D1 read one isolate reuses for `ttlMs`, so that scrapes stay cheap; a failed read is logged and gives
+ * null (the scrape leaves those series out rather than failing).
+ */
+function cachedRead<T>(what: string, ttlMs: number, read: (db: D1Database) => Promise<T>) {
+  let cache: { at: number; value: T } | null = null;
+  return {
+    async get(db: D1Database): Promise<T | null> {
+      if (cache && Date.now() - cache.at < ttlMs) return cache.value;
+      try {
+        const value = await read(db);
+        cache = { at: Date.now(), value };
+        return value;
+      } catch (e) {
+        console.warn(`metrics: ${what} failed`, e);
+        return null;
+      }
+    },
+    forget(): void {
+      cache = null;
+    },
+  };
 }
+
+const historyRows = cachedRead('counting history rows', 60_000, async (db) => {
+  const { results } = await db.prepare(`SELECT source, COUNT(*) AS count FROM predictions GROUP BY source`).all<{ source: string; count: number }>();
+  return results;
+});
 
 /** How long one isolate reuses its read of the D1 rollups, so that scrapes stay cheap. */
 export const ROLLUP_CACHE_MS = 5_000;
-let rollupCache: { at: number; totals: RollupTotals } | null = null;
+const rollupTotals = cachedRead('reading the rollups', ROLLUP_CACHE_MS, readRollupTotals);
+const monitorGauges = cachedRead('reading the drift reports', ROLLUP_CACHE_MS, readMonitorGauges);
 
 /** Makes the next scrape read D1 again (tests). */
 export function forgetRollupCache(): void {
-  rollupCache = null;
-  monitorCache = null;
-}
-
-async function rollupTotals(db: D1Database): Promise<RollupTotals | null> {
-  if (rollupCache && Date.now() - rollupCache.at < ROLLUP_CACHE_MS) return rollupCache.totals;
-  try {
-    const totals = await readRollupTotals(db);
-    rollupCache = { at: Date.now(), totals };
-    return totals;
-  } catch (e) {
-    console.warn('metrics: reading the rollups failed', e);
-    return null;
-  }
-}
-
-let monitorCache: { at: number; gauges: MonitorGauges } | null = null;
-
-async function monitorGauges(db: D1Database): Promise<MonitorGauges | null> {
-  if (monitorCache && Date.now() - monitorCache.at < ROLLUP_CACHE_MS) return monitorCache.gauges;
-  try {
-    const gauges = await readMonitorGauges(db);
-    monitorCache = { at: Date.now(), gauges };
-    return gauges;
-  } catch (e) {
-    console.warn('metrics: reading the drift reports failed', e);
-    return null;
-  }
+  rollupTotals.forget();
+  monitorGauges.forget();
 }
 
 export function servingApp(): OpenAPIHono<AppEnv> {
@@ -320,7 +309,7 @@ export function servingApp(): OpenAPIHono<AppEnv> {
   });
 
   app.get('/metrics', requireMetricsToken, async (c) => {
-    const [rows, rollups, monitor] = await Promise.all([historyRows(c.env.DB), rollupTotals(c.env.DB), monitorGauges(c.env.DB)]);
+    const [rows, rollups, monitor] = await Promise.all([historyRows.get(c.env.DB), rollupTotals.get(c.env.DB), monitorGauges.get(c.env.DB)]);
     const body = renderMetrics({ loadedSessions: modelCache.loaded(), historyRows: rows, rollups, monitor: monitorLines(monitor) });
     return c.text(body, 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store', 'X-ORT-Version': ORT_VERSION });
   });
