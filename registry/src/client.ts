@@ -23,6 +23,7 @@ import {
   type UploadFileResponse,
 } from './api.ts';
 import { evaluationRoutes, type EvaluationList, type EvaluationQuery, type EvaluationRequest, type EvaluationRun, type FeedbackItem, type FeedbackResponse, type RealisedAccuracyResponse } from './feedback-api.ts';
+import type { DriftListing, DriftQuery } from './drift-api.ts';
 import type { Manifest, ManifestDraft, ModelFile } from './manifest.ts';
 import { parseModelRef } from './ref.ts';
 
@@ -173,6 +174,12 @@ export class RegistryClient {
   }
   realisedAccuracy(query: { model?: string; days?: number } = {}): Promise<RealisedAccuracyResponse> {
     return this.json('GET', evaluationRoutes.feedbackAccuracy() + queryString(query));
+  }
+
+  // ---- monitoring ----
+  /** The model's drift reports, newest first, and its alerts (needs REGISTRY_TOKEN or READ_TOKEN). */
+  drift(query: DriftQuery): Promise<DriftListing> {
+    return this.json('GET', servingRoutes.drift() + queryString(query));
   }
 
   // ---- plumbing ----

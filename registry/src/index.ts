@@ -11,3 +11,4 @@ export * from './metrics.ts';
 export * from './dataset.ts';
 export * from './feedback-api.ts';
 export * from './drift.ts';
+export * from './drift-api.ts';

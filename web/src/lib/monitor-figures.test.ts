@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { checkDrift, windowCounts, buildProfile, type DriftListing, type DriftReport, type EvaluationRun } from '@sentiment-edge/registry';
+import { aliasTimeline, compareEvaluations, driftFigures, featureSentence, loadMonitorCopy, MONITOR_COPY_KEY, saveMonitorCopy, type MonitorCopy } from './monitor-figures.ts';
+
+const run = (version: number, sha: string, createdAt: string, accuracy: number, extra: Partial<EvaluationRun> = {}): EvaluationRun => ({
+  id: `${version}-${sha}-${createdAt}`,
+  model: { name: 'sentiment', version },
+  precision: 'int8',
+  source: 'r2',
+  dataset: { name: `${sha}.csv`, sha256: sha.repeat(64).slice(0, 64), rows: 100 },
+  labels: ['negative', 'positive'],
+  status: 'succeeded',
+  metrics: { accuracy, macroF1: accuracy - 0.01, macroRecall: accuracy, ece: 0.05, perClass: {}, confusion: [] },
+  error: null,
+  durationMs: 10,
+  note: null,
+  createdAt,
+  finishedAt: createdAt,
+  ...extra,
+});
+
+describe('evaluation runs side by side', () => {
+  it('compares versions only on the same dataset bytes and precision, newest run per version, widest group first', () => {
+    const runs = [
+      run(1, 'a', '2026-11-01T00:00:00Z', 0.7),
+      run(1, 'a', '2026-11-02T00:00:00Z', 0.72), // newer run of v1 on a: replaces 0.7
+      run(2, 'a', '2026-11-03T00:00:00Z', 0.8),
+      run(2, 'b', '2026-11-04T00:00:00Z', 0.6),
+      run(3, 'a', '2026-11-05T00:00:00Z', 0.9, { status: 'failed', metrics: null }),
+      run(2, 'a', '2026-11-06T00:00:00Z', 0.81, { precision: 'fp32' }),
+    ];
+    const c = compareEvaluations(runs, { champion: 2, challenger: 1 });
+    expect(c.map((g) => [g.dataset.name, g.precision, g.versions.length])).toEqual([
+      ['a.csv', 'int8', 2],
+      ['a.csv', 'fp32', 1],
+      ['b.csv', 'int8', 1],
+    ]);
+    expect(c[0]!.versions.map((v) => [v.name, v.accuracy])).toEqual([
+      ['v1 (challenger)', 0.72],
+      ['v2 (champion)', 0.8],
+    ]);
+    expect(compareEvaluations([])).toEqual([]);
+  });
+});
+
+describe('alias timeline', () => {
+  it('merges every alias, newest first, in words', () => {
+    const t = aliasTimeline({
+      champion: [
+        { id: 3, name: 'm', alias: 'champion', fromVersion: 1, toVersion: 2, at: '2026-11-03T00:00:00Z', reason: 'gate passed' },
+        { id: 1, name: 'm', alias: 'champion', fromVersion: null, toVersion: 1, at: '2026-11-01T00:00:00Z', reason: null },
+      ],
+      challenger: [{ id: 2, name: 'm', alias: 'challenger', fromVersion: 2, toVersion: null, at: '2026-11-02T00:00:00Z', reason: null }],
+    });
+    expect(t.map((e) => e.text)).toEqual(['champion moved from v1 to v2', 'challenger removed (was v2)', 'champion set to v1']);
+    expect(t[0]!.reason).toBe('gate passed');
+  });
+});
+
+const profile = buildProfile(
+  Array.from({ length: 200 }, (_, i) => ({ tokens: 5 + (i % 20), unknownShare: 0, confidence: 0.6 + (i % 40) / 100, label: i % 2 ? 'positive' : 'negative' })),
+  ['negative', 'positive'],
+);
+
+function report(version: number, createdAt: string, shifted: boolean, extra: Partial<DriftReport> = {}): DriftReport {
+  const rows = Array.from({ length: 150 }, (_, i) => ({ tokens: shifted ? 100 + i : 5 + (i % 20), unknownShare: shifted ? 0.4 : 0, confidence: 0.6 + (i % 40) / 100, label: i % 2 ? 'positive' : 'negative' }));
+  const features = checkDrift(profile, windowCounts(profile, rows), { psi: 0.1, pValue: 0.05 }, 100);
+  return {
+    createdAt,
+    model: { name: 'sentiment', version },
+    aliases: ['champion'],
+    window: { start: createdAt, end: createdAt, hours: 24 },
+    rows: 150,
+    status: shifted ? 'drift' : 'ok',
+    thresholds: { psi: 0.1, pValue: 0.05, minRows: 100 },
+    features,
+    driftedFeatures: features.flatMap((f) => ('drifted' in f && f.drifted ? [f.feature] : [])),
+    estimatedAccuracy: { method: 'cbpe', estimate: 0.8, low: 0.75, high: 0.85, rows: 150, calibrationEce: 0.03, evaluationAccuracy: 0.82, referenceMeanConfidence: 0.79 },
+    realisedAccuracy: null,
+    shadow: null,
+    alerts: { opened: [], open: [], resolved: [] },
+    ...extra,
+  };
+}
+
+describe('drift figures', () => {
+  it("takes the champion's newest report: PSI per feature against its threshold, shadow, estimated and realised accuracy over time", () => {
+    const listing: DriftListing = {
+      model: 'sentiment',
+      reports: [
+        report(2, '2026-11-30T02:00:00Z', true, {
+          realisedAccuracy: { accuracy: 0.7, rows: 12 },
+          shadow: { challenger: { name: 'sentiment', version: 3 }, rows: 40, agreement: 0.9, labelMix: { champion: {}, challenger: {} }, labelMixDifference: 0.05, challengerMeanConfidence: 0.8, otherRows: 0 },
+        }),
+        report(3, '2026-11-30T02:00:00Z', false, { aliases: ['challenger'] }),
+        report(2, '2026-11-30T01:00:00Z', false),
+        report(1, '2026-11-29T01:00:00Z', false),
+      ],
+      alerts: [
+        { id: 1, model: { name: 'sentiment', version: 2 }, feature: 'tokens', state: 'open', openedAt: '', resolvedAt: null, openedReportId: 1, lastReportId: 1, psi: 3, pValue: 0, delivery: null },
+        { id: 2, model: { name: 'sentiment', version: 1 }, feature: 'label', state: 'open', openedAt: '', resolvedAt: null, openedReportId: 1, lastReportId: 1, psi: 3, pValue: 0, delivery: null },
+      ],
+    };
+    const f = driftFigures(listing, 2)!;
+    expect(f.report).toMatchObject({ at: '2026-11-30T02:00:00Z', version: 2, rows: 150, status: 'drift' });
+    const byName = Object.fromEntries(f.features.map((x) => [x.feature, x]));
+    expect(Object.keys(byName)).toEqual(['tokens', 'unknownShare', 'confidence', 'label']);
+    const tokens = byName.tokens!;
+    if ('skipped' in tokens) throw new Error('tokens were judged');
+    expect(tokens.drifted).toBe(true);
+    expect(tokens.psi).toBeGreaterThan(tokens.psiThreshold);
+    const label = byName.label!;
+    if ('skipped' in label) throw new Error('label was judged');
+    expect(label.drifted).toBe(false);
+    expect(featureSentence(tokens)).toMatch(/^text length \(word pieces\): PSI \d+\.\d{3} against 0\.1 \(KS p 0\.\d{3} against 0\.05\), drifted$/);
+    expect(f.shadow).toEqual({ challenger: 3, rows: 40, agreement: 0.9, labelMixDifference: 0.05 });
+    expect(f.estimated).toEqual({ estimate: 0.8, low: 0.75, high: 0.85, rows: 150 });
+    expect(f.realised).toEqual({ accuracy: 0.7, rows: 12 });
+    expect(f.accuracy).toEqual({ x: ['11-30 01:00', '11-30 02:00'], estimated: [0.8, 0.8], realised: [null, 0.7] });
+    expect(f.openAlerts).toEqual(['tokens']);
+    // Without knowing the champion: the newest report made while a version was champion.
+    expect(driftFigures(listing, null)!.report.version).toBe(2);
+    expect(driftFigures(listing, 9)).toBeNull();
+  });
+
+  it('says why a feature was not judged', () => {
+    const r = report(1, '2026-11-30T00:00:00Z', false);
+    r.features = checkDrift(profile, windowCounts(profile, []), { psi: 0.1, pValue: 0.05 }, 100);
+    const f = driftFigures({ model: 'sentiment', reports: [r], alerts: [] }, 1)!;
+    expect(f.features.every((x) => 'skipped' in x)).toBe(true);
+    expect(featureSentence(f.features[0]!)).toBe('text length (word pieces): not judged, 0 of the 100 rows needed');
+  });
+});
+
+describe('the copy kept on this device', () => {
+  it('round-trips and ignores a damaged entry', () => {
+    const m = new Map<string, string>();
+    const s = { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v) };
+    const c: MonitorCopy = { at: '2026-11-30T00:00:00Z', model: 'sentiment', evaluations: [], timeline: [] };
+    saveMonitorCopy(c, s);
+    expect(loadMonitorCopy(s)).toEqual(c);
+    m.set(MONITOR_COPY_KEY, '{"at":1}');
+    expect(loadMonitorCopy(s)).toBeNull();
+    m.set(MONITOR_COPY_KEY, 'nope');
+    expect(loadMonitorCopy(s)).toBeNull();
+  });
+});

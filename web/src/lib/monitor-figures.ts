@@ -1,0 +1,184 @@
+/**
+ * Dashboard figures from the Worker's monitoring APIs (pure functions, tested without a browser):
+ * evaluation runs of versions side by side on the same dataset bytes (GET /api/v1/evaluations), the
+ * alias history as one timeline (GET …/aliases/{alias}/history) and, with a read token, the champion's
+ * latest drift report (GET /api/v1/drift): PSI per feature against its threshold, shadow agreement,
+ * estimated (CBPE) against realised accuracy over the recent reports. Kept in localStorage with the
+ * time they were read, so the dashboard shows them dated when the Worker cannot be reached.
+ */
+import { isSkipped, type AliasEvent, type DriftListing, type DriftReport, type EvaluationRun } from '@sentiment-edge/registry';
+
+/** One dataset (by sha256 and precision) and the latest succeeded run of each version on it. */
+export interface EvaluationComparison {
+  dataset: { name: string; sha256: string; rows: number };
+  precision: string;
+  /** Oldest version first. */
+  versions: { version: number; name: string; accuracy: number; macroF1: number; ece: number; at: string }[];
+}
+
+const MAX_VERSIONS = 8;
+
+/**
+ * Groups succeeded runs by dataset sha256 and precision (only runs on the same bytes compare), keeps the
+ * newest run per version, and orders the groups by how many versions they compare (most first), then
+ * by their newest run. `aliases` (alias → version) names versions such as "v3 (champion)".
+ */
+export function compareEvaluations(runs: readonly EvaluationRun[], aliases: Record<string, number> = {}): EvaluationComparison[] {
+  const aliasOf = new Map<number, string[]>();
+  for (const [a, v] of Object.entries(aliases)) aliasOf.set(v, [...(aliasOf.get(v) ?? []), a]);
+  const groups = new Map<string, { run: EvaluationRun; byVersion: Map<number, EvaluationRun> }>();
+  for (const r of runs) {
+    if (r.status !== 'succeeded' || !r.metrics) continue;
+    const key = `${r.dataset.sha256}:${r.precision}`;
+    const g = groups.get(key) ?? { run: r, byVersion: new Map() };
+    groups.set(key, g);
+    if (r.createdAt > g.run.createdAt) g.run = r;
+    const seen = g.byVersion.get(r.model.version);
+    if (!seen || r.createdAt > seen.createdAt) g.byVersion.set(r.model.version, r);
+  }
+  const newest = (g: { run: EvaluationRun }) => g.run.createdAt;
+  return [...groups.values()]
+    .sort((a, b) => b.byVersion.size - a.byVersion.size || newest(b).localeCompare(newest(a)))
+    .map((g) => ({
+      dataset: { ...g.run.dataset },
+      precision: g.run.precision,
+      versions: [...g.byVersion.values()]
+        .sort((a, b) => a.model.version - b.model.version)
+        .slice(-MAX_VERSIONS)
+        .map((r) => ({
+          version: r.model.version,
+          name: `v${r.model.version}${aliasOf.has(r.model.version) ? ` (${aliasOf.get(r.model.version)!.sort().join(', ')})` : ''}`,
+          accuracy: r.metrics!.accuracy,
+          macroF1: r.metrics!.macroF1,
+          ece: r.metrics!.ece,
+          at: r.createdAt,
+        })),
+    }));
+}
+
+export interface TimelineEntry {
+  at: string;
+  alias: string;
+  from: number | null;
+  to: number | null;
+  reason: string | null;
+  /** In words: "champion set to v1", "champion moved from v1 to v2", "challenger removed (was v2)". */
+  text: string;
+}
+
+/** Every alias's moves in one list, newest first. */
+export function aliasTimeline(histories: Record<string, readonly AliasEvent[]>): TimelineEntry[] {
+  const all = Object.entries(histories).flatMap(([alias, events]) => events.map((e) => ({ ...e, alias: e.alias || alias })));
+  return all
+    .sort((a, b) => b.at.localeCompare(a.at) || b.id - a.id)
+    .map((e) => ({
+      at: e.at,
+      alias: e.alias,
+      from: e.fromVersion,
+      to: e.toVersion,
+      reason: e.reason,
+      text:
+        e.toVersion === null
+          ? `${e.alias} removed${e.fromVersion !== null ? ` (was v${e.fromVersion})` : ''}`
+          : e.fromVersion === null
+            ? `${e.alias} set to v${e.toVersion}`
+            : `${e.alias} moved from v${e.fromVersion} to v${e.toVersion}`,
+    }));
+}
+
+export type FeatureFigure =
+  | { feature: string; psi: number; psiThreshold: number; test: string; pValue: number; pValueThreshold: number; drifted: boolean }
+  | { feature: string; skipped: true; rows: number; minRows: number };
+
+export interface DriftFigures {
+  /** The report shown: the champion's newest. */
+  report: { at: string; version: number; rows: number; status: DriftReport['status']; window: DriftReport['window'] };
+  features: FeatureFigure[];
+  shadow: { challenger: number; rows: number; agreement: number | null; labelMixDifference: number | null } | null;
+  /** The newest report's estimate (with its 95 % band) and realised accuracy. */
+  estimated: { estimate: number; low: number; high: number; rows: number } | null;
+  realised: { accuracy: number; rows: number } | null;
+  /** Estimated and realised accuracy over the champion version's reports, oldest first (null: none that hour). */
+  accuracy: { x: string[]; estimated: (number | null)[]; realised: (number | null)[] };
+  openAlerts: string[];
+}
+
+/** A report time as "11-30 14:00" (UTC), for chart axes. */
+export const reportTime = (iso: string) => `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
+
+/**
+ * The figures of the champion's newest report: the reports of `championVersion` when it is known,
+ * else those made while the version was champion. Null when there is no such report.
+ */
+export function driftFigures(listing: DriftListing, championVersion: number | null): DriftFigures | null {
+  const mine = listing.reports.filter((r) => (championVersion !== null ? r.model.version === championVersion : r.aliases.includes('champion')));
+  const latest = [...mine].sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+  if (!latest) return null;
+  const series = mine.filter((r) => r.model.version === latest.model.version).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  return {
+    report: { at: latest.createdAt, version: latest.model.version, rows: latest.rows, status: latest.status, window: latest.window },
+    features: latest.features.map((c) =>
+      isSkipped(c)
+        ? { feature: c.feature, skipped: true as const, rows: c.rows, minRows: c.minRows }
+        : { feature: c.feature, psi: c.psi, psiThreshold: c.psiThreshold, test: c.test, pValue: c.pValue, pValueThreshold: c.pValueThreshold, drifted: c.drifted },
+    ),
+    shadow: latest.shadow && { challenger: latest.shadow.challenger.version, rows: latest.shadow.rows, agreement: latest.shadow.agreement, labelMixDifference: latest.shadow.labelMixDifference },
+    estimated: latest.estimatedAccuracy && { estimate: latest.estimatedAccuracy.estimate, low: latest.estimatedAccuracy.low, high: latest.estimatedAccuracy.high, rows: latest.estimatedAccuracy.rows },
+    realised: latest.realisedAccuracy,
+    accuracy: {
+      x: series.map((r) => reportTime(r.createdAt)),
+      estimated: series.map((r) => r.estimatedAccuracy?.estimate ?? null),
+      realised: series.map((r) => r.realisedAccuracy?.accuracy ?? null),
+    },
+    openAlerts: listing.alerts.filter((a) => a.state === 'open' && a.model.version === latest.model.version).map((a) => a.feature),
+  };
+}
+
+/** Names of features in plain words. */
+export const FEATURE_NAMES: Record<string, string> = {
+  tokens: 'text length (word pieces)',
+  unknownShare: 'share of unknown words',
+  confidence: 'confidence',
+  label: 'label mix',
+};
+
+/** One sentence per feature for the chart's summary. */
+export function featureSentence(f: FeatureFigure): string {
+  const name = FEATURE_NAMES[f.feature] ?? f.feature;
+  if ('skipped' in f) return `${name}: not judged, ${f.rows} of the ${f.minRows} rows needed`;
+  const test = f.test === 'ks' ? 'KS' : 'chi-squared';
+  return `${name}: PSI ${f.psi.toFixed(3)} against ${f.psiThreshold} (${test} p ${f.pValue.toFixed(3)} against ${f.pValueThreshold}), ${f.drifted ? 'drifted' : 'no drift'}`;
+}
+
+// ---- the copy kept on this device ----
+
+export interface MonitorCopy {
+  /** ISO time the public figures (evaluations, alias history) were read. */
+  at: string;
+  model: string;
+  evaluations: EvaluationComparison[];
+  timeline: TimelineEntry[];
+  /** Figures needing the read token, with their own time; absent without a token. */
+  drift?: { at: string; figures: DriftFigures | null };
+}
+
+export const MONITOR_COPY_KEY = 'sentiment-edge.dashboard-monitor';
+export const READ_TOKEN_KEY = 'sentiment-edge.read-token';
+
+export function saveMonitorCopy(c: MonitorCopy, storage: Pick<Storage, 'setItem'> = localStorage): void {
+  try {
+    storage.setItem(MONITOR_COPY_KEY, JSON.stringify(c));
+  } catch {
+    // storage full or disabled: no offline copy, nothing else is lost
+  }
+}
+
+export function loadMonitorCopy(storage: Pick<Storage, 'getItem'> = localStorage): MonitorCopy | null {
+  try {
+    const raw = storage.getItem(MONITOR_COPY_KEY);
+    const c = raw ? (JSON.parse(raw) as MonitorCopy) : null;
+    return c && typeof c.at === 'string' && Array.isArray(c.evaluations) && Array.isArray(c.timeline) ? c : null;
+  } catch {
+    return null;
+  }
+}
