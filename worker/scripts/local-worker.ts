@@ -37,6 +37,8 @@ export interface LocalWorkerOptions {
   timeoutMs?: number;
   /** startLocalWorkerd: open workerd's V8 inspector on this port (CPU profiles: bench/profile-predict.ts). */
   inspectorPort?: number;
+  /** startLocalWorker: wrangler dev --test-scheduled, so `GET /__scheduled` runs the Cron handler (the monitoring job). */
+  testScheduled?: boolean;
 }
 
 export async function freePort(): Promise<number> {
@@ -191,6 +193,7 @@ export async function startLocalWorker(opts: LocalWorkerOptions = {}): Promise<L
     const args = ['dev', '--config', CONFIG, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector)];
     args.push('--persist-to', persistDir, '--local', '--show-interactive-dev-session=false', '--log-level', 'warn');
     for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
+    if (opts.testScheduled) args.push('--test-scheduled');
     const child = spawn(WRANGLER, args, {
       cwd: REPO_ROOT,
       env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' },

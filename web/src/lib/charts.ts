@@ -9,7 +9,8 @@ Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, To
 
 export interface BarSeries {
   label: string;
-  data: number[];
+  /** null: no value there (a gap; the table shows "—"). */
+  data: (number | null)[];
   color?: string;
 }
 
@@ -19,6 +20,8 @@ export interface BarSpec {
   stacked?: boolean;
   /** y axis maximum (e.g. 1 for rates). */
   yMax?: number;
+  /** Decimals of the y ticks when there is no yMax (default 0: counts). */
+  yDecimals?: number;
   yTitle?: string;
 }
 
@@ -46,7 +49,7 @@ function config(spec: BarSpec): ChartConfiguration<'bar'> {
         y: {
           stacked: spec.stacked ?? false,
           beginAtZero: true,
-          ...(spec.yMax !== undefined ? { max: spec.yMax } : { ticks: { precision: 0 } }),
+          ...(spec.yMax !== undefined ? { max: spec.yMax } : { ticks: { precision: spec.yDecimals ?? 0 } }),
           ...(spec.yTitle ? { title: { display: true, text: spec.yTitle } } : {}),
         },
       },
