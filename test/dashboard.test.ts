@@ -41,6 +41,8 @@ const SUITE: SuiteRecord = {
   checklist: { polarMftFailure: 0.42, negationFailure: { 'negated positive': 0.61 }, neutralMftFailure: null, invFailure: 0.08, dirFailure: 0.12, sampled: null },
 };
 
+const EVAL_CSV = ['text,label', 'a charming and affecting journey,positive', 'bleak and desperate,negative', 'a great great film,positive', 'an awful boring film,negative', 'fun,positive', 'bad,negative'].join('\n') + '\n';
+
 describe('dashboard, model card and suite table in Chromium at 390 × 844', () => {
   let worker: LocalWorker;
   let browser: Browser;
@@ -71,12 +73,18 @@ describe('dashboard, model card and suite table in Chromium at 390 × 844', () =
   }
 
   beforeAll(async () => {
-    worker = await startLocalWorker();
+    // DRIFT_MIN_ROWS 1: the few predictions this test makes are enough for the monitoring job to judge every feature.
+    worker = await startLocalWorker({ testScheduled: true, vars: { DRIFT_MIN_ROWS: '1' } });
     const client = new RegistryClient({ baseUrl: worker.url, token: worker.token });
     const { files, draft } = await tinyModel(MODEL, 7);
     files.set('README.md', new TextEncoder().encode(CARD));
     const m = await client.publish({ ...draft, suite: SUITE }, files);
     await client.setAlias(MODEL, 'champion', { version: m.version });
+    // A second version as challenger (an alias move for the timeline), and both scored on the same CSV.
+    const second = await tinyModel(MODEL, 8);
+    const m2 = await client.publish(second.draft, second.files);
+    await client.setAlias(MODEL, 'challenger', { version: m2.version, reason: 'shadow trial' });
+    for (const v of [m.version, m2.version]) await client.evaluateCsv(EVAL_CSV, { model: `${MODEL}@${v}`, dataset: 'dash-eval.csv' });
     browser = await launchBrowser();
   });
 
@@ -197,9 +205,64 @@ describe('dashboard, model card and suite table in Chromium at 390 × 844', () =
     // Server figures from the Worker (model-info + the version list).
     expect(await page.locator('[data-testid="server-champion"]').textContent()).toMatch(/^v1 · macro-F1 \d+%/);
     const versions = await drawn('versions');
-    expect(versions.x).toEqual(['v1 (champion)']);
+    expect(versions.x).toEqual(['v1 (champion)', 'v2 (challenger)']);
     expect(versions.series.map((s) => s.label)).toEqual(['accuracy', 'macro-F1', 'suite mean macro-F1']);
-    expect(versions.series[2]!.data).toEqual([0.731]);
+    expect(versions.series[2]!.data).toEqual([0.731, 0]);
+
+    // Evaluation runs of both versions on the same CSV, side by side, as the API has them.
+    const client = new RegistryClient({ baseUrl: worker.url, token: worker.token });
+    const runs = (await client.listEvaluations({ model: MODEL })).evaluations.sort((a, b) => a.model.version - b.model.version);
+    expect(runs.map((r) => [r.model.version, r.status, r.dataset.sha256 === runs[0]!.dataset.sha256])).toEqual([[1, 'succeeded', true], [2, 'succeeded', true]]);
+    const evalRuns = await drawn('eval-runs');
+    expect(evalRuns.x).toEqual(['v1 (champion)', 'v2 (challenger)']);
+    expect(evalRuns.series.map((s) => s.label)).toEqual(['accuracy', 'macro-F1', 'calibration error (ECE)']);
+    expect(evalRuns.series[0]!.data).toEqual(runs.map((r) => r.metrics!.accuracy));
+    expect(evalRuns.series[1]!.data).toEqual(runs.map((r) => r.metrics!.macroF1));
+    expect(await page.locator('[data-testid="chart-eval-runs-summary"]').textContent()).toMatch(/^On dash-eval\.csv \(6 rows, int8\): v1 \(champion\) accuracy \d+%/);
+
+    // The alias history as a timeline, newest first.
+    const moves = await page.locator('[data-testid="alias-timeline"] li .what').allTextContents();
+    expect(moves).toEqual(['challenger set to v2', 'champion set to v1']);
+    expect(await page.locator('[data-testid="alias-timeline"] li').first().textContent()).toContain('shadow trial');
+
+    // Monitoring with a read token: the predictions above reach the server, the hourly job runs once.
+    await expect.poll(async () => (await client.history({ n: 50 })).items.filter((r) => r.source === 'browser').length, { timeout: 30_000 }).toBe(texts.length);
+    const cron = await fetch(`${worker.url}/__scheduled?cron=${encodeURIComponent('0 * * * *')}`);
+    expect(cron.status).toBe(200);
+    await expect.poll(async () => (await client.drift({ model: MODEL })).reports.filter((r) => r.model.version === 1).length, { timeout: 30_000 }).toBeGreaterThan(0);
+    const mine = (await client.drift({ model: MODEL })).reports.filter((r) => r.model.version === 1);
+    const report = mine[0]!; // newest first
+    expect(report.rows).toBe(texts.length);
+
+    // A wrong token is refused in plain words; the right one shows the report.
+    await page.locator('summary', { hasText: 'Server monitoring: read token' }).click();
+    await page.locator('[data-testid="read-token"]').fill('not-the-token');
+    await page.locator('[data-testid="save-token"]').click();
+    await expect.poll(() => page.locator('[data-testid="drift-problem"]').textContent()).toMatch(/did not accept this read token/);
+    await page.locator('[data-testid="forget-token"]').click();
+    await page.locator('summary', { hasText: 'Server monitoring: read token' }).click();
+    await page.locator('[data-testid="read-token"]').fill(worker.token);
+    await page.locator('[data-testid="save-token"]').click();
+    await page.locator('[data-testid="drift-status"]').waitFor();
+    expect(await page.locator('[data-testid="drift-problem"]').count()).toBe(0);
+    expect(await page.locator('[data-testid="drift-status"]').textContent()).toContain(`${texts.length} predictions in ${report.window.hours} h`);
+    const est = report.estimatedAccuracy!;
+    const pct = (x: number) => `${Math.round(x * 100)}%`;
+    expect(await page.locator('[data-testid="drift-estimated"]').textContent()).toBe(`${pct(est.estimate)} (${pct(est.low)}–${pct(est.high)})`);
+    expect(await page.locator('[data-testid="drift-realised"]').textContent()).toBe('no feedback yet');
+    const driftChart = await drawn('drift');
+    expect(driftChart.x).toEqual(['text length (word pieces)', 'share of unknown words', 'confidence', 'label mix']);
+    const psis = report.features.map((f) => ('psi' in f ? f.psi : null));
+    expect(driftChart.series[0]!.data).toEqual(psis);
+    expect(driftChart.series[1]!.data).toEqual(report.features.map((f) => ('psi' in f ? f.psiThreshold : null)));
+    expect(psis.filter((p) => typeof p === 'number').length).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="chart-drift-summary"]').textContent()).toMatch(/PSI \d+\.\d{3} against 0\.1/);
+    const accuracy = await drawn('accuracy');
+    expect(accuracy.series.map((s) => s.label)).toEqual(['estimated', 'realised']);
+    expect(accuracy.series[0]!.data).toEqual(mine.map((r) => r.estimatedAccuracy?.estimate ?? null).reverse());
+    expect(accuracy.series[1]!.data).toEqual(mine.map(() => null));
+    // The token is kept on this device only.
+    expect(await page.evaluate(() => localStorage.getItem('sentiment-edge.read-token'))).toBe(worker.token);
 
     const w = await fitsWidth(page);
     expect(w.scroll).toBeLessThanOrEqual(w.inner);
@@ -211,6 +274,11 @@ describe('dashboard, model card and suite table in Chromium at 390 × 844', () =
     await page.reload();
     await page.locator('[data-testid="server-when"]').waitFor();
     expect(await page.locator('[data-testid="server-when"]').textContent()).toMatch(/^Last known, from /);
+    await page.locator('[data-testid="drift-when"]').waitFor();
+    expect(await page.locator('[data-testid="monitor-when"]').textContent()).toMatch(/^Evaluations and alias history: last known, from /);
+    expect(await page.locator('[data-testid="drift-when"]').textContent()).toMatch(/^Monitoring: last known, from /);
+    expect(await page.locator('[data-testid="alias-timeline"] li .what').allTextContents()).toEqual(['challenger set to v2', 'champion set to v1']);
+    expect((await drawn('drift')).series[0]!.data).toEqual(psis);
     expect(await page.locator('[data-testid="dash-total"]').textContent()).toBe(String(texts.length));
     await page.context().setOffline(false);
   });

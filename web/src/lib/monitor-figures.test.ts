@@ -108,7 +108,7 @@ describe('drift figures', () => {
     const tokens = byName.tokens!;
     if ('skipped' in tokens) throw new Error('tokens were judged');
     expect(tokens.drifted).toBe(true);
-    expect(tokens.psi).toBeGreaterThan(tokens.psiThreshold);
+    expect(tokens.psi!).toBeGreaterThan(tokens.psiThreshold);
     const label = byName.label!;
     if ('skipped' in label) throw new Error('label was judged');
     expect(label.drifted).toBe(false);
@@ -121,6 +121,15 @@ describe('drift figures', () => {
     // Without knowing the champion: the newest report made while a version was champion.
     expect(driftFigures(listing, null)!.report.version).toBe(2);
     expect(driftFigures(listing, 9)).toBeNull();
+  });
+
+  it('says "n/a" for a value the report could not compute (NaN arrives as JSON null)', () => {
+    const r = JSON.parse(JSON.stringify(report(1, '2026-11-30T00:00:00Z', false))) as DriftReport;
+    const label = r.features.find((x) => x.feature === 'label')!;
+    if ('skipped' in label) throw new Error('label was judged');
+    (label as { pValue: number | null }).pValue = null;
+    const f = driftFigures({ model: 'sentiment', reports: [r], alerts: [] }, 1)!.features.find((x) => x.feature === 'label')!;
+    expect(featureSentence(f)).toMatch(/^label mix: PSI \d\.\d{3} against 0\.1 \(chi-squared p n\/a against 0\.05\), no drift$/);
   });
 
   it('says why a feature was not judged', () => {

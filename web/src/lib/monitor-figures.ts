@@ -87,7 +87,7 @@ export function aliasTimeline(histories: Record<string, readonly AliasEvent[]>):
 }
 
 export type FeatureFigure =
-  | { feature: string; psi: number; psiThreshold: number; test: string; pValue: number; pValueThreshold: number; drifted: boolean }
+  | { feature: string; psi: number | null; psiThreshold: number; test: string; pValue: number | null; pValueThreshold: number; drifted: boolean }
   | { feature: string; skipped: true; rows: number; minRows: number };
 
 export interface DriftFigures {
@@ -102,6 +102,9 @@ export interface DriftFigures {
   accuracy: { x: string[]; estimated: (number | null)[]; realised: (number | null)[] };
   openAlerts: string[];
 }
+
+/** NaN is stored as JSON null: a value the report could not compute. */
+const finite = (x: number | null): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
 
 /** A report time as "11-30 14:00" (UTC), for chart axes. */
 export const reportTime = (iso: string) => `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
@@ -120,7 +123,7 @@ export function driftFigures(listing: DriftListing, championVersion: number | nu
     features: latest.features.map((c) =>
       isSkipped(c)
         ? { feature: c.feature, skipped: true as const, rows: c.rows, minRows: c.minRows }
-        : { feature: c.feature, psi: c.psi, psiThreshold: c.psiThreshold, test: c.test, pValue: c.pValue, pValueThreshold: c.pValueThreshold, drifted: c.drifted },
+        : { feature: c.feature, psi: finite(c.psi), psiThreshold: c.psiThreshold, test: c.test, pValue: finite(c.pValue), pValueThreshold: c.pValueThreshold, drifted: c.drifted },
     ),
     shadow: latest.shadow && { challenger: latest.shadow.challenger.version, rows: latest.shadow.rows, agreement: latest.shadow.agreement, labelMixDifference: latest.shadow.labelMixDifference },
     estimated: latest.estimatedAccuracy && { estimate: latest.estimatedAccuracy.estimate, low: latest.estimatedAccuracy.low, high: latest.estimatedAccuracy.high, rows: latest.estimatedAccuracy.rows },
@@ -142,12 +145,15 @@ export const FEATURE_NAMES: Record<string, string> = {
   label: 'label mix',
 };
 
+/** Three decimals, or "n/a" for a value the report could not compute (NaN arrives as JSON null). */
+const num = (x: number | null) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(3) : 'n/a');
+
 /** One sentence per feature for the chart's summary. */
 export function featureSentence(f: FeatureFigure): string {
   const name = FEATURE_NAMES[f.feature] ?? f.feature;
   if ('skipped' in f) return `${name}: not judged, ${f.rows} of the ${f.minRows} rows needed`;
   const test = f.test === 'ks' ? 'KS' : 'chi-squared';
-  return `${name}: PSI ${f.psi.toFixed(3)} against ${f.psiThreshold} (${test} p ${f.pValue.toFixed(3)} against ${f.pValueThreshold}), ${f.drifted ? 'drifted' : 'no drift'}`;
+  return `${name}: PSI ${num(f.psi)} against ${f.psiThreshold} (${test} p ${num(f.pValue)} against ${f.pValueThreshold}), ${f.drifted ? 'drifted' : 'no drift'}`;
 }
 
 // ---- the copy kept on this device ----
