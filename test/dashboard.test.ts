@@ -227,8 +227,9 @@ describe('dashboard, model card and suite table in Chromium at 390 × 844', () =
 
     // Monitoring with a read token: the predictions above reach the server, the hourly job runs once.
     await expect.poll(async () => (await client.history({ n: 50 })).items.filter((r) => r.source === 'browser').length, { timeout: 30_000 }).toBe(texts.length);
-    const cron = await fetch(`${worker.url}/__scheduled?cron=${encodeURIComponent('0 * * * *')}`);
-    expect(cron.status).toBe(200);
+    // wrangler dev --test-scheduled: miniflare's trigger route runs the Cron handler (assets would answer /__scheduled).
+    const cron = await fetch(`${worker.url}/cdn-cgi/local/scheduled?cron=${encodeURIComponent('0 * * * *')}`);
+    expect(cron.status, await cron.text()).toBe(200);
     await expect.poll(async () => (await client.drift({ model: MODEL })).reports.filter((r) => r.model.version === 1).length, { timeout: 30_000 }).toBeGreaterThan(0);
     const mine = (await client.drift({ model: MODEL })).reports.filter((r) => r.model.version === 1);
     const report = mine[0]!; // newest first

@@ -6,7 +6,8 @@
  * estimated (CBPE) against realised accuracy over the recent reports. Kept in localStorage with the
  * time they were read, so the dashboard shows them dated when the Worker cannot be reached.
  */
-import { isSkipped, type AliasEvent, type DriftListing, type DriftReport, type EvaluationRun } from '@sentiment-edge/registry';
+// Types only: a value import of the registry's drift.ts would bring zod (and its `new Function` probe, a CSP violation) into the chunk.
+import type { AliasEvent, DriftListing, DriftReport, EvaluationRun } from '@sentiment-edge/registry';
 
 /** One dataset (by sha256 and precision) and the latest succeeded run of each version on it. */
 export interface EvaluationComparison {
@@ -121,7 +122,7 @@ export function driftFigures(listing: DriftListing, championVersion: number | nu
   return {
     report: { at: latest.createdAt, version: latest.model.version, rows: latest.rows, status: latest.status, window: latest.window },
     features: latest.features.map((c) =>
-      isSkipped(c)
+      'skipped' in c
         ? { feature: c.feature, skipped: true as const, rows: c.rows, minRows: c.minRows }
         : { feature: c.feature, psi: finite(c.psi), psiThreshold: c.psiThreshold, test: c.test, pValue: finite(c.pValue), pValueThreshold: c.pValueThreshold, drifted: c.drifted },
     ),
