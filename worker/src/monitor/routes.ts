@@ -4,7 +4,7 @@
  * shadow comparison, alert changes) and its alerts with their webhook delivery state.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { DRIFT_FEATURES, ModelName, servingRoutes } from '@sentiment-edge/registry';
+import { DRIFT_FEATURES, ModelName, servingRoutes, type DriftListing } from '@sentiment-edge/registry';
 import { requireMonitorReadToken } from '../auth.ts';
 import type { AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
@@ -104,7 +104,8 @@ export function monitorApp(): OpenAPIHono<AppEnv> {
   app.get(servingRoutes.drift(), requireMonitorReadToken, async (c) => {
     const q = DriftQuery.safeParse(c.req.query());
     if (!q.success) throw ApiError.validation(q.error.issues, 'drift query');
-    const listing = await listDrift(c.env.DB, q.data.model, { n: q.data.n, ...(q.data.version !== undefined ? { version: q.data.version } : {}) });
+    // Typed as the registry's contract (registry/src/drift-api.ts), so the clients' type cannot drift from what is sent.
+    const listing: DriftListing = await listDrift(c.env.DB, q.data.model, { n: q.data.n, ...(q.data.version !== undefined ? { version: q.data.version } : {}) });
     return c.json(listing, 200, { 'Cache-Control': 'no-store' });
   });
   app.openAPIRegistry.registerPath(
