@@ -227,6 +227,10 @@ describe('dashboard, model card and suite table in Chromium at 390 × 844', () =
 
     // Monitoring with a read token: the predictions above reach the server, the hourly job runs once.
     await expect.poll(async () => (await client.history({ n: 50 })).items.filter((r) => r.source === 'browser').length, { timeout: 30_000 }).toBe(texts.length);
+    // Feedback on two of them: one answer confirmed, one corrected (realised accuracy 50 % of 2).
+    const synced = (await client.history({ n: 50 })).items.filter((r) => r.source === 'browser');
+    const other = Object.keys(synced[1]!.probabilities).find((l) => l !== synced[1]!.label)!;
+    await client.sendFeedback([{ predictionId: synced[0]!.id, label: synced[0]!.label }, { predictionId: synced[1]!.id, label: other }]);
     // wrangler dev --test-scheduled: miniflare's trigger route runs the Cron handler (assets would answer /__scheduled).
     const cron = await fetch(`${worker.url}/cdn-cgi/local/scheduled?cron=${encodeURIComponent('0 * * * *')}`);
     expect(cron.status, await cron.text()).toBe(200);
@@ -234,6 +238,7 @@ describe('dashboard, model card and suite table in Chromium at 390 × 844', () =
     const mine = (await client.drift({ model: MODEL })).reports.filter((r) => r.model.version === 1);
     const report = mine[0]!; // newest first
     expect(report.rows).toBe(texts.length);
+    expect(report.realisedAccuracy).toEqual({ accuracy: 0.5, rows: 2 });
 
     // A wrong token is refused in plain words; the right one shows the report.
     await page.locator('summary', { hasText: 'Server monitoring: read token' }).click();
@@ -250,7 +255,7 @@ describe('dashboard, model card and suite table in Chromium at 390 × 844', () =
     const est = report.estimatedAccuracy!;
     const pct = (x: number) => `${Math.round(x * 100)}%`;
     expect(await page.locator('[data-testid="drift-estimated"]').textContent()).toBe(`${pct(est.estimate)} (${pct(est.low)}–${pct(est.high)})`);
-    expect(await page.locator('[data-testid="drift-realised"]').textContent()).toBe('no feedback yet');
+    expect(await page.locator('[data-testid="drift-realised"]').textContent()).toBe('50% of 2 answers people checked');
     const driftChart = await drawn('drift');
     expect(driftChart.x).toEqual(['text length (word pieces)', 'share of unknown words', 'confidence', 'label mix']);
     const psis = report.features.map((f) => ('psi' in f ? f.psi : null));
@@ -261,7 +266,11 @@ describe('dashboard, model card and suite table in Chromium at 390 × 844', () =
     const accuracy = await drawn('accuracy');
     expect(accuracy.series.map((s) => s.label)).toEqual(['estimated', 'realised']);
     expect(accuracy.series[0]!.data).toEqual(mine.map((r) => r.estimatedAccuracy?.estimate ?? null).reverse());
-    expect(accuracy.series[1]!.data).toEqual(mine.map(() => null));
+    expect(accuracy.series[1]!.data).toEqual(mine.map((r) => r.realisedAccuracy?.accuracy ?? null).reverse());
+    const days = await drawn('realised-days');
+    expect(days.x).toEqual([synced[0]!.createdAt.slice(0, 10)]);
+    expect(days.series[0]!.data).toEqual([0.5]);
+    expect(await page.locator('[data-testid="chart-realised-days-summary"]').textContent()).toMatch(/^v1: \d{4}-\d\d-\d\d 50% of 2 answers\./);
     // The token is kept on this device only.
     expect(await page.evaluate(() => localStorage.getItem('sentiment-edge.read-token'))).toBe(worker.token);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkDrift, windowCounts, buildProfile, type DriftListing, type DriftReport, type EvaluationRun } from '@sentiment-edge/registry';
-import { aliasTimeline, compareEvaluations, driftFigures, featureSentence, loadMonitorCopy, MONITOR_COPY_KEY, saveMonitorCopy, type MonitorCopy } from './monitor-figures.ts';
+import { aliasTimeline, compareEvaluations, driftFigures, featureSentence, loadMonitorCopy, MONITOR_COPY_KEY, realisedByDay, saveMonitorCopy, type MonitorCopy } from './monitor-figures.ts';
 
 const run = (version: number, sha: string, createdAt: string, accuracy: number, extra: Partial<EvaluationRun> = {}): EvaluationRun => ({
   id: `${version}-${sha}-${createdAt}`,
@@ -141,6 +141,15 @@ describe('drift figures', () => {
   });
 });
 
+describe('realised accuracy per day', () => {
+  it("keeps one version's days, oldest first", () => {
+    const row = (version: number, day: string, feedback: number, correct: number) => ({ model: { name: 'sentiment', version }, day, feedback, correct, accuracy: correct / feedback });
+    const rows = [row(2, '2026-11-30', 4, 3), row(1, '2026-11-29', 2, 2), row(2, '2026-11-28', 5, 1)];
+    expect(realisedByDay(rows, 2)).toEqual({ version: 2, x: ['2026-11-28', '2026-11-30'], accuracy: [0.2, 0.75], feedback: [5, 4] });
+    expect(realisedByDay(rows, 3)).toBeNull();
+  });
+});
+
 describe('the copy kept on this device', () => {
   it('round-trips and ignores a damaged entry', () => {
     const m = new Map<string, string>();
@@ -148,6 +157,8 @@ describe('the copy kept on this device', () => {
     const c: MonitorCopy = { at: '2026-11-30T00:00:00Z', model: 'sentiment', evaluations: [], timeline: [] };
     saveMonitorCopy(c, s);
     expect(loadMonitorCopy(s)).toEqual(c);
+    m.set(MONITOR_COPY_KEY, JSON.stringify({ ...c, timeline: [{ at: c.at, alias: 'champion', from: null, to: 1, reason: null, text: 'champion set to v1' }] }));
+    expect(loadMonitorCopy(s)).toBeNull(); // an entry without its id (keys of the timeline)
     m.set(MONITOR_COPY_KEY, '{"at":1}');
     expect(loadMonitorCopy(s)).toBeNull();
     m.set(MONITOR_COPY_KEY, 'nope');

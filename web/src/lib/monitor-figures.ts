@@ -7,7 +7,7 @@
  * time they were read, so the dashboard shows them dated when the Worker cannot be reached.
  */
 // Types only: a value import of the registry's drift.ts would bring zod (and its `new Function` probe, a CSP violation) into the chunk.
-import type { AliasEvent, DriftListing, DriftReport, EvaluationRun } from '@sentiment-edge/registry';
+import type { AliasEvent, DriftListing, DriftReport, EvaluationRun, RealisedAccuracyRow } from '@sentiment-edge/registry';
 
 /** One dataset (by sha256 and precision) and the latest succeeded run of each version on it. */
 export interface EvaluationComparison {
@@ -58,6 +58,8 @@ export function compareEvaluations(runs: readonly EvaluationRun[], aliases: Reco
 }
 
 export interface TimelineEntry {
+  /** The alias event's id (unique). */
+  id: number;
   at: string;
   alias: string;
   from: number | null;
@@ -73,6 +75,7 @@ export function aliasTimeline(histories: Record<string, readonly AliasEvent[]>):
   return all
     .sort((a, b) => b.at.localeCompare(a.at) || b.id - a.id)
     .map((e) => ({
+      id: e.id,
       at: e.at,
       alias: e.alias,
       from: e.fromVersion,
@@ -138,6 +141,21 @@ export function driftFigures(listing: DriftListing, championVersion: number | nu
   };
 }
 
+export interface RealisedByDay {
+  version: number;
+  /** UTC days, oldest first. */
+  x: string[];
+  accuracy: number[];
+  feedback: number[];
+}
+
+/** Realised accuracy per UTC day of one version (GET /api/v1/feedback/accuracy); null when it has no feedback. */
+export function realisedByDay(rows: readonly RealisedAccuracyRow[], version: number): RealisedByDay | null {
+  const mine = rows.filter((r) => r.model.version === version).sort((a, b) => a.day.localeCompare(b.day));
+  if (mine.length === 0) return null;
+  return { version, x: mine.map((r) => r.day), accuracy: mine.map((r) => r.accuracy), feedback: mine.map((r) => r.feedback) };
+}
+
 /** Names of features in plain words. */
 export const FEATURE_NAMES: Record<string, string> = {
   tokens: 'text length (word pieces)',
@@ -166,7 +184,7 @@ export interface MonitorCopy {
   evaluations: EvaluationComparison[];
   timeline: TimelineEntry[];
   /** Figures needing the read token, with their own time; absent without a token. */
-  drift?: { at: string; figures: DriftFigures | null };
+  drift?: { at: string; figures: DriftFigures | null; byDay?: RealisedByDay | null };
 }
 
 export const MONITOR_COPY_KEY = 'sentiment-edge.dashboard-monitor';
@@ -184,7 +202,7 @@ export function loadMonitorCopy(storage: Pick<Storage, 'getItem'> = localStorage
   try {
     const raw = storage.getItem(MONITOR_COPY_KEY);
     const c = raw ? (JSON.parse(raw) as MonitorCopy) : null;
-    return c && typeof c.at === 'string' && Array.isArray(c.evaluations) && Array.isArray(c.timeline) ? c : null;
+    return c && typeof c.at === 'string' && Array.isArray(c.evaluations) && Array.isArray(c.timeline) && c.timeline.every((e) => typeof e?.id === 'number') ? c : null;
   } catch {
     return null;
   }
