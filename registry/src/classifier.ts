@@ -37,6 +37,10 @@ export interface Explanation {
    * word pair it is in. The contributions of all tokens plus a per-label constant sum to the logits.
    */
   tokens: { id: number; token: string; scores: Record<string, number> }[];
+  /** tokenStats of the tokens fed to the graph (what drift monitoring records). */
+  stats: TokenStats;
+  /** Tokens the whole text has, [CLS]/[SEP] included: more than `tokens.length` when the text was cut. */
+  totalTokens: number;
 }
 
 /** What the classifier needs from config.json and tokenizer_config.json. */
@@ -169,7 +173,7 @@ export function createClassifier<T>(
         for (let c = 0; c < k; c++) scores[labels[c]!] = tokenScores![(b * seq + j) * k + c]!;
         return { id, token: words?.[j] ?? String(id), scores };
       });
-      return { prediction: toPrediction(softmax(raw[b]!), labels), tokens };
+      return { prediction: toPrediction(softmax(raw[b]!), labels), tokens, stats: tokenStats(ids, unkId, specialIds), totalTokens: enc.ids.length };
     });
   }
 

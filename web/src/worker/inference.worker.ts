@@ -227,23 +227,20 @@ async function predict(msg: PredictRequest): Promise<WorkerToMain> {
  * towards the predicted label (WordPiece pieces joined into words).
  */
 async function explained(c: Classifier, texts: string[]): Promise<ExplainedPrediction[]> {
-  const out: ExplainedPrediction[] = c.explains
-    ? (await c.explain(texts)).map(({ prediction, tokens }) => {
-        const words = wordScores(tokens, prediction.label);
-        return { ...prediction, unknownShare: unknownShare(words), words };
-      })
-    : (await c.classify(texts)).map((p, i) => {
-        const tokens: TokenScores[] = (tokenizer?.encode(texts[i]!).tokens ?? []).map((token) => ({ token, scores: {} }));
-        return { ...p, unknownShare: unknownShare(wordScores(tokens, p.label)) };
-      });
-  for (const [i, p] of out.entries()) {
-    // Word pieces and the [UNK] share (registry tokenStats): sent with the synced history row for drift monitoring.
-    p.tokenStats = c.tokenStats(texts[i]!);
-    // A text longer than the model reads is cut: say so instead of ignoring its end silently.
-    const total = tokenizer?.encode(texts[i]!).ids.length ?? 0;
-    if (total > maxTokens) p.tokens = { read: maxTokens, total };
+  // A text longer than the model reads is cut: say so instead of ignoring its end silently.
+  const cut = (total: number) => (total > maxTokens ? { tokens: { read: maxTokens, total } } : {});
+  // tokenStats (word pieces and the [UNK] share) is sent with the synced history row for drift monitoring.
+  if (c.explains) {
+    return (await c.explain(texts)).map(({ prediction, tokens, stats, totalTokens }) => {
+      const words = wordScores(tokens, prediction.label);
+      return { ...prediction, unknownShare: unknownShare(words), words, tokenStats: stats, ...cut(totalTokens) };
+    });
   }
-  return out;
+  return (await c.classify(texts)).map((p, i) => {
+    const enc = tokenizer?.encode(texts[i]!);
+    const tokens: TokenScores[] = (enc?.tokens ?? []).map((token) => ({ token, scores: {} }));
+    return { ...p, unknownShare: unknownShare(wordScores(tokens, p.label)), tokenStats: c.tokenStats(texts[i]!), ...cut(enc?.ids.length ?? 0) };
+  });
 }
 
 /** Lets queued messages (a `cancel`) run; a MessageChannel hop avoids the 4 ms clamp of nested timers. */
