@@ -2,21 +2,7 @@
  * Reading the monitoring tables: drift reports and alerts for GET /api/v1/drift, and the latest
  * figures per aliased version for the /metrics gauges.
  */
-import type { DriftReport } from './run.ts';
-
-export interface AlertRecord {
-  id: number;
-  model: { name: string; version: number };
-  feature: string;
-  state: 'open' | 'resolved';
-  openedAt: string;
-  resolvedAt: string | null;
-  openedReportId: number;
-  lastReportId: number;
-  psi: number;
-  pValue: number;
-  delivery: { status: 'sending' | 'delivered' | 'failed'; attempts: number; lastStatus: number | null; lastError: string | null; updatedAt: string } | null;
-}
+import type { DriftAlert, DriftReport } from '@sentiment-edge/registry';
 
 interface AlertRow {
   id: number;
@@ -40,7 +26,7 @@ interface AlertRow {
 export interface DriftListing {
   model: string;
   reports: DriftReport[];
-  alerts: AlertRecord[];
+  alerts: DriftAlert[];
 }
 
 /** The newest `n` reports of a model (optionally one version), and its open alerts plus the 50 most recent others. */

@@ -13,10 +13,10 @@ import {
   isSkipped,
   PROFILE_BOUNDS,
   ReferenceProfile,
-  type AccuracyEstimate,
   type DriftFeature,
+  type DriftReport,
+  type DriftReportStatus,
   type FeatureCheck,
-  type SkippedFeature,
 } from '@sentiment-edge/registry';
 import type { Env } from '../env.ts';
 import { monitorConfig, type MonitorConfig } from './config.ts';
@@ -24,31 +24,10 @@ import { windowRealisedAccuracy } from '../db/feedback.ts';
 import type { RealisedAccuracySource } from './realised.ts';
 import { pruneHistory, type PruneResult } from './retention.ts';
 import { deliverAlert, type DeliverOptions, type DeliveryOutcome } from './webhook.ts';
-import { readShadow, readWindow, type ShadowSummary } from './window.ts';
+import { readShadow, readWindow } from './window.ts';
 
-export type ReportStatus = 'ok' | 'drift' | 'insufficient_data' | 'no_reference';
-
-export interface DriftReport {
-  id?: number;
-  createdAt: string;
-  model: { name: string; version: number };
-  aliases: string[];
-  window: { start: string; end: string; hours: number };
-  /** History rows of this version in the window. */
-  rows: number;
-  status: ReportStatus;
-  thresholds: { psi: number; pValue: number; minRows: number };
-  /** One check per feature (or why it was skipped); empty without a reference profile. */
-  features: (FeatureCheck | SkippedFeature)[];
-  driftedFeatures: DriftFeature[];
-  /** CBPE: expected accuracy from the top-class probabilities; only as good as the calibration. */
-  estimatedAccuracy: (AccuracyEstimate & { method: 'cbpe'; calibrationEce: number | null; evaluationAccuracy: number | null; referenceMeanConfidence: number | null }) | null;
-  /** Accuracy on rows users corrected or confirmed (feedback), where there is any; see realised.ts. */
-  realisedAccuracy: { accuracy: number; rows: number } | null;
-  /** Shadow scoring by the challenger (only in champions' reports; null when nothing was shadow-scored). */
-  shadow: (ShadowSummary & { otherRows: number }) | null;
-  alerts: { opened: { id: number; feature: DriftFeature }[]; open: DriftFeature[]; resolved: DriftFeature[] };
-}
+/** The report's shape is the API's (registry drift-api.ts), so the Worker and its clients cannot disagree. */
+export type { DriftReport } from '@sentiment-edge/registry';
 
 export interface MonitorRun {
   reports: DriftReport[];
@@ -114,7 +93,7 @@ async function buildReport(db: D1Database, v: AliasedVersion, config: MonitorCon
   const thresholds = { psi: config.psiThreshold, pValue: config.pValue };
   const features = profile ? checkDrift(profile, window.counts, thresholds, config.minRows) : [];
   const driftedFeatures = features.flatMap((c) => (!isSkipped(c) && c.drifted ? [c.feature] : []));
-  const status: ReportStatus = !profile ? 'no_reference' : window.rows < config.minRows ? 'insufficient_data' : driftedFeatures.length ? 'drift' : 'ok';
+  const status: DriftReportStatus = !profile ? 'no_reference' : window.rows < config.minRows ? 'insufficient_data' : driftedFeatures.length ? 'drift' : 'ok';
   const cbpe = estimateAccuracyFromSums(window.rows, window.sumScore, window.sumScoreVariance);
   return {
     createdAt: end,
