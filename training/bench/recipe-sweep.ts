@@ -22,6 +22,9 @@ const PROBES = [
   "The plot was thin, but the performances were wonderful and I'd happily watch it again.",
   "c'est nul, je déteste",
   'It never fails to make me smile.',
+  'The food was good.',
+  'The food was very good.',
+  'The food was slightly good.',
 ];
 const configs = JSON.parse(process.argv[2] ?? '[{}]') as Record<string, unknown>[];
 const seeds = (process.env.SEEDS ?? '1,2').split(',').map(Number);
@@ -47,6 +50,8 @@ function summaryLines(results: SuiteResult[]): string[] {
   cl('CL worst negation test', (r) => pct(Math.max(...Object.values(r.checklist?.negation ?? {}).filter((x): x is number => x !== null))));
   cl('CL neutral MFT fail', (r) => pct(r.checklist?.neutralMft?.failureRate));
   cl('CL INV fail (robustness)', (r) => pct(r.checklist?.invRobustness.failureRate));
+  const test = (r: SuiteResult, name: string) => pct(r.checklist?.tests.find((t) => t.test === name)?.failureRate);
+  cl('CL DIR intensifiers / reducers', (r) => `${test(r, 'intensifiers')} / ${test(r, 'reducers')}`);
   return lines;
 }
 

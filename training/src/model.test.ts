@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contrastFlags, DEFAULT_BIGRAM_PRIME, negatedRow, scopedUnigrams, type ModelShape } from './model.ts';
+import { contrastFlags, DEFAULT_BIGRAM_PRIME, intensityFlags, negatedRow, scopedUnigrams, type ModelShape } from './model.ts';
 
 const shape: ModelShape = {
   vocabSize: 20,
@@ -57,5 +57,16 @@ describe('contrast flags', () => {
     expect(Array.from(out.subarray(0, ids.length))).toEqual([0, 0, 1, 1, 0, 0, 0]);
     // bigrams (i, i+1) take token i+1's flag: (a b) (b c) marked; (c but) not.
     expect(Array.from(out.subarray(ids.length))).toEqual([0, 1, 1, 0, 0, 0]);
+  });
+});
+
+describe('intensity flags', () => {
+  it('marks the window after an intensifier (bit 1) or a reducer (bit 2), bigrams by their second token, never a marker', () => {
+    const s: ModelShape = { ...shape, attention: true, intensityWindow: 2, intensifiers: [12], reducers: [13] };
+    const ids = [2, 12, 5, 6, 7, 13, 12, 8, 3]; // [CLS] very a b c slightly very d [SEP]
+    const out = new Uint8Array(2 * ids.length - 1);
+    intensityFlags(ids, s, out);
+    expect(Array.from(out.subarray(0, ids.length))).toEqual([0, 0, 1, 1, 0, 0, 0, 3, 1]);
+    expect(Array.from(out.subarray(ids.length))).toEqual([0, 1, 1, 0, 0, 0, 3, 1]);
   });
 });

@@ -35,6 +35,16 @@ export interface ModelShape {
    */
   contrastWindow?: number;
   contrastMarkers?: number[];
+  /**
+   * Intensifiers and reducers ("very good", "slightly disappointing"; attention models only; 0 or absent =
+   * off): the features of the `intensityWindow` tokens after an intensifier (`intensifiers`: very, really, …)
+   * get the learned `ModelWeights.intensity[0]` added to their attention logit, those after a reducer
+   * (`reducers`: slightly, somewhat, …) `intensity[1]`, so the word a "very" qualifies can weigh more in the
+   * pool and the one a "slightly" qualifies less. A bigram counts when its second word does; markers never do.
+   */
+  intensityWindow?: number;
+  intensifiers?: number[];
+  reducers?: number[];
 }
 
 /** The token id whose "bigram" with a word is that word's negated row ([MASK]: never in text). */
@@ -83,6 +93,8 @@ export interface ModelWeights {
   importance: Float32Array;
   /** [1] the attention-logit shift of features before a contrast word (empty unless shape.contrastWindow). */
   contrast: Float32Array;
+  /** [2] the attention-logit shifts of features after an intensifier and after a reducer (empty unless shape.intensityWindow). */
+  intensity: Float32Array;
   /**
    * Calibration temperature (1 = none): the exported graph divides the logits by it. Fitted after training
    * on held-out rows (train.ts `calibrate`); the trainer's own forward pass ignores it.
@@ -111,7 +123,8 @@ export function initWeights(shape: ModelShape, seed: number): ModelWeights {
   const b2 = new Float32Array(shape.numLabels);
   const importance = new Float32Array(shape.attention ? rows : 0);
   const contrast = new Float32Array(hasContrast(shape) ? 1 : 0);
-  return { shape, embedding, w1, b1, w2, b2, importance, contrast, temperature: 1 };
+  const intensity = new Float32Array(hasIntensity(shape) ? 2 : 0);
+  return { shape, embedding, w1, b1, w2, b2, importance, contrast, intensity, temperature: 1 };
 }
 
 export function cloneWeights(w: ModelWeights): ModelWeights {
@@ -124,6 +137,7 @@ export function cloneWeights(w: ModelWeights): ModelWeights {
     b2: w.b2.slice(),
     importance: w.importance.slice(),
     contrast: w.contrast.slice(),
+    intensity: w.intensity.slice(),
     temperature: w.temperature,
   };
 }
@@ -163,6 +177,33 @@ export function contrastFlags(ids: ArrayLike<number>, shape: ModelShape, out: Ui
   for (let i = 0; i + 1 < n; i++) out[n + i] = out[i + 1]!;
 }
 
+export function hasIntensity(shape: ModelShape): boolean {
+  return shape.attention && (shape.intensityWindow ?? 0) > 0 && (shape.intensifiers?.length ?? 0) + (shape.reducers?.length ?? 0) > 0;
+}
+
+const intensitySets = new WeakMap<ModelShape, { up: Set<number>; down: Set<number> }>();
+
+/**
+ * Which features lie after an intensifier (bit 1) or a reducer (bit 2): the marker sits 1..intensityWindow
+ * tokens before the token (for a bigram: before its second token) and the token is neither kind of marker.
+ */
+export function intensityFlags(ids: ArrayLike<number>, shape: ModelShape, out: Uint8Array): void {
+  const n = ids.length;
+  let sets = intensitySets.get(shape);
+  if (!sets) intensitySets.set(shape, (sets = { up: new Set(shape.intensifiers ?? []), down: new Set(shape.reducers ?? []) }));
+  const w = shape.intensityWindow ?? 0;
+  let lastUp = -Infinity;
+  let lastDown = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const up = sets.up.has(ids[i]!);
+    const down = sets.down.has(ids[i]!);
+    out[i] = up || down ? 0 : (i - lastUp <= w ? 1 : 0) | (i - lastDown <= w ? 2 : 0);
+    if (up) lastUp = i;
+    if (down) lastDown = i;
+  }
+  for (let i = 0; i + 1 < n; i++) out[n + i] = out[i + 1]!;
+}
+
 export function poolScale(n: number, shape: ModelShape): number {
   const c = Math.max(n, 1);
   return shape.poolPower === 1 ? 1 / c : 1 / Math.pow(c, shape.poolPower);
@@ -177,6 +218,8 @@ export interface Scratch {
   feats: Int32Array;
   /** contrastFlags of the features (models with a contrast window). */
   flags: Uint8Array;
+  /** intensityFlags of the features (models with an intensity window). */
+  iflags: Uint8Array;
   /** Pooling weight of each feature (attention) — coefficient already divided by the normaliser. */
   coef: Float64Array;
   pooled: Float64Array;
@@ -190,6 +233,7 @@ export function createScratch(shape: ModelShape, maxLen: number): Scratch {
   return {
     feats: new Int32Array(maxFeatures(maxLen)),
     flags: new Uint8Array(maxFeatures(maxLen)),
+    iflags: new Uint8Array(maxFeatures(maxLen)),
     coef: new Float64Array(maxFeatures(maxLen)),
     pooled: new Float64Array(shape.dim),
     z: new Float64Array(shape.hidden),
@@ -205,6 +249,7 @@ export function forwardOne(w: ModelWeights, ids: Int32Array, s: Scratch): number
   if (s.feats.length < maxFeatures(ids.length)) {
     s.feats = new Int32Array(maxFeatures(ids.length));
     s.flags = new Uint8Array(maxFeatures(ids.length));
+    s.iflags = new Uint8Array(maxFeatures(ids.length));
     s.coef = new Float64Array(maxFeatures(ids.length));
   }
   const n = featurize(ids, w.shape, s.feats);
@@ -215,9 +260,16 @@ export function forwardOne(w: ModelWeights, ids: Int32Array, s: Scratch): number
     const contrast = w.contrast.length > 0;
     const shift = contrast ? w.contrast[0]! : 0;
     if (contrast) contrastFlags(ids, w.shape, s.flags);
+    const intensity = w.intensity.length > 0;
+    const up = intensity ? w.intensity[0]! : 0;
+    const down = intensity ? w.intensity[1]! : 0;
+    if (intensity) intensityFlags(ids, w.shape, s.iflags);
     let sum = 0;
     for (let k = 0; k < n; k++) {
-      const e = Math.exp(w.importance[s.feats[k]!]! + (contrast && s.flags[k] ? shift : 0));
+      let a = w.importance[s.feats[k]!]!;
+      if (contrast && s.flags[k]) a += shift;
+      if (intensity && s.iflags[k]) a += (s.iflags[k]! & 1 ? up : 0) + (s.iflags[k]! & 2 ? down : 0);
+      const e = Math.exp(a);
       s.coef[k] = e;
       sum += e;
     }

@@ -92,6 +92,8 @@ export interface TrainParams {
   negationScope: number;
   /** Contrast window in tokens before "but", "however", … (0 = off; attention models; see ModelShape.contrastWindow). */
   contrastWindow: number;
+  /** Intensity window in tokens after "very", "slightly", … (0 = off; attention models; see ModelShape.intensityWindow). */
+  intensityWindow: number;
   /** Use `polarRows` (see TrainOptions). */
   polarLoss: boolean;
   /** Example weight ∝ (token count)^lengthWeight, normalised to mean 1 (0 = off): favours full sentences over sub-phrases. */
@@ -131,6 +133,7 @@ export const DEFAULT_TRAIN_PARAMS: TrainParams = {
   polarLoss: false,
   negationScope: 0,
   contrastWindow: 0,
+  intensityWindow: 0,
 };
 
 /** Words that open a negation scope ("n't" is normalised to "not"). */
@@ -139,6 +142,10 @@ export const NEGATORS = ['not', 'no', 'never', 'nothing', 'nobody', 'none', 'nei
 export const SCOPE_BREAKS = ['.', ',', ';', ':', '!', '?', '(', ')', 'but', 'however', 'although', 'though', 'yet'];
 /** Words whose preceding clause a contrast window marks (ModelShape.contrastMarkers). */
 export const CONTRAST_MARKERS = ['but', 'however', 'yet', 'nevertheless', 'nonetheless'];
+/** Words that strengthen the next word or two (ModelShape.intensifiers). */
+export const INTENSIFIERS = ['very', 'really', 'so', 'extremely', 'incredibly', 'absolutely', 'totally', 'truly', 'highly', 'super', 'utterly', 'completely', 'especially', 'particularly', 'remarkably', 'exceptionally', 'seriously', 'insanely', 'ridiculously', 'most'];
+/** Words that weaken the next word or two (ModelShape.reducers; "a bit" / "a little" by their second word). */
+export const REDUCERS = ['slightly', 'somewhat', 'fairly', 'rather', 'mildly', 'moderately', 'kinda', 'sorta', 'bit', 'little', 'almost', 'reasonably', 'relatively', 'marginally', 'partly', 'partially', 'quite'];
 
 export interface WarmStart {
   weights: ModelWeights;
@@ -222,7 +229,7 @@ function commonWords(words: readonly string[], n: number): string[] {
 }
 
 function addInto(a: ModelWeights, b: ModelWeights): void {
-  for (const k of ['embedding', 'w1', 'b1', 'w2', 'b2', 'importance', 'contrast'] as const) {
+  for (const k of ['embedding', 'w1', 'b1', 'w2', 'b2', 'importance', 'contrast', 'intensity'] as const) {
     const x = a[k];
     const y = b[k];
     for (let i = 0; i < x.length; i++) x[i] = x[i]! + y[i]!;
@@ -230,7 +237,7 @@ function addInto(a: ModelWeights, b: ModelWeights): void {
 }
 
 function scaleInto(a: ModelWeights, f: number): void {
-  for (const k of ['embedding', 'w1', 'b1', 'w2', 'b2', 'importance', 'contrast'] as const) {
+  for (const k of ['embedding', 'w1', 'b1', 'w2', 'b2', 'importance', 'contrast', 'intensity'] as const) {
     const x = a[k];
     for (let i = 0; i < x.length; i++) x[i] = x[i]! * f;
   }
@@ -310,24 +317,27 @@ export function trainModel(options: TrainOptions): TrainedModel {
       poolPower: params.poolPower,
       attention: params.attention,
     };
+    const ids = new Map([...SPECIAL_TOKENS, ...vocab].map((w, i) => [w, i]));
+    const pick = (words: readonly string[]) => words.map((w) => ids.get(w)).filter((x): x is number => x !== undefined);
     if (params.negationScope > 0) {
-      const ids = new Map([...SPECIAL_TOKENS, ...vocab].map((w, i) => [w, i]));
-      const pick = (words: string[]) => words.map((w) => ids.get(w)).filter((x): x is number => x !== undefined);
       shape.negationScope = params.negationScope;
       shape.negators = pick(NEGATORS);
       shape.breaks = [...pick(SCOPE_BREAKS), SEP_ID];
     }
     if (params.contrastWindow > 0 && params.attention) {
-      const ids = new Map([...SPECIAL_TOKENS, ...vocab].map((w, i) => [w, i]));
       shape.contrastWindow = params.contrastWindow;
-      shape.contrastMarkers = CONTRAST_MARKERS.map((w) => ids.get(w)).filter((x): x is number => x !== undefined);
+      shape.contrastMarkers = pick(CONTRAST_MARKERS);
+    }
+    if (params.intensityWindow > 0 && params.attention) {
+      shape.intensityWindow = params.intensityWindow;
+      shape.intensifiers = pick(INTENSIFIERS);
+      shape.reducers = pick(REDUCERS);
     }
     weights = initWeights(shape, params.seed);
     frozen = new Uint8Array(shape.vocabSize);
     if (prior) {
       const D = shape.dim;
-      const ids = new Map(vocab.map((w, i) => [w, i + 5]));
-      const negators = ['not', 'no', 'never'].map((w) => ids.get(w)).filter((x): x is number => x !== undefined);
+      const negators = pick(['not', 'no', 'never']);
       vocab.forEach((w, i) => {
         const v = prior.get(w);
         if (v === undefined) return;
@@ -498,6 +508,9 @@ export function trainModel(options: TrainOptions): TrainedModel {
       const imp = weights.importance;
       const contrast = weights.contrast.length > 0;
       let gContrast = 0;
+      const intensity = weights.intensity.length > 0;
+      let gUp = 0;
+      let gDown = 0;
       for (let f = 0; f < n; f++) {
         const row = s.feats[f]!;
         const off = row * D;
@@ -507,6 +520,10 @@ export function trainModel(options: TrainOptions): TrainedModel {
           for (let d = 0; d < D; d++) dot += (E[off + d]! - s.pooled[d]!) * dpooled[d]!;
           const g = coef * dot;
           if (contrast && s.flags[f]) gContrast += g;
+          if (intensity && s.iflags[f]) {
+            if (s.iflags[f]! & 1) gUp += g;
+            if (s.iflags[f]! & 2) gDown += g;
+          }
           if (gI) {
             gI[row]! += g * g;
             imp[row]! -= (lr * g) / (Math.sqrt(gI[row]!) + eps);
@@ -524,6 +541,10 @@ export function trainModel(options: TrainOptions): TrainedModel {
         }
       }
       if (contrast) weights.contrast[0]! -= lr * gContrast;
+      if (intensity) {
+        weights.intensity[0]! -= lr * gUp;
+        weights.intensity[1]! -= lr * gDown;
+      }
       if (options.onProgress && ((k + 1) % 2000 === 0 || k + 1 === order.length)) {
         const secs = (performance.now() - t0) / 1000;
         options.onProgress({ epoch, done: k + 1, total: order.length, loss: lossSum / (k + 1), examplesPerSecond: (k + 1) / Math.max(secs, 1e-9) });

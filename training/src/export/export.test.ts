@@ -37,6 +37,7 @@ describe.each([
   ['attention + hidden layer', { attention: true, hidden: 8 }],
   ['attention + negation scope', { attention: true, hidden: 0, negationScope: 3 }],
   ['attention + negation scope + contrast', { attention: true, hidden: 0, negationScope: 3, contrastWindow: 6 }],
+  ['attention + negation scope + contrast + intensity', { attention: true, hidden: 0, negationScope: 3, contrastWindow: 6, intensityWindow: 2 }],
 ])('ONNX export (%s)', (_name, arch) => {
   let dir: string;
   let model: TrainedModel;
@@ -148,6 +149,7 @@ describe.each([
     expect(Buffer.from(warm.weights.embedding.buffer).equals(Buffer.from(model.weights.embedding.buffer))).toBe(true);
     expect(Array.from(warm.weights.importance)).toEqual(Array.from(model.weights.importance));
     expect(Array.from(warm.weights.contrast)).toEqual(Array.from(model.weights.contrast));
+    expect(Array.from(warm.weights.intensity)).toEqual(Array.from(model.weights.intensity));
     const small = { ...validation, texts: validation.texts.slice(0, 200), labels: validation.labels.slice(0, 200), labelIds: validation.labelIds.slice(0, 200) };
     const next = trainModel({ train: small, validation: small, warmStart: warm, epochs: 1, lr: 0.01 });
     expect(next.vocab).toEqual(model.vocab);
@@ -157,16 +159,39 @@ describe.each([
   });
 });
 
-describe('contrast in the graph', () => {
-  it('shifts the attention of the tokens before "but" exactly as the trainer does, whatever the learned shift', async () => {
-    const model = buildTinyModel(mkdtempSync(join(tmpdir(), 'contrast-')), { rows: 1500, seed: 3, attention: true, contrastWindow: 4 }).model;
-    expect(model.weights.shape.contrastMarkers?.length).toBeGreaterThan(0);
-    const texts = ['the plot was thin , but the acting was wonderful', 'great food but the service was awful', 'but', 'it was bad . however , i loved it yet hated it', 'no contrast here at all'];
+describe.each([
+  {
+    mechanism: 'contrast',
+    arch: { contrastWindow: 4 },
+    texts: ['the plot was thin , but the acting was wonderful', 'great food but the service was awful', 'but', 'it was bad . however , i loved it yet hated it', 'no contrast here at all'],
+    set: (m: TrainedModel, v: number): void => {
+      m.weights.contrast[0] = v;
+    },
+  },
+  {
+    mechanism: 'intensity (intensifier)',
+    arch: { intensityWindow: 2 },
+    texts: ['the acting was very good', 'really really bad , so boring', 'very', 'it was slightly good and extremely long', 'no qualifier here at all'],
+    set: (m: TrainedModel, v: number): void => {
+      m.weights.intensity[0] = v;
+    },
+  },
+  {
+    mechanism: 'intensity (reducer)',
+    arch: { intensityWindow: 2 },
+    texts: ['the acting was somewhat good', 'slightly bad , a bit boring', 'slightly', 'it was slightly good and extremely long', 'no qualifier here at all'],
+    set: (m: TrainedModel, v: number): void => {
+      m.weights.intensity[1] = v;
+    },
+  },
+])('$mechanism in the graph', ({ arch, texts, set }) => {
+  it('shifts the attention of the marked tokens exactly as the trainer does, whatever the learned shift', async () => {
+    const model = buildTinyModel(mkdtempSync(join(tmpdir(), 'shift-')), { rows: 1500, seed: 3, attention: true, ...arch }).model;
     const tok = createTokenizer(model.tokenizerJson, model.tokenizerConfig);
     const logitsWith = async (shift: number) => {
-      model.weights.contrast[0] = shift;
-      const dir = mkdtempSync(join(tmpdir(), 'contrast-'));
-      exportModel(model, dir, { modelName: 'contrast test' });
+      set(model, shift);
+      const dir = mkdtempSync(join(tmpdir(), 'shift-'));
+      exportModel(model, dir, { modelName: 'attention shift test' });
       const p = await loadPredictor(dir, { batchSize: 3 });
       const onnx = await p.logits(texts);
       await p.close();

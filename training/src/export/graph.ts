@@ -1,5 +1,5 @@
 /** The ONNX graph of the embedding-bag classifier (opset 13), fp32 or with int8 weights. */
-import { hasContrast, NEGATED_MARK, type ModelWeights } from '../model.ts';
+import { hasContrast, hasIntensity, NEGATED_MARK, type ModelWeights } from '../model.ts';
 import { DataType, floatTensor, int64Tensor, int8Tensor, type Graph, type Node, type Tensor } from './onnx-proto.ts';
 
 /**
@@ -87,6 +87,12 @@ export function buildGraph(w: ModelWeights, quantization: Quantization = 'none')
   const member = (set: string, name: string) =>
     node('ReduceMax', [node('Cast', [node('Equal', [ids3, set], `${name}_eq`)], `${name}_eqf`, { to: DataType.FLOAT })], name, { axes: [2], keepdims: 0 });
 
+  // shift(x, d)[i] = x[i − d] (0 for i < d): pad d zeros in front, drop the last d.
+  const shift = (x: string, d: number): string => {
+    if (!inits.some((t) => t.name === `c_pad_front${d}`)) inits.push(int64Tensor(`c_pad_front${d}`, [4], [0, d, 0, 0]), int64Tensor(`c_shift_end${d}`, [1], [-d]));
+    return node('Slice', [node('Pad', [x, `c_pad_front${d}`], `${x}_pad${d}`), 'c_start0', `c_shift_end${d}`, 'c_axis1'], `${x}_shift${d}`);
+  };
+
   // Negation scope (model.ts scopedUnigrams): token i uses its negated row when a negator sits d ≤ w tokens
   // before it with no break in between, and i is neither a negator nor a break.
   let uniIds = 'input_ids';
@@ -100,11 +106,6 @@ export function buildGraph(w: ModelWeights, quantization: Quantization = 'none')
     const neg = member('negator_ids', 'is_negator');
     const brk = member('break_ids', 'is_break');
     const open = node('Sub', ['c_one', brk], 'no_break');
-    // shift(x, d)[i] = x[i − d] (0 for i < d): pad d zeros in front, drop the last d.
-    const shift = (x: string, d: number): string => {
-      if (!inits.some((t) => t.name === `c_pad_front${d}`)) inits.push(int64Tensor(`c_pad_front${d}`, [4], [0, d, 0, 0]), int64Tensor(`c_shift_end${d}`, [1], [-d]));
-      return node('Slice', [node('Pad', [x, `c_pad_front${d}`], `${x}_pad${d}`), 'c_start0', `c_shift_end${d}`, 'c_axis1'], `${x}_shift${d}`);
-    };
     let reach = shift(neg, 1);
     let clear = shift(open, 1);
     for (let d = 2; d <= win; d++) {
@@ -177,6 +178,33 @@ export function buildGraph(w: ModelWeights, quantization: Quantization = 'none')
       const beforeBi = node('Slice', [before, 'c_start1', 'c_end_max', 'c_axis1'], 'before_contrast_bi');
       uniLogit = node('Add', [uniLogit, node('Mul', [before, 'contrast_shift'], 'uni_contrast')], 'uni_logit');
       biLogit = node('Add', [biLogit, node('Mul', [beforeBi, 'contrast_shift'], 'bi_contrast')], 'bi_logit');
+    }
+    if (hasIntensity(w.shape)) {
+      // Intensity (model.ts intensityFlags): tokens 1..window after an intensifier (a reducer), not markers of
+      // either kind, get the first (second) learned shift added to their attention logit; a bigram when its
+      // second token does.
+      const win = w.shape.intensityWindow!;
+      const setOf = (name: string, ids: number[]) => {
+        // An empty list still needs a set: [-1] matches no token.
+        const list = ids.length ? ids : [-1];
+        inits.push(int64Tensor(`${name}_ids`, [1, 1, list.length], list));
+        return member(`${name}_ids`, `is_${name}`);
+      };
+      const up = setOf('intensifier', w.shape.intensifiers ?? []);
+      const down = setOf('reducer', w.shape.reducers ?? []);
+      inits.push(floatTensor('intensity_shift', [2], w.intensity), int64Tensor('c_intensity_up', [1], [0]), int64Tensor('c_intensity_down', [1], [1]));
+      const notMarker = node('Sub', ['c_one', node('Max', [up, down], 'intensity_marker')], 'not_intensity_marker');
+      const after = (marker: string, name: string): string => {
+        let reach = shift(marker, 1);
+        for (let d = 2; d <= win; d++) reach = node('Add', [reach, shift(marker, d)], `${name}_reach${d}`);
+        return node('Mul', [node('Min', [reach, 'c_one'], `${name}_any`), notMarker], `after_${name}`);
+      };
+      const upShift = node('Gather', ['intensity_shift', 'c_intensity_up'], 'intensity_up_shift', { axis: 0 });
+      const downShift = node('Gather', ['intensity_shift', 'c_intensity_down'], 'intensity_down_shift', { axis: 0 });
+      const delta = node('Add', [node('Mul', [after(up, 'intensifier'), upShift], 'uni_up'), node('Mul', [after(down, 'reducer'), downShift], 'uni_down')], 'intensity_delta');
+      const deltaBi = node('Slice', [delta, 'c_start1', 'c_end_max', 'c_axis1'], 'intensity_delta_bi');
+      uniLogit = node('Add', [uniLogit, delta], 'uni_logit_intensity');
+      biLogit = node('Add', [biLogit, deltaBi], 'bi_logit_intensity');
     }
     wUni = node('Mul', [node('Exp', [uniLogit], 'uni_exp'), maskF], 'uni_weight');
     wBi = node('Mul', [node('Exp', [biLogit], 'bi_exp'), mBi], 'bi_weight');

@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { DATA_DIR } from '../paths.ts';
-import { hasContrast, type ModelShape, type ModelWeights } from '../model.ts';
+import { hasContrast, hasIntensity, type ModelShape, type ModelWeights } from '../model.ts';
 import { summarizeMetrics } from '../metrics.ts';
 import type { TrainedModel, WarmStart } from '../train.ts';
 import type { TokenizerJson } from '../tokenizer.ts';
@@ -98,6 +98,7 @@ ${model.params.wordVectors ? `Word rows were learned through GloVe 6B 100-d vect
 \`pipeline('text-classification', …)\` or with onnxruntime + @huggingface/tokenizers directly.
 ${s.negationScope ? `Negation scope: words up to ${s.negationScope} tokens after a negator (not, no, never, …; stopped by punctuation or "but") use their own negated rows.
 ` : ''}${hasContrast(s) ? `Contrast: the ${s.contrastWindow} tokens before "but", "however", "yet", … have a learned shift of ${model.weights.contrast[0]!.toFixed(3)} on their attention logit (negative: the clause a "but" overrides weighs less).
+` : ''}${hasIntensity(s) ? `Intensity: the ${s.intensityWindow} tokens after an intensifier ("very", "really", …) have a learned shift of ${model.weights.intensity[0]!.toFixed(3)} on their attention logit, those after a reducer ("slightly", "somewhat", …) ${model.weights.intensity[1]!.toFixed(3)}.
 ` : ''}${model.weights.temperature !== 1 ? `Calibrated: the graph divides the logits by a temperature of ${model.weights.temperature.toFixed(3)}, fitted on held-out training rows (validation ECE ${model.uncalibratedEce?.toFixed(4) ?? '?'} → ${model.validation.ece.toFixed(4)}).
 ` : ''}${s.hidden ? '' : `Second graph output \`token_scores\` [batch, sequence, labels]: each token's contribution to each label's logit (they sum, with the bias, to the logits).
 `}
@@ -201,6 +202,7 @@ export function loadWarmStart(dir: string): WarmStart {
     b2: get('b2', shape.numLabels),
     importance: shape.attention ? get('importance', rows) : new Float32Array(0),
     contrast: hasContrast(shape) ? get('contrast_shift', 1) : new Float32Array(0),
+    intensity: hasIntensity(shape) ? get('intensity_shift', 2) : new Float32Array(0),
     // Graphs exported before calibration have no inv_temperature (T = 1).
     temperature: inits.has('inv_temperature') ? 1 / get('inv_temperature', 1)[0]! : 1,
   };

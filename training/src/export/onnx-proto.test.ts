@@ -87,12 +87,13 @@ describe('ONNX model files through onnx-proto', () => {
   });
 });
 
-// The graphs the export tests build: the four tiny architectures of export.test.ts, fp32 and every int8 scheme.
+// The graphs the export tests build: the five tiny architectures of export.test.ts, fp32 and every int8 scheme.
 const ARCHS = [
   ['plain', { attention: false, hidden: 0, negationScope: 0, calibrate: false }],
   ['attention + hidden layer', { attention: true, hidden: 8 }],
   ['attention + negation scope', { attention: true, hidden: 0, negationScope: 3 }],
   ['attention + negation scope + contrast', { attention: true, hidden: 0, negationScope: 3, contrastWindow: 6 }],
+  ['attention + negation scope + contrast + intensity', { attention: true, hidden: 0, negationScope: 3, contrastWindow: 6, intensityWindow: 2 }],
 ] as const;
 const QUANTIZATIONS: Quantization[] = ['none', 'per-tensor', 'per-column', 'per-row'];
 
