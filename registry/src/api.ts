@@ -254,4 +254,6 @@ export const servingRoutes = {
   reload: () => `${API_PREFIX}/admin/reload`,
   /** Drift reports and alert state per model (`?model=NAME`). */
   drift: () => `${API_PREFIX}/drift`,
+  /** A/B readout of two versions (`?model=NAME&a=V1&b=V2[&days=N]`). */
+  ab: () => `${API_PREFIX}/ab`,
 } as const;

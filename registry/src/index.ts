@@ -13,3 +13,5 @@ export * from './feedback-api.ts';
 export * from './drift.ts';
 export * from './drift-api.ts';
 export * from './canary.ts';
+export * from './ab.ts';
+export * from './ab-api.ts';
