@@ -131,6 +131,8 @@ describe('A/B readout', () => {
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ model: NAME, a: { n: 11 }, b: { n: 8 }, agreement: { rows: 6 } });
     expect((await call('GET', `/api/v1/ab?model=${NAME}&a=1&b=2`, { token: null })).status).toBe(401);
+    const doc = (await callJson('GET', '/openapi.json')).body;
+    expect(doc.paths['/api/v1/ab'].get.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/AbReadout');
     const cases: [string, number, RegExp][] = [
       [`model=${NAME}&a=1`, 400, /b/],
       [`model=${NAME}&a=1&b=1`, 400, /compare two different versions/],
