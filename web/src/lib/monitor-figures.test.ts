@@ -166,6 +166,14 @@ describe('the copy kept on this device', () => {
   });
 });
 
+describe('canary moves in the alias timeline', () => {
+  it('says the share', () => {
+    const ev = (id: number, fromVersion: number | null, toVersion: number | null, share?: number) => ({ id, name: 'm', alias: 'canary', fromVersion, toVersion, at: `2026-11-30T08:0${id}:00Z`, reason: null, ...(share !== undefined ? { share } : {}) });
+    const t = aliasTimeline({ canary: [ev(3, 4, null), ev(2, 4, 4, 0.5), ev(1, null, 4, 0.1)] });
+    expect(t.map((e) => e.text)).toEqual(['canary removed (was v4)', 'canary v4 share changed (50 % of traffic)', 'canary set to v4 (10 % of traffic)']);
+  });
+});
+
 describe('A/B section', () => {
   it('compares the champion with the canary, else the challenger', () => {
     expect(abPair({ champion: 3, challenger: 4, canary: 5 })).toEqual({ a: 3, b: 5, alias: 'canary' });

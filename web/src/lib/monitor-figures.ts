@@ -65,7 +65,7 @@ export interface TimelineEntry {
   from: number | null;
   to: number | null;
   reason: string | null;
-  /** In words: "champion set to v1", "champion moved from v1 to v2", "challenger removed (was v2)". */
+  /** In words: "champion set to v1", "champion moved from v1 to v2", "challenger removed (was v2)", "canary set to v3 (10 % of traffic)". */
   text: string;
 }
 
@@ -82,11 +82,13 @@ export function aliasTimeline(histories: Record<string, readonly AliasEvent[]>):
       to: e.toVersion,
       reason: e.reason,
       text:
-        e.toVersion === null
+        (e.toVersion === null
           ? `${e.alias} removed${e.fromVersion !== null ? ` (was v${e.fromVersion})` : ''}`
           : e.fromVersion === null
             ? `${e.alias} set to v${e.toVersion}`
-            : `${e.alias} moved from v${e.fromVersion} to v${e.toVersion}`,
+            : e.fromVersion === e.toVersion && e.share !== undefined
+              ? `${e.alias} v${e.toVersion} share changed`
+              : `${e.alias} moved from v${e.fromVersion} to v${e.toVersion}`) + (e.share !== undefined ? ` (${Math.round(e.share * 1000) / 10} % of traffic)` : ''),
     }));
 }
 
