@@ -7,7 +7,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegistryClient } from '@sentiment-edge/registry';
+import { RegistryClient, servesCanary } from '@sentiment-edge/registry';
 import { parseCsv } from '../web/src/lib/csv.ts';
 import { exactPrediction, launchBrowser, predictText, publishTiny, readPrediction, waitForEngine, waitForServiceWorker } from './src/browser.ts';
 import { REPO_ROOT, startLocalWorker, type LocalWorker } from '@sentiment-edge/worker/local';
@@ -470,6 +470,43 @@ describe('PWA in Chromium', () => {
     expect((await predictText(page, 'good film')).answeredBy).toContain(`sentiment v${v2.version}`);
     // Put v1 back as champion for any later test.
     await client.setAlias(MODEL, 'champion', { version: 1 });
+  });
+
+  it('starts a browser in the canary share on the canary (the same choice /predict makes), others on the champion; offers the champion back when the canary ends', async () => {
+    const champion = (await client.getAlias(MODEL, 'champion')).version;
+    const canary = await publishTiny(worker.url, worker.token, MODEL, 11, 'challenger');
+    await client.setAlias(MODEL, 'canary', { version: canary.version, share: 0.5 });
+    const keys = Array.from({ length: 100 }, (_, i) => `pwa-${i}`);
+    const inShare = keys.find((k) => servesCanary(k, MODEL, 0.5))!;
+    const outShare = keys.find((k) => !servesCanary(k, MODEL, 0.5))!;
+    /** A fresh browser whose client key (web/src/lib/canary-choice.ts) is `key`. */
+    const open = async (key: string) => {
+      const ctx = await browser.newContext({ viewport: { width: 420, height: 900 } });
+      contexts.push(ctx);
+      await ctx.addInitScript((k) => localStorage.setItem('sentiment-edge.client-key', k), key);
+      const page = await ctx.newPage();
+      page.on('pageerror', (e) => console.error('[pageerror]', e.message));
+      await page.goto(worker.url + '/');
+      await waitForEngine(page, 'ready');
+      return page;
+    };
+    const inside = await open(inShare);
+    await expect.poll(() => inside.locator('[data-testid="model-version"]').textContent()).toContain(`v${canary.version}`);
+    expect(await inside.locator('[data-testid="newer-champion"]').count()).toBe(0);
+    const outside = await open(outShare);
+    await expect.poll(() => outside.locator('[data-testid="model-version"]').textContent()).toContain(`v${champion}`);
+    // The Worker makes the same choice for the same key.
+    await client.reload();
+    expect((await client.predict('good film', MODEL, inShare)).model.version).toBe(canary.version);
+    expect((await client.predict('good film', MODEL, outShare)).model.version).toBe(champion);
+    // The canary ends: the browser on it is offered the champion back, not switched.
+    await client.deleteAlias(MODEL, 'canary');
+    await inside.reload();
+    await waitForEngine(inside, 'ready');
+    await inside.locator('[data-testid="newer-champion"]').waitFor();
+    expect(await inside.locator('[data-testid="model-version"]').textContent()).toContain(`v${canary.version}`);
+    expect(await inside.getByRole('button', { name: `Switch to v${champion}` }).count()).toBe(1);
+    await client.deleteAlias(MODEL, 'challenger');
   });
 
   it('announces a new app version and applies it only when the user asks', async () => {

@@ -134,4 +134,37 @@ describe('registry round trip through a running Worker', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ from: v2.version, to: v3.version });
     expect((await client.getModel('rollback')).aliases.champion).toBe(v3.version);
   });
+
+  it('`registry canary`, `registry ab`, `registry rollback NAME canary` (version and share) and `registry end-canary`', async () => {
+    const client = new RegistryClient({ baseUrl: worker.url, token: worker.token });
+    const files = new Map(walk(dir).map((p) => [p, new Uint8Array(readFileSync(join(dir, p)))]));
+    const training = { datasetSha256: sha, params: {}, seed: 3, durationMs: 1, parent: null };
+    const v1 = await client.publish({ name: 'canarycli', labels: ['negative', 'positive'], evaluation, training }, files);
+    const v2 = await client.publish({ name: 'canarycli', labels: ['negative', 'positive'], evaluation, training }, files);
+    await client.setAlias('canarycli', 'champion', { version: v1.version });
+    const cli = (...args: string[]) =>
+      spawnSync('pnpm', ['--silent', 'registry', ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, REGISTRY_URL: worker.url, REGISTRY_TOKEN: worker.token } });
+
+    const start = cli('canary', 'canarycli', String(v2.version), '0.1');
+    expect(start.status, start.stderr).toBe(0);
+    expect(start.stdout).toContain(`canarycli@canary → ${v2.version}, serving 10.0 % of the champion's traffic`);
+    const bad = cli('canary', 'canarycli', String(v2.version), '1.5');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/share must be a number from 0 to 1/);
+    expect(cli('canary', 'canarycli', String(v2.version), '0.5').status).toBe(0);
+    expect((await client.getAlias('canarycli', 'canary')).share).toBe(0.5);
+
+    // Rolling the canary back restores its previous share (compare-and-set on version and share).
+    const back = cli('rollback', 'canarycli', 'canary');
+    expect(back.status, back.stderr).toBe(0);
+    expect(await client.getAlias('canarycli', 'canary')).toMatchObject({ version: v2.version, share: 0.1 });
+
+    const ab = cli('ab', 'canarycli', String(v1.version), String(v2.version), '--json');
+    expect(ab.status, ab.stderr).toBe(0);
+    expect(JSON.parse(ab.stdout)).toMatchObject({ model: 'canarycli', overlap: null, a: { version: v1.version, n: 0 }, b: { version: v2.version, n: 0 } });
+
+    const end = cli('end-canary', 'canarycli');
+    expect(end.status, end.stderr).toBe(0);
+    await expect(client.getAlias('canarycli', 'canary')).rejects.toMatchObject({ status: 404 });
+  });
 });

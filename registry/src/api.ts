@@ -62,6 +62,8 @@ export interface AliasRecord {
   alias: string;
   version: number;
   updatedAt: string;
+  /** Only on the `canary` alias: the share (0–1) of the champion's traffic it serves (registry canary.ts). */
+  share?: number;
 }
 
 export interface AliasEvent {
@@ -72,6 +74,8 @@ export interface AliasEvent {
   toVersion: number | null;
   at: string;
   reason: string | null;
+  /** The canary's share after the move (only on `canary` moves that are not deletions). */
+  share?: number;
 }
 
 export interface SetAliasRequest {
@@ -82,6 +86,10 @@ export interface SetAliasRequest {
    */
   expectedVersion?: number | null;
   reason?: string;
+  /** Required on (and only on) the `canary` alias: the share (0–1) of the champion's traffic it serves. */
+  share?: number;
+  /** With expectedVersion, on `canary`: the share the caller believes it has now (compare-and-set of a share change). */
+  expectedShare?: number;
 }
 
 export interface HealthResponse {
@@ -127,6 +135,12 @@ export interface PredictRequest {
   texts?: string[];
   /** `NAME`, `NAME@VERSION` or `NAME@ALIAS`; default: the default model's champion. */
   model?: string;
+  /**
+   * Who is asking, for the canary share (registry canary.ts): a stable id per client (the PWA sends a
+   * random id kept in localStorage). Also accepted as the X-Client-Key header; without either the
+   * Worker uses the caller's IP address (CF-Connecting-IP), and without that the champion answers.
+   */
+  clientKey?: string;
 }
 
 export interface Prediction {
@@ -150,7 +164,10 @@ export interface EdgePrediction extends Prediction {
 
 /** Answer to `{text}`. */
 export interface PredictOneResponse extends EdgePrediction {
+  /** The version that served the answer (the canary's, for clients in its share). */
   model: ModelVersionRef;
+  /** How that version was chosen: `NAME@champion`, `NAME@canary` (a champion request in the canary's share), `NAME@challenger`, `NAME@3`. */
+  ref: string;
   latencyMs: number;
 }
 
@@ -158,6 +175,7 @@ export interface PredictOneResponse extends EdgePrediction {
 export interface PredictManyResponse {
   predictions: EdgePrediction[];
   model: ModelVersionRef;
+  ref: string;
   latencyMs: number;
 }
 
@@ -236,4 +254,6 @@ export const servingRoutes = {
   reload: () => `${API_PREFIX}/admin/reload`,
   /** Drift reports and alert state per model (`?model=NAME`). */
   drift: () => `${API_PREFIX}/drift`,
+  /** A/B readout of two versions (`?model=NAME&a=V1&b=V2[&days=N]`). */
+  ab: () => `${API_PREFIX}/ab`,
 } as const;

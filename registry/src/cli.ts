@@ -3,12 +3,15 @@
  * pnpm registry info NAME[@VERSION|@ALIAS]
  * pnpm registry set-alias NAME ALIAS VERSION
  * pnpm registry rollback NAME [ALIAS]
+ * pnpm registry canary NAME VERSION SHARE | pnpm registry end-canary NAME
+ * pnpm registry ab NAME A B [DAYS]
  * pnpm registry download NAME[@VERSION|@ALIAS] DIR
  *
  * Talks to REGISTRY_URL (default the local `pnpm dev` Worker) with REGISTRY_TOKEN for writes.
  */
 import { parseArgs } from 'node:util';
 import { parseModelRef } from './ref.ts';
+import { CANARY_ALIAS, shareProblem } from './canary.ts';
 import { rollbackAlias } from './rollback.ts';
 import { downloadModel } from './node/download.ts';
 import { runCli, table, UsageError } from './node/cli.ts';
@@ -19,6 +22,9 @@ const USAGE = `usage:
   pnpm registry info NAME[@VERSION|@ALIAS]
   pnpm registry set-alias NAME ALIAS VERSION
   pnpm registry rollback NAME [ALIAS]      move ALIAS (default champion) back to the version it pointed at before its latest move
+  pnpm registry canary NAME VERSION SHARE  serve SHARE (0-1) of NAME's champion traffic with VERSION (by a stable hash of each client)
+  pnpm registry end-canary NAME            end the canary: all traffic back to the champion
+  pnpm registry ab NAME A B [DAYS]         A/B readout of versions A and B over their common traffic (last DAYS days, default 7)
   pnpm registry download NAME[@VERSION|@ALIAS] DIR
 options: --registry URL (env REGISTRY_URL), --token TOKEN (env REGISTRY_TOKEN), --json`;
 
@@ -77,6 +83,44 @@ async function main(argv: string[]): Promise<number> {
       need(args, 1);
       const plan = await rollbackAlias(client, args[0]!, args[1] ?? 'champion', 'registry CLI rollback');
       print(`${args[0]}@${args[1] ?? 'champion'}: ${plan.from} → ${plan.to} (undoes the move of ${plan.undoes.at}; run it again to undo this)`, plan);
+      return 0;
+    }
+    case 'canary': {
+      need(args, 3);
+      const version = Number(args[1]);
+      if (!Number.isInteger(version) || version < 1) throw new UsageError(`VERSION must be a positive integer, got "${args[1]}"`);
+      const share = Number(args[2]);
+      const problem = args[2]!.trim() === '' ? 'SHARE is missing' : shareProblem(share);
+      if (problem) throw new UsageError(`${problem} (e.g. 0.1 for 10 %)`);
+      const rec = await client.setAlias(args[0]!, CANARY_ALIAS, { version, share, reason: 'registry CLI' });
+      print(`${rec.name}@${CANARY_ALIAS} → ${rec.version}, serving ${(share * 100).toFixed(1)} % of the champion's traffic`, rec);
+      return 0;
+    }
+    case 'end-canary': {
+      need(args, 1);
+      await client.deleteAlias(args[0]!, CANARY_ALIAS);
+      print(`${args[0]}: canary ended; the champion serves all traffic`, { name: args[0], ended: true });
+      return 0;
+    }
+    case 'ab': {
+      need(args, 3);
+      const [a, b, days] = [Number(args[1]), Number(args[2]), args[3] === undefined ? undefined : Number(args[3])];
+      for (const [what, v] of [['A', a], ['B', b]] as const) if (!Number.isInteger(v) || v < 1) throw new UsageError(`${what} must be a version number, got "${v}"`);
+      if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 90)) throw new UsageError(`DAYS must be a whole number from 1 to 90, got "${args[3]}"`);
+      const r = await client.ab({ model: args[0]!, a, b, ...(days !== undefined ? { days } : {}) });
+      const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
+      const rows = [r.a, r.b].map((v) => [`v${v.version}`, String(v.n), pct(v.meanConfidence), String(v.latencyMs.p50 ?? '-'), String(v.latencyMs.p95 ?? '-'), v.feedback.n ? `${pct(v.feedback.accuracy)} of ${v.feedback.n}` : '-']);
+      const d = r.accuracyDifference;
+      print(
+        `${r.model}: v${r.a.version} against v${r.b.version}, ${r.overlap ? `common traffic ${r.overlap.start} to ${r.overlap.end}` : 'no common traffic'} (last ${r.window.days} days)
+` +
+          table(['version', 'rows', 'mean conf.', 'p50 ms', 'p95 ms', 'accuracy (feedback)'], rows) +
+          `
+label mix distance ${r.labelMixDifference?.totalVariation.toFixed(3) ?? '-'}; agreement ${pct(r.agreement.agreement)} of ${r.agreement.rows} shadow pairs` +
+          `
+accuracy b − a: ${d ? `${(d.difference * 100).toFixed(1)} points, 95 % interval ${(d.low * 100).toFixed(1)} to ${(d.high * 100).toFixed(1)} (Newcombe)` : 'not enough feedback'}`,
+        r,
+      );
       return 0;
     }
     case 'download': {

@@ -24,6 +24,8 @@ import {
 } from './api.ts';
 import { evaluationRoutes, type EvaluationList, type EvaluationQuery, type EvaluationRequest, type EvaluationRun, type FeedbackItem, type FeedbackResponse, type RealisedAccuracyResponse } from './feedback-api.ts';
 import type { DriftListing, DriftQuery } from './drift-api.ts';
+import type { AbQuery, AbReadout } from './ab-api.ts';
+import { CLIENT_KEY_HEADER } from './canary.ts';
 import type { Manifest, ManifestDraft, ModelFile } from './manifest.ts';
 import { parseModelRef } from './ref.ts';
 
@@ -130,8 +132,9 @@ export class RegistryClient {
   }
 
   // ---- serving ----
-  predict(text: string, model?: string): Promise<PredictOneResponse> {
-    return this.json('POST', servingRoutes.predict(), model ? { text, model } : { text });
+  /** `clientKey`: the client's stable id for the canary share (sent as the X-Client-Key header). */
+  predict(text: string, model?: string, clientKey?: string): Promise<PredictOneResponse> {
+    return this.json('POST', servingRoutes.predict(), model ? { text, model } : { text }, undefined, clientKey ? { [CLIENT_KEY_HEADER]: clientKey } : undefined);
   }
   predictMany(texts: string[], model?: string): Promise<PredictManyResponse> {
     return this.json('POST', servingRoutes.predict(), model ? { texts, model } : { texts });
@@ -181,16 +184,20 @@ export class RegistryClient {
   drift(query: DriftQuery): Promise<DriftListing> {
     return this.json('GET', servingRoutes.drift() + queryString(query));
   }
+  /** Two versions compared over their overlapping traffic (needs REGISTRY_TOKEN or READ_TOKEN). */
+  ab(query: AbQuery): Promise<AbReadout> {
+    return this.json('GET', servingRoutes.ab() + queryString(query));
+  }
 
   // ---- plumbing ----
-  private async json<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
-    const res = await this.request(method, path, body, contentType);
+  private async json<T>(method: string, path: string, body?: unknown, contentType?: string, extraHeaders?: Record<string, string>): Promise<T> {
+    const res = await this.request(method, path, body, contentType, extraHeaders);
     if (res.status === 204) return undefined as T;
     return (await res.json()) as T;
   }
 
-  private async request(method: string, path: string, body?: unknown, contentType = 'application/octet-stream'): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+  private async request(method: string, path: string, body?: unknown, contentType = 'application/octet-stream', extraHeaders?: Record<string, string>): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let payload: BodyInit | undefined;
     if (body instanceof Uint8Array) {

@@ -12,3 +12,6 @@ export * from './dataset.ts';
 export * from './feedback-api.ts';
 export * from './drift.ts';
 export * from './drift-api.ts';
+export * from './canary.ts';
+export * from './ab.ts';
+export * from './ab-api.ts';

@@ -18,4 +18,14 @@ describe('planRollback', () => {
     expect(() => planRollback('m', 'champion', 5, [ev(3, 2, 3)])).toThrow(/latest move is to 3/);
     expect(() => planRollback('m', 'champion', 5, [])).toThrow(/missing/);
   });
+
+  it('rolls the canary back with its share: a share change alone, or a version move', () => {
+    const c = (id: number, fromVersion: number | null, toVersion: number | null, share?: number): AliasEvent => ({ ...ev(id, fromVersion, toVersion), alias: 'canary', ...(share !== undefined ? { share } : {}) });
+    expect(planRollback('m', 'canary', 4, [c(2, 4, 4, 0.5), c(1, null, 4, 0.1)])).toMatchObject({ from: 4, to: 4, share: { from: 0.5, to: 0.1 } });
+    expect(planRollback('m', 'canary', 5, [c(3, 4, 5, 0.2), c(2, 4, 4, 0.5), c(1, null, 4, 0.1)])).toMatchObject({ from: 5, to: 4, share: { from: 0.2, to: 0.5 } });
+    // Other aliases carry no share.
+    expect(planRollback('m', 'champion', 3, [ev(3, 2, 3), ev(2, 1, 2)]).share).toBeUndefined();
+    // A history without the earlier share (cut off by the listing's limit) is refused rather than guessed.
+    expect(() => planRollback('m', 'canary', 5, [c(3, 4, 5, 0.2)])).toThrow(/cannot tell which share/);
+  });
 });

@@ -63,6 +63,8 @@ export const requireToken = tokenGuard(['REGISTRY_TOKEN'], 'this route');
 export const requireReadToken = tokenGuard(['REGISTRY_TOKEN', 'READ_TOKEN'], 'reading history');
 /** Reading drift reports and alerts (GET /api/v1/drift): the same tokens as history. */
 export const requireMonitorReadToken = tokenGuard(['REGISTRY_TOKEN', 'READ_TOKEN'], 'reading drift reports');
+/** Reading the A/B readout (GET /api/v1/ab): the same tokens. */
+export const requireAbReadToken = tokenGuard(['REGISTRY_TOKEN', 'READ_TOKEN'], 'reading A/B readouts');
 const metricsGuard = tokenGuard(['METRICS_TOKEN'], 'GET /metrics');
 /** GET /metrics: public while METRICS_TOKEN is unset, otherwise that bearer token only. */
 export const requireMetricsToken: MiddlewareHandler<AppEnv> = (c, next) => (c.env.METRICS_TOKEN ? metricsGuard(c, next) : next());

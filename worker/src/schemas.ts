@@ -74,7 +74,7 @@ export const ModelSummarySchema = z
   .openapi('ModelSummary');
 
 export const AliasRecordSchema = z
-  .object({ name: z.string(), alias: z.string(), version: z.number().int(), updatedAt: z.string() })
+  .object({ name: z.string(), alias: z.string(), version: z.number().int(), updatedAt: z.string(), share: z.number().optional().openapi({ description: 'Only on the canary alias: the share (0–1) of the champion traffic it serves' }) })
   .openapi('AliasRecord');
 
 export const AliasEventSchema = z
@@ -86,6 +86,7 @@ export const AliasEventSchema = z
     toVersion: z.number().int().nullable(),
     at: z.string(),
     reason: z.string().nullable(),
+    share: z.number().optional().openapi({ description: 'The canary share after the move (canary moves only)' }),
   })
   .openapi('AliasEvent');
 
@@ -94,6 +95,8 @@ export const SetAliasBody = z
     version: Version,
     expectedVersion: Version.nullable().optional(),
     reason: z.string().max(500).optional(),
+    share: z.number().optional().openapi({ description: 'Required on (and only on) the canary alias: the share (0–1) of the champion traffic (edge /predict for NAME or NAME@champion, and the PWA) it serves, by a stable hash of the client key', example: 0.1 }),
+    expectedShare: z.number().optional().openapi({ description: 'Canary only, with expectedVersion: the share it must have now (compare-and-set)' }),
   })
   .openapi('SetAliasRequest');
 

@@ -69,8 +69,8 @@ export function allowedOrigins(env: Pick<Env, 'ALLOWED_ORIGINS'>): string[] {
 const corsHeaders = cors({
   origin: (origin, c: Context<AppEnv>) => (allowedOrigins(c.env).includes(origin) ? origin : null),
   allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
-  allowHeaders: ['Content-Type', 'Authorization', 'If-None-Match', 'Range'],
-  exposeHeaders: ['ETag', 'Content-Range', 'Accept-Ranges', 'Retry-After', 'X-Model-Version', 'WWW-Authenticate'],
+  allowHeaders: ['Content-Type', 'Authorization', 'If-None-Match', 'Range', 'X-Client-Key'],
+  exposeHeaders: ['ETag', 'Content-Range', 'Accept-Ranges', 'Retry-After', 'X-Model-Version', 'X-Model-Ref', 'WWW-Authenticate'],
   maxAge: 600,
 });
 

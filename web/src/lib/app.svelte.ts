@@ -18,6 +18,7 @@ import { InferenceError, type Backend, type ExplainedPrediction, type FailureCod
 import { cachedText, fileUrl, filesFor, isCached, MODEL_CACHE } from './model-cache.ts';
 import { HistorySync, SyncRetry } from './sync.ts';
 import { FeedbackSync } from './feedback-sync.ts';
+import { clientKey, recommendedVersion, shouldOffer, type Recommendation } from './canary-choice.ts';
 import { plainDetail, plural } from './wording.ts';
 
 export type EngineStatus = 'starting' | 'loading' | 'ready' | 'server' | 'unavailable';
@@ -49,6 +50,8 @@ export interface AliasInfo {
 }
 
 const SELECTED_KEY = 'sentiment-edge.selected-manifest';
+/** How the selected version was chosen: 'canary' when it was recommended as this browser's canary (canary-choice.ts). */
+const SELECTED_VIA_KEY = 'sentiment-edge.selected-via';
 /** The last versions + aliases seen (so an offline start still knows which version is the champion). */
 const CATALOG_KEY = 'sentiment-edge.catalog';
 const FALLBACK_MODEL = 'sentiment';
@@ -65,8 +68,13 @@ export class AppModel {
   engine = $state.raw<EngineState>({ status: 'starting', backend: null, labels: [], progress: null, message: null, failure: null, fromCache: false, loadMs: null });
   online = $state.raw(true);
   manifest = $state.raw<Manifest | null>(null);
-  /** A champion newer than the chosen version (offered, never switched to silently). */
+  /**
+   * The version recommended to this browser when it differs from the chosen one (offered, never switched to
+   * silently): a newer champion, or the canary when this browser's client key is in its share (canary-choice.ts).
+   */
   newerChampion = $state.raw<Manifest | null>(null);
+  /** Why newerChampion is offered: it is the champion, or this browser's canary. */
+  newerVia = $state.raw<Recommendation['via']>('champion');
   info = $state.raw<ModelInfoResponse | null>(null);
   catalog = $state.raw<AliasInfo | null>(null);
   history = $state.raw<LocalHistoryRecord[]>([]);
@@ -143,7 +151,13 @@ export class AppModel {
       return loading;
     }
     try {
-      await this.refreshCatalog();
+      const rec = await this.refreshCatalog();
+      if (rec?.via === 'canary') {
+        // This browser is in the canary's share: its first model is the canary (the same choice /predict makes).
+        const name = this.modelName;
+        await this.select(this.catalog?.versions.find((v) => v.version === rec.version) ?? (await this.client.getVersion(name, rec.version)), 'canary');
+        return;
+      }
       const champion = await this.client.resolve(`${this.modelName}@champion`);
       await this.select(champion);
     } catch (e) {
@@ -159,8 +173,11 @@ export class AppModel {
     }
   }
 
-  /** Model info, versions and aliases from the Worker (best effort: offline keeps the last known). */
-  async refreshCatalog(): Promise<void> {
+  /**
+   * Model info, versions and aliases from the Worker (best effort: offline keeps the last known); returns
+   * the version recommended to this browser (champion or canary), or null when unknown.
+   */
+  async refreshCatalog(): Promise<Recommendation | null> {
     try {
       this.info = await this.client.modelInfo();
     } catch {
@@ -168,28 +185,41 @@ export class AppModel {
     }
     try {
       const name = this.modelName;
-      const [model, list] = await Promise.all([this.client.getModel(name), this.client.listVersions(name)]);
+      const [model, list, aliasList] = await Promise.all([this.client.getModel(name), this.client.listVersions(name), this.client.listAliases(name)]);
       this.catalog = { aliases: model.aliases, versions: list.versions.filter((v) => v.status === 'ready').sort((a, b) => b.version - a.version) };
       try {
         localStorage.setItem(CATALOG_KEY, JSON.stringify(this.catalog));
       } catch {
         // storage full: the catalog is fetched again next time
       }
-      const champ = model.aliases.champion;
+      const rec = recommendedVersion(name, aliasList.aliases, clientKey());
       const cur = this.manifest;
-      if (cur && champ !== undefined && champ !== cur.version && champ > cur.version) {
-        this.newerChampion = this.catalog.versions.find((v) => v.version === champ) ?? (await this.client.getVersion(name, champ));
+      if (cur && rec && shouldOffer(cur.version, this.#selectedVia(), rec)) {
+        this.newerChampion = this.catalog.versions.find((v) => v.version === rec.version) ?? (await this.client.getVersion(name, rec.version));
+        this.newerVia = rec.via;
       } else {
         this.newerChampion = null;
       }
+      return rec;
     } catch {
       // offline or the registry is down: keep what we had
+      return null;
     }
   }
 
-  /** Chooses a version (persisted) and loads it. */
-  async select(m: Manifest): Promise<void> {
+  #selectedVia(): Recommendation['via'] | null {
+    try {
+      return localStorage.getItem(SELECTED_VIA_KEY) === 'canary' ? 'canary' : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Chooses a version (persisted, with `via` 'canary' when it is this browser's canary) and loads it. */
+  async select(m: Manifest, via: Recommendation['via'] | null = null): Promise<void> {
     localStorage.setItem(SELECTED_KEY, JSON.stringify(m));
+    if (via === 'canary') localStorage.setItem(SELECTED_VIA_KEY, via);
+    else localStorage.removeItem(SELECTED_VIA_KEY);
     this.manifest = m;
     if (this.newerChampion && this.newerChampion.version <= m.version) this.newerChampion = null;
     await this.load(m);

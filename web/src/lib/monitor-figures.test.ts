@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkDrift, windowCounts, buildProfile, type DriftListing, type DriftReport, type EvaluationRun } from '@sentiment-edge/registry';
-import { aliasTimeline, compareEvaluations, driftFigures, featureSentence, loadMonitorCopy, MONITOR_COPY_KEY, realisedByDay, saveMonitorCopy, type MonitorCopy } from './monitor-figures.ts';
+import { abFigures, abPair, aliasTimeline, compareEvaluations, driftFigures, featureSentence, loadMonitorCopy, MONITOR_COPY_KEY, realisedByDay, saveMonitorCopy, type MonitorCopy } from './monitor-figures.ts';
 
 const run = (version: number, sha: string, createdAt: string, accuracy: number, extra: Partial<EvaluationRun> = {}): EvaluationRun => ({
   id: `${version}-${sha}-${createdAt}`,
@@ -163,5 +163,55 @@ describe('the copy kept on this device', () => {
     expect(loadMonitorCopy(s)).toBeNull();
     m.set(MONITOR_COPY_KEY, 'nope');
     expect(loadMonitorCopy(s)).toBeNull();
+  });
+});
+
+describe('canary moves in the alias timeline', () => {
+  it('says the share', () => {
+    const ev = (id: number, fromVersion: number | null, toVersion: number | null, share?: number) => ({ id, name: 'm', alias: 'canary', fromVersion, toVersion, at: `2026-11-30T08:0${id}:00Z`, reason: null, ...(share !== undefined ? { share } : {}) });
+    const t = aliasTimeline({ canary: [ev(3, 4, null), ev(2, 4, 4, 0.5), ev(1, null, 4, 0.1)] });
+    expect(t.map((e) => e.text)).toEqual(['canary removed (was v4)', 'canary v4 share changed (50 % of traffic)', 'canary set to v4 (10 % of traffic)']);
+  });
+});
+
+describe('A/B section', () => {
+  it('compares the champion with the canary, else the challenger', () => {
+    expect(abPair({ champion: 3, challenger: 4, canary: 5 })).toEqual({ a: 3, b: 5, alias: 'canary' });
+    expect(abPair({ champion: 3, challenger: 4 })).toEqual({ a: 3, b: 4, alias: 'challenger' });
+    expect(abPair({ champion: 3, challenger: 3 })).toBeNull();
+    expect(abPair({ challenger: 4 })).toBeNull();
+  });
+
+  it('turns a readout into chart series and sentences', () => {
+    const version = (v: number, mix: Record<string, number>, conf: number, p50: number, p95: number, n: number, correct: number) => ({
+      version: v,
+      n: 10,
+      labels: {},
+      labelMix: mix,
+      meanConfidence: conf,
+      latencyMs: { p50, p95 },
+      feedback: { n, correct, accuracy: correct / n, interval: null },
+    });
+    const f = abFigures({
+      model: 'sentiment',
+      window: { start: '2026-11-23T00:00:00Z', end: '2026-11-30T00:00:00Z', days: 7 },
+      overlap: { start: '2026-11-29T00:00:00Z', end: '2026-11-30T00:00:00Z' },
+      source: null,
+      a: version(3, { positive: 0.6, negative: 0.4 }, 0.77, 4.2, 12, 10, 6),
+      b: version(4, { positive: 0.875, negative: 0.125 }, 0.9, 3.1, 9.5, 8, 7),
+      labelMixDifference: { perLabel: { positive: 0.275, negative: -0.275 }, totalVariation: 0.275 },
+      meanConfidenceDifference: 0.13,
+      agreement: { rows: 6, agreement: 5 / 6 },
+      accuracyDifference: { difference: 0.275, low: -0.1414, high: 0.5801, method: 'newcombe', confidence: 0.95 },
+    });
+    expect(f.labels).toEqual(['negative', 'positive']);
+    expect(f.mix).toEqual([
+      [0.4, 0.6],
+      [0.125, 0.875],
+    ]);
+    expect(f.sentences.accuracy).toBe('v4 − v3: +27.5 points (95% interval −14.1 points to +58 points; 10 and 8 answers checked)');
+    expect(f.sentences.agreement).toBe('83% of 6 texts scored by both');
+    expect(f.sentences.latency).toBe('p50 v3 4.2 ms, v4 3.1 ms; p95 v3 12 ms, v4 9.5 ms');
+    expect(f.sentences.mix).toBe('negative v3 40%, v4 13%; positive v3 60%, v4 88% (distance 0.275)');
   });
 });

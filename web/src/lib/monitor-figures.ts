@@ -7,7 +7,7 @@
  * time they were read, so the dashboard shows them dated when the Worker cannot be reached.
  */
 // Types only: a value import of the registry's drift.ts would bring zod (and its `new Function` probe, a CSP violation) into the chunk.
-import type { AliasEvent, DriftListing, DriftReport, EvaluationRun, RealisedAccuracyRow } from '@sentiment-edge/registry';
+import type { AbReadout, AliasEvent, DriftListing, DriftReport, EvaluationRun, RealisedAccuracyRow } from '@sentiment-edge/registry';
 
 /** One dataset (by sha256 and precision) and the latest succeeded run of each version on it. */
 export interface EvaluationComparison {
@@ -65,7 +65,7 @@ export interface TimelineEntry {
   from: number | null;
   to: number | null;
   reason: string | null;
-  /** In words: "champion set to v1", "champion moved from v1 to v2", "challenger removed (was v2)". */
+  /** In words: "champion set to v1", "champion moved from v1 to v2", "challenger removed (was v2)", "canary set to v3 (10 % of traffic)". */
   text: string;
 }
 
@@ -82,11 +82,13 @@ export function aliasTimeline(histories: Record<string, readonly AliasEvent[]>):
       to: e.toVersion,
       reason: e.reason,
       text:
-        e.toVersion === null
+        (e.toVersion === null
           ? `${e.alias} removed${e.fromVersion !== null ? ` (was v${e.fromVersion})` : ''}`
           : e.fromVersion === null
             ? `${e.alias} set to v${e.toVersion}`
-            : `${e.alias} moved from v${e.fromVersion} to v${e.toVersion}`,
+            : e.fromVersion === e.toVersion && e.share !== undefined
+              ? `${e.alias} v${e.toVersion} share changed`
+              : `${e.alias} moved from v${e.fromVersion} to v${e.toVersion}`) + (e.share !== undefined ? ` (${Math.round(e.share * 1000) / 10} % of traffic)` : ''),
     }));
 }
 
@@ -154,6 +156,60 @@ export function realisedByDay(rows: readonly RealisedAccuracyRow[], version: num
   const mine = rows.filter((r) => r.model.version === version).sort((a, b) => a.day.localeCompare(b.day));
   if (mine.length === 0) return null;
   return { version, x: mine.map((r) => r.day), accuracy: mine.map((r) => r.accuracy), feedback: mine.map((r) => r.feedback) };
+}
+
+/** Which two versions the dashboard's A/B section compares: the champion (a) and the canary, else the challenger (b). */
+export function abPair(aliases: Record<string, number>): { a: number; b: number; alias: 'canary' | 'challenger' } | null {
+  const a = aliases.champion;
+  if (a === undefined) return null;
+  for (const alias of ['canary', 'challenger'] as const) {
+    const b = aliases[alias];
+    if (b !== undefined && b !== a) return { a, b, alias };
+  }
+  return null;
+}
+
+export interface AbFigures {
+  a: number;
+  b: number;
+  /** Rows of each in the overlap; null overlap: no common traffic. */
+  rows: [number, number];
+  overlap: { start: string; end: string } | null;
+  /** Label mix chart: labels on x, one series per version. */
+  labels: string[];
+  mix: [number[], number[]];
+  sentences: { mix: string; confidence: string; latency: string; agreement: string; accuracy: string };
+}
+
+const pctText = (x: number) => `${Math.round(x * 100)}%`;
+const signedPoints = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(Math.round(x * 1000) / 10)} points`;
+const ms = (x: number | null) => (x === null ? '—' : `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`);
+
+/** The A/B readout (GET /api/v1/ab) in chart series and plain sentences. */
+export function abFigures(r: AbReadout): AbFigures {
+  const labels = [...new Set([...Object.keys(r.a.labelMix), ...Object.keys(r.b.labelMix)])].sort();
+  const [a, b] = [`v${r.a.version}`, `v${r.b.version}`];
+  const acc = r.accuracyDifference;
+  return {
+    a: r.a.version,
+    b: r.b.version,
+    rows: [r.a.n, r.b.n],
+    overlap: r.overlap,
+    labels,
+    mix: [labels.map((l) => r.a.labelMix[l] ?? 0), labels.map((l) => r.b.labelMix[l] ?? 0)],
+    sentences: {
+      mix: r.labelMixDifference
+        ? `${labels.map((l) => `${l} ${a} ${pctText(r.a.labelMix[l] ?? 0)}, ${b} ${pctText(r.b.labelMix[l] ?? 0)}`).join('; ')} (distance ${r.labelMixDifference.totalVariation.toFixed(3)})`
+        : 'no common traffic',
+      confidence:
+        r.a.meanConfidence !== null && r.b.meanConfidence !== null ? `${a} ${pctText(r.a.meanConfidence)}, ${b} ${pctText(r.b.meanConfidence)}` : 'no common traffic',
+      latency: `p50 ${a} ${ms(r.a.latencyMs.p50)}, ${b} ${ms(r.b.latencyMs.p50)}; p95 ${a} ${ms(r.a.latencyMs.p95)}, ${b} ${ms(r.b.latencyMs.p95)}`,
+      agreement: r.agreement.agreement !== null ? `${pctText(r.agreement.agreement)} of ${r.agreement.rows} texts scored by both` : 'no text scored by both yet',
+      accuracy: acc
+        ? `${b} − ${a}: ${signedPoints(acc.difference)} (95% interval ${signedPoints(acc.low)} to ${signedPoints(acc.high)}; ${r.a.feedback.n} and ${r.b.feedback.n} answers checked)`
+        : 'not enough feedback on both',
+    },
+  };
 }
 
 /** Names of features in plain words. */

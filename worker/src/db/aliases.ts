@@ -3,7 +3,7 @@
  * that writes the alias_events row and the alias together, under the same condition, so the log
  * can never disagree with the alias.
  */
-import type { AliasEvent, AliasRecord } from '@sentiment-edge/registry';
+import { CANARY_ALIAS, shareProblem, type AliasEvent, type AliasRecord } from '@sentiment-edge/registry';
 import { ApiError } from '../errors.ts';
 
 interface AliasRow {
@@ -11,6 +11,7 @@ interface AliasRow {
   alias: string;
   version: number;
   updated_at: string;
+  share: number | null;
 }
 
 interface EventRow {
@@ -21,9 +22,11 @@ interface EventRow {
   to_version: number | null;
   at: string;
   reason: string | null;
+  share: number | null;
 }
 
-const toRecord = (r: AliasRow): AliasRecord => ({ name: r.name, alias: r.alias, version: r.version, updatedAt: r.updated_at });
+// `share` is only present on the canary (migration 0007), so other aliases' records keep their shape.
+const toRecord = (r: AliasRow): AliasRecord => ({ name: r.name, alias: r.alias, version: r.version, updatedAt: r.updated_at, ...(r.share !== null ? { share: r.share } : {}) });
 const toEvent = (r: EventRow): AliasEvent => ({
   id: r.id,
   name: r.name,
@@ -32,16 +35,23 @@ const toEvent = (r: EventRow): AliasEvent => ({
   toVersion: r.to_version,
   at: r.at,
   reason: r.reason,
+  ...(r.share !== null ? { share: r.share } : {}),
 });
 
 export async function listAliases(db: D1Database, name: string): Promise<AliasRecord[]> {
-  const { results } = await db.prepare(`SELECT name, alias, version, updated_at FROM aliases WHERE name = ?1 ORDER BY alias`).bind(name).all<AliasRow>();
+  const { results } = await db.prepare(`SELECT name, alias, version, updated_at, share FROM aliases WHERE name = ?1 ORDER BY alias`).bind(name).all<AliasRow>();
   return results.map(toRecord);
 }
 
 export async function getAlias(db: D1Database, name: string, alias: string): Promise<AliasRecord | null> {
-  const row = await db.prepare(`SELECT name, alias, version, updated_at FROM aliases WHERE name = ?1 AND alias = ?2`).bind(name, alias).first<AliasRow>();
+  const row = await db.prepare(`SELECT name, alias, version, updated_at, share FROM aliases WHERE name = ?1 AND alias = ?2`).bind(name, alias).first<AliasRow>();
   return row ? toRecord(row) : null;
+}
+
+/** The model's canary and its share of the champion's traffic, or null when it has none. */
+export async function getCanary(db: D1Database, name: string): Promise<{ version: number; share: number } | null> {
+  const row = await db.prepare(`SELECT version, share FROM aliases WHERE name = ?1 AND alias = ?2`).bind(name, CANARY_ALIAS).first<{ version: number; share: number | null }>();
+  return row ? { version: row.version, share: row.share ?? 0 } : null;
 }
 
 export interface SetAliasInput {
@@ -51,42 +61,80 @@ export interface SetAliasInput {
   /** undefined: move unconditionally; null: the alias must not exist yet; n: it must point at n. */
   expectedVersion?: number | null;
   reason?: string | null;
+  /** Required on (and only on) the `canary` alias: the share (0–1) of the champion's traffic it serves. */
+  share?: number;
+  /** With `expectedVersion`, on `canary`: the share it must have now (a compare-and-set of share changes too). */
+  expectedShare?: number;
+}
+
+/** 400 unless `share` is given exactly for the canary alias, from 0 to 1. */
+function checkShare(input: SetAliasInput): number | null {
+  if (input.alias !== CANARY_ALIAS) {
+    if (input.share !== undefined || input.expectedShare !== undefined) {
+      throw ApiError.badRequest(`only the "${CANARY_ALIAS}" alias carries a share; leave "share" out when moving "${input.alias}", or PUT …/aliases/${CANARY_ALIAS} with {version, share}`);
+    }
+    return null;
+  }
+  if (input.share === undefined) {
+    throw ApiError.badRequest(`the "${CANARY_ALIAS}" alias needs a share: send {"version": N, "share": 0.1} to serve 10 % of the champion's traffic with version N (DELETE the alias to end the canary)`);
+  }
+  const problem = shareProblem(input.share) ?? (input.expectedShare !== undefined ? shareProblem(input.expectedShare)?.replace(/^share/, 'expectedShare') : null);
+  if (problem) throw ApiError.badRequest(problem, { path: 'share' });
+  if (input.expectedShare !== undefined && input.expectedVersion === undefined) {
+    throw ApiError.badRequest('expectedShare only works together with expectedVersion (the compare-and-set checks both); send both or neither');
+  }
+  return input.share;
 }
 
 /**
  * Points `alias` at a ready version. 404 when the version does not exist (or is pending), 409 when
- * it is archived or when `expectedVersion` does not match the alias's current version.
+ * it is archived or when `expectedVersion` (and, for the canary, `expectedShare`) does not match the
+ * alias's current state. 400 when a share is missing on the canary or given on another alias.
  */
 export async function setAlias(db: D1Database, input: SetAliasInput, now = new Date().toISOString()): Promise<AliasRecord> {
   const { name, alias, version } = input;
+  const share = checkShare(input);
   const checkExpected = input.expectedVersion !== undefined ? 1 : 0;
   const expected = input.expectedVersion ?? null;
-  // ?1 name, ?2 alias, ?3 version, ?4 now, ?5 reason, ?6 check expected?, ?7 expected version (NULL = absent)
+  const checkShareNow = input.expectedShare !== undefined ? 1 : 0;
+  const expectedShare = input.expectedShare ?? null;
+  // ?1 name, ?2 alias, ?3 version, ?4 now, ?5 reason, ?6 check expected?, ?7 expected version (NULL = absent),
+  // ?8 share, ?9 check expected share?, ?10 expected share
   const condition = `EXISTS (SELECT 1 FROM versions v WHERE v.name = ?1 AND v.version = ?3 AND v.status = 'ready')
-    AND (?6 = 0 OR (SELECT a.version FROM aliases a WHERE a.name = ?1 AND a.alias = ?2) IS ?7)`;
+    AND (?6 = 0 OR (SELECT a.version FROM aliases a WHERE a.name = ?1 AND a.alias = ?2) IS ?7)
+    AND (?9 = 0 OR (SELECT a.share FROM aliases a WHERE a.name = ?1 AND a.alias = ?2) IS ?10)`;
+  const args = [name, alias, version, now, input.reason ?? null, checkExpected, expected, share, checkShareNow, expectedShare];
   const [event] = await db.batch([
     db
       .prepare(
-        `INSERT INTO alias_events (name, alias, from_version, to_version, at, reason)
-         SELECT ?1, ?2, (SELECT a.version FROM aliases a WHERE a.name = ?1 AND a.alias = ?2), ?3, ?4, ?5
+        `INSERT INTO alias_events (name, alias, from_version, to_version, at, reason, share)
+         SELECT ?1, ?2, (SELECT a.version FROM aliases a WHERE a.name = ?1 AND a.alias = ?2), ?3, ?4, ?5, ?8
          WHERE ${condition}`,
       )
-      .bind(name, alias, version, now, input.reason ?? null, checkExpected, expected),
+      .bind(...args),
     db
       .prepare(
-        `INSERT INTO aliases (name, alias, version, updated_at)
-         SELECT ?1, ?2, ?3, ?4 WHERE ${condition}
-         ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at`,
+        `INSERT INTO aliases (name, alias, version, updated_at, share)
+         SELECT ?1, ?2, ?3, ?4, ?8 WHERE ${condition}
+         ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at, share = excluded.share`,
       )
-      .bind(name, alias, version, now, input.reason ?? null, checkExpected, expected),
+      .bind(...args),
   ]);
-  if (event?.meta.changes === 1) return { name, alias, version, updatedAt: now };
+  if (event?.meta.changes === 1) return { name, alias, version, updatedAt: now, ...(share !== null ? { share } : {}) };
 
   // Nothing was written: say why.
   const target = await db.prepare(`SELECT status FROM versions WHERE name = ?1 AND version = ?2`).bind(name, version).first<{ status: string }>();
   if (!target || target.status === 'pending') throw ApiError.notFound(`model ${name} has no finalized version ${version} to point "${alias}" at`);
   if (target.status !== 'ready') throw ApiError.conflict(`model ${name} version ${version} is ${target.status}; aliases may only point at ready versions`, { status: target.status });
   const current = await getAlias(db, name, alias);
+  if (checkShareNow && current && current.version === expected && current.share !== expectedShare) {
+    throw ApiError.conflict(`the ${alias} of ${name} serves share ${current.share ?? 'none'}, not the expected ${expectedShare}; re-read it and retry`, {
+      expectedVersion: expected,
+      currentVersion: current.version,
+      expectedShare,
+      currentShare: current.share ?? null,
+    });
+  }
   throw ApiError.conflict(
     `alias "${alias}" of ${name} points at ${current ? `version ${current.version}` : 'nothing'}, not the expected ${expected === null ? 'nothing' : `version ${expected}`}; re-read it and retry`,
     { expectedVersion: expected, currentVersion: current?.version ?? null },
@@ -110,7 +158,7 @@ export async function deleteAlias(db: D1Database, name: string, alias: string, r
 /** The alias's moves, newest first. */
 export async function aliasHistory(db: D1Database, name: string, alias: string, limit = 100): Promise<AliasEvent[]> {
   const { results } = await db
-    .prepare(`SELECT id, name, alias, from_version, to_version, at, reason FROM alias_events WHERE name = ?1 AND alias = ?2 ORDER BY id DESC LIMIT ?3`)
+    .prepare(`SELECT id, name, alias, from_version, to_version, at, reason, share FROM alias_events WHERE name = ?1 AND alias = ?2 ORDER BY id DESC LIMIT ?3`)
     .bind(name, alias, limit)
     .all<EventRow>();
   return results.map(toEvent);

@@ -2,15 +2,17 @@
  * GET /api/v1/drift?model=NAME[&version=N][&n=K] (REGISTRY_TOKEN or READ_TOKEN): the newest drift
  * reports of a model (each: window, rows, every feature's PSI and test, CBPE estimated accuracy,
  * shadow comparison, alert changes) and its alerts with their webhook delivery state.
+ * GET /api/v1/ab?model=NAME&a=V1&b=V2[&days=N][&source=S] (same tokens): the A/B readout (ab.ts).
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { DRIFT_FEATURES, ModelName, servingRoutes, type DriftListing } from '@sentiment-edge/registry';
-import { requireMonitorReadToken } from '../auth.ts';
+import { DRIFT_FEATURES, ModelName, servingRoutes, type AbReadout, type DriftListing } from '@sentiment-edge/registry';
+import { requireAbReadToken, requireMonitorReadToken } from '../auth.ts';
 import type { AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { newApp } from '../openapi-app.ts';
 import { errors, json, VersionNumber } from '../schemas.ts';
 import { listDrift } from './reports.ts';
+import { abReadout, DEFAULT_AB_DAYS, MAX_AB_DAYS } from './ab.ts';
 
 export const DEFAULT_REPORTS = 24;
 export const MAX_REPORTS = 500;
@@ -24,6 +26,19 @@ const DriftQuery = z.object({
     .transform(Number)
     .pipe(z.number().max(MAX_REPORTS))
     .default(DEFAULT_REPORTS),
+});
+
+const AbQuery = z.object({
+  model: ModelName,
+  a: VersionNumber,
+  b: VersionNumber,
+  days: z
+    .string()
+    .regex(/^[1-9][0-9]?$/, `days is a whole number from 1 to ${MAX_AB_DAYS} in decimal digits`)
+    .transform(Number)
+    .pipe(z.number().max(MAX_AB_DAYS))
+    .optional(),
+  source: z.enum(['edge', 'browser']).optional(),
 });
 
 const Feature = z.enum(DRIFT_FEATURES as [string, ...string[]]);
@@ -108,6 +123,62 @@ export function monitorApp(): OpenAPIHono<AppEnv> {
     const listing: DriftListing = await listDrift(c.env.DB, q.data.model, { n: q.data.n, ...(q.data.version !== undefined ? { version: q.data.version } : {}) });
     return c.json(listing, 200, { 'Cache-Control': 'no-store' });
   });
+  app.get(servingRoutes.ab(), requireAbReadToken, async (c) => {
+    const q = AbQuery.safeParse(c.req.query());
+    if (!q.success) throw ApiError.validation(q.error.issues, 'A/B query (model=NAME&a=V1&b=V2[&days=N][&source=edge|browser])');
+    const { model, a, b, days, source } = q.data;
+    const readout: AbReadout = await abReadout(c.env.DB, { model, a, b, ...(days !== undefined ? { days } : {}), ...(source ? { source } : {}) });
+    return c.json(readout, 200, { 'Cache-Control': 'no-store' });
+  });
+  const Interval = z.object({ low: z.number(), high: z.number() });
+  const AbVersionSchema = z.object({
+    version: z.number().int(),
+    n: z.number().int(),
+    labels: z.record(z.string(), z.number().int()),
+    labelMix: z.record(z.string(), z.number()),
+    meanConfidence: z.number().nullable(),
+    latencyMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable() }),
+    feedback: z.object({ n: z.number().int(), correct: z.number().int(), accuracy: z.number().nullable(), interval: Interval.nullable().openapi({ description: '95 % Wilson interval' }) }),
+  });
+  app.openAPIRegistry.registerPath(
+    createRoute({
+      method: 'get',
+      path: servingRoutes.ab(),
+      tags: ['monitoring'],
+      summary:
+        'A/B readout of two versions over the period both served traffic (inside the last `days` days): per version rows, label mix, mean confidence, latency p50/p95 and accuracy on feedback; between them (b − a) the label-mix difference, agreement on shadow pairs and the accuracy difference with a 95 % Newcombe hybrid score interval. Needs REGISTRY_TOKEN or READ_TOKEN',
+      security: [{ bearerAuth: [] }],
+      request: {
+        query: z.object({
+          model: z.string().openapi({ example: 'sentiment' }),
+          a: z.number().int().openapi({ description: 'the baseline version (e.g. the champion)' }),
+          b: z.number().int().openapi({ description: 'the version compared with it (e.g. the canary)' }),
+          days: z.number().int().min(1).max(MAX_AB_DAYS).optional().openapi({ description: `window in days (default ${DEFAULT_AB_DAYS})` }),
+          source: z.enum(['edge', 'browser']).optional().openapi({ description: 'only rows of this source (default both)' }),
+        }),
+      },
+      responses: {
+        200: json(
+          z
+            .object({
+              model: z.string(),
+              window: z.object({ start: z.string(), end: z.string(), days: z.number().int() }),
+              overlap: z.object({ start: z.string(), end: z.string() }).nullable(),
+              source: z.enum(['edge', 'browser']).nullable(),
+              a: AbVersionSchema,
+              b: AbVersionSchema,
+              labelMixDifference: z.object({ perLabel: z.record(z.string(), z.number()), totalVariation: z.number() }).nullable(),
+              meanConfidenceDifference: z.number().nullable(),
+              agreement: z.object({ rows: z.number().int(), agreement: z.number().nullable() }),
+              accuracyDifference: z.object({ difference: z.number(), low: z.number(), high: z.number(), method: z.literal('newcombe'), confidence: z.literal(0.95) }).nullable(),
+            })
+            .openapi('AbReadout'),
+          'Readout',
+        ),
+        ...errors(400, 401, 403, 404),
+      },
+    }),
+  );
   app.openAPIRegistry.registerPath(
     createRoute({
       method: 'get',

@@ -42,7 +42,8 @@ export const aliasRoutes = newApp()
       method: 'put',
       path: '/models/{name}/aliases/{alias}',
       tags,
-      summary: 'Point an alias at a ready version (atomically logged); expectedVersion makes it a compare-and-set',
+      summary:
+        'Point an alias at a ready version (atomically logged); expectedVersion makes it a compare-and-set. The canary alias also takes {share} (0–1): that share of the champion traffic goes to it, by a stable hash of the client key; DELETE it to end the canary',
       ...auth,
       request: { params: AliasParams, body: { required: true, content: { 'application/json': { schema: SetAliasBody } } } },
       responses: { 200: json(AliasRecordSchema, 'Alias set'), ...errors(400, 401, 403, 404, 409) },
@@ -56,6 +57,8 @@ export const aliasRoutes = newApp()
         version: body.version,
         ...(body.expectedVersion !== undefined ? { expectedVersion: body.expectedVersion } : {}),
         reason: body.reason ?? null,
+        ...(body.share !== undefined ? { share: body.share } : {}),
+        ...(body.expectedShare !== undefined ? { expectedShare: body.expectedShare } : {}),
       });
       return c.json(record, 200);
     },

@@ -2,7 +2,7 @@
  * /predict as a data function: validate the body, resolve the model, run the cached ONNX session
  * (one batched run for all texts), and build the answer plus the history rows to record.
  */
-import { MAX_TEXT_CHARS, MAX_TEXTS, toPrediction, type HistoryRecord, type PredictManyResponse, type PredictOneResponse, type EdgePrediction } from '@sentiment-edge/registry';
+import { MAX_CLIENT_KEY_CHARS, MAX_TEXT_CHARS, MAX_TEXTS, toPrediction, type HistoryRecord, type PredictManyResponse, type PredictOneResponse, type EdgePrediction } from '@sentiment-edge/registry';
 import { ApiError } from '../errors.ts';
 import { analyze, modelCache, PRECISIONS, type LoadedModel, type Precision } from '../inference/models.ts';
 import { recordModelLoad } from './metrics.ts';
@@ -16,6 +16,16 @@ export interface PredictInput {
   single: boolean;
   model?: string;
   precision: Precision;
+  /** The body's `clientKey` (the canary share's client key; routes.ts falls back to the header, then the IP). */
+  clientKey?: string;
+}
+
+/** Why a client key is not acceptable (`where`: how the client sent it), or null. */
+export function clientKeyProblem(key: unknown, where: string): string | null {
+  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_CLIENT_KEY_CHARS || /[^\x21-\x7e]/.test(key)) {
+    return `${where} must be 1-${MAX_CLIENT_KEY_CHARS} printable ASCII characters without spaces (a random id the client keeps, e.g. a UUID); it picks the model version for the canary share`;
+  }
+  return null;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -34,11 +44,15 @@ function charCount(s: string): number {
  */
 export function parsePredictBody(body: unknown, dtype?: string | null): PredictInput {
   if (!isObject(body)) throw new ApiError(400, 'validation_failed', 'the body must be a JSON object: {"text": "…"} or {"texts": ["…", …]}');
-  const { text, texts, model, precision } = body;
+  const { text, texts, model, precision, clientKey } = body;
   if ((text === undefined) === (texts === undefined)) {
     throw new ApiError(400, 'validation_failed', 'send exactly one of "text" (a string) or "texts" (an array of strings)');
   }
   if (model !== undefined && typeof model !== 'string') throw new ApiError(400, 'validation_failed', '"model" must be a string: NAME, NAME@VERSION or NAME@ALIAS', { path: 'model' });
+  if (clientKey !== undefined) {
+    const problem = clientKeyProblem(clientKey, '"clientKey"');
+    if (problem) throw new ApiError(400, 'validation_failed', problem, { path: 'clientKey' });
+  }
   if (precision === null) throw new ApiError(400, 'validation_failed', `precision must be one of ${PRECISIONS.join(', ')} or left out (got null)`, { path: 'precision' });
   const p = dtype ?? precision ?? 'int8';
   if (typeof p !== 'string' || !(PRECISIONS as readonly string[]).includes(p)) {
@@ -67,7 +81,7 @@ export function parsePredictBody(body: unknown, dtype?: string | null): PredictI
     if (problem) throw new ApiError(400, 'validation_failed', problem, { path });
     return trimmed;
   });
-  return { texts: out, single: texts === undefined, ...(model !== undefined ? { model } : {}), precision: p as Precision };
+  return { texts: out, single: texts === undefined, ...(model !== undefined ? { model } : {}), ...(clientKey !== undefined ? { clientKey: clientKey as string } : {}), precision: p as Precision };
 }
 
 export interface PredictEnv {
@@ -101,7 +115,9 @@ export async function predict(env: PredictEnv, input: PredictInput, started = pe
   const predictions: EdgePrediction[] = probs.map((p) => ({ id: crypto.randomUUID(), ...toPrediction(p, loaded.labels) }));
   const latencyMs = round3(performance.now() - started);
   const model = { name: resolved.name, version: resolved.version };
-  const response: PredictOneResponse | PredictManyResponse = input.single ? { ...predictions[0]!, model, latencyMs } : { predictions, model, latencyMs };
+  // `model` names the version that served (the canary's for clients in its share), `ref` how it was chosen.
+  const { ref } = resolved;
+  const response: PredictOneResponse | PredictManyResponse = input.single ? { ...predictions[0]!, model, ref, latencyMs } : { predictions, model, ref, latencyMs };
   const createdAt = new Date().toISOString();
   const perText = round3(latencyMs / input.texts.length);
   return {

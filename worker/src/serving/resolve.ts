@@ -10,9 +10,14 @@
  *
  * A version no alias points at may be loaded only by requests with the registry token (`operator`):
  * otherwise anonymous traffic cycling through old versions would force a model load per request.
+ *
+ * Canary: a champion request (`NAME`, `NAME@champion`) whose client key falls in the canary's share
+ * (registry canary.ts `servesCanary`) is answered by the `canary` alias's version, with ref
+ * `NAME@canary`. The canary and its share are cached per model in the same way (including "no
+ * canary", so a model without one costs no D1 read either).
  */
-import { parseModelRef, RefError } from '@sentiment-edge/registry';
-import { getAlias } from '../db/aliases.ts';
+import { CANARY_ALIAS, parseModelRef, RefError, servesCanary } from '@sentiment-edge/registry';
+import { getAlias, getCanary } from '../db/aliases.ts';
 import { getModel } from '../db/models.ts';
 import { ApiError } from '../errors.ts';
 import { modelCache } from '../inference/models.ts';
@@ -36,6 +41,8 @@ interface Lookup<T> {
 const aliasCache = new Map<string, Lookup<number | null>>();
 /** `name@version` → whether it exists (ready or archived) and whether an alias points at it. */
 const versionCache = new Map<string, Lookup<{ exists: boolean; aliased: boolean }>>();
+/** `name` → its canary and share (`canary: null`: none; kept, unlike alias misses, since it is the usual case). */
+const canaryCache = new Map<string, Lookup<{ canary: { version: number; share: number } | null }>>();
 
 export interface Resolved {
   name: string;
@@ -50,6 +57,8 @@ export interface ResolveOptions {
   defer?: (work: Promise<unknown>) => void;
   /** Whether the request carries the registry token (asked only for versions no alias points at). */
   operator?: () => Promise<boolean>;
+  /** The client's key for the canary share (registry canary.ts); without one, champion requests get the champion. */
+  clientKey?: string | null;
 }
 
 /**
@@ -123,7 +132,13 @@ export async function resolveModel(db: D1Database, ref: string | undefined, defa
   }
   const alias = parsed.kind === 'alias' ? parsed.alias : CHAMPION;
   const version = await aliasVersion(db, parsed.name, alias, opts);
-  if (version !== null) return { name: parsed.name, version, ref: `${parsed.name}@${alias}` };
+  if (version !== null) {
+    if (alias === CHAMPION && opts.clientKey) {
+      const canary = await canaryOf(db, parsed.name, opts);
+      if (canary && servesCanary(opts.clientKey, parsed.name, canary.share)) return { name: parsed.name, version: canary.version, ref: `${parsed.name}@${CANARY_ALIAS}` };
+    }
+    return { name: parsed.name, version, ref: `${parsed.name}@${alias}` };
+  }
 
   const model = await getModel(db, parsed.name);
   if (parsed.kind === 'default' && (model || ref === undefined)) {
@@ -166,9 +181,26 @@ export async function aliasVersion(db: D1Database, name: string, alias: string, 
   );
 }
 
-/** Drops a version's sessions unless another cached alias still points at it. */
+/** The model's canary and share (cached as described above), or null. `force`: look up now. */
+export async function canaryOf(db: D1Database, name: string, opts: ResolveOptions = {}, force = false): Promise<{ version: number; share: number } | null> {
+  const entry = await cached(
+    canaryCache,
+    name,
+    async () => ({ canary: await getCanary(db, name) }),
+    opts,
+    (value, previous) => {
+      const was = previous?.canary?.version;
+      if (was !== undefined && was !== value.canary?.version) retire(name, was, `${name}@${CANARY_ALIAS}#share`);
+    },
+    force,
+  );
+  return entry.canary;
+}
+
+/** Drops a version's sessions unless another cached alias (or the canary) still points at it. */
 function retire(name: string, version: number, exceptKey: string): void {
   for (const [k, e] of aliasCache) if (k !== exceptKey && k.startsWith(`${name}@`) && e.value === version) return;
+  if (exceptKey !== `${name}@${CANARY_ALIAS}#share` && canaryCache.get(name)?.value.canary?.version === version) return;
   modelCache.evictVersion(name, version);
 }
 
@@ -189,6 +221,10 @@ export async function reloadAliases(db: D1Database, defaultModel: string): Promi
     const at = k.indexOf('@');
     aliases[k] = await aliasVersion(db, k.slice(0, at), k.slice(at + 1), {}, true);
   }
+  for (const name of [...canaryCache.keys()]) {
+    const canary = await canaryOf(db, name, {}, true);
+    aliases[`${name}@${CANARY_ALIAS}`] = canary?.version ?? null;
+  }
   const after = new Set(modelCache.loaded().map((l) => `${l.model}@${l.version}:${l.precision}`));
   return { aliases, evicted: [...before].filter((k) => !after.has(k)) };
 }
@@ -197,4 +233,5 @@ export async function reloadAliases(db: D1Database, defaultModel: string): Promi
 export function resetResolver(): void {
   aliasCache.clear();
   versionCache.clear();
+  canaryCache.clear();
 }

@@ -6,7 +6,7 @@
  * document them.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { API_PREFIX, MAX_HISTORY_BATCH, MAX_TEXT_CHARS, MAX_TEXTS, servingRoutes } from '@sentiment-edge/registry';
+import { API_PREFIX, CLIENT_KEY_HEADER, MAX_CLIENT_KEY_CHARS, MAX_HISTORY_BATCH, MAX_TEXT_CHARS, MAX_TEXTS, servingRoutes } from '@sentiment-edge/registry';
 import type { Context, MiddlewareHandler } from 'hono';
 import { hasToken, requireMetricsToken, requireReadToken, requireToken } from '../auth.ts';
 import type { AppEnv, Env } from '../env.ts';
@@ -19,7 +19,7 @@ import { errors, json } from '../schemas.ts';
 import { HistoryQueryInput, insertHistory, listHistory, parseSyncBody, queueError, queueHistory } from './history.ts';
 import { readRollupTotals, recordPredictLatency, renderMetrics } from './metrics.ts';
 import { modelInfo } from './model-info.ts';
-import { parsePredictBody, predict } from './predict.ts';
+import { clientKeyProblem, parsePredictBody, predict, type PredictInput } from './predict.ts';
 import { reloadAliases } from './resolve.ts';
 import { shadowRate } from '../monitor/config.ts';
 import { monitorLines } from '../monitor/gauges.ts';
@@ -78,6 +78,23 @@ function operatorCheck(c: Context<AppEnv>): () => Promise<boolean> {
   return () => (checked ??= hasToken(c.env, c.req.header('authorization')));
 }
 
+/**
+ * The client key for the canary share: the body's `clientKey`, else the X-Client-Key header (the PWA
+ * sends a random id it keeps in localStorage), else the caller's IP address (CF-Connecting-IP), else
+ * none (the champion answers). The key is only hashed (registry canary.ts), never stored.
+ */
+function clientKeyOf(c: Context<AppEnv>, input: PredictInput): string | null {
+  if (input.clientKey) return input.clientKey;
+  const header = c.req.header(CLIENT_KEY_HEADER);
+  if (header !== undefined) {
+    const problem = clientKeyProblem(header, `the ${CLIENT_KEY_HEADER} header`);
+    if (problem) throw new ApiError(400, 'validation_failed', problem, { header: CLIENT_KEY_HEADER });
+    return header;
+  }
+  const ip = c.req.header('cf-connecting-ip');
+  return ip ? `ip:${ip}` : null;
+}
+
 async function handlePredict(c: Context<AppEnv>): Promise<Response> {
   const started = performance.now();
   const isOperator = operatorCheck(c);
@@ -88,7 +105,8 @@ async function handlePredict(c: Context<AppEnv>): Promise<Response> {
     refuseRemembered(c.env, c.req.raw, 'PREDICT_LIMITER');
     afterResponse(c, countClient(c.env, c.req.raw, 'PREDICT_LIMITER', Math.ceil(input.texts.length / TEXTS_PER_UNIT)));
   }
-  const result = await predict(c.env, input, started, { operator: isOperator, defer: (work) => afterResponse(c, work) });
+  const clientKey = clientKeyOf(c, input);
+  const result = await predict(c.env, input, started, { operator: isOperator, defer: (work) => afterResponse(c, work), clientKey });
   const { name, version } = result.resolved;
   recordPredictLatency(name, version, result.latencyMs);
   const store = storeText(c.env);
@@ -105,7 +123,7 @@ async function handlePredict(c: Context<AppEnv>): Promise<Response> {
       rows.then((r) => scoreShadow(c.env, name, version, input.precision, input.texts, r, { defer: (work) => afterResponse(c, work) })),
     );
   }
-  return c.json(result.response, 200, { 'Cache-Control': 'no-store', 'X-Model-Version': `${name}@${version}` });
+  return c.json(result.response, 200, { 'Cache-Control': 'no-store', 'X-Model-Version': `${name}@${version}`, 'X-Model-Ref': result.resolved.ref });
 }
 
 // ---- OpenAPI documentation of the routes (handled below as plain routes) -------------------
@@ -117,19 +135,25 @@ const PredictionSchema = z.object({
   score: z.number(),
   probabilities: Probabilities,
 });
-const ModelRefSchema = z.object({ name: z.string(), version: z.number().int() });
+const ModelRefSchema = z.object({ name: z.string(), version: z.number().int() }).openapi({ description: 'The version that served the answer (the canary, for clients in its share)' });
+const RefSchema = z.string().openapi({ description: 'How the version was chosen: NAME@champion, NAME@canary (a champion request in the canary share), NAME@ALIAS or NAME@VERSION', example: 'sentiment@canary' });
 const PredictBody = z
   .object({
     text: z.string().optional().openapi({ description: `One text, 1-${MAX_TEXT_CHARS} characters after trimming (a leading byte-order mark is trimmed too; lone surrogates are refused)`, example: 'A wonderful, heartfelt film.' }),
     texts: z.array(z.string()).optional().openapi({ description: `1-${MAX_TEXTS} texts (send text OR texts); one batched run` }),
     model: z.string().optional().openapi({ description: 'NAME, NAME@VERSION or NAME@ALIAS; default: DEFAULT_MODEL@champion', example: 'sentiment@champion' }),
     precision: z.enum(['int8', 'fp32']).optional().openapi({ description: 'int8 (onnx/model_quantized.onnx, default) or fp32 (onnx/model.onnx); also ?dtype=' }),
+    clientKey: z
+      .string()
+      .max(MAX_CLIENT_KEY_CHARS)
+      .optional()
+      .openapi({ description: `A stable id of the client for the canary share (also the ${CLIENT_KEY_HEADER} header; default: the caller's IP). Requests for NAME or NAME@champion whose key falls in the canary's share are answered by the canary`, example: '3f0c9a2e-6d1b-4a57-9a51-1f9f3f1c2b7e' }),
   })
   .openapi('PredictRequest');
 const PredictResponse = z
   .union([
-    PredictionSchema.extend({ model: ModelRefSchema, latencyMs: z.number() }).openapi('PredictOneResponse'),
-    z.object({ predictions: z.array(PredictionSchema), model: ModelRefSchema, latencyMs: z.number() }).openapi('PredictManyResponse'),
+    PredictionSchema.extend({ model: ModelRefSchema, ref: RefSchema, latencyMs: z.number() }).openapi('PredictOneResponse'),
+    z.object({ predictions: z.array(PredictionSchema), model: ModelRefSchema, ref: RefSchema, latencyMs: z.number() }).openapi('PredictManyResponse'),
   ])
   .openapi('PredictResponse');
 const HistoryRecordSchema = z
