@@ -72,6 +72,8 @@ export interface AliasEvent {
   toVersion: number | null;
   at: string;
   reason: string | null;
+  /** Who moved it: 'operator' (a request with the token), 'policy' (the hourly promotion policy); null before migration 0008. */
+  actor: string | null;
 }
 
 export interface SetAliasRequest {

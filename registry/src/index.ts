@@ -12,3 +12,4 @@ export * from './dataset.ts';
 export * from './feedback-api.ts';
 export * from './drift.ts';
 export * from './drift-api.ts';
+export * from './policy.ts';
