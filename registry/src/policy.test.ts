@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auditReason, decidePromotion, PromotionPolicy, type PromotionEvidence, type VersionEvidence } from './policy.ts';
+import { auditReason, decidePolicy, PromotionPolicy, type PromotionEvidence, type VersionEvidence } from './policy.ts';
 
 const AT = '2026-11-10T12:00:00.000Z';
 const DAY_BEFORE = '2026-11-09T10:00:00.000Z'; // 26 h before AT
@@ -39,9 +39,9 @@ describe('PromotionPolicy', () => {
   });
 });
 
-describe('decidePromotion', () => {
+describe('decidePolicy', () => {
   it('promotes when traffic, duration and every condition hold', () => {
-    const d = decidePromotion(policy, evidence());
+    const d = decidePolicy(policy, evidence());
     expect(d.action).toBe('promote');
     expect(d.checks.map((c) => [c.check, c.passed])).toEqual([
       ['traffic', true],
@@ -56,64 +56,64 @@ describe('decidePromotion', () => {
   });
 
   it('holds when the traffic is too thin, whatever else the figures say', () => {
-    const d = decidePromotion(policy, evidence({ rows: 50, shadow: { rows: 20, agreement: 0.1 }, estimatedAccuracy: 0.2 }));
+    const d = decidePolicy(policy, evidence({ rows: 50, shadow: { rows: 20, agreement: 0.1 }, estimatedAccuracy: 0.2 }));
     expect(d.action).toBe('hold');
     expect(d.reasons[0]).toMatch(/^traffic too thin: canary v2 has 70 rows/);
   });
 
   it('holds when the candidate is too young, and says which conditions are not met yet', () => {
-    const d = decidePromotion(policy, evidence({ since: '2026-11-10T02:00:00.000Z', shadow: { rows: 400, agreement: 0.7 } }));
+    const d = decidePolicy(policy, evidence({ since: '2026-11-10T02:00:00.000Z', shadow: { rows: 400, agreement: 0.7 } }));
     expect(d.action).toBe('hold');
     expect(d.reasons[0]).toMatch(/^too young: canary v2 has been in place 10.0 h; the policy needs 24 h/);
     expect(d.reasons[1]).toMatch(/^not met: shadow agreement 70.0 %/);
   });
 
   it('holds on low shadow agreement or a slower p95, without rolling back', () => {
-    expect(decidePromotion(policy, evidence({ shadow: { rows: 400, agreement: 0.79 } })).action).toBe('hold');
-    const slow = decidePromotion(policy, evidence({ latencyP95Ms: 6.5 }));
+    expect(decidePolicy(policy, evidence({ shadow: { rows: 400, agreement: 0.79 } })).action).toBe('hold');
+    const slow = decidePolicy(policy, evidence({ latencyP95Ms: 6.5 }));
     expect(slow).toMatchObject({ action: 'hold', reasons: ['not met: p95 latency 6.50 ms vs champion 4.00 ms × 1.5'] });
   });
 
   it('rolls back on a higher error rate, even before the minimum duration', () => {
-    const d = decidePromotion(policy, evidence({ since: '2026-11-10T11:00:00.000Z', rows: 400, failed: 100, errorRate: 0.2 }, { errorRate: 0.001 }));
+    const d = decidePolicy(policy, evidence({ since: '2026-11-10T11:00:00.000Z', rows: 400, failed: 100, errorRate: 0.2 }, { errorRate: 0.001 }));
     expect(d.action).toBe('rollback');
     expect(d.reasons).toEqual(['regression: error rate 20.0 % (100 of 500 texts) vs champion 0.1 % + 1.0 % tolerance']);
   });
 
   it('a canary that fails every request is rolled back on its failures alone', () => {
-    const d = decidePromotion(policy, evidence({ rows: 0, failed: 300, errorRate: 1, estimatedAccuracy: null, latencyP95Ms: null, shadow: null }));
+    const d = decidePolicy(policy, evidence({ rows: 0, failed: 300, errorRate: 1, estimatedAccuracy: null, latencyP95Ms: null, shadow: null }));
     expect(d.action).toBe('rollback');
   });
 
   it('rolls back on a lower estimated accuracy (CBPE) beyond the tolerance, not within it', () => {
-    expect(decidePromotion(policy, evidence({ estimatedAccuracy: 0.8 })).action).toBe('rollback');
-    expect(decidePromotion(policy, evidence({ estimatedAccuracy: 0.835 })).action).toBe('promote');
+    expect(decidePolicy(policy, evidence({ estimatedAccuracy: 0.8 })).action).toBe('rollback');
+    expect(decidePolicy(policy, evidence({ estimatedAccuracy: 0.835 })).action).toBe('promote');
   });
 
   it('judges realised accuracy only with enough labels on both sides', () => {
     const worse = { realisedAccuracy: { accuracy: 0.6, rows: 100 } };
-    expect(decidePromotion(policy, evidence(worse)).action).toBe('rollback');
-    const few = decidePromotion(policy, evidence({ realisedAccuracy: { accuracy: 0.6, rows: 10 } }));
+    expect(decidePolicy(policy, evidence(worse)).action).toBe('rollback');
+    const few = decidePolicy(policy, evidence({ realisedAccuracy: { accuracy: 0.6, rows: 10 } }));
     expect(few.action).toBe('promote');
     expect(few.checks.find((c) => c.check === 'realisedAccuracy')).toMatchObject({ passed: null });
   });
 
   it('a challenger without shadow rows is held; its latency is not judged', () => {
-    const d = decidePromotion(policy, evidence({ alias: 'challenger', rows: 0, latencyP95Ms: null, estimatedAccuracy: null, shadow: null, failed: 0, errorRate: null }, {}));
+    const d = decidePolicy(policy, evidence({ alias: 'challenger', rows: 0, latencyP95Ms: null, estimatedAccuracy: null, shadow: null, failed: 0, errorRate: null }, {}));
     expect(d.action).toBe('hold'); // 0 rows: too thin
-    const shadowOnly = decidePromotion(policy, evidence({ alias: 'challenger', rows: 0, latencyP95Ms: null, estimatedAccuracy: 0.86, shadow: { rows: 300, agreement: 0.92 }, errorRate: 0 }));
+    const shadowOnly = decidePolicy(policy, evidence({ alias: 'challenger', rows: 0, latencyP95Ms: null, estimatedAccuracy: 0.86, shadow: { rows: 300, agreement: 0.92 }, errorRate: 0 }));
     expect(shadowOnly.action).toBe('promote');
     expect(shadowOnly.checks.find((c) => c.check === 'latencyP95')).toMatchObject({ passed: null });
   });
 
   it('a paused policy holds whatever the evidence', () => {
-    const d = decidePromotion({ ...policy, paused: true }, evidence({ failed: 900, errorRate: 0.9 }));
+    const d = decidePolicy({ ...policy, paused: true }, evidence({ failed: 900, errorRate: 0.9 }));
     expect(d).toMatchObject({ action: 'hold', reasons: ['the policy is paused: nothing is moved automatically'] });
   });
 
   it('conditions set to null are not judged', () => {
     const off = PromotionPolicy.parse({ minRows: 1, minHours: 0, conditions: { minShadowAgreement: null, estimatedAccuracyTolerance: null, realisedAccuracy: null, errorRateTolerance: null, latencyP95Factor: null } });
-    const d = decidePromotion(off, evidence({ failed: 900, errorRate: 0.9, estimatedAccuracy: 0.1, shadow: null }));
+    const d = decidePolicy(off, evidence({ failed: 900, errorRate: 0.9, estimatedAccuracy: 0.1, shadow: null }));
     expect(d.action).toBe('promote');
     expect(d.checks.map((c) => c.check)).toEqual(['traffic', 'duration']);
   });

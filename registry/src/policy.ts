@@ -4,7 +4,7 @@
  *
  * - `PromotionPolicy` is the contract of `PUT/GET /api/v1/models/{name}/policy` (validated here, so
  *   the Worker and the clients share one definition);
- * - `decidePromotion(policy, evidence)` is the decision, a pure function: the Worker gathers the
+ * - `decidePolicy(policy, evidence)` is the decision, a pure function: the Worker gathers the
  *   evidence from D1 (worker/src/monitor/evidence.ts) and carries the decision out with compare-and-set
  *   alias moves (worker/src/monitor/promotion.ts);
  * - `PromotionDecision` is what `GET /api/v1/models/{name}/decisions` lists.
@@ -127,7 +127,7 @@ export function candidateTraffic(e: PromotionEvidence['candidate']): number {
 }
 
 /** Decides promote / hold / roll back for the evidence under the policy (see the module comment). */
-export function decidePromotion(policy: PromotionPolicy, e: PromotionEvidence): Decision {
+export function decidePolicy(policy: PromotionPolicy, e: PromotionEvidence): Decision {
   const c = e.candidate;
   const champ = e.champion;
   const checks: PolicyCheck[] = [];

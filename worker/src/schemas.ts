@@ -86,6 +86,7 @@ export const AliasEventSchema = z
     toVersion: z.number().int().nullable(),
     at: z.string(),
     reason: z.string().nullable(),
+    actor: z.string().nullable().openapi({ description: "who moved it: 'operator' (a request with the token), 'policy' (the hourly promotion policy); null before this was recorded" }),
   })
   .openapi('AliasEvent');
 

@@ -56,6 +56,7 @@ export const aliasRoutes = newApp()
         version: body.version,
         ...(body.expectedVersion !== undefined ? { expectedVersion: body.expectedVersion } : {}),
         reason: body.reason ?? null,
+        actor: 'operator',
       });
       return c.json(record, 200);
     },
@@ -72,7 +73,7 @@ export const aliasRoutes = newApp()
     }),
     async (c) => {
       const { name, alias } = c.req.valid('param');
-      await deleteAlias(c.env.DB, name, alias, c.req.valid('query').reason ?? null);
+      await deleteAlias(c.env.DB, name, alias, c.req.valid('query').reason ?? null, undefined, { actor: 'operator' });
       return c.body(null, 204);
     },
   )
