@@ -9,8 +9,7 @@
  * them), only the synced result.
  */
 import type { HistoryRecord } from '@sentiment-edge/registry';
-import { analyze, modelCache, type Precision } from '../inference/models.ts';
-import { ApiError } from '../errors.ts';
+import { analyze, modelCache, StillLoading, type Precision } from '../inference/models.ts';
 import { recordVersionError } from './version-errors.ts';
 import { aliasVersion, CHALLENGER, CHAMPION, type ResolveOptions } from '../serving/resolve.ts';
 
@@ -39,7 +38,7 @@ export async function scoreShadow(env: ShadowEnv, name: string, championVersion:
     ({ probabilities } = await analyze(model, texts));
   } catch (e) {
     // The challenger's failures count in its error rate (the promotion policy).
-    if (!(e instanceof ApiError && e.status === 503)) await recordVersionError(env.DB, name, challenger, texts.length);
+    if (!(e instanceof StillLoading)) await recordVersionError(env.DB, name, challenger, texts.length);
     throw e;
   }
   const tuples = probabilities.map((p, i) => {

@@ -4,7 +4,7 @@
  */
 import { MAX_TEXT_CHARS, MAX_TEXTS, toPrediction, type HistoryRecord, type PredictManyResponse, type PredictOneResponse, type EdgePrediction } from '@sentiment-edge/registry';
 import { ApiError } from '../errors.ts';
-import { analyze, modelCache, PRECISIONS, type LoadedModel, type Precision } from '../inference/models.ts';
+import { analyze, modelCache, StillLoading, PRECISIONS, type LoadedModel, type Precision } from '../inference/models.ts';
 import { recordModelLoad } from './metrics.ts';
 import { resolveModel, type ResolveOptions, type Resolved } from './resolve.ts';
 import { sha256Hex } from './history.ts';
@@ -102,8 +102,8 @@ export async function predict(env: PredictEnv, input: PredictInput, started = pe
     if (loaded.evicted) loaded = await modelCache.get(env, resolved.name, resolved.version, input.precision, onLoad);
     analysed = await analyze(loaded, input.texts);
   } catch (e) {
-    // The version failed (load or inference; a 503 "still loading" is not its fault): its error rate, for the promotion policy.
-    if (!(e instanceof ApiError && e.status === 503)) {
+    // The version failed (load or inference; waiting for another request's load is not its fault): its error rate, for the promotion policy.
+    if (!(e instanceof StillLoading)) {
       const write = recordVersionError(env.DB, resolved.name, resolved.version, input.texts.length).catch((err: unknown) => console.error('version error not recorded', err));
       if (resolve.defer) resolve.defer(write);
       else await write;
