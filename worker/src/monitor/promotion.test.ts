@@ -317,6 +317,29 @@ describe('PUT/GET /api/v1/models/{name}/policy and GET …/decisions', () => {
   });
 });
 
+describe('retention', () => {
+  it('HISTORY_DAYS prunes old per-minute version errors and hold decisions, keeping promote and roll back decisions', async () => {
+    const name = uniqueName('retain');
+    const at = Date.parse('2026-11-20T10:00:00Z');
+    const old = new Date(at - 40 * 24 * HOUR);
+    await recordVersionError(env.DB, name, 1, 3, old);
+    await recordVersionError(env.DB, name, 1, 2, new Date(at - HOUR));
+    for (const action of ['hold', 'promote', 'rollback'] as const) {
+      await env.DB.prepare(
+        `INSERT INTO promotion_decisions (model_name, created_at, candidate_alias, candidate_version, champion_version, action, outcome, reasons, checks, evidence, policy)
+         VALUES (?1, ?2, 'canary', 2, 1, ?3, ?4, '[]', '[]', '{}', '{}')`,
+      )
+        .bind(name, old.toISOString(), action, action === 'hold' ? 'none' : 'applied')
+        .run();
+    }
+    await runScheduled(at, { HISTORY_DAYS: '30' });
+    const errors = await env.DB.prepare(`SELECT TOTAL(count) AS n FROM version_errors WHERE model_name = ?1`).bind(name).first<{ n: number }>();
+    expect(errors!.n).toBe(2);
+    const kept = await env.DB.prepare(`SELECT action FROM promotion_decisions WHERE model_name = ?1 ORDER BY id`).bind(name).all<{ action: string }>();
+    expect(kept.results.map((r) => r.action)).toEqual(['promote', 'rollback']);
+  });
+});
+
 describe('per-version errors', () => {
   it('a version whose model cannot load counts its failed texts in version_errors', async () => {
     const name = uniqueName('broken');
