@@ -20,7 +20,7 @@ function evidence(candidate: Partial<PromotionEvidence['candidate']> = {}, champ
   return {
     at: AT,
     candidate: { ...version(2, { rows: 500 }), alias: 'canary', since: DAY_BEFORE, shadow: { rows: 400, agreement: 0.9 }, ...candidate },
-    champion: version(1, champion),
+    champion: { ...version(1, champion), since: '2026-11-01T00:00:00.000Z' },
   };
 }
 
@@ -104,6 +104,13 @@ describe('decidePolicy', () => {
     const shadowOnly = decidePolicy(policy, evidence({ alias: 'challenger', rows: 0, latencyP95Ms: null, estimatedAccuracy: 0.86, shadow: { rows: 300, agreement: 0.92 }, errorRate: 0 }));
     expect(shadowOnly.action).toBe('promote');
     expect(shadowOnly.checks.find((c) => c.check === 'latencyP95')).toMatchObject({ passed: null });
+  });
+
+  it('holds when an operator moved the champion after the candidate was set', () => {
+    const e = evidence();
+    const d = decidePolicy(policy, { ...e, champion: { ...e.champion!, since: '2026-11-10T08:00:00.000Z' } });
+    expect(d.action).toBe('hold');
+    expect(d.reasons[0]).toMatch(/^the champion was moved at 2026-11-10T08:00:00.000Z, after canary v2 was set at 2026-11-09T10:00:00.000Z: the operator's move wins/);
   });
 
   it('a paused policy holds whatever the evidence', () => {

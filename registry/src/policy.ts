@@ -9,7 +9,8 @@
  *   alias moves (worker/src/monitor/promotion.ts);
  * - `PromotionDecision` is what `GET /api/v1/models/{name}/decisions` lists.
  *
- * Order of the decision: paused → hold; too little traffic → hold; a regression (error rate, CBPE
+ * Order of the decision: paused → hold; the champion moved after the candidate was set (an operator's
+ * override) → hold; too little traffic → hold; a regression (error rate, CBPE
  * estimated accuracy, realised accuracy where there are enough labels) → roll back, even before the
  * minimum duration (a broken canary is pulled as soon as the traffic says so); too young → hold; a
  * condition not met (shadow agreement, latency) → hold; otherwise → promote.
@@ -93,7 +94,7 @@ export interface PromotionEvidence {
     /** Shadow rows it scored for the champion since then, and their agreement. */
     shadow: { rows: number; agreement: number | null } | null;
   };
-  champion: VersionEvidence | null;
+  champion: (VersionEvidence & { since: string }) | null;
 }
 
 // ---- the decision ---------------------------------------------------------------------------------
@@ -101,7 +102,7 @@ export interface PromotionEvidence {
 export type PromotionAction = 'promote' | 'hold' | 'rollback';
 
 export interface PolicyCheck {
-  check: 'paused' | 'traffic' | 'duration' | 'shadowAgreement' | 'estimatedAccuracy' | 'realisedAccuracy' | 'errorRate' | 'latencyP95';
+  check: 'paused' | 'championMoved' | 'traffic' | 'duration' | 'shadowAgreement' | 'estimatedAccuracy' | 'realisedAccuracy' | 'errorRate' | 'latencyP95';
   /** true: met; false: not met; null: not judged (off, or not measured). */
   passed: boolean | null;
   /** The candidate's figure. */
@@ -135,6 +136,14 @@ export function decidePolicy(policy: PromotionPolicy, e: PromotionEvidence): Dec
 
   if (policy.paused) {
     checks.push({ check: 'paused', passed: false, value: null, threshold: null, message: 'the policy is paused: nothing is moved automatically' });
+    return { action: 'hold', reasons: [checks[0]!.message], checks };
+  }
+
+  // An operator moved the champion during the trial: their move wins, and the evidence (champion rows since
+  // the candidate was set) no longer compares the candidate with one champion. Nothing moves until the
+  // candidate's alias is set again, which starts a new trial.
+  if (champ && Date.parse(champ.since) > Date.parse(c.since)) {
+    checks.push({ check: 'championMoved', passed: false, value: null, threshold: null, message: `the champion was moved at ${champ.since}, after ${label} was set at ${c.since}: the operator's move wins; set the ${c.alias} again to start a new trial` });
     return { action: 'hold', reasons: [checks[0]!.message], checks };
   }
 

@@ -50,19 +50,19 @@ async function versionFigures(db: D1Database, name: string, version: number, sta
   };
 }
 
-/** The evidence for `candidate` (an alias set at `since`) against `champion` (null: the model has none) at `at`. */
+/** The evidence for `candidate` (an alias set at `since`) against `champion` (its alias set at `since`; null: the model has none) at `at`. */
 export async function readEvidence(
   db: D1Database,
   name: string,
   candidate: { alias: 'canary' | 'challenger'; version: number; since: string },
-  champion: number | null,
+  champion: { version: number; since: string } | null,
   at: string,
 ): Promise<PromotionEvidence> {
   const start = candidate.since;
   let shadow: PromotionEvidence['candidate']['shadow'] = null;
   let shadowSums: Sums = { rows: 0, sumP: 0, sumPQ: 0 };
   if (champion !== null) {
-    const summary = await readShadow(db, name, champion, start, at, candidate.version);
+    const summary = await readShadow(db, name, champion.version, start, at, candidate.version);
     if (summary) {
       shadow = { rows: summary.rows, agreement: summary.agreement };
       const s = await db
@@ -70,7 +70,7 @@ export async function readEvidence(
           `SELECT COUNT(*) AS n, TOTAL(challenger_score) AS p, TOTAL(challenger_score * (1 - challenger_score)) AS pq FROM shadow_predictions
            WHERE model_name = ?1 AND champion_version = ?2 AND challenger_version = ?3 AND created_at >= ?4 AND created_at < ?5`,
         )
-        .bind(name, champion, candidate.version, start, at)
+        .bind(name, champion.version, candidate.version, start, at)
         .first<{ n: number; p: number; pq: number }>();
       shadowSums = { rows: Number(s!.n), sumP: Number(s!.p), sumPQ: Number(s!.pq) };
     }
@@ -78,6 +78,6 @@ export async function readEvidence(
   return {
     at,
     candidate: { ...(await versionFigures(db, name, candidate.version, start, at, shadowSums)), alias: candidate.alias, since: candidate.since, shadow },
-    champion: champion === null ? null : await versionFigures(db, name, champion, start, at),
+    champion: champion === null ? null : { ...(await versionFigures(db, name, champion.version, start, at)), since: champion.since },
   };
 }

@@ -234,6 +234,17 @@ describe('manual moves win over the policy (compare-and-set)', () => {
     expect((await decisions(s.name))[0]).toMatchObject({ action: 'promote', outcome: 'conflict' });
   });
 
+  it('an operator who moved the champion after the canary was set makes the policy hold until the canary is set again', async () => {
+    const s = await setup('moved');
+    const third = await publishVersion(s.name, 'spare', REFERENCE);
+    const at = s.since + 26 * HOUR;
+    await traffic(s, at, { shadow: 300 });
+    expect((await callJson('PUT', `/api/v1/models/${s.name}/aliases/champion`, { body: { version: third } })).status).toBe(200);
+    await runScheduled(at);
+    expect((await decisions(s.name))[0]).toMatchObject({ action: 'hold', outcome: 'none', reasons: [expect.stringMatching(/the operator's move wins; set the canary again/)] });
+    expect(await aliases(s.name)).toMatchObject({ champion: third, canary: s.candidate });
+  });
+
   it('concurrent manual and automatic moves never lose one: 8 rounds of a manual champion move racing a promotion', async () => {
     const s = await setup('race');
     const third = await publishVersion(s.name, 'spare', REFERENCE);
@@ -244,14 +255,19 @@ describe('manual moves win over the policy (compare-and-set)', () => {
       expect((await callJson('PUT', `/api/v1/models/${s.name}/aliases/champion`, { body: { version: s.champion } })).status).toBe(200);
       expect((await callJson('PUT', `/api/v1/models/${s.name}/aliases/canary`, { body: { version: s.candidate } })).status).toBe(200);
       const before = (await history(s.name, 'champion')).length;
+      // Rounds 0-3 start the manual move 0, 4, 16, 64 ms after the policy's run, rounds 4-7 the policy's run
+      // 1, 4, 16, 64 ms after the manual move: the operator lands after the policy's move, or before its read.
+      const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+      const delay = [0, 4, 16, 64][round % 4]!;
       const [manual, auto] = await Promise.all([
-        callJson('PUT', `/api/v1/models/${s.name}/aliases/champion`, { body: { version: third, reason: `manual ${round}` } }),
-        runPromotions(env.DB, null, { now: Date.now() + 27 * HOUR }),
+        wait(round < 4 ? delay : 0).then(() => callJson('PUT', `/api/v1/models/${s.name}/aliases/champion`, { body: { version: third, reason: `manual ${round}` } })),
+        wait(round < 4 ? 0 : Math.max(1, delay)).then(() => runPromotions(env.DB, null, { now: Date.now() + 27 * HOUR })),
       ]);
       expect(manual.status).toBe(200);
       const decision = auto.find((d) => d.model === s.name)!;
-      expect(decision.action).toBe('promote');
-      outcomes.push(decision.outcome);
+      // promote (applied or conflict), or hold when the policy read the champion after the operator had moved it.
+      expect(decision.action === 'promote' || (decision.action === 'hold' && decision.reasons[0]!.includes("the operator's move wins"))).toBe(true);
+      outcomes.push(`${decision.action}:${decision.outcome}`);
       const events = (await history(s.name, 'champion')).slice(0, (await history(s.name, 'champion')).length - before).reverse();
       // The manual move is always in the log; the policy's only when it was applied; the alias ends where the log ends.
       expect(events.filter((e) => e.actor === 'operator' && e.reason === `manual ${round}`).length).toBe(1);
@@ -262,7 +278,7 @@ describe('manual moves win over the policy (compare-and-set)', () => {
       // Whoever came first, the operator's version is champion at the end: either the policy saw it and stood back, or it moved first and was overridden.
       expect(now.champion).toBe(third);
     }
-    expect(outcomes.every((o) => o === 'applied' || o === 'conflict')).toBe(true);
+    expect(outcomes.every((o) => ['promote:applied', 'promote:conflict', 'hold:none'].includes(o))).toBe(true);
   });
 });
 

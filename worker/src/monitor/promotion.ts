@@ -11,7 +11,8 @@
  * - hold: nothing moves.
  *
  * A manual override always wins: an operator who moved either alias after the evidence was read makes
- * the compare-and-set fail, and the decision is stored with outcome `conflict` (nothing moved). Every
+ * the compare-and-set fail, and the decision is stored with outcome `conflict` (nothing moved); one who
+ * moved the champion after the candidate was set makes the policy hold until the candidate is set again. Every
  * decision is stored (`promotion_decisions`, GET /api/v1/models/{name}/decisions); promote and roll
  * back decisions (applied or not) are POSTed to ALERT_WEBHOOK_URL, signed like drift alerts.
  */
@@ -57,13 +58,14 @@ export interface Evaluation {
 /** Reads the aliases and the evidence, and decides; null when the model has no candidate (or it is the champion). */
 export async function evaluatePolicy(db: D1Database, name: string, policy: PromotionPolicy, at: string): Promise<Evaluation | null> {
   const aliases = new Map((await listAliases(db, name)).map((a) => [a.alias, a]));
-  const champion = aliases.get('champion')?.version ?? null;
+  const championAlias = aliases.get('champion') ?? null;
+  const champion = championAlias?.version ?? null;
   const alias = aliases.has('canary') ? 'canary' : aliases.has('challenger') ? 'challenger' : null;
   if (!alias) return null;
   const record = aliases.get(alias)!;
   if (record.version === champion) return null;
   const candidate = { alias, version: record.version, since: record.updatedAt } as const;
-  const evidence = await readEvidence(db, name, candidate, champion, at);
+  const evidence = await readEvidence(db, name, candidate, championAlias && { version: championAlias.version, since: championAlias.updatedAt }, at);
   return { name, policy, candidate, champion, evidence, decision: decidePolicy(policy, evidence) };
 }
 
