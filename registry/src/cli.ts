@@ -19,6 +19,7 @@ const USAGE = `usage:
   pnpm registry info NAME[@VERSION|@ALIAS]
   pnpm registry set-alias NAME ALIAS VERSION
   pnpm registry rollback NAME [ALIAS]      move ALIAS (default champion) back to the version it pointed at before its latest move
+                                          (a deleted ALIAS, e.g. a canary the promotion policy rolled back, is set again)
   pnpm registry download NAME[@VERSION|@ALIAS] DIR
 options: --registry URL (env REGISTRY_URL), --token TOKEN (env REGISTRY_TOKEN), --json`;
 
@@ -76,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
     case 'rollback': {
       need(args, 1);
       const plan = await rollbackAlias(client, args[0]!, args[1] ?? 'champion', 'registry CLI rollback');
-      print(`${args[0]}@${args[1] ?? 'champion'}: ${plan.from} → ${plan.to} (undoes the move of ${plan.undoes.at}; run it again to undo this)`, plan);
+      print(`${args[0]}@${args[1] ?? 'champion'}: ${plan.from ?? 'deleted'} → ${plan.to} (undoes the move of ${plan.undoes.at}${plan.from === null ? '' : '; run it again to undo this'})`, plan);
       return 0;
     }
     case 'download': {

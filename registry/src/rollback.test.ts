@@ -13,6 +13,12 @@ describe('planRollback', () => {
     expect(planRollback('m', 'champion', 2, [ev(4, 3, 2), ev(3, 2, 3)])).toMatchObject({ from: 2, to: 3 });
   });
 
+  it('sets a deleted alias again where it pointed before its deletion', () => {
+    expect(planRollback('m', 'canary', null, [ev(5, 4, null), ev(4, null, 4)])).toMatchObject({ from: null, to: 4 });
+    expect(() => planRollback('m', 'canary', null, [])).toThrow(/no alias "canary" and no history/);
+    expect(() => planRollback('m', 'canary', null, [ev(4, null, 4)])).toThrow(/no alias "canary": set it with set-alias/);
+  });
+
   it('refuses the first version, a history that disagrees with the alias, and no history', () => {
     expect(() => planRollback('m', 'champion', 1, [ev(1, null, 1)])).toThrow(/nothing to roll back to/);
     expect(() => planRollback('m', 'champion', 5, [ev(3, 2, 3)])).toThrow(/latest move is to 3/);

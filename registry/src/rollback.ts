@@ -7,14 +7,23 @@ import type { AliasEvent } from './api.ts';
 import type { RegistryClient } from './client.ts';
 
 export interface RollbackPlan {
-  from: number;
+  /** Where the alias points now; null: it was deleted (e.g. a canary the promotion policy rolled back). */
+  from: number | null;
   to: number;
   /** The move being undone. */
   undoes: AliasEvent;
 }
 
-/** What a rollback of an alias now at `current` does, from its history (newest first); throws when there is nothing to go back to. */
-export function planRollback(name: string, alias: string, current: number, events: readonly AliasEvent[]): RollbackPlan {
+/**
+ * What a rollback of an alias now at `current` (null: deleted) does, from its history (newest first);
+ * throws when there is nothing to go back to. A deleted alias is set again where it pointed before its deletion.
+ */
+export function planRollback(name: string, alias: string, current: number | null, events: readonly AliasEvent[]): RollbackPlan {
+  if (current === null) {
+    const last = events[0];
+    if (!last || last.toVersion !== null || last.fromVersion === null) throw new Error(`${name} has no alias "${alias}"${last ? '' : ' and no history of one'}: set it with set-alias instead`);
+    return { from: null, to: last.fromVersion, undoes: last };
+  }
   const last = events.find((e) => e.toVersion !== null);
   if (!last || last.toVersion !== current) {
     throw new Error(`${name}@${alias} points at ${current}, but its history's latest move is ${last ? `to ${last.toVersion}` : 'missing'}: move it with set-alias instead`);
@@ -23,13 +32,17 @@ export function planRollback(name: string, alias: string, current: number, event
   return { from: current, to: last.fromVersion, undoes: last };
 }
 
-/** Moves `alias` (default champion) back to its previous version, compare-and-set; returns the plan it carried out. */
+/**
+ * Moves `alias` (default champion) back to its previous version, or sets a deleted alias again where it
+ * pointed, compare-and-set; returns the plan it carried out. Undoes an automatic promotion (champion) or an
+ * automatic roll back (the canary or challenger it removed) of the promotion policy alike.
+ */
 export async function rollbackAlias(client: RegistryClient, name: string, alias = 'champion', reason = 'rollback'): Promise<RollbackPlan> {
   const model = await client.getModel(name);
-  const current = model.aliases[alias];
-  if (current === undefined) throw new Error(`${name} has no alias "${alias}"`);
+  const current = model.aliases[alias] ?? null;
   const { events } = await client.aliasHistory(name, alias);
   const plan = planRollback(name, alias, current, events);
-  await client.setAlias(name, alias, { version: plan.to, expectedVersion: plan.from, reason: `${reason} (undoes ${plan.undoes.fromVersion} → ${plan.undoes.toVersion} at ${plan.undoes.at})` });
+  const undone = `${plan.undoes.fromVersion ?? 'none'} → ${plan.undoes.toVersion ?? 'deleted'}`;
+  await client.setAlias(name, alias, { version: plan.to, expectedVersion: plan.from, reason: `${reason} (undoes ${undone} at ${plan.undoes.at})` });
   return plan;
 }

@@ -157,6 +157,9 @@ describe('the promotion policy in the hourly job', () => {
     expect(await aliases(s.name)).toEqual({ champion: s.champion });
     expect((await history(s.name, 'canary'))[0]).toMatchObject({ fromVersion: s.candidate, toVersion: null, actor: 'policy', reason: expect.stringMatching(/^policy: rolled back/) });
     expect(JSON.parse(hooks.find((h) => h.body.includes(s.name))!.body)).toMatchObject({ decision: { action: 'rollback', outcome: 'applied' } });
+    // `pnpm registry rollback NAME canary` undoes the automatic roll back: the canary is set again.
+    expect(await rollbackAlias(client(), s.name, 'canary')).toMatchObject({ from: null, to: s.candidate });
+    expect(await aliases(s.name)).toEqual({ champion: s.champion, canary: s.candidate });
   });
 
   it('rolls back a canary with a lower estimated accuracy (CBPE)', async () => {
