@@ -23,7 +23,7 @@ const WRANGLER = join(ROOT, 'worker/node_modules/.bin/wrangler');
 /** Workers size limits after compression (developers.cloudflare.com/workers/platform/limits/). */
 export const LIMITS = { free: 3 * 1024 * 1024, paid: 10 * 1024 * 1024 };
 export const PLACEHOLDER_D1_ID = '00000000-0000-0000-0000-000000000000';
-export const SECRETS = ['REGISTRY_TOKEN', 'READ_TOKEN', 'METRICS_TOKEN', 'ALERT_WEBHOOK_URL', 'ALERT_WEBHOOK_SECRET'];
+export const SECRETS = ['REGISTRY_TOKEN', 'READ_TOKEN', 'METRICS_TOKEN', 'ALERT_WEBHOOK_URL', 'ALERT_WEBHOOK_SECRET', 'RETRAIN_DISPATCH_TOKEN'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The D1 database and R2 bucket of the top level (env undefined) or of `[env.<env>]`. */

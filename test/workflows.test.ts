@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { validateWorkflow } from '@action-validator/core';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '@sentiment-edge/worker/local';
-import { readWorkflow } from './src/workflow.ts';
+import { evaluate, readWorkflow } from './src/workflow.ts';
 
 const DIR = join(REPO_ROOT, '.github/workflows');
 const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f));
@@ -35,6 +35,16 @@ describe('GitHub Actions workflows', () => {
     const steps = Object.values(wf.jobs)[0]!.steps;
     expect(steps.filter((s) => s.run).map((s) => s.run!.trim())).toEqual(['pnpm install --frozen-lockfile', 'pnpm typecheck', 'pnpm test']);
     expect(steps.find((s) => s.uses?.startsWith('actions/setup-node'))).toMatchObject({ with: { cache: 'pnpm' } });
+  });
+
+  it('train-publish.yml runs on the Worker\'s retraining dispatch (repository_dispatch "retrain") for the model it names', () => {
+    const wf = readWorkflow(join(DIR, 'train-publish.yml'));
+    expect(wf.on.repository_dispatch).toEqual({ types: ['retrain'] });
+    const model = wf.jobs['train-publish']!.env!.MODEL_NAME!;
+    // A dispatch has no inputs: the model comes from client_payload; by hand, the input wins.
+    expect(evaluate(model, { inputs: {}, github: { event: { client_payload: { model: 'sentiment-tweets', reason: 'drift' } } } })).toBe('sentiment-tweets');
+    expect(evaluate(model, { inputs: { model: 'by-hand' }, github: { event: {} } })).toBe('by-hand');
+    expect(evaluate(model, { inputs: {}, github: {} })).toBe('sentiment');
   });
 
   it('.ci/run typechecks before it tests', () => {

@@ -76,6 +76,8 @@ export interface AliasEvent {
   reason: string | null;
   /** The canary's share after the move (only on `canary` moves that are not deletions). */
   share?: number;
+  /** Who moved it: 'operator' (a request with the token), 'policy' (the hourly promotion policy); null before migration 0008. */
+  actor: string | null;
 }
 
 export interface SetAliasRequest {

@@ -22,6 +22,7 @@ const USAGE = `usage:
   pnpm registry info NAME[@VERSION|@ALIAS]
   pnpm registry set-alias NAME ALIAS VERSION
   pnpm registry rollback NAME [ALIAS]      move ALIAS (default champion) back to the version it pointed at before its latest move
+                                          (a deleted ALIAS, e.g. a canary the promotion policy rolled back, is set again)
   pnpm registry canary NAME VERSION SHARE  serve SHARE (0-1) of NAME's champion traffic with VERSION (by a stable hash of each client)
   pnpm registry end-canary NAME            end the canary: all traffic back to the champion
   pnpm registry ab NAME A B [DAYS]         A/B readout of versions A and B over their common traffic (last DAYS days, default 7)
@@ -82,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
     case 'rollback': {
       need(args, 1);
       const plan = await rollbackAlias(client, args[0]!, args[1] ?? 'champion', 'registry CLI rollback');
-      print(`${args[0]}@${args[1] ?? 'champion'}: ${plan.from} → ${plan.to} (undoes the move of ${plan.undoes.at}; run it again to undo this)`, plan);
+      print(`${args[0]}@${args[1] ?? 'champion'}: ${plan.from ?? 'deleted'} → ${plan.to} (undoes the move of ${plan.undoes.at}${plan.from === null ? '' : '; run it again to undo this'})`, plan);
       return 0;
     }
     case 'canary': {

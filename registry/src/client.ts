@@ -26,6 +26,7 @@ import { evaluationRoutes, type EvaluationList, type EvaluationQuery, type Evalu
 import type { DriftListing, DriftQuery } from './drift-api.ts';
 import type { AbQuery, AbReadout } from './ab-api.ts';
 import { CLIENT_KEY_HEADER } from './canary.ts';
+import { policyRoutes, type DecisionList, type PolicyResponse, type PromotionPolicyInput } from './policy.ts';
 import type { Manifest, ManifestDraft, ModelFile } from './manifest.ts';
 import { parseModelRef } from './ref.ts';
 
@@ -110,6 +111,19 @@ export class RegistryClient {
   }
   async deleteAlias(name: string, alias: string): Promise<void> {
     await this.request('DELETE', routes.alias(name, alias));
+  }
+
+  // ---- promotion policy (issue 15): set/read need the token (reads: or READ_TOKEN) ----
+  /** Replaces the model's promotion policy; fields left out take their defaults (registry/src/policy.ts). */
+  setPolicy(name: string, policy: PromotionPolicyInput): Promise<PolicyResponse> {
+    return this.json('PUT', policyRoutes.policy(name), policy);
+  }
+  getPolicy(name: string): Promise<PolicyResponse> {
+    return this.json('GET', policyRoutes.policy(name));
+  }
+  /** The hourly job's promote / hold / roll back decisions for the model, newest first. */
+  listDecisions(name: string, n?: number): Promise<DecisionList> {
+    return this.json('GET', `${policyRoutes.decisions(name)}${n === undefined ? '' : `?n=${n}`}`);
   }
 
   /**

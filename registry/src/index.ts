@@ -15,3 +15,4 @@ export * from './drift-api.ts';
 export * from './canary.ts';
 export * from './ab.ts';
 export * from './ab-api.ts';
+export * from './policy.ts';

@@ -31,11 +31,11 @@ export function readWorkflow(path: string): Workflow {
   return parse(readFileSync(path, 'utf8')) as Workflow;
 }
 
-export type Contexts = Record<string, Record<string, string>>;
+export type Contexts = Record<string, Record<string, unknown>>;
 
 /**
  * Evaluates the `${{ }}` expressions this project's workflows use in `env:` values: a context property
- * (`inputs.model`) or a chain of them and string literals joined by `||` (the first non-empty one wins).
+ * (`inputs.model`, `github.event.client_payload.model`) or a chain of them and string literals joined by `||` (the first non-empty one wins).
  * Anything else throws, so a workflow cannot quietly grow an expression the test does not evaluate.
  */
 export function evaluate(value: string, contexts: Contexts): string {
@@ -43,13 +43,16 @@ export function evaluate(value: string, contexts: Contexts): string {
     for (const operand of expr.split('||').map((s) => s.trim())) {
       let v: string;
       const literal = /^'([^']*)'$/.exec(operand);
-      const path = /^([a-z_]+)\.([A-Za-z_][\w-]*)$/.exec(operand);
+      const path = /^([a-z_]+)((?:\.[A-Za-z_][\w-]*)+)$/.exec(operand);
       if (literal) v = literal[1]!;
       else if (path) {
         const ctx = contexts[path[1]!];
         if (!ctx) throw new Error(`expression "${expr}": no context "${path[1]}" given to the test`);
-        v = ctx[path[2]!] ?? '';
-      } else throw new Error(`expression "${expr}": only context.name and 'literal' joined by || are supported`);
+        // context.name or context.a.b.c (github.event.client_payload.model); a missing property is '' as in Actions.
+        let cur: unknown = ctx;
+        for (const key of path[2]!.slice(1).split('.')) cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[key] : undefined;
+        v = cur === undefined || cur === null ? '' : String(cur);
+      } else throw new Error(`expression "${expr}": only context.name[.property…] and 'literal' joined by || are supported`);
       if (v !== '') return v;
     }
     return '';

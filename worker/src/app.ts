@@ -13,6 +13,7 @@ import { modelRoutes } from './routes/models.ts';
 import { WORKER_VERSION, opsRoutes } from './routes/ops.ts';
 import { corsFromAllowList, requireJsonBody, securityHeaders } from './security-headers.ts';
 import { monitorApp } from './monitor/routes.ts';
+import { policyApp } from './monitor/policy-routes.ts';
 import { registerServingRoutes } from './serving/routes.ts';
 
 export function buildApp(): OpenAPIHono<AppEnv> {
@@ -34,6 +35,7 @@ export function buildApp(): OpenAPIHono<AppEnv> {
   app.route('/', evaluationApp());
   app.route('/', feedbackApp());
   app.route('/', monitorApp());
+  app.route('/', policyApp());
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

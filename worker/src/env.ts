@@ -15,6 +15,8 @@ export interface Env extends Cloudflare.Env {
   ALERT_WEBHOOK_URL?: string;
   /** Optional secret: the HMAC-SHA256 key of the alert signature (X-Sentiment-Signature-256). */
   ALERT_WEBHOOK_SECRET?: string;
+  /** Optional secret: bearer token of the retraining dispatch (RETRAIN_DISPATCH_URL), e.g. a GitHub token allowed to create repository_dispatch events. */
+  RETRAIN_DISPATCH_TOKEN?: string;
 }
 
 export type AppEnv = { Bindings: Env };

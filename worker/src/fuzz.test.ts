@@ -17,7 +17,7 @@ import { decodeCursor, sha256Hex } from './serving/history.ts';
 const RUNS = 1000;
 const SEED = 20261130;
 const NAME = 'fuzz';
-const TABLES = ['models', 'versions', 'files', 'aliases', 'alias_events', 'predictions'] as const;
+const TABLES = ['models', 'versions', 'files', 'aliases', 'alias_events', 'predictions', 'promotion_policies'] as const;
 
 /** undefined: the right token; null: none; a string: a wrong one. */
 type Token = string | null | undefined;
@@ -321,6 +321,32 @@ describe('fuzz: every bad request is a 4xx in the error shape, and changes nothi
     const ref = fc.oneof(badVersionText, fc.constantFrom('2', '3', '999', 'challenger', 'ghost'), fc.string({ minLength: 1, maxLength: 40 })).filter((r) => r !== 'champion' && r !== '1');
     const req = fc.record({ name: fc.oneof(fc.constant(NAME), badName, fc.constant('unknown-model')), ref, token: anyToken });
     await run('refs', req, (r) => ({ method: 'GET', path: `/api/v1/models/${seg(r.name)}/refs/${seg(r.ref)}`, token: r.token }), 10);
+  });
+
+  it('promotion policy', async () => {
+    // Every body is invalid (a field out of its range or of the wrong type, an unknown field, not an object);
+    // GET policy (none is stored) and GET decisions with a bad n or without the right token.
+    const num = (o: { min?: number; max?: number }) => fc.double({ ...o, noNaN: true, noDefaultInfinity: true });
+    const badPolicy = fc.oneof(
+      fc.record({ minRows: fc.oneof(fc.integer({ max: 0 }), num({ min: 1.001, max: 1e6 }).filter((v) => !Number.isInteger(v)), fc.string(), fc.constant(null)) }),
+      fc.record({ minHours: fc.oneof(num({ max: -0.001, min: -1e9 }), num({ min: 8761, max: 1e12 }), fc.string(), fc.constant(null)) }),
+      fc.record({ paused: fc.oneof(fc.string(), fc.integer(), fc.constant(null)) }),
+      fc.record({ conditions: fc.record({ minShadowAgreement: fc.oneof(num({ min: 1.001, max: 1e9 }), num({ max: -0.001, min: -1e9 }), fc.string()) }) }),
+      fc.record({ conditions: fc.record({ latencyP95Factor: fc.oneof(num({ max: 0.999, min: -1e9 }), fc.boolean()) }) }),
+      fc.record({ conditions: fc.record({ realisedAccuracy: fc.record({ minRows: fc.integer({ max: 0 }), tolerance: fc.constant(0.1) }) }) }),
+      fc.record({ conditions: fc.oneof(fc.string(), fc.integer(), fc.record({ unknown: fc.integer() })) }),
+      fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !['paused', 'minRows', 'minHours', 'conditions'].includes(k)), fc.jsonValue(), { minKeys: 1, maxKeys: 3 }),
+      fc.jsonValue().filter((v) => typeof v !== 'object' || v === null || Array.isArray(v)),
+    );
+    const put = fc.record({ body: badPolicy.map(json), token: anyToken, name: fc.oneof({ weight: 4, arbitrary: fc.constant(NAME) }, { weight: 1, arbitrary: badName.map(seg) }) });
+    const badN = fc.oneof(fc.constantFrom('0', '-1', '501', '0x10', '1e1', '01', 'abc', ''), fc.string({ maxLength: 6 }).filter((v) => !/^[1-9][0-9]{0,2}$/.test(v) || Number(v) > 500));
+    const get = fc.oneof(
+      fc.record({ path: fc.constant(`/api/v1/models/${NAME}/policy`), token: anyToken }),
+      fc.record({ path: badN.map((n) => `/api/v1/models/${NAME}/decisions?n=${encodeURIComponent(n)}`), token: anyToken }),
+      fc.record({ path: fc.constant(`/api/v1/models/${NAME}/decisions`), token: noToken }),
+    );
+    const req = fc.oneof(put.map((r): Req => ({ method: 'PUT', path: `/api/v1/models/${r.name}/policy`, token: r.token, body: r.body, headers: jsonHeaders })), get.map((r): Req => ({ method: 'GET', path: r.path, token: r.token })));
+    await run('promotion policy', req, (r) => r, 12);
   });
 
   it('admin reload', async () => {

@@ -1,7 +1,7 @@
 /** Worker entry point: wires the app; everything else lives in app.ts and the modules it imports. */
 import { buildApp } from './app.ts';
 import type { Env } from './env.ts';
-import { runMonitor } from './monitor/run.ts';
+import { runLoop } from './monitor/loop.ts';
 import { noteRequest } from './serving/metrics.ts';
 
 const app = buildApp();
@@ -11,11 +11,15 @@ export default {
     noteRequest();
     return app.fetch(request, env, ctx);
   },
-  // The Cron Trigger (wrangler.toml [triggers], hourly): drift, shadow and estimated-accuracy reports, alerts, retention.
+  // The Cron Trigger (wrangler.toml [triggers], hourly): drift, shadow and estimated-accuracy reports, alerts, retention,
+  // then retraining dispatches and the promotion policies (monitor/loop.ts).
   scheduled: (controller, env, ctx) => {
     ctx.waitUntil(
-      runMonitor(env, { now: controller.scheduledTime }).then(
-        (run) => console.log(`monitor: ${run.reports.length} reports (${run.reports.filter((r) => r.status === 'drift').length} with drift), ${run.deliveries.length} webhook deliveries, pruned ${run.pruned.predictions} history rows`),
+      runLoop(env, { now: controller.scheduledTime }).then(({ monitor: run, retrain, decisions }) =>
+        console.log(
+          `monitor: ${run.reports.length} reports (${run.reports.filter((r) => r.status === 'drift').length} with drift), ${run.deliveries.length} webhook deliveries, pruned ${run.pruned.predictions} history rows; ` +
+            `${retrain.filter((r) => r.status !== 'skipped').length} retraining dispatches; policy: ${decisions.map((d) => `${d.model} ${d.action} (${d.outcome})`).join(', ') || 'no decisions'}`,
+        ),
       ),
     );
   },

@@ -87,6 +87,7 @@ export const AliasEventSchema = z
     at: z.string(),
     reason: z.string().nullable(),
     share: z.number().optional().openapi({ description: 'The canary share after the move (canary moves only)' }),
+    actor: z.string().nullable().openapi({ description: "who moved it: 'operator' (a request with the token), 'policy' (the hourly promotion policy); null before this was recorded" }),
   })
   .openapi('AliasEvent');
 

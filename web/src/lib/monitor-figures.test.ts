@@ -47,10 +47,10 @@ describe('alias timeline', () => {
   it('merges every alias, newest first, in words', () => {
     const t = aliasTimeline({
       champion: [
-        { id: 3, name: 'm', alias: 'champion', fromVersion: 1, toVersion: 2, at: '2026-11-03T00:00:00Z', reason: 'gate passed' },
-        { id: 1, name: 'm', alias: 'champion', fromVersion: null, toVersion: 1, at: '2026-11-01T00:00:00Z', reason: null },
+        { id: 3, name: 'm', alias: 'champion', fromVersion: 1, toVersion: 2, at: '2026-11-03T00:00:00Z', reason: 'gate passed', actor: null },
+        { id: 1, name: 'm', alias: 'champion', fromVersion: null, toVersion: 1, at: '2026-11-01T00:00:00Z', reason: null, actor: null },
       ],
-      challenger: [{ id: 2, name: 'm', alias: 'challenger', fromVersion: 2, toVersion: null, at: '2026-11-02T00:00:00Z', reason: null }],
+      challenger: [{ id: 2, name: 'm', alias: 'challenger', fromVersion: 2, toVersion: null, at: '2026-11-02T00:00:00Z', reason: null, actor: null }],
     });
     expect(t.map((e) => e.text)).toEqual(['champion moved from v1 to v2', 'challenger removed (was v2)', 'champion set to v1']);
     expect(t[0]!.reason).toBe('gate passed');
@@ -168,7 +168,7 @@ describe('the copy kept on this device', () => {
 
 describe('canary moves in the alias timeline', () => {
   it('says the share', () => {
-    const ev = (id: number, fromVersion: number | null, toVersion: number | null, share?: number) => ({ id, name: 'm', alias: 'canary', fromVersion, toVersion, at: `2026-11-30T08:0${id}:00Z`, reason: null, ...(share !== undefined ? { share } : {}) });
+    const ev = (id: number, fromVersion: number | null, toVersion: number | null, share?: number) => ({ id, name: 'm', alias: 'canary', fromVersion, toVersion, at: `2026-11-30T08:0${id}:00Z`, reason: null, actor: null, ...(share !== undefined ? { share } : {}) });
     const t = aliasTimeline({ canary: [ev(3, 4, null), ev(2, 4, 4, 0.5), ev(1, null, 4, 0.1)] });
     expect(t.map((e) => e.text)).toEqual(['canary removed (was v4)', 'canary v4 share changed (50 % of traffic)', 'canary set to v4 (10 % of traffic)']);
   });

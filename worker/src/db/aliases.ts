@@ -23,6 +23,7 @@ interface EventRow {
   at: string;
   reason: string | null;
   share: number | null;
+  actor: string | null;
 }
 
 // `share` is only present on the canary (migration 0007), so other aliases' records keep their shape.
@@ -36,6 +37,7 @@ const toEvent = (r: EventRow): AliasEvent => ({
   at: r.at,
   reason: r.reason,
   ...(r.share !== null ? { share: r.share } : {}),
+  actor: r.actor,
 });
 
 export async function listAliases(db: D1Database, name: string): Promise<AliasRecord[]> {
@@ -65,6 +67,8 @@ export interface SetAliasInput {
   share?: number;
   /** With `expectedVersion`, on `canary`: the share it must have now (a compare-and-set of share changes too). */
   expectedShare?: number;
+  /** Who moves it, for the audit log: 'operator' (routes), 'policy' (the hourly promotion policy). */
+  actor?: string | null;
 }
 
 /** 400 unless `share` is given exactly for the canary alias, from 0 to 1. */
@@ -99,16 +103,16 @@ export async function setAlias(db: D1Database, input: SetAliasInput, now = new D
   const checkShareNow = input.expectedShare !== undefined ? 1 : 0;
   const expectedShare = input.expectedShare ?? null;
   // ?1 name, ?2 alias, ?3 version, ?4 now, ?5 reason, ?6 check expected?, ?7 expected version (NULL = absent),
-  // ?8 share, ?9 check expected share?, ?10 expected share
+  // ?8 share, ?9 check expected share?, ?10 expected share, ?11 actor
   const condition = `EXISTS (SELECT 1 FROM versions v WHERE v.name = ?1 AND v.version = ?3 AND v.status = 'ready')
     AND (?6 = 0 OR (SELECT a.version FROM aliases a WHERE a.name = ?1 AND a.alias = ?2) IS ?7)
     AND (?9 = 0 OR (SELECT a.share FROM aliases a WHERE a.name = ?1 AND a.alias = ?2) IS ?10)`;
-  const args = [name, alias, version, now, input.reason ?? null, checkExpected, expected, share, checkShareNow, expectedShare];
+  const args = [name, alias, version, now, input.reason ?? null, checkExpected, expected, share, checkShareNow, expectedShare, input.actor ?? null];
   const [event] = await db.batch([
     db
       .prepare(
-        `INSERT INTO alias_events (name, alias, from_version, to_version, at, reason, share)
-         SELECT ?1, ?2, (SELECT a.version FROM aliases a WHERE a.name = ?1 AND a.alias = ?2), ?3, ?4, ?5, ?8
+        `INSERT INTO alias_events (name, alias, from_version, to_version, at, reason, share, actor)
+         SELECT ?1, ?2, (SELECT a.version FROM aliases a WHERE a.name = ?1 AND a.alias = ?2), ?3, ?4, ?5, ?8, ?11
          WHERE ${condition}`,
       )
       .bind(...args),
@@ -118,7 +122,7 @@ export async function setAlias(db: D1Database, input: SetAliasInput, now = new D
          SELECT ?1, ?2, ?3, ?4, ?8 WHERE ${condition}
          ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at, share = excluded.share`,
       )
-      .bind(...args),
+      .bind(...args.slice(0, 10)),
   ]);
   if (event?.meta.changes === 1) return { name, alias, version, updatedAt: now, ...(share !== null ? { share } : {}) };
 
@@ -141,25 +145,81 @@ export async function setAlias(db: D1Database, input: SetAliasInput, now = new D
   );
 }
 
-/** Deletes an alias (and logs it). 404 when it does not exist. */
-export async function deleteAlias(db: D1Database, name: string, alias: string, reason: string | null = null, now = new Date().toISOString()): Promise<void> {
+export interface DeleteAliasOptions {
+  /** Compare-and-set: delete only while the alias points at this version (409 otherwise). */
+  expectedVersion?: number;
+  actor?: string | null;
+}
+
+/** Deletes an alias (and logs it). 404 when it does not exist, 409 when it does not point at `expectedVersion`. */
+export async function deleteAlias(db: D1Database, name: string, alias: string, reason: string | null = null, now = new Date().toISOString(), opts: DeleteAliasOptions = {}): Promise<void> {
+  const cas = opts.expectedVersion === undefined ? 0 : 1;
+  const expected = opts.expectedVersion ?? null;
   const [event] = await db.batch([
     db
       .prepare(
-        `INSERT INTO alias_events (name, alias, from_version, to_version, at, reason)
-         SELECT name, alias, version, NULL, ?3, ?4 FROM aliases WHERE name = ?1 AND alias = ?2`,
+        `INSERT INTO alias_events (name, alias, from_version, to_version, at, reason, actor)
+         SELECT name, alias, version, NULL, ?3, ?4, ?7 FROM aliases WHERE name = ?1 AND alias = ?2 AND (?5 = 0 OR version = ?6)`,
       )
-      .bind(name, alias, now, reason),
-    db.prepare(`DELETE FROM aliases WHERE name = ?1 AND alias = ?2`).bind(name, alias),
+      .bind(name, alias, now, reason, cas, expected, opts.actor ?? null),
+    db.prepare(`DELETE FROM aliases WHERE name = ?1 AND alias = ?2 AND (?3 = 0 OR version = ?4)`).bind(name, alias, cas, expected),
   ]);
-  if (event?.meta.changes !== 1) throw ApiError.notFound(`model ${name} has no alias "${alias}"`);
+  if (event?.meta.changes === 1) return;
+  const current = await getAlias(db, name, alias);
+  if (!current) throw ApiError.notFound(`model ${name} has no alias "${alias}"`);
+  throw ApiError.conflict(`alias "${alias}" of ${name} points at version ${current.version}, not the expected version ${expected}; re-read it and retry`, { expectedVersion: expected, currentVersion: current.version });
 }
 
 /** The alias's moves, newest first. */
 export async function aliasHistory(db: D1Database, name: string, alias: string, limit = 100): Promise<AliasEvent[]> {
   const { results } = await db
-    .prepare(`SELECT id, name, alias, from_version, to_version, at, reason, share FROM alias_events WHERE name = ?1 AND alias = ?2 ORDER BY id DESC LIMIT ?3`)
+    .prepare(`SELECT id, name, alias, from_version, to_version, at, reason, share, actor FROM alias_events WHERE name = ?1 AND alias = ?2 ORDER BY id DESC LIMIT ?3`)
     .bind(name, alias, limit)
     .all<EventRow>();
   return results.map(toEvent);
+}
+
+export interface PromoteInput {
+  name: string;
+  /** The alias whose version becomes champion (canary or challenger); it is removed in the same transaction. */
+  from: string;
+  version: number;
+  /** Compare-and-set on the champion: the version it must point at now (null: there must be none). */
+  expectedChampion: number | null;
+  reason: string;
+  actor: string;
+}
+
+/**
+ * Promotes `from` to champion in ONE transaction, compare-and-set on BOTH aliases: champion := version
+ * and `from` removed, only while champion still points at `expectedChampion` and `from` at `version`
+ * (and the version is ready). Two audit rows (the champion's records the previous champion, so
+ * `pnpm registry rollback NAME` undoes it). Returns false, moving nothing, when either alias moved.
+ */
+export async function promoteAlias(db: D1Database, p: PromoteInput, now = new Date().toISOString()): Promise<boolean> {
+  // ?1 name, ?2 from alias, ?3 version, ?4 expected champion (NULL = none), ?5 now, ?6 reason, ?7 actor
+  const condition = `EXISTS (SELECT 1 FROM versions v WHERE v.name = ?1 AND v.version = ?3 AND v.status = 'ready')
+    AND (SELECT a.version FROM aliases a WHERE a.name = ?1 AND a.alias = 'champion') IS ?4
+    AND (SELECT a.version FROM aliases a WHERE a.name = ?1 AND a.alias = ?2) = ?3`;
+  const args = [p.name, p.from, p.version, p.expectedChampion, now, p.reason, p.actor];
+  const [event] = await db.batch([
+    db.prepare(`INSERT INTO alias_events (name, alias, from_version, to_version, at, reason, actor) SELECT ?1, 'champion', ?4, ?3, ?5, ?6, ?7 WHERE ${condition}`).bind(...args),
+    db.prepare(`INSERT INTO alias_events (name, alias, from_version, to_version, at, reason, actor) SELECT ?1, ?2, ?3, NULL, ?5, ?6, ?7 WHERE ${condition}`).bind(...args),
+    db
+      .prepare(
+        `INSERT INTO aliases (name, alias, version, updated_at) SELECT ?1, 'champion', ?3, ?5 WHERE ${condition} AND ?7 IS NOT NULL
+         ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at`,
+      )
+      .bind(...args),
+    // The champion has moved now, so the condition no longer holds: this transaction's own removal row
+    // (the newest event, written above only if the condition held) is the proof that it did.
+    db
+      .prepare(
+        `DELETE FROM aliases WHERE name = ?1 AND alias = ?2 AND version = ?3 AND EXISTS (
+           SELECT 1 FROM alias_events e WHERE e.id = (SELECT MAX(id) FROM alias_events)
+             AND e.name = ?1 AND e.alias = ?2 AND e.from_version = ?3 AND e.to_version IS NULL AND e.at = ?5 AND e.actor IS ?7)`,
+      )
+      .bind(...args),
+  ]);
+  return event?.meta.changes === 1;
 }

@@ -74,6 +74,13 @@ export const LOAD_STALE_MS = 20_000;
 /** Retry-After (seconds) sent when a model is still loading for another request. */
 export const LOADING_RETRY_S = 2;
 
+/** 503: another request's load of this version takes longer than the wait; not the version's fault (not counted in its error rate). */
+export class StillLoading extends ApiError {
+  constructor(name: string, version: number) {
+    super(503, 'not_ready', `model ${name} version ${version} is still loading; try again in a moment`, { name, version }, { 'Retry-After': String(LOADING_RETRY_S) });
+  }
+}
+
 const key = (name: string, version: number, precision: Precision) => `${name}@${version}:${precision}`;
 
 /** Where a model's files are: the D1 database that records their R2 keys, and the bucket. */
@@ -144,7 +151,7 @@ export class ModelCache {
       }
       if (!slot || Date.now() - slot.startedAt > this.timing.staleMs) return this.load(store, k, name, version, precision, onLoad);
       if (Date.now() - waitStarted > this.timing.waitMs) {
-        throw new ApiError(503, 'not_ready', `model ${name} version ${version} is still loading; try again in a moment`, { name, version }, { 'Retry-After': String(LOADING_RETRY_S) });
+        throw new StillLoading(name, version);
       }
       await sleep(pause);
       if (slot.error !== null) throw slot.error;

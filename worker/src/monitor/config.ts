@@ -14,6 +14,20 @@ export interface MonitorConfig {
   shadowRate: number;
   historyDays: number;
   webhook: { url: string; secret: string | null; attempts: number; backoffMs: number } | null;
+  /** Retraining dispatch (RETRAIN_DISPATCH_URL; null: off). */
+  retrain: RetrainConfig | null;
+}
+
+export interface RetrainConfig {
+  url: string;
+  /** RETRAIN_DISPATCH_TOKEN, sent as `Authorization: Bearer …` (null: no header, with a warning). */
+  token: string | null;
+  /** At most one dispatch per model per this many hours (RETRAIN_COOLDOWN_HOURS). */
+  cooldownHours: number;
+  /** Also dispatch when the last one is this many hours old, drift or not (RETRAIN_SCHEDULE_HOURS; 0 = only on drift). */
+  scheduleHours: number;
+  attempts: number;
+  backoffMs: number;
 }
 
 export const MONITOR_DEFAULTS = {
@@ -25,6 +39,8 @@ export const MONITOR_DEFAULTS = {
   historyDays: 90,
   webhookAttempts: 4,
   webhookBackoffMs: 1000,
+  retrainCooldownHours: 24,
+  retrainScheduleHours: 0,
 } as const;
 
 function num(name: string, raw: string | undefined, fallback: number, min: number, max: number, integer = false): number {
@@ -52,7 +68,24 @@ export function monitorConfig(env: Env): MonitorConfig {
       };
     }
   }
+  const retrainUrl = env.RETRAIN_DISPATCH_URL?.trim();
+  let retrain: RetrainConfig | null = null;
+  if (retrainUrl) {
+    if (!/^https?:\/\//.test(retrainUrl)) console.warn('RETRAIN_DISPATCH_URL must be an http(s) URL; retraining is not dispatched');
+    else {
+      if (!env.RETRAIN_DISPATCH_TOKEN) console.warn('RETRAIN_DISPATCH_TOKEN is not set: retraining dispatches are sent without Authorization');
+      retrain = {
+        url: retrainUrl,
+        token: env.RETRAIN_DISPATCH_TOKEN || null,
+        cooldownHours: num('RETRAIN_COOLDOWN_HOURS', env.RETRAIN_COOLDOWN_HOURS, MONITOR_DEFAULTS.retrainCooldownHours, 0, 24 * 365),
+        scheduleHours: num('RETRAIN_SCHEDULE_HOURS', env.RETRAIN_SCHEDULE_HOURS, MONITOR_DEFAULTS.retrainScheduleHours, 0, 24 * 365),
+        attempts: num('ALERT_WEBHOOK_ATTEMPTS', env.ALERT_WEBHOOK_ATTEMPTS, MONITOR_DEFAULTS.webhookAttempts, 1, 10, true),
+        backoffMs: num('ALERT_WEBHOOK_BACKOFF_MS', env.ALERT_WEBHOOK_BACKOFF_MS, MONITOR_DEFAULTS.webhookBackoffMs, 0, 60_000, true),
+      };
+    }
+  }
   return {
+    retrain,
     windowHours: num('DRIFT_WINDOW_HOURS', env.DRIFT_WINDOW_HOURS, MONITOR_DEFAULTS.windowHours, 1, 24 * 90),
     minRows: num('DRIFT_MIN_ROWS', env.DRIFT_MIN_ROWS, MONITOR_DEFAULTS.minRows, 1, 1e9, true),
     psiThreshold: num('DRIFT_PSI_THRESHOLD', env.DRIFT_PSI_THRESHOLD, MONITOR_DEFAULTS.psiThreshold, 0, 100),

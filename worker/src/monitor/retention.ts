@@ -6,7 +6,9 @@
  * but compacted: the minutes of each whole day before the cutoff are summed into one row per series
  * under that day's first minute (`YYYY-MM-DDT00:00Z`), in one transaction per day, so every total
  * /metrics reports stays exactly the same while the tables stop growing with time. A backlog larger
- * than one run's budget is finished by the following hourly runs.
+ * than one run's budget is finished by the following hourly runs. The promotion policy's per-minute
+ * `version_errors` and its `hold` decisions older than the cutoff go too (promote and roll back decisions,
+ * the record of what moved, are kept).
  */
 export const PRUNE_CHUNK = 5_000;
 /** Chunks per table per run: at most 100,000 rows (about 20 D1 queries per table). */
@@ -20,6 +22,8 @@ export interface PruneResult {
   predictions: number;
   shadow: number;
   reports: number;
+  /** version_errors rows and hold decisions deleted. */
+  policyRows: number;
   /** Days whose per-minute rollups were summed into one row per series. */
   compactedDays: string[];
   /** True when a table still has rows older than the cutoff (the next run goes on). */
@@ -47,8 +51,12 @@ export async function pruneHistory(db: D1Database, cutoff: string): Promise<Prun
     )
     .bind(cutoff)
     .run();
+  const [errors, holds] = await db.batch([
+    db.prepare(`DELETE FROM version_errors WHERE minute < ?1`).bind(`${cutoff.slice(0, 16)}Z`),
+    db.prepare(`DELETE FROM promotion_decisions WHERE created_at < ?1 AND action = 'hold'`).bind(cutoff),
+  ]);
   const compactedDays = await compactRollups(db, `${cutoff.slice(0, 10)}T00:00Z`);
-  return { cutoff, predictions: p.deleted, shadow: s.deleted, reports: r.meta.changes ?? 0, compactedDays, more: p.more || s.more || compactedDays.length === COMPACT_MAX_DAYS };
+  return { cutoff, predictions: p.deleted, shadow: s.deleted, reports: r.meta.changes ?? 0, policyRows: (errors!.meta.changes ?? 0) + (holds!.meta.changes ?? 0), compactedDays, more: p.more || s.more || compactedDays.length === COMPACT_MAX_DAYS };
 }
 
 /** The rollup tables, their series columns and summed columns. */

@@ -1,112 +1,17 @@
 // The hourly monitoring job, invoked through the Worker's own `scheduled` handler on local D1 with
 // seeded history: reports, alerts naming the shifted feature, signed webhook deliveries (outbound
 // fetch replaced by a recording function), retries, retention, GET /api/v1/drift and /metrics.
-import { buildProfile, mulberry32 as rng, type HistoryRecord, type ProfileRow, type ReferenceProfile } from '@sentiment-edge/registry';
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { call, callJson, describeFiles, DEFAULT_FILES, makeDraft, sampleValue, scrapeMetrics, uniqueName } from '../../test/helpers.ts';
-import worker from '../index.ts';
-import { insertHistory } from '../serving/history.ts';
+import { callJson, sampleValue, scrapeMetrics, uniqueName } from '../../test/helpers.ts';
+import { publishVersion, recordWebhooks, REFERENCE, runScheduled, sample, seedHistory, SECRET, HOUR, verifySignature } from '../../test/monitor.ts';
 import type { DriftReport } from './run.ts';
 import { SIGNATURE_HEADER } from './webhook.ts';
-
-const LABELS = ['negative', 'positive'];
-const SECRET = 'webhook-secret-for-tests';
-const HOUR = 3_600_000;
-
-interface Shift {
-  tokens?: boolean;
-  unknown?: boolean;
-  labels?: boolean;
-}
-
-/** Rows like the reference (short texts, few unknown pieces, 60 % positive), or shifted where asked. */
-function sample(n: number, seed: number, shift: Shift = {}): ProfileRow[] {
-  const r = rng(seed);
-  return Array.from({ length: n }, () => {
-    const tokens = shift.tokens ? 30 + Math.floor(r() * 60) : 3 + Math.floor(r() * 14);
-    // Drawn apart from the length, so that each shift moves one feature only.
-    const unknownShare = shift.unknown ? (r() < 0.6 ? 0.2 + r() * 0.3 : 0) : r() < 0.1 ? 0.05 + r() * 0.1 : 0;
-    const positive = shift.labels ? r() < 0.2 : r() < 0.6;
-    return { tokens, unknownShare, confidence: 0.5 + 0.5 * Math.sqrt(r()), label: positive ? 'positive' : 'negative' };
-  });
-}
-
-const REFERENCE: ReferenceProfile = buildProfile(sample(3000, 1), LABELS);
-
-/** Publishes a version whose manifest carries `profile` (or none) and points `alias` at it. */
-async function publishVersion(name: string, alias: string, profile: ReferenceProfile | null, ece = 0.031): Promise<number> {
-  const draft = makeDraft(name, await describeFiles(DEFAULT_FILES), profile ? { profile } : {});
-  draft.evaluation.ece = ece;
-  const created = await callJson('POST', `/api/v1/models/${name}/versions`, { body: draft });
-  expect(created.status).toBe(201);
-  const version = created.body.manifest.version as number;
-  for (const [path, bytes] of Object.entries(DEFAULT_FILES)) expect((await call('PUT', `/api/v1/models/${name}/versions/${version}/files/${path}`, { body: bytes })).status).toBe(200);
-  expect((await call('POST', `/api/v1/models/${name}/versions/${version}/finalize`)).status).toBe(201);
-  expect((await callJson('PUT', `/api/v1/models/${name}/aliases/${alias}`, { body: { version } })).status).toBe(200);
-  return version;
-}
-
-/** Stores rows as history of name@version, spread over the hour before `at`. */
-async function seedHistory(name: string, version: number, rows: ProfileRow[], at: number, source: 'edge' | 'browser' = 'edge'): Promise<HistoryRecord[]> {
-  const records: HistoryRecord[] = rows.map((row, i) => {
-    const other = 1 - row.confidence;
-    return {
-      id: crypto.randomUUID(),
-      createdAt: new Date(at - HOUR + (i * HOUR) / rows.length).toISOString(),
-      model: { name, version },
-      label: row.label,
-      score: row.confidence,
-      probabilities: row.label === 'positive' ? { negative: other, positive: row.confidence } : { negative: row.confidence, positive: other },
-      textLength: row.tokens * 5,
-      textSha256: 'a'.repeat(64),
-      text: null,
-      source,
-      latencyMs: 1,
-      tokens: row.tokens,
-      unknownShare: row.unknownShare,
-    };
-  });
-  await insertHistory(env.DB, records, false);
-  return records;
-}
-
-/** Runs the Worker's scheduled handler as the Cron Trigger would, with extra vars. */
-async function runScheduled(at: number, vars: Partial<Record<string, string>> = {}): Promise<void> {
-  const ctx = createExecutionContext();
-  await worker.scheduled!(createScheduledController({ scheduledTime: at, cron: '0 * * * *' }), { ...env, DRIFT_MIN_ROWS: '200', ...vars }, ctx);
-  await waitOnExecutionContext(ctx);
-}
 
 async function latestReport(name: string): Promise<DriftReport> {
   const r = await callJson('GET', `/api/v1/drift?model=${name}&n=1`);
   expect(r.status).toBe(200);
   return r.body.reports[0];
-}
-
-interface Delivery {
-  url: string;
-  body: string;
-  headers: Headers;
-}
-
-/** Replaces outbound fetch with one that records each request and answers with `status(i)`. */
-function recordWebhooks(status: (attempt: number) => number): Delivery[] {
-  const seen: Delivery[] = [];
-  vi.stubGlobal('fetch', async (input: RequestInfo | URL, init?: RequestInit) => {
-    const req = new Request(input, init);
-    seen.push({ url: req.url, body: await req.text(), headers: req.headers });
-    return new Response('ok', { status: status(seen.length) });
-  });
-  return seen;
-}
-
-async function verifySignature(secret: string, body: string, header: string | null): Promise<boolean> {
-  if (!header?.startsWith('sha256=')) return false;
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
-  const sig = new Uint8Array(header.slice(7).match(/../g)!.map((h) => parseInt(h, 16)));
-  return crypto.subtle.verify('HMAC', key, sig, new TextEncoder().encode(body));
 }
 
 afterEach(() => {

@@ -9,7 +9,8 @@
  * them), only the synced result.
  */
 import type { HistoryRecord } from '@sentiment-edge/registry';
-import { analyze, modelCache, type Precision } from '../inference/models.ts';
+import { analyze, modelCache, StillLoading, type Precision } from '../inference/models.ts';
+import { recordVersionError } from './version-errors.ts';
 import { aliasVersion, CHALLENGER, CHAMPION, type ResolveOptions } from '../serving/resolve.ts';
 
 export interface ShadowEnv {
@@ -29,9 +30,17 @@ export function sampleShadow(ref: string, name: string, rate: number, random = M
 export async function scoreShadow(env: ShadowEnv, name: string, championVersion: number, precision: Precision, texts: readonly string[], rows: readonly HistoryRecord[], resolve: Omit<ResolveOptions, 'now'> = {}): Promise<number> {
   const challenger = await aliasVersion(env.DB, name, CHALLENGER, resolve);
   if (challenger === null || challenger === championVersion) return 0;
-  let model = await modelCache.get(env, name, challenger, precision);
-  if (model.evicted) model = await modelCache.get(env, name, challenger, precision);
-  const { probabilities } = await analyze(model, texts);
+  let model: Awaited<ReturnType<typeof modelCache.get>>;
+  let probabilities: Float32Array[];
+  try {
+    model = await modelCache.get(env, name, challenger, precision);
+    if (model.evicted) model = await modelCache.get(env, name, challenger, precision);
+    ({ probabilities } = await analyze(model, texts));
+  } catch (e) {
+    // The challenger's failures count in its error rate (the promotion policy).
+    if (!(e instanceof StillLoading)) await recordVersionError(env.DB, name, challenger, texts.length);
+    throw e;
+  }
   const tuples = probabilities.map((p, i) => {
     let best = 0;
     for (let j = 1; j < p.length; j++) if (p[j]! > p[best]!) best = j;

@@ -36,8 +36,6 @@ export interface DeliverOptions {
 
 /** Delivers one alert's payload (see the module comment). */
 export async function deliverAlert(db: D1Database, webhook: NonNullable<MonitorConfig['webhook']>, alertId: number, payload: unknown, opts: DeliverOptions = {}): Promise<DeliveryOutcome> {
-  const doFetch = opts.fetch ?? fetch;
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = opts.now ?? (() => new Date().toISOString());
   const claimed = await db
     .prepare(`INSERT INTO alert_deliveries (alert_id, url, status, attempts, created_at, updated_at) VALUES (?1, ?2, 'sending', 0, ?3, ?3) ON CONFLICT (alert_id) DO NOTHING`)
@@ -48,28 +46,51 @@ export async function deliverAlert(db: D1Database, webhook: NonNullable<MonitorC
   const body = JSON.stringify(payload);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'sentiment-edge-alerts', [DELIVERY_HEADER]: String(alertId) };
   if (webhook.secret) headers[SIGNATURE_HEADER] = await signBody(webhook.secret, body);
+  const outcome = await postWithRetries(webhook.url, body, headers, webhook, opts, (attempt, lastStatus, lastError) => record(db, alertId, 'sending', attempt, lastStatus, lastError, now()));
+  await record(db, alertId, outcome.status, outcome.attempts, outcome.lastStatus, outcome.lastError, now());
+  if (outcome.status === 'failed') console.warn(`alert ${alertId}: webhook ${webhook.url} failed after ${webhook.attempts} attempts (${outcome.lastError})`);
+  return { alertId, ...outcome };
+}
+
+export interface PostOutcome {
+  status: 'delivered' | 'failed';
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+}
+
+/**
+ * POSTs `body` until a 2xx answer or `attempts` tries, waiting backoffMs · 2^k between them, each try
+ * with a WEBHOOK_TIMEOUT_MS timeout. `onFailedAttempt` runs after each failed try. Shared by alert
+ * webhooks, promotion-decision webhooks and retraining dispatches.
+ */
+export async function postWithRetries(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  retry: { attempts: number; backoffMs: number },
+  opts: DeliverOptions = {},
+  onFailedAttempt?: (attempt: number, lastStatus: number | null, lastError: string | null) => Promise<void>,
+): Promise<PostOutcome> {
+  const doFetch = opts.fetch ?? fetch;
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   let lastStatus: number | null = null;
   let lastError: string | null = null;
-  for (let attempt = 1; attempt <= webhook.attempts; attempt++) {
-    if (attempt > 1) await sleep(webhook.backoffMs * 2 ** (attempt - 2));
+  for (let attempt = 1; attempt <= retry.attempts; attempt++) {
+    if (attempt > 1) await sleep(retry.backoffMs * 2 ** (attempt - 2));
     try {
-      const res = await doFetch(webhook.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS) });
+      const res = await doFetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS) });
       lastStatus = res.status;
       await res.body?.cancel();
-      if (res.ok) {
-        await record(db, alertId, 'delivered', attempt, lastStatus, null, now());
-        return { alertId, status: 'delivered', attempts: attempt, lastStatus, lastError: null };
-      }
+      if (res.ok) return { status: 'delivered', attempts: attempt, lastStatus, lastError: null };
       lastError = `HTTP ${res.status}`;
     } catch (e) {
       lastStatus = null;
       lastError = e instanceof Error ? e.message : String(e);
     }
-    await record(db, alertId, 'sending', attempt, lastStatus, lastError, now());
+    await onFailedAttempt?.(attempt, lastStatus, lastError);
   }
-  await record(db, alertId, 'failed', webhook.attempts, lastStatus, lastError, now());
-  console.warn(`alert ${alertId}: webhook ${webhook.url} failed after ${webhook.attempts} attempts (${lastError})`);
-  return { alertId, status: 'failed', attempts: webhook.attempts, lastStatus, lastError };
+  return { status: 'failed', attempts: retry.attempts, lastStatus, lastError };
 }
 
 async function record(db: D1Database, alertId: number, status: string, attempts: number, lastStatus: number | null, lastError: string | null, at: string): Promise<void> {

@@ -65,16 +65,18 @@ export interface ShadowSummary {
 
 /**
  * The shadow rows of a champion version in the window, against the challenger version that scored
- * most of them (the alias may have moved during the window; the others are counted in `otherRows`).
+ * most of them (the alias may have moved during the window; the others are counted in `otherRows`),
+ * or against `challengerVersion` when given (the promotion policy's candidate).
  */
-export async function readShadow(db: D1Database, name: string, championVersion: number, start: string, end: string): Promise<(ShadowSummary & { otherRows: number }) | null> {
+export async function readShadow(db: D1Database, name: string, championVersion: number, start: string, end: string, challengerVersion?: number): Promise<(ShadowSummary & { otherRows: number }) | null> {
   const where = `FROM shadow_predictions WHERE model_name = ?1 AND champion_version = ?2 AND created_at >= ?3 AND created_at < ?4`;
   const { results: byVersion } = await db
     .prepare(`SELECT challenger_version AS v, COUNT(*) AS n ${where} GROUP BY challenger_version ORDER BY n DESC, v DESC`)
     .bind(name, championVersion, start, end)
     .all<{ v: number; n: number }>();
-  if (byVersion.length === 0) return null;
-  const challenger = byVersion[0]!.v;
+  const pick = challengerVersion === undefined ? byVersion[0] : byVersion.find((r) => r.v === challengerVersion);
+  if (!pick) return null;
+  const challenger = pick.v;
   const w = `${where} AND challenger_version = ?5`;
   const args = [name, championVersion, start, end, challenger];
   const [totals, champ, chall] = await db.batch<Record<string, number | string>>([
@@ -97,6 +99,6 @@ export async function readShadow(db: D1Database, name: string, championVersion: 
     labelMix: { champion, challenger: challengerMix },
     labelMixDifference: tv / 2,
     challengerMeanConfidence: Number(t.conf) / n,
-    otherRows: byVersion.slice(1).reduce((s, r) => s + r.n, 0),
+    otherRows: byVersion.filter((r) => r !== pick).reduce((s, r) => s + r.n, 0),
   };
 }

@@ -59,6 +59,7 @@ export const aliasRoutes = newApp()
         reason: body.reason ?? null,
         ...(body.share !== undefined ? { share: body.share } : {}),
         ...(body.expectedShare !== undefined ? { expectedShare: body.expectedShare } : {}),
+        actor: 'operator',
       });
       return c.json(record, 200);
     },
@@ -75,7 +76,7 @@ export const aliasRoutes = newApp()
     }),
     async (c) => {
       const { name, alias } = c.req.valid('param');
-      await deleteAlias(c.env.DB, name, alias, c.req.valid('query').reason ?? null);
+      await deleteAlias(c.env.DB, name, alias, c.req.valid('query').reason ?? null, undefined, { actor: 'operator' });
       return c.body(null, 204);
     },
   )

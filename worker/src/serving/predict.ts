@@ -4,11 +4,12 @@
  */
 import { MAX_CLIENT_KEY_CHARS, MAX_TEXT_CHARS, MAX_TEXTS, toPrediction, type HistoryRecord, type PredictManyResponse, type PredictOneResponse, type EdgePrediction } from '@sentiment-edge/registry';
 import { ApiError } from '../errors.ts';
-import { analyze, modelCache, PRECISIONS, type LoadedModel, type Precision } from '../inference/models.ts';
+import { analyze, modelCache, StillLoading, PRECISIONS, type LoadedModel, type Precision } from '../inference/models.ts';
 import { recordModelLoad } from './metrics.ts';
 import { resolveModel, type ResolveOptions, type Resolved } from './resolve.ts';
 import { sha256Hex } from './history.ts';
 import { textProblem } from './text.ts';
+import { recordVersionError } from '../monitor/version-errors.ts';
 
 export interface PredictInput {
   texts: string[];
@@ -106,11 +107,24 @@ export interface PredictResult {
 export async function predict(env: PredictEnv, input: PredictInput, started = performance.now(), resolve: Omit<ResolveOptions, 'now'> = {}): Promise<PredictResult> {
   const resolved = await resolveModel(env.DB, input.model, env.DEFAULT_MODEL, resolve);
   const onLoad = (m: LoadedModel) => recordModelLoad(m.name, m.version, m.precision, m.loadMs);
-  let loaded = await modelCache.get(env, resolved.name, resolved.version, input.precision, onLoad);
-  // Evicted (alias moved, reload) between the load and now: its session may be released, take a fresh one.
-  // analyze() marks the session in use synchronously, so no release can slip in after this check.
-  if (loaded.evicted) loaded = await modelCache.get(env, resolved.name, resolved.version, input.precision, onLoad);
-  const { probabilities: probs, stats } = await analyze(loaded, input.texts);
+  let loaded: LoadedModel;
+  let analysed: Awaited<ReturnType<typeof analyze>>;
+  try {
+    loaded = await modelCache.get(env, resolved.name, resolved.version, input.precision, onLoad);
+    // Evicted (alias moved, reload) between the load and now: its session may be released, take a fresh one.
+    // analyze() marks the session in use synchronously, so no release can slip in after this check.
+    if (loaded.evicted) loaded = await modelCache.get(env, resolved.name, resolved.version, input.precision, onLoad);
+    analysed = await analyze(loaded, input.texts);
+  } catch (e) {
+    // The version failed (load or inference; waiting for another request's load is not its fault): its error rate, for the promotion policy.
+    if (!(e instanceof StillLoading)) {
+      const write = recordVersionError(env.DB, resolved.name, resolved.version, input.texts.length).catch((err: unknown) => console.error('version error not recorded', err));
+      if (resolve.defer) resolve.defer(write);
+      else await write;
+    }
+    throw e;
+  }
+  const { probabilities: probs, stats } = analysed;
   // Each answer names its history row, so a client can correct it (POST /api/v1/feedback).
   const predictions: EdgePrediction[] = probs.map((p) => ({ id: crypto.randomUUID(), ...toPrediction(p, loaded.labels) }));
   const latencyMs = round3(performance.now() - started);

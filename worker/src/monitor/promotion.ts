@@ -1,0 +1,202 @@
+/**
+ * The promotion policy in the hourly job (issue 15, item 2). For each model with a policy
+ * (`promotion_policies`): the candidate is its `canary` alias if it has one, else its `challenger`;
+ * the evidence since the candidate's alias was set is read (evidence.ts), the pure decision made
+ * (registry/src/policy.ts `decidePolicy`), and carried out with compare-and-set:
+ *
+ * - promote: champion := candidate and the candidate's alias removed, in one transaction, only while
+ *   both aliases still point where the evidence saw them (db/aliases.ts `promoteAlias`); the champion's
+ *   audit row records the previous champion, so `pnpm registry rollback NAME` undoes it;
+ * - roll back: the candidate's alias removed, only while it still points at the candidate;
+ * - hold: nothing moves.
+ *
+ * A manual override always wins: an operator who moved either alias after the evidence was read makes
+ * the compare-and-set fail, and the decision is stored with outcome `conflict` (nothing moved); one who
+ * moved the champion after the candidate was set makes the policy hold until the candidate is set again. Every
+ * decision is stored (`promotion_decisions`, GET /api/v1/models/{name}/decisions); promote and roll
+ * back decisions (applied or not) are POSTed to ALERT_WEBHOOK_URL, signed like drift alerts.
+ */
+import { auditReason, decidePolicy, PromotionPolicy, type Decision, type DecisionOutcome, type PromotionDecision, type PromotionEvidence } from '@sentiment-edge/registry';
+import { deleteAlias, listAliases, promoteAlias } from '../db/aliases.ts';
+import { ApiError } from '../errors.ts';
+import type { MonitorConfig } from './config.ts';
+import { readEvidence } from './evidence.ts';
+import { DELIVERY_HEADER, postWithRetries, SIGNATURE_HEADER, signBody, type DeliverOptions } from './webhook.ts';
+
+export const POLICY_ACTOR = 'policy';
+
+// ---- the stored policy ---------------------------------------------------------------------------
+
+export async function putPolicy(db: D1Database, name: string, policy: PromotionPolicy, now = new Date().toISOString()): Promise<{ policy: PromotionPolicy; updatedAt: string }> {
+  await db
+    .prepare(
+      `INSERT INTO promotion_policies (model_name, policy, paused, updated_at) VALUES (?1, ?2, ?3, ?4)
+       ON CONFLICT (model_name) DO UPDATE SET policy = excluded.policy, paused = excluded.paused, updated_at = excluded.updated_at`,
+    )
+    .bind(name, JSON.stringify(policy), policy.paused ? 1 : 0, now)
+    .run();
+  return { policy, updatedAt: now };
+}
+
+export async function getPolicy(db: D1Database, name: string): Promise<{ policy: PromotionPolicy; updatedAt: string } | null> {
+  const row = await db.prepare(`SELECT policy, updated_at FROM promotion_policies WHERE model_name = ?1`).bind(name).first<{ policy: string; updated_at: string }>();
+  // Parsed again so that a policy stored before a new field existed gets that field's default.
+  return row ? { policy: PromotionPolicy.parse(JSON.parse(row.policy)), updatedAt: row.updated_at } : null;
+}
+
+// ---- one model -----------------------------------------------------------------------------------
+
+export interface Evaluation {
+  name: string;
+  policy: PromotionPolicy;
+  candidate: { alias: 'canary' | 'challenger'; version: number; since: string };
+  champion: number | null;
+  evidence: PromotionEvidence;
+  decision: Decision;
+}
+
+/** Reads the aliases and the evidence, and decides; null when the model has no candidate (or it is the champion). */
+export async function evaluatePolicy(db: D1Database, name: string, policy: PromotionPolicy, at: string): Promise<Evaluation | null> {
+  const aliases = new Map((await listAliases(db, name)).map((a) => [a.alias, a]));
+  const championAlias = aliases.get('champion') ?? null;
+  const champion = championAlias?.version ?? null;
+  const alias = aliases.has('canary') ? 'canary' : aliases.has('challenger') ? 'challenger' : null;
+  if (!alias) return null;
+  const record = aliases.get(alias)!;
+  if (record.version === champion) return null;
+  const candidate = { alias, version: record.version, since: record.updatedAt } as const;
+  const evidence = await readEvidence(db, name, candidate, championAlias && { version: championAlias.version, since: championAlias.updatedAt }, at);
+  return { name, policy, candidate, champion, evidence, decision: decidePolicy(policy, evidence) };
+}
+
+/** Carries the decision out with compare-and-set; 'conflict' when an alias moved since the evidence was read. */
+export async function applyDecision(db: D1Database, e: Evaluation, at: string): Promise<DecisionOutcome> {
+  const reason = auditReason(e.decision, at);
+  if (e.decision.action === 'promote') {
+    const moved = await promoteAlias(db, { name: e.name, from: e.candidate.alias, version: e.candidate.version, expectedChampion: e.champion, reason, actor: POLICY_ACTOR }, at);
+    return moved ? 'applied' : 'conflict';
+  }
+  if (e.decision.action === 'rollback') {
+    try {
+      await deleteAlias(db, e.name, e.candidate.alias, reason, at, { expectedVersion: e.candidate.version, actor: POLICY_ACTOR });
+      return 'applied';
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 409 || err.status === 404)) return 'conflict';
+      throw err;
+    }
+  }
+  return 'none';
+}
+
+async function storeDecision(db: D1Database, e: Evaluation, outcome: DecisionOutcome, at: string): Promise<number> {
+  const row = await db
+    .prepare(
+      `INSERT INTO promotion_decisions (model_name, created_at, candidate_alias, candidate_version, champion_version, action, outcome, reasons, checks, evidence, policy)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id`,
+    )
+    .bind(e.name, at, e.candidate.alias, e.candidate.version, e.champion, e.decision.action, outcome, JSON.stringify(e.decision.reasons), JSON.stringify(e.decision.checks), JSON.stringify(e.evidence), JSON.stringify(e.policy))
+    .first<{ id: number }>();
+  return row!.id;
+}
+
+/** The webhook body of a promote / roll back decision. */
+export function decisionPayload(d: PromotionDecision) {
+  const verb = d.action === 'promote' ? `promoted ${d.candidate.alias} v${d.candidate.version} to champion (was v${d.championVersion ?? '–'})` : `rolled back ${d.candidate.alias} v${d.candidate.version}`;
+  return {
+    type: 'promotion_decision',
+    decision: { id: d.id, action: d.action, outcome: d.outcome, createdAt: d.createdAt, reasons: d.reasons },
+    model: { name: d.model, candidate: d.candidate, championVersion: d.championVersion },
+    message:
+      d.outcome === 'applied'
+        ? `${d.model}: the promotion policy ${verb}. Undo: pnpm registry rollback ${d.model}${d.action === 'promote' ? '' : ` ${d.candidate.alias} (or set-alias)`}`
+        : `${d.model}: the promotion policy would have ${verb}, but an operator moved the alias first; nothing was moved`,
+    url: `/api/v1/models/${encodeURIComponent(d.model)}/decisions`,
+  };
+}
+
+// ---- the hourly run ------------------------------------------------------------------------------
+
+export interface PromotionRunOptions extends Omit<DeliverOptions, 'now'> {
+  now?: number;
+  /** Runs between reading the evidence and moving the alias (tests use it to move an alias at that moment). */
+  beforeApply?: (e: Evaluation) => Promise<void>;
+}
+
+/** Decides and acts for every model with a policy; one model's failure is logged and does not stop the others. */
+export async function runPromotions(db: D1Database, webhook: MonitorConfig['webhook'], opts: PromotionRunOptions = {}): Promise<PromotionDecision[]> {
+  const at = new Date(opts.now ?? Date.now()).toISOString();
+  const { results } = await db.prepare(`SELECT model_name FROM promotion_policies ORDER BY model_name`).all<{ model_name: string }>();
+  const out: PromotionDecision[] = [];
+  for (const { model_name: name } of results) {
+    try {
+      const stored = await getPolicy(db, name);
+      if (!stored) continue;
+      const e = await evaluatePolicy(db, name, stored.policy, at);
+      if (!e) continue;
+      await opts.beforeApply?.(e);
+      const outcome = await applyDecision(db, e, at);
+      const id = await storeDecision(db, e, outcome, at);
+      const decision: PromotionDecision = {
+        id,
+        model: name,
+        createdAt: at,
+        candidate: { name, version: e.candidate.version, alias: e.candidate.alias },
+        championVersion: e.champion,
+        outcome,
+        ...e.decision,
+        evidence: e.evidence,
+        policy: e.policy,
+        webhook: null,
+      };
+      if (webhook && decision.action !== 'hold') {
+        const body = JSON.stringify(decisionPayload(decision));
+        const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'sentiment-edge-alerts', [DELIVERY_HEADER]: `decision-${id}` };
+        if (webhook.secret) headers[SIGNATURE_HEADER] = await signBody(webhook.secret, body);
+        const sent = await postWithRetries(webhook.url, body, headers, webhook, { ...(opts.fetch ? { fetch: opts.fetch } : {}), ...(opts.sleep ? { sleep: opts.sleep } : {}) });
+        decision.webhook = sent.status;
+        await db.prepare(`UPDATE promotion_decisions SET webhook_status = ?2 WHERE id = ?1`).bind(id, sent.status).run();
+      }
+      out.push(decision);
+    } catch (err) {
+      console.error(`promotion policy: ${name} failed`, err);
+    }
+  }
+  return out;
+}
+
+// ---- reading decisions ---------------------------------------------------------------------------
+
+interface DecisionRow {
+  id: number;
+  model_name: string;
+  created_at: string;
+  candidate_alias: 'canary' | 'challenger';
+  candidate_version: number;
+  champion_version: number | null;
+  action: PromotionDecision['action'];
+  outcome: DecisionOutcome;
+  reasons: string;
+  checks: string;
+  evidence: string;
+  policy: string;
+  webhook_status: 'delivered' | 'failed' | null;
+}
+
+/** The model's decisions, newest first. */
+export async function listDecisions(db: D1Database, name: string, n: number): Promise<PromotionDecision[]> {
+  const { results } = await db.prepare(`SELECT * FROM promotion_decisions WHERE model_name = ?1 ORDER BY id DESC LIMIT ?2`).bind(name, n).all<DecisionRow>();
+  return results.map((r) => ({
+    id: r.id,
+    model: r.model_name,
+    createdAt: r.created_at,
+    candidate: { name: r.model_name, version: r.candidate_version, alias: r.candidate_alias },
+    championVersion: r.champion_version,
+    action: r.action,
+    outcome: r.outcome,
+    reasons: JSON.parse(r.reasons) as string[],
+    checks: JSON.parse(r.checks) as Decision['checks'],
+    evidence: JSON.parse(r.evidence) as PromotionEvidence,
+    policy: JSON.parse(r.policy) as PromotionPolicy,
+    webhook: r.webhook_status,
+  }));
+}
