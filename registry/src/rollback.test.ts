@@ -14,7 +14,11 @@ describe('planRollback', () => {
   });
 
   it('sets a deleted alias again where it pointed before its deletion', () => {
-    expect(planRollback('m', 'canary', null, [ev(5, 4, null), ev(4, null, 4)])).toMatchObject({ from: null, to: 4 });
+    const ch = (id: number, fromVersion: number | null, toVersion: number | null): AliasEvent => ({ ...ev(id, fromVersion, toVersion), alias: 'challenger' });
+    expect(planRollback('m', 'challenger', null, [ch(5, 4, null), ch(4, null, 4)])).toMatchObject({ from: null, to: 4 });
+    // A canary comes back with the share it had before its removal.
+    const c = (id: number, fromVersion: number | null, toVersion: number | null, share?: number): AliasEvent => ({ ...ev(id, fromVersion, toVersion), alias: 'canary', ...(share !== undefined ? { share } : {}) });
+    expect(planRollback('m', 'canary', null, [c(5, 4, null), c(4, null, 4, 0.3)])).toMatchObject({ from: null, to: 4, share: { from: null, to: 0.3 } });
     expect(() => planRollback('m', 'canary', null, [])).toThrow(/no alias "canary" and no history/);
     expect(() => planRollback('m', 'canary', null, [ev(4, null, 4)])).toThrow(/no alias "canary": set it with set-alias/);
   });
