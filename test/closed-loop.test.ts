@@ -120,7 +120,8 @@ describe('the closed loop', () => {
     expect(second).toMatchObject({ alias: 'challenger', published: { version: 2 } });
 
     // 5. Canary + policy, then traffic: champion answers (each shadow-scored by the challenger) and canary answers.
-    await client.setAlias(NAME, 'canary', { version: 2, reason: 'canary for the retrained model' });
+    // Share 0: plain NAME requests stay on the champion (this test sends the canary's traffic as NAME@canary).
+    await client.setAlias(NAME, 'canary', { version: 2, share: 0, reason: 'canary for the retrained model' });
     // Default conditions (shadow agreement ≥ 80 %, CBPE within 2 points, error rate within 1 point) but for
     // the p95 latency factor (sub-millisecond figures on a loaded machine are noise) and the duration (0 h:
     // a test cannot wait a day).

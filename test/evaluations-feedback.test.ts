@@ -124,9 +124,13 @@ describe('feedback → export → train --from → publish', () => {
     const accuracy = await client.realisedAccuracy({ model: NAME });
     expect(accuracy.rows[0]).toMatchObject({ model: { name: NAME, version: 1 }, feedback: texts.length, correct: 1 });
 
-    // Fine-tune the champion on the corrections (plus nothing else) and publish through the gate.
+    // The registry CLI writes the same export (train-publish.yml's "Export feedback" step).
     const feedbackCsv = join(work, 'feedback.csv');
-    writeFileSync(feedbackCsv, csv);
+    const ex = await pnpm(['--silent', 'registry', 'export-feedback', NAME, feedbackCsv]);
+    expect(ex.status, ex.stderr).toBe(0);
+    expect(ex.stdout).toContain(`${texts.length} corrections of ${NAME} written to ${feedbackCsv}`);
+    expect(readFileSync(feedbackCsv, 'utf8')).toBe(csv);
+    // Fine-tune the champion on the corrections (plus nothing else) and publish through the gate.
     const out = join(work, 'from-feedback');
     const tr = await pnpm(['train', '--data', feedbackCsv, '--from', `${NAME}@champion`, '--validation', validation, '--epochs', '1', '--out', out]);
     expect(tr.status, tr.stderr).toBe(0);

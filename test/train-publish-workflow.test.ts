@@ -67,7 +67,9 @@ describe('train-publish.yml', () => {
   it('trains, runs the suite, publishes the first candidate as champion and writes the decision table to the job summary', { timeout: 400_000 }, async () => {
     const job = await dispatch('first', { model: 'wf', data: 'train.csv', floor: '0.5', train_args: SMALL });
     for (const s of job.steps) expect(s.status, `${s.name}:\n${s.stdout}\n${s.stderr}`).toBe(0);
-    expect(job.steps.map((s) => s.name)).toEqual(['Check settings', 'Train', 'Evaluate (suite)', 'Publish through the gate']);
+    // With a data input the default recipe is not trained, so no feedback is exported (the step does nothing).
+    expect(job.steps.map((s) => s.name)).toEqual(['Check settings', 'Export feedback', 'Train', 'Evaluate (suite)', 'Publish through the gate']);
+    expect(job.env.FEEDBACK_CSV).toBe('');
     expect(job.summary).toContain(`## wf → ${worker.url}`);
     expect(job.summary).toMatch(/decision\s+PROMOTE/);
     expect(job.summary).toMatch(/Evaluation suite/);
@@ -82,12 +84,13 @@ describe('train-publish.yml', () => {
 
   it('fine-tunes --from the champion and fails the job with the gate reason when the candidate is rejected', { timeout: 400_000 }, async () => {
     const job = await dispatch('rejected', { model: 'wf', data: 'train.csv', from: 'wf@champion', floor: '0.99', train_args: '--epochs 1' });
-    expect(job.steps.slice(0, 3).map((s) => [s.name, s.status])).toEqual([
+    expect(job.steps.slice(0, 4).map((s) => [s.name, s.status])).toEqual([
       ['Check settings', 0],
+      ['Export feedback', 0],
       ['Train', 0],
       ['Evaluate (suite)', 0],
     ]);
-    const publish = job.steps[3]!;
+    const publish = job.steps[4]!;
     expect(publish.name).toBe('Publish through the gate');
     expect(publish.status).toBe(1);
     expect(publish.stdout).toMatch(/::error title=candidate not published::not published: .*below the floor/);

@@ -9,7 +9,9 @@
  *
  * Talks to REGISTRY_URL (default the local `pnpm dev` Worker) with REGISTRY_TOKEN for writes.
  */
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { parseLabelledDelimited } from './dataset.ts';
 import { parseModelRef } from './ref.ts';
 import { CANARY_ALIAS, shareProblem } from './canary.ts';
 import { rollbackAlias } from './rollback.ts';
@@ -27,6 +29,7 @@ const USAGE = `usage:
   pnpm registry end-canary NAME            end the canary: all traffic back to the champion
   pnpm registry ab NAME A B [DAYS]         A/B readout of versions A and B over their common traffic (last DAYS days, default 7)
   pnpm registry download NAME[@VERSION|@ALIAS] DIR
+  pnpm registry export-feedback NAME[@VERSION] FILE   the corrections users sent, as text,label CSV (for pnpm train --add-data)
 options: --registry URL (env REGISTRY_URL), --token TOKEN (env REGISTRY_TOKEN), --json`;
 
 async function main(argv: string[]): Promise<number> {
@@ -129,6 +132,15 @@ accuracy b − a: ${d ? `${(d.difference * 100).toFixed(1)} points, 95 % interva
       const dir = userPath(args[1]!);
       const m = await downloadModel(client, args[0]!, dir, (p) => values.json || console.error(`  ${p}`));
       print(`downloaded ${m.name}@${m.version} (${m.files.length} files, sha256 verified) to ${dir}`, m);
+      return 0;
+    }
+    case 'export-feedback': {
+      need(args, 2);
+      const file = userPath(args[1]!);
+      const csv = await client.exportFeedback({ model: args[0]! });
+      await writeFile(file, csv);
+      const rows = parseLabelledDelimited(csv).length;
+      print(`${rows} correction${rows === 1 ? '' : 's'} of ${args[0]} written to ${file} (text,label)`, { model: args[0], file, rows });
       return 0;
     }
     default:

@@ -1,8 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SOURCES, loadRecipeData, textHash, unknownTexts } from './recipe.ts';
+import { DEFAULT_SOURCES, loadRecipeData, recipeSources, textHash, unknownTexts } from './recipe.ts';
 import { writeTinyDataDir } from './tiny.ts';
 
 describe('loadRecipeData (the default recipe’s training data)', () => {
@@ -43,6 +43,23 @@ describe('loadRecipeData (the default recipe’s training data)', () => {
     expect(d.polarRows[start]).toBe(1);
     const tweets = d.sources.findIndex((s) => s.file === 'tweeteval/test.csv');
     expect(d.polarRows[d.sources.slice(0, tweets).reduce((a, s) => a + s.train, 0)]).toBe(0);
+  });
+
+  it('adds extra sources (a feedback export) by absolute path, weighted and held out like the others', () => {
+    const feedback = join(mkdtempSync(join(tmpdir(), 'feedback-')), 'feedback.csv');
+    const rows = Array.from({ length: 60 }, (_, i) => `"correction number ${i}",${['negative', 'neutral', 'positive'][i % 3]}`);
+    writeFileSync(feedback, ['text,label', ...rows].join('\n') + '\n');
+    const d = loadRecipeData(dir, { holdOutShare: 0.2, unknownRows: 0 }, recipeSources([feedback]));
+    const src = d.sources.at(-1)!;
+    expect(src.file).toBe(feedback);
+    expect(src.train + src.heldOut).toBe(60);
+    expect(src.heldOut).toBeGreaterThan(0);
+    expect(d.train.texts.some((t) => t.startsWith('correction number'))).toBe(true);
+    expect(Object.keys(src.weight).sort()).toEqual(['negative', 'neutral', 'positive']);
+    // A label the recipe does not have is refused, naming it.
+    const bad = join(mkdtempSync(join(tmpdir(), 'feedback-')), 'bad.csv');
+    writeFileSync(bad, 'text,label\ngreat,joy\n');
+    expect(() => loadRecipeData(dir, {}, recipeSources([bad]))).toThrow(/joy/);
   });
 
   it('classPower 0 keeps the classes as they come', () => {

@@ -12,14 +12,14 @@
  * share sentences), chosen by a hash of the text, so the split does not depend on the seed. They are the
  * validation rows while training and the rows the calibration temperature is fitted on.
  */
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { concatDatasets, datasetFromRows, loadDataset, subsetDataset, type Dataset } from './data.ts';
 import { createRng } from './rng.ts';
 
 export const DEFAULT_LABELS = ['negative', 'neutral', 'positive'] as const;
 
 export interface Source {
-  /** Path relative to the data directory. */
+  /** Path relative to the data directory, or absolute (extra sources, e.g. a feedback export). */
   file: string;
   /** Hold out a hashed share of its rows for validation and calibration. */
   holdOut: boolean;
@@ -87,6 +87,14 @@ export function textHash(text: string): number {
   return (h >>> 0) / 0x100000000;
 }
 
+/**
+ * The default sources plus extra labelled CSVs (absolute paths; e.g. the registry's feedback export, so a
+ * retrained model learns the corrections users sent), each weighted and held out like any other source.
+ */
+export function recipeSources(extra: readonly string[] = []): Source[] {
+  return [...DEFAULT_SOURCES, ...extra.map((file) => ({ file: resolve(file), holdOut: true }))];
+}
+
 export function loadRecipeData(dataDir: string, options: Partial<WeightingOptions> = {}, sources: readonly Source[] = DEFAULT_SOURCES): RecipeData {
   const o = { ...DEFAULT_WEIGHTING, ...options };
   const labels = [...DEFAULT_LABELS];
@@ -96,7 +104,7 @@ export function loadRecipeData(dataDir: string, options: Partial<WeightingOption
   const polar: number[] = [];
   const report: RecipeData['sources'] = [];
   for (const src of sources) {
-    const ds = loadDataset(join(dataDir, src.file), { labels });
+    const ds = loadDataset(resolve(dataDir, src.file), { labels });
     const trainIdx: number[] = [];
     const heldIdx: number[] = [];
     ds.texts.forEach((t, i) => (src.holdOut && textHash(t) < o.holdOutShare ? heldIdx : trainIdx).push(i));

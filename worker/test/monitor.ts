@@ -44,7 +44,9 @@ export async function publishVersion(name: string, alias: string, profile: Refer
   const version = created.body.manifest.version as number;
   for (const [path, bytes] of Object.entries(DEFAULT_FILES)) expect((await call('PUT', `/api/v1/models/${name}/versions/${version}/files/${path}`, { body: bytes })).status).toBe(200);
   expect((await call('POST', `/api/v1/models/${name}/versions/${version}/finalize`)).status).toBe(201);
-  expect((await callJson('PUT', `/api/v1/models/${name}/aliases/${alias}`, { body: { version } })).status).toBe(200);
+  // A canary needs its share (registry/src/canary.ts); the policy judges it the same at any share.
+  const body = alias === 'canary' ? { version, share: 0.1 } : { version };
+  expect((await callJson('PUT', `/api/v1/models/${name}/aliases/${alias}`, { body })).status).toBe(200);
   return version;
 }
 

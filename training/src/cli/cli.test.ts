@@ -83,7 +83,10 @@ describe('CLIs', () => {
 
   it('train with no --data trains the default recipe: 3 classes from every source in $SENTIMENT_DATA, calibrated, explaining', async () => {
     const out = join(dir, 'default');
-    const { stdout } = await tsx('train.ts', ['--out', out, '--epochs', '2', '--buckets', '256', '--dim', '4', '--no-word-vectors'], { SENTIMENT_DATA: writeTinyDataDir() });
+    // --add-data: a feedback export joins the recipe as one more source.
+    const feedback = join(dir, 'feedback.csv');
+    writeFileSync(feedback, 'text,label\n"the app crashed, but support fixed it fast",positive\nmeh,neutral\nawful update,negative\n');
+    const { stdout } = await tsx('train.ts', ['--out', out, '--epochs', '2', '--buckets', '256', '--dim', '4', '--no-word-vectors', '--add-data', feedback], { SENTIMENT_DATA: writeTinyDataDir() });
     expect(stdout).toMatch(/amazon\/alexa-train\.csv/);
     expect(stdout).toMatch(/calibration: temperature \d/);
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
@@ -93,13 +96,15 @@ describe('CLIs', () => {
     const meta = JSON.parse(readFileSync(join(out, 'training-meta.json'), 'utf8'));
     expect(meta.dataset).toContain('sst2/train.csv+mr/reviews.csv+tweeteval/test.csv');
     // The files the peers bench trains on: every source file, relative to the data directory, and nothing else.
-    expect(meta.datasetFiles).toEqual(DEFAULT_SOURCES.map((s) => s.file));
+    expect(meta.datasetFiles).toEqual([...DEFAULT_SOURCES.map((s) => s.file), feedback]);
+    expect(stdout).toContain(feedback);
     expect(meta.params.calibrate).toBe(true);
     expect(meta.params.polarLoss).toBe(true);
   });
 
-  it('train refuses --validation and --from without --data, and an unknown preset', async () => {
+  it('train refuses --validation and --from without --data, --add-data with --data, and an unknown preset', async () => {
     await expect(tsx('train.ts', ['--validation', data])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/held-out rows/) });
+    await expect(tsx('train.ts', ['--data', data, '--add-data', data])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--add-data adds rows to the default recipe/) });
     await expect(tsx('train.ts', ['--preset', 'nope'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--preset must be/) });
   });
 });

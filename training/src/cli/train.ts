@@ -5,13 +5,13 @@
  *            [--epochs N] [--seed S] [--dim D] [--buckets B] [--hidden H] [--lr LR] [--patience P]
  *            [--lexicon] [--attention] [--word-vectors] [--from DIR|NAME@VERSION|NAME@ALIAS [--registry URL]] [--name NAME]
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { concatDatasets, loadDataset, type Dataset } from '../data.ts';
 import { exportModel, loadWarmStart } from '../export/model-dir.ts';
 import { DATA_DIR, dataFile, REPO_ROOT, userPath } from '../paths.ts';
 import { DEFAULT_RECIPE, presetFor, SST2_PRESET } from '../presets.ts';
-import { loadRecipeData, type RecipeData } from '../recipe.ts';
+import { loadRecipeData, recipeSources, type RecipeData } from '../recipe.ts';
 import { trainModel, type TrainParams } from '../train.ts';
 import { metricsTable, num } from './format.ts';
 import { runCli, table, UsageError } from '@sentiment-edge/registry/node';
@@ -23,17 +23,21 @@ const USAGE = `usage: pnpm train [--out DIR] [--preset default|sst2] [--seed S] 
                   [--epochs N] [--seed S] [--dim D] [--buckets B] [--hidden H] [--lr LR] [--patience P]
                   [--token-dropout P] [--average-last N] [--keep best|last] [--lexicon|--no-lexicon] [--attention|--no-attention] [--word-vectors|--no-word-vectors] [--balanced]
                   [--calibrate] [--from DIR|NAME@VERSION|NAME@ALIAS] [--registry URL] [--name NAME] [--suite]
+       pnpm train [--add-data CSV ...] …   (the default recipe plus your own labelled rows, e.g. a feedback export)
 Without --data: --preset default (the default) trains one negative/neutral/positive model on every training
 set in $SENTIMENT_DATA (else ../shared/data), weighted per source and class, validated and calibrated on
 held-out training rows; --preset sst2 trains the 2-label model on sst2/train.csv (validation: sst2/validation.csv).
 --suite runs the evaluation suite (pnpm evaluate --suite) on the exported model and stores it in metrics.json and the model card.
 --data may be repeated: the files are concatenated (one model on all of them).
+--add-data (default recipe only, may be repeated) adds a text,label CSV with negative/neutral/positive labels as one
+more source, weighted and held out like the others (train-publish.yml adds the registry's feedback export this way).
 Defaults come from the measured preset for the training-set size (src/presets.ts).`;
 
 async function main(): Promise<number> {
   const v = cliArgs(
     {
       data: { type: 'string', multiple: true },
+      'add-data': { type: 'string', multiple: true },
       validation: { type: 'string' },
       out: { type: 'string' },
       'text-column': { type: 'string', default: 'text' },
@@ -70,6 +74,8 @@ async function main(): Promise<number> {
   const recipe = !hasData && v.preset !== 'sst2';
   if (recipe && v.validation) throw new UsageError('the default recipe validates and calibrates on held-out rows of its training sets: --validation needs --data');
   if (recipe && v.from) throw new UsageError('--from warm-starts on your own data: it needs --data');
+  const addData = (v['add-data'] ?? []).map(userPath);
+  if (addData.length > 0 && !recipe) throw new UsageError('--add-data adds rows to the default recipe: with --data (or --preset sst2), list every file with --data instead');
   const cols = { textColumn: v['text-column'], labelColumn: v['label-column'] };
   // --from DIR | NAME@VERSION | NAME@ALIAS: warm-start from that version, recorded as the parent.
   const source = v.from ? await resolveModelDir(v.from, v.registry) : undefined;
@@ -82,10 +88,10 @@ async function main(): Promise<number> {
   /** The training files, recorded in training-meta.json (the peers bench trains on the same ones). */
   let datasetFiles: string[];
   if (recipe) {
-    recipeData = loadRecipeData(DATA_DIR);
+    recipeData = loadRecipeData(DATA_DIR, {}, recipeSources(addData));
     train = recipeData.train;
     validation = recipeData.heldOut;
-    datasetFiles = recipeData.sources.flatMap((s) => (s.generated ? [] : [join(DATA_DIR, s.file)]));
+    datasetFiles = recipeData.sources.flatMap((s) => (s.generated ? [] : [resolve(DATA_DIR, s.file)]));
   } else {
     const files = hasData ? v.data!.map(userPath) : [dataFile('sst2/train.csv')];
     datasetFiles = files;

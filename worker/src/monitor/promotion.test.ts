@@ -230,7 +230,7 @@ describe('manual moves win over the policy (compare-and-set)', () => {
     await runPromotions(env.DB, null, {
       now: at,
       beforeApply: async (e) => {
-        if (e.name === s.name) expect((await callJson('PUT', `/api/v1/models/${s.name}/aliases/canary`, { body: { version: third } })).status).toBe(200);
+        if (e.name === s.name) expect((await callJson('PUT', `/api/v1/models/${s.name}/aliases/canary`, { body: { version: third, share: 0.1 } })).status).toBe(200);
       },
     });
     expect(await aliases(s.name)).toMatchObject({ champion: s.champion, canary: third });
@@ -256,7 +256,7 @@ describe('manual moves win over the policy (compare-and-set)', () => {
     for (let round = 0; round < 8; round++) {
       // Reset: champion v1, canary v2 (set now, so the seeded window still covers it).
       expect((await callJson('PUT', `/api/v1/models/${s.name}/aliases/champion`, { body: { version: s.champion } })).status).toBe(200);
-      expect((await callJson('PUT', `/api/v1/models/${s.name}/aliases/canary`, { body: { version: s.candidate } })).status).toBe(200);
+      expect((await callJson('PUT', `/api/v1/models/${s.name}/aliases/canary`, { body: { version: s.candidate, share: 0.1 } })).status).toBe(200);
       const before = (await history(s.name, 'champion')).length;
       // Rounds 0-3 start the manual move 0, 4, 16, 64 ms after the policy's run, rounds 4-7 the policy's run
       // 1, 4, 16, 64 ms after the manual move: the operator lands after the policy's move, or before its read.
