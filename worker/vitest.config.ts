@@ -3,10 +3,10 @@
  * a real local D1 and R2, no mocks. test/apply-migrations.ts applies worker/migrations exactly as
  * `wrangler d1 migrations apply` does in production.
  *
- * Two projects: `registry` (the registry's data functions and HTTP routes) shares one runtime and
- * one storage across its files (`isolate: false`: each file costs seconds to start on a small
- * machine), so its tests use unique model names; every other test file keeps the default
- * per-file isolation.
+ * Three projects: `registry` (the registry's data functions and HTTP routes) and `worker-shared` (the
+ * monitoring, canary, evaluation and feedback tests) each share one runtime and one storage across
+ * their files (`isolate: false`: each file costs 10–30 s to start on a small machine), so their tests
+ * use unique model names; every other test file keeps the default per-file isolation.
  *
  * The inference and serving tests run a REAL model: this file (Node side) trains and exports a tiny
  * one with the training package (`buildTinyModel`, ~1 s) once per run, and hands its files and the
@@ -22,6 +22,12 @@ import { defineConfig } from 'vitest/config';
 import { FIXTURE_SEEDS, FIXTURE_TEXTS, type TinyModelFixture, type TinyModelFixtures } from './test/tiny-model.ts';
 
 const REGISTRY_TESTS = ['test/**/*.test.ts', 'src/db/**/*.test.ts', 'src/storage/**/*.test.ts', 'src/auth.test.ts'];
+/**
+ * Worker tests whose every model has a unique name (test/helpers.ts uniqueName) and whose assertions hold
+ * whatever other models the storage holds (the hourly job judges every model): they share one runtime, as
+ * the registry project does, instead of starting workerd with the model fixtures once per file.
+ */
+const SHARED_WORKER_TESTS = ['src/monitor/**/*.test.ts', 'src/serving/canary.test.ts', 'src/routes/evaluations.test.ts', 'src/routes/feedback.test.ts'];
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -101,7 +107,9 @@ export default defineConfig({
       // Small, so the 413 paths are testable without megabytes.
       { extends: true, test: { name: 'registry', include: REGISTRY_TESTS, isolate: false, provide: { maxFileBytes: '65536', tinyModels: false } } },
       // Room for the real model's files (about 1 MB for the fp32 graph).
-      { extends: true, test: { name: 'worker', include: ['src/**/*.test.ts'], exclude: REGISTRY_TESTS, provide: { maxFileBytes: String(16 * 1024 * 1024), tinyModels: true } } },
+      { extends: true, test: { name: 'worker', include: ['src/**/*.test.ts'], exclude: [...REGISTRY_TESTS, ...SHARED_WORKER_TESTS], provide: { maxFileBytes: String(16 * 1024 * 1024), tinyModels: true } } },
+      // The same, in one runtime and storage (see SHARED_WORKER_TESTS).
+      { extends: true, test: { name: 'worker-shared', include: SHARED_WORKER_TESTS, isolate: false, provide: { maxFileBytes: String(16 * 1024 * 1024), tinyModels: true } } },
     ],
   },
 });
