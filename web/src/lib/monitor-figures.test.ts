@@ -171,6 +171,9 @@ describe('canary moves in the alias timeline', () => {
     const ev = (id: number, fromVersion: number | null, toVersion: number | null, share?: number) => ({ id, name: 'm', alias: 'canary', fromVersion, toVersion, at: `2026-11-30T08:0${id}:00Z`, reason: null, actor: null, ...(share !== undefined ? { share } : {}) });
     const t = aliasTimeline({ canary: [ev(3, 4, null), ev(2, 4, 4, 0.5), ev(1, null, 4, 0.1)] });
     expect(t.map((e) => e.text)).toEqual(['canary removed (was v4)', 'canary v4 share changed (50 % of traffic)', 'canary set to v4 (10 % of traffic)']);
+    // A move by the hourly promotion policy says so.
+    const promoted = aliasTimeline({ champion: [{ ...ev(5, 1, 4), alias: 'champion', actor: 'policy' }] });
+    expect(promoted[0]!.text).toBe('champion moved from v1 to v4, by the promotion policy');
   });
 });
 

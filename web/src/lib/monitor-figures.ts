@@ -88,7 +88,10 @@ export function aliasTimeline(histories: Record<string, readonly AliasEvent[]>):
             ? `${e.alias} set to v${e.toVersion}`
             : e.fromVersion === e.toVersion && e.share !== undefined
               ? `${e.alias} v${e.toVersion} share changed`
-              : `${e.alias} moved from v${e.fromVersion} to v${e.toVersion}`) + (e.share !== undefined ? ` (${Math.round(e.share * 1000) / 10} % of traffic)` : ''),
+              : `${e.alias} moved from v${e.fromVersion} to v${e.toVersion}`) +
+        (e.share !== undefined ? ` (${Math.round(e.share * 1000) / 10} % of traffic)` : '') +
+        // Automatic moves say so: the hourly promotion policy (worker/src/monitor/promotion.ts).
+        (e.actor === 'policy' ? ', by the promotion policy' : ''),
     }));
 }
 
