@@ -131,3 +131,15 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({ 
 export type ManifestJson = z.infer<typeof ManifestSchema>;
 /** Manifest → its response-schema type (training.params is `unknown` in the registry type, `any` here). */
 export const manifestJson = (m: Manifest): ManifestJson => m;
+
+/**
+ * A query parameter holding a whole number from 1 to `max` in plain decimal digits (Number() would also
+ * take "0x10", "1e1" and " 5"), as a number.
+ */
+export function wholeNumberParam(name: string, max: number) {
+  return z
+    .string()
+    .regex(new RegExp(`^[1-9][0-9]{0,${String(max).length - 1}}$`), `${name} is a whole number from 1 to ${max} in decimal digits`)
+    .transform(Number)
+    .pipe(z.number().max(max));
+}

@@ -12,7 +12,7 @@ import { getModel } from '../db/models.ts';
 import type { AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { newApp } from '../openapi-app.ts';
-import { errors, json } from '../schemas.ts';
+import { errors, json, wholeNumberParam } from '../schemas.ts';
 import { getPolicy, listDecisions, putPolicy } from './promotion.ts';
 
 export const DEFAULT_DECISIONS = 50;
@@ -20,12 +20,7 @@ export const MAX_DECISIONS = 500;
 
 const PATH = '/api/v1/models/:name';
 const DecisionsQuery = z.object({
-  n: z
-    .string()
-    .regex(/^[1-9][0-9]{0,2}$/, `n is a whole number from 1 to ${MAX_DECISIONS} in decimal digits`)
-    .transform(Number)
-    .pipe(z.number().max(MAX_DECISIONS))
-    .default(DEFAULT_DECISIONS),
+  n: wholeNumberParam('n', MAX_DECISIONS).default(DEFAULT_DECISIONS),
 });
 
 function modelName(raw: string): string {

@@ -10,7 +10,7 @@ import { requireAbReadToken, requireMonitorReadToken } from '../auth.ts';
 import type { AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { newApp } from '../openapi-app.ts';
-import { errors, json, VersionNumber } from '../schemas.ts';
+import { errors, json, VersionNumber, wholeNumberParam } from '../schemas.ts';
 import { listDrift } from './reports.ts';
 import { abReadout, DEFAULT_AB_DAYS, MAX_AB_DAYS } from './ab.ts';
 
@@ -20,24 +20,14 @@ export const MAX_REPORTS = 500;
 const DriftQuery = z.object({
   model: ModelName,
   version: VersionNumber.optional(),
-  n: z
-    .string()
-    .regex(/^[1-9][0-9]{0,2}$/, `n is a whole number from 1 to ${MAX_REPORTS} in decimal digits`)
-    .transform(Number)
-    .pipe(z.number().max(MAX_REPORTS))
-    .default(DEFAULT_REPORTS),
+  n: wholeNumberParam('n', MAX_REPORTS).default(DEFAULT_REPORTS),
 });
 
 const AbQuery = z.object({
   model: ModelName,
   a: VersionNumber,
   b: VersionNumber,
-  days: z
-    .string()
-    .regex(/^[1-9][0-9]?$/, `days is a whole number from 1 to ${MAX_AB_DAYS} in decimal digits`)
-    .transform(Number)
-    .pipe(z.number().max(MAX_AB_DAYS))
-    .optional(),
+  days: wholeNumberParam('days', MAX_AB_DAYS).optional(),
   source: z.enum(['edge', 'browser']).optional(),
 });
 

@@ -6,6 +6,7 @@
 import { MAX_HISTORY_BATCH, ModelName, parseVersionText, Version, type HistoryPage, type HistoryQuery, type HistoryRecord, type HistorySyncResponse } from '@sentiment-edge/registry';
 import { z } from 'zod';
 import { ApiError } from '../errors.ts';
+import { wholeNumberParam } from '../schemas.ts';
 import { bucketLe, CONFIDENCE_BUCKETS, LATENCY_BUCKETS_SECONDS } from './metrics.ts';
 import { textProblem } from './text.ts';
 
@@ -321,13 +322,7 @@ export function decodeCursor(s: string): Cursor {
 }
 
 export const HistoryQueryInput = z.object({
-  // Plain decimal only: Number() would also take "0x10", "1e1" and " 5".
-  n: z
-    .string()
-    .regex(/^[1-9][0-9]{0,3}$/, `n is a whole number from 1 to ${MAX_PAGE} in decimal digits`)
-    .transform(Number)
-    .pipe(z.number().max(MAX_PAGE))
-    .default(DEFAULT_PAGE),
+  n: wholeNumberParam('n', MAX_PAGE).default(DEFAULT_PAGE),
   cursor: z.string().max(500).optional(),
   label: z.string().min(1).max(64).optional(),
   model: z.string().min(1).max(100).optional(),
