@@ -59,6 +59,10 @@ interface LighthouseRun {
   failing: string[];
   /** Main-thread time by script (bootup-time), largest first: where TBT comes from. */
   scriptsMs: { url: string; totalMs: number; scriptingMs: number }[];
+  /** Main-thread time by kind of work (mainthread-work-breakdown), largest first. */
+  mainThreadMs: Record<string, number>;
+  /** The ten longest main-thread tasks (long-tasks): script, start and duration in ms. */
+  longTasks: { url: string; startMs: number; durationMs: number }[];
 }
 
 async function audit(url: string, port: number, preset: 'mobile' | 'desktop'): Promise<LighthouseRun> {
@@ -84,6 +88,12 @@ async function audit(url: string, port: number, preset: 'mobile' | 'desktop'): P
     scriptsMs: ((lhr.audits['bootup-time']?.details as { items?: { url: string; total: number; scripting: number }[] } | undefined)?.items ?? [])
       .slice(0, 5)
       .map((i) => ({ url: i.url.replace(/^https?:\/\/[^/]+/, ''), totalMs: Math.round(i.total), scriptingMs: Math.round(i.scripting) })),
+    mainThreadMs: Object.fromEntries(
+      ((lhr.audits['mainthread-work-breakdown']?.details as { items?: { group: string; duration: number }[] } | undefined)?.items ?? []).map((i) => [i.group, Math.round(i.duration)]),
+    ),
+    longTasks: ((lhr.audits['long-tasks']?.details as { items?: { url: string; startTime: number; duration: number }[] } | undefined)?.items ?? [])
+      .slice(0, 10)
+      .map((i) => ({ url: i.url.replace(/^https?:\/\/[^/]+/, ''), startMs: Math.round(i.startTime), durationMs: Math.round(i.duration) })),
   };
 }
 

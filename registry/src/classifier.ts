@@ -121,9 +121,14 @@ export function createClassifier<T>(
     return (await run(texts, false)).logits;
   }
 
-  async function run(texts: readonly string[], withTokens: boolean): Promise<{ logits: Float32Array[]; seq: number; tokenScores: Float32Array | null; encoded: number[][] }> {
-    if (texts.length === 0) return { logits: [], seq: 0, tokenScores: null, encoded: [] };
-    const encoded = texts.map(encode);
+  async function run(
+    texts: readonly string[],
+    withTokens: boolean,
+  ): Promise<{ logits: Float32Array[]; seq: number; tokenScores: Float32Array | null; encoded: number[][]; encodings: ReturnType<TokenizerLike['encode']>[] }> {
+    if (texts.length === 0) return { logits: [], seq: 0, tokenScores: null, encoded: [], encodings: [] };
+    // explain needs the word pieces and the whole text's length too: each text is encoded once, here.
+    const encodings = withTokens ? texts.map((t) => tokenizer.encode(t)) : [];
+    const encoded = withTokens ? encodings.map((e) => truncateIds(e.ids, maxLength)) : texts.map(encode);
     const seq = Math.max(1, ...encoded.map((ids) => ids.length));
     const ids = new BigInt64Array(texts.length * seq).fill(BigInt(padId));
     const mask = new BigInt64Array(texts.length * seq);
@@ -157,16 +162,16 @@ export function createClassifier<T>(
         throw new ModelConfigError(`the graph's "${TOKEN_SCORES_OUTPUT}" output is not [${texts.length}, ${seq}, ${k}]`);
       }
     }
-    return { logits: texts.map((_, b) => data.slice(b * k, (b + 1) * k)), seq, tokenScores, encoded };
+    return { logits: texts.map((_, b) => data.slice(b * k, (b + 1) * k)), seq, tokenScores, encoded, encodings };
   }
 
   async function explain(texts: readonly string[]): Promise<Explanation[]> {
     if (!explains) throw new ModelConfigError(`this model's graph has no "${TOKEN_SCORES_OUTPUT}" output: it cannot say which words pushed the answer`);
-    const { logits: raw, seq, tokenScores } = await run(texts, true);
+    const { logits: raw, seq, tokenScores, encoded, encodings } = await run(texts, true);
     const k = labels.length;
-    return texts.map((text, b) => {
-      const enc = tokenizer.encode(text);
-      const ids = truncateIds(enc.ids, maxLength);
+    return texts.map((_, b) => {
+      const enc = encodings[b]!;
+      const ids = encoded[b]!;
       const words = enc.tokens ? truncateIds(enc.tokens, maxLength) : null;
       const tokens = ids.map((id, j) => {
         const scores: Record<string, number> = {};

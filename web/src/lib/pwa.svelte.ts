@@ -11,8 +11,10 @@ export class PwaState {
 
   start(): void {
     if (!('serviceWorker' in navigator)) return;
+    // Registered on the window's load event (not at once): installing the service worker fetches the whole
+    // app shell and the 14 MB WASM runtime again, which should not compete with the first paint and the model load.
     this.#update = registerSW({
-      immediate: true,
+      immediate: false,
       onNeedRefresh: () => (this.updateAvailable = true),
       onOfflineReady: () => (this.offlineReady = true),
     });

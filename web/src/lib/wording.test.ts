@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { plainDetail, plural } from './wording.ts';
+import { plainDetail, plural, shortDate, shortDateTime, thousands } from './wording.ts';
 
 describe('plural', () => {
   it('says 1 row, 0 rows, 2 rows', () => {
@@ -20,5 +20,25 @@ describe('plainDetail', () => {
     const d = plainDetail('no such model at https://example.com/api/v1/models/x (run pnpm dev)');
     expect(d).not.toMatch(/https?:|pnpm/);
     expect(d).toContain('no such model');
+  });
+});
+
+describe('thousands', () => {
+  it('writes integers as toLocaleString("en") does', () => {
+    for (const n of [0, 7, 999, 1000, 5000, 12_345, 999_999, 1_000_000, 123_456_789, -1234]) expect(thousands(n)).toBe(n.toLocaleString('en'));
+  });
+});
+
+describe('shortDate, shortDateTime', () => {
+  it('write the day, month and year (and the time) in the device time zone', () => {
+    const d = new Date(2026, 10, 30, 9, 5); // local time
+    expect(shortDate(d.toISOString())).toBe('30 Nov 2026');
+    expect(shortDateTime(d.toISOString())).toBe('30 Nov 2026, 09:05');
+    expect(shortDate(new Date(2027, 0, 2).toISOString())).toBe('2 Jan 2027');
+  });
+
+  it('give an unreadable date back as it came', () => {
+    expect(shortDate('not a date')).toBe('not a date');
+    expect(shortDateTime('')).toBe('');
   });
 });

@@ -94,6 +94,20 @@ async function importOrt(backend: Backend): Promise<Ort> {
   return ort;
 }
 
+/**
+ * Starts ONNX Runtime's one-time backend set-up (fetch + compile of its .wasm, OrtInit) without waiting for
+ * the model: ORT runs it on the first InferenceSession.create and keeps it for later ones, so an empty model
+ * is offered, which it refuses after the set-up. On a reload this overlaps the set-up (the larger part of
+ * "session creation") with reading and verifying the cached model files and building the tokenizer.
+ */
+async function startRuntime(ort: Ort, backend: 'wasm'): Promise<void> {
+  try {
+    await ort.InferenceSession.create(new Uint8Array(0), { executionProviders: [backend] });
+  } catch {
+    // expected: the empty model is refused once the runtime is up; a real failure repeats at the real create
+  }
+}
+
 /** A fetch that reports bytes received, so RegistryClient.downloadFile can drive a progress bar. */
 function progressFetch(onBytes: (n: number) => void): typeof fetch {
   return async (input, init) => {
@@ -113,6 +127,24 @@ function progressFetch(onBytes: (n: number) => void): typeof fetch {
   };
 }
 
+/**
+ * Download/verify progress for the UI, at most one message per PROGRESS_EVERY_MS (network chunks arrive
+ * many times a second, and each message re-renders the page's header on the main thread); a change of
+ * phase and the end are always sent.
+ */
+const PROGRESS_EVERY_MS = 100;
+function progressPoster(id: number): (p: { phase: 'download' | 'verify'; done: number; total: number; detail: string }) => void {
+  let last = -Infinity;
+  let lastPhase = '';
+  return (p) => {
+    const now = performance.now();
+    if (p.phase === lastPhase && p.done < p.total && now - last < PROGRESS_EVERY_MS) return;
+    last = now;
+    lastPhase = p.phase;
+    post({ type: 'progress', id, ...p });
+  };
+}
+
 async function load(msg: LoadRequest): Promise<WorkerToMain> {
   const t0 = performance.now();
   const marks: Record<string, number> = { workerStartAt: Math.round(WORKER_START), loadAt: Math.round(performance.timeOrigin + t0) };
@@ -129,9 +161,12 @@ async function load(msg: LoadRequest): Promise<WorkerToMain> {
   let backend = choice.backend;
   let note = choice.note;
   mark('backend');
-  // The ORT JS chunk loads while the model files are read and verified.
+  // The ORT JS chunk loads, and its WASM runtime compiles and starts, while the model files are read and
+  // verified and the tokenizer is built (startRuntime); the session is created once the bytes are here.
   const ortReady = importOrt(backend).then((o) => (mark('ortImported'), o));
   ortReady.catch(() => undefined);
+  // WASM only: ORT's WebGPU backend, offered the empty model, no longer builds the real graph on WebGPU.
+  if (backend === 'wasm') void ortReady.then((o) => startRuntime(o, 'wasm')).then(() => mark('runtime'), () => undefined);
   const cache = await caches.open(MODEL_CACHE);
   let files: Map<string, Uint8Array>;
   let fromCache: boolean;
@@ -142,7 +177,7 @@ async function load(msg: LoadRequest): Promise<WorkerToMain> {
       files: filesFor(manifest, backend),
       cache,
       download: (path, onBytes) => new RegistryClient({ baseUrl: msg.baseUrl, fetch: progressFetch(onBytes) }).downloadFile(manifest.name, manifest.version, path),
-      onProgress: (p) => post({ type: 'progress', id: msg.id, ...p }),
+      onProgress: progressPoster(msg.id),
     }));
   } catch (e) {
     if (e instanceof IntegrityError) throw e;
