@@ -55,7 +55,7 @@ describe('dashboard, model card and suite table in Chromium at 390 × 844', () =
     const page = await ctx.newPage();
     // Where a CSP violation came from (the console message alone does not say).
     await page.addInitScript(() =>
-      document.addEventListener('securitypolicyviolation', (e) => console.warn(`[csp] Content Security Policy: ${e.violatedDirective} ${e.sourceFile}:${e.lineNumber} ${e.sample}`)),
+      document.addEventListener('securitypolicyviolation', (e) => console.warn(`[csp] Content Security Policy: ${e.violatedDirective} ${e.sourceFile}:${e.lineNumber}:${e.columnNumber} blocked=${e.blockedURI} ${e.sample}`)),
     );
     page.on('pageerror', (e) => console.error('[pageerror]', e.message));
     page.on('console', (m) => {

@@ -259,3 +259,12 @@ export const servingRoutes = {
   /** A/B readout of two versions (`?model=NAME&a=V1&b=V2[&days=N]`). */
   ab: () => `${API_PREFIX}/ab`,
 } as const;
+
+/**
+ * Promotion policy and its decisions (registry/src/policy.ts). Here, not beside the policy's zod schema, so
+ * that the API client (and the PWA that bundles it) does not pull in zod.
+ */
+export const policyRoutes = {
+  policy: (name: string) => `${API_PREFIX}/models/${encodeURIComponent(name)}/policy`,
+  decisions: (name: string) => `${API_PREFIX}/models/${encodeURIComponent(name)}/decisions`,
+} as const;

@@ -3,6 +3,7 @@
  * Platform-neutral: only fetch, Web Crypto and Uint8Array.
  */
 import {
+  policyRoutes,
   routes,
   servingRoutes,
   type AliasEvent,
@@ -26,7 +27,7 @@ import { evaluationRoutes, type EvaluationList, type EvaluationQuery, type Evalu
 import type { DriftListing, DriftQuery } from './drift-api.ts';
 import type { AbQuery, AbReadout } from './ab-api.ts';
 import { CLIENT_KEY_HEADER } from './canary.ts';
-import { policyRoutes, type DecisionList, type PolicyResponse, type PromotionPolicyInput } from './policy.ts';
+import type { DecisionList, PolicyResponse, PromotionPolicyInput } from './policy.ts';
 import type { Manifest, ManifestDraft, ModelFile } from './manifest.ts';
 import { parseModelRef } from './ref.ts';
 

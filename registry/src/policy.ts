@@ -16,7 +16,7 @@
  * condition not met (shadow agreement, latency) → hold; otherwise → promote.
  */
 import { z } from 'zod';
-import { API_PREFIX, type ModelVersionRef } from './api.ts';
+import type { ModelVersionRef } from './api.ts';
 
 const share = (what: string) => z.number({ error: `${what} must be a number from 0 to 1` }).min(0, `${what} must be at least 0`).max(1, `${what} must be at most 1`);
 
@@ -252,11 +252,6 @@ export interface DecisionList {
   model: string;
   decisions: PromotionDecision[];
 }
-
-export const policyRoutes = {
-  policy: (name: string) => `${API_PREFIX}/models/${encodeURIComponent(name)}/policy`,
-  decisions: (name: string) => `${API_PREFIX}/models/${encodeURIComponent(name)}/decisions`,
-} as const;
 
 /** The reason written into alias_events for an automatic move. */
 export function auditReason(d: Decision, decisionAt: string): string {
