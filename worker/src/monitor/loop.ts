@@ -2,7 +2,7 @@
  * The closed loop, run by the hourly Cron Trigger (index.ts `scheduled`): the monitoring job (run.ts:
  * reports, alerts, retention), then a retraining dispatch for each model whose drift opened an alert
  * (or whose scheduled retraining is due; retrain.ts), then the promotion policies (promotion.ts).
- * Each step's failure is logged and does not stop the next.
+ * A failed retraining dispatch is logged and does not stop the promotion policies.
  */
 import type { PromotionDecision } from '@sentiment-edge/registry';
 import type { Env } from '../env.ts';
