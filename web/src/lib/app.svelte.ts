@@ -20,6 +20,7 @@ import { HistorySync, SyncRetry } from './sync.ts';
 import { FeedbackSync } from './feedback-sync.ts';
 import { clientKey, recommendedVersion, shouldOffer, type Recommendation } from './canary-choice.ts';
 import { plainDetail, plural } from './wording.ts';
+import { loadJson, saveJson } from './stored-json.ts';
 
 export type EngineStatus = 'starting' | 'loading' | 'ready' | 'server' | 'unavailable';
 
@@ -122,12 +123,8 @@ export class AppModel {
       this.online = false;
       this.#retry.cancel(); // the `online` event syncs again
     });
-    try {
-      const c = localStorage.getItem(CATALOG_KEY);
-      if (c) this.catalog = JSON.parse(c) as AliasInfo;
-    } catch {
-      // a damaged copy: fetched again when online
-    }
+    // A missing or damaged copy: fetched again when online.
+    this.catalog = loadJson<AliasInfo>(CATALOG_KEY) ?? this.catalog;
     void navigator.storage?.persisted?.().then((p) => (this.persisted = p)).catch(() => undefined);
     // Offline-first: a saved manifest starts the worker and the model load right away, before the history
     // database opens and without waiting for the network.
@@ -187,11 +184,7 @@ export class AppModel {
       const name = this.modelName;
       const [model, list, aliasList] = await Promise.all([this.client.getModel(name), this.client.listVersions(name), this.client.listAliases(name)]);
       this.catalog = { aliases: model.aliases, versions: list.versions.filter((v) => v.status === 'ready').sort((a, b) => b.version - a.version) };
-      try {
-        localStorage.setItem(CATALOG_KEY, JSON.stringify(this.catalog));
-      } catch {
-        // storage full: the catalog is fetched again next time
-      }
+      saveJson(CATALOG_KEY, this.catalog);
       const rec = recommendedVersion(name, aliasList.aliases, clientKey());
       const cur = this.manifest;
       if (cur && rec && shouldOffer(cur.version, this.#selectedVia(), rec)) {

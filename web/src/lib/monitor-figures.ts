@@ -8,6 +8,7 @@
  */
 // Types only: a value import of the registry's drift.ts would bring zod (and its `new Function` probe, a CSP violation) into the chunk.
 import type { AbReadout, AliasEvent, DriftListing, DriftReport, EvaluationRun, RealisedAccuracyRow } from '@sentiment-edge/registry';
+import { loadJson, saveJson } from './stored-json.ts';
 
 /** One dataset (by sha256 and precision) and the latest succeeded run of each version on it. */
 export interface EvaluationComparison {
@@ -250,19 +251,17 @@ export const MONITOR_COPY_KEY = 'sentiment-edge.dashboard-monitor';
 export const READ_TOKEN_KEY = 'sentiment-edge.read-token';
 
 export function saveMonitorCopy(c: MonitorCopy, storage: Pick<Storage, 'setItem'> = localStorage): void {
-  try {
-    storage.setItem(MONITOR_COPY_KEY, JSON.stringify(c));
-  } catch {
-    // storage full or disabled: no offline copy, nothing else is lost
-  }
+  saveJson(MONITOR_COPY_KEY, c, storage);
 }
 
+/** The saved copy, or null when it is missing, damaged or of an older shape (timeline entries without an id). */
 export function loadMonitorCopy(storage: Pick<Storage, 'getItem'> = localStorage): MonitorCopy | null {
-  try {
-    const raw = storage.getItem(MONITOR_COPY_KEY);
-    const c = raw ? (JSON.parse(raw) as MonitorCopy) : null;
-    return c && typeof c.at === 'string' && Array.isArray(c.evaluations) && Array.isArray(c.timeline) && c.timeline.every((e) => typeof e?.id === 'number') ? c : null;
-  } catch {
-    return null;
-  }
+  return loadJson<MonitorCopy>(
+    MONITOR_COPY_KEY,
+    (v) => {
+      const c = v as Partial<MonitorCopy>;
+      return typeof c.at === 'string' && Array.isArray(c.evaluations) && Array.isArray(c.timeline) && c.timeline.every((e) => typeof e?.id === 'number');
+    },
+    storage,
+  );
 }

@@ -4,6 +4,7 @@
  * evaluation. Kept in localStorage so the dashboard shows the last figures, dated, when offline.
  */
 import type { Manifest, ModelInfoResponse } from '@sentiment-edge/registry';
+import { loadJson, saveJson } from './stored-json.ts';
 
 export interface ServerFigures {
   /** ISO time the figures were read from the server. */
@@ -44,18 +45,9 @@ export function serverFigures(
 }
 
 export function saveServerFigures(f: ServerFigures, storage: Pick<Storage, 'setItem'> = localStorage): void {
-  try {
-    storage.setItem(SERVER_FIGURES_KEY, JSON.stringify(f));
-  } catch {
-    // storage full or disabled: the dashboard then has no offline copy, nothing else is lost
-  }
+  saveJson(SERVER_FIGURES_KEY, f, storage);
 }
 
 export function loadServerFigures(storage: Pick<Storage, 'getItem'> = localStorage): ServerFigures | null {
-  try {
-    const raw = storage.getItem(SERVER_FIGURES_KEY);
-    return raw ? (JSON.parse(raw) as ServerFigures) : null;
-  } catch {
-    return null;
-  }
+  return loadJson<ServerFigures>(SERVER_FIGURES_KEY, undefined, storage);
 }
