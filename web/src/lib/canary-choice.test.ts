@@ -1,18 +1,10 @@
 import { canaryBucket, servesCanary, type AliasRecord } from '@sentiment-edge/registry';
 import { describe, expect, it } from 'vitest';
 import { clientKey, CLIENT_KEY_STORAGE, recommendedVersion, shouldOffer } from './canary-choice.ts';
+import { MemoryStorage } from './memory-storage.ts';
 
 const alias = (alias: string, version: number, share?: number): AliasRecord => ({ name: 'sentiment', alias, version, updatedAt: '2026-11-30T00:00:00Z', ...(share !== undefined ? { share } : {}) });
 
-class MemoryStorage {
-  map = new Map<string, string>();
-  getItem(k: string) {
-    return this.map.get(k) ?? null;
-  }
-  setItem(k: string, v: string) {
-    this.map.set(k, v);
-  }
-}
 
 describe('the PWA’s canary choice', () => {
   it('makes the client key once and keeps it', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkDrift, windowCounts, buildProfile, type DriftListing, type DriftReport, type EvaluationRun } from '@sentiment-edge/registry';
 import { abFigures, abPair, aliasTimeline, compareEvaluations, driftFigures, featureSentence, loadMonitorCopy, MONITOR_COPY_KEY, realisedByDay, saveMonitorCopy, type MonitorCopy } from './monitor-figures.ts';
+import { MemoryStorage } from './memory-storage.ts';
 
 const run = (version: number, sha: string, createdAt: string, accuracy: number, extra: Partial<EvaluationRun> = {}): EvaluationRun => ({
   id: `${version}-${sha}-${createdAt}`,
@@ -152,16 +153,15 @@ describe('realised accuracy per day', () => {
 
 describe('the copy kept on this device', () => {
   it('round-trips and ignores a damaged entry', () => {
-    const m = new Map<string, string>();
-    const s = { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v) };
+    const s = new MemoryStorage();
     const c: MonitorCopy = { at: '2026-11-30T00:00:00Z', model: 'sentiment', evaluations: [], timeline: [] };
     saveMonitorCopy(c, s);
     expect(loadMonitorCopy(s)).toEqual(c);
-    m.set(MONITOR_COPY_KEY, JSON.stringify({ ...c, timeline: [{ at: c.at, alias: 'champion', from: null, to: 1, reason: null, text: 'champion set to v1' }] }));
+    s.map.set(MONITOR_COPY_KEY, JSON.stringify({ ...c, timeline: [{ at: c.at, alias: 'champion', from: null, to: 1, reason: null, text: 'champion set to v1' }] }));
     expect(loadMonitorCopy(s)).toBeNull(); // an entry without its id (keys of the timeline)
-    m.set(MONITOR_COPY_KEY, '{"at":1}');
+    s.map.set(MONITOR_COPY_KEY, '{"at":1}');
     expect(loadMonitorCopy(s)).toBeNull();
-    m.set(MONITOR_COPY_KEY, 'nope');
+    s.map.set(MONITOR_COPY_KEY, 'nope');
     expect(loadMonitorCopy(s)).toBeNull();
   });
 });

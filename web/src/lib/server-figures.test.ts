@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Manifest, ModelInfoResponse } from '@sentiment-edge/registry';
 import { loadServerFigures, saveServerFigures, serverFigures } from './server-figures.ts';
+import { MemoryStorage } from './memory-storage.ts';
 
 const manifest = (version: number, accuracy: number, macroF1: number, suiteMean?: number) =>
   ({
@@ -21,15 +22,6 @@ const info: ModelInfoResponse = {
   ],
 };
 
-class MemoryStorage {
-  m = new Map<string, string>();
-  getItem(k: string) {
-    return this.m.get(k) ?? null;
-  }
-  setItem(k: string, v: string) {
-    this.m.set(k, v);
-  }
-}
 
 describe('server figures', () => {
   it('joins model-info and the version list: serving aliases, versions oldest first with their aliases', () => {
