@@ -25,9 +25,6 @@ const PROBES = [
   'The food was good.',
   'The food was very good.',
   'The food was slightly good.',
-  'The food was not good.',
-  "This plane isn't rough.",
-  'It was not an Italian airline.',
 ];
 const configs = JSON.parse(process.argv[2] ?? '[{}]') as Record<string, unknown>[];
 const seeds = (process.env.SEEDS ?? '1,2').split(',').map(Number);
@@ -69,7 +66,7 @@ for (const c of configs) {
   const results: SuiteResult[] = [];
   const times: number[] = [];
   for (const seed of seeds) {
-    const m: TrainedModel = trainModel({ train: data.train, rowWeights: data.rowWeights, polarRows: data.polarRows, rowSources: data.rowSources, validationPolarRows: data.heldOutPolarRows, validation: data.heldOut, ...DEFAULT_RECIPE, seed, ...params });
+    const m: TrainedModel = trainModel({ train: data.train, rowWeights: data.rowWeights, polarRows: data.polarRows, validation: data.heldOut, ...DEFAULT_RECIPE, seed, ...params });
     times.push(m.durationMs / 1000);
     const tok = createTokenizer(m.tokenizerJson, m.tokenizerConfig);
     const predict = (texts: readonly string[]) => predictProbs(m.weights, encodeTexts(tok, [...texts], m.params.maxLength));

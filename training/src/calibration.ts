@@ -44,35 +44,3 @@ export function fitTemperature(logits: readonly ArrayLike<number>[], gold: Array
   }
   return Math.exp((a + b) / 2);
 }
-
-/**
- * The logit offsets b minimising the held-out rows' mean NLL of softmax(logits + b), rows flagged in `polar` scored
- * on their two labels only (the trainer's polar loss); gradient descent on a convex function of 2–3 numbers.
- * Used after training with per-source offsets: the graph's own bias is then fitted to held-out rows of every source.
- */
-export function fitIntercept(logits: readonly ArrayLike<number>[], gold: ArrayLike<number>, polar: { rows: ArrayLike<number>; a: number; b: number } | null): Float64Array {
-  const L = logits[0]?.length ?? 0;
-  const b = new Float64Array(L);
-  const grad = new Float64Array(L);
-  const p = new Float64Array(L);
-  for (let iter = 0; iter < 300 && logits.length > 0; iter++) {
-    grad.fill(0);
-    for (let i = 0; i < logits.length; i++) {
-      const l = logits[i]!;
-      const only = polar && polar.rows[i] === 1 ? [polar.a, polar.b] : null;
-      let m = -Infinity;
-      for (let c = 0; c < L; c++) if (!only || only.includes(c)) m = Math.max(m, l[c]! + b[c]!);
-      let z = 0;
-      for (let c = 0; c < L; c++) z += p[c] = !only || only.includes(c) ? Math.exp(l[c]! + b[c]! - m) : 0;
-      for (let c = 0; c < L; c++) grad[c]! += p[c]! / z - (c === gold[i] ? 1 : 0);
-    }
-    let norm = 0;
-    for (let c = 0; c < L; c++) {
-      const g = grad[c]! / logits.length;
-      b[c]! -= 2 * g;
-      norm = Math.max(norm, Math.abs(g));
-    }
-    if (norm < 1e-6) break;
-  }
-  return b;
-}

@@ -28,18 +28,6 @@ export interface ModelShape {
   negators?: number[];
   breaks?: number[];
   /**
-   * With a negation scope: a negated word's feature is its negated row plus its plain row times the learned
-   * [dim x dim] `ModelWeights.negation` (one map shared by every word), so "not rough" can borrow what "not"
-   * does to other words instead of relying on a hashed ¬rough row that training data hardly ever fills.
-   */
-  negationTransform?: boolean;
-  /**
-   * With a negation scope and attention: the negators' own unigram features get no pooling weight, so "not"
-   * speaks only through the words in its scope (and its bigrams) instead of as a word that training data
-   * pairs with negative texts ("It was not an Italian airline." is not negative).
-   */
-  silentNegators?: boolean;
-  /**
    * Contrast ("the plot was thin, but the acting was wonderful"; attention models only; 0 or absent = off):
    * the features of the `contrastWindow` tokens before a contrast word (`contrastMarkers`: but, however, …)
    * get the learned `ModelWeights.contrast[0]` added to their attention logit, so the clause a "but" overrides
@@ -68,15 +56,6 @@ export function negatedRow(id: number, shape: ModelShape): number {
 
 const scopeSets = new WeakMap<ModelShape, { neg: Set<number>; brk: Set<number> }>();
 
-function scopeSetsOf(shape: ModelShape): { neg: Set<number>; brk: Set<number> } {
-  let sets = scopeSets.get(shape);
-  if (!sets) {
-    sets = { neg: new Set(shape.negators ?? []), brk: new Set(shape.breaks ?? []) };
-    scopeSets.set(shape, sets);
-  }
-  return sets;
-}
-
 /** Unigram feature ids with negation scope applied (ids unchanged when the shape has none). */
 export function scopedUnigrams(ids: ArrayLike<number>, shape: ModelShape, out: Int32Array): void {
   const w = shape.negationScope ?? 0;
@@ -84,7 +63,11 @@ export function scopedUnigrams(ids: ArrayLike<number>, shape: ModelShape, out: I
     for (let i = 0; i < ids.length; i++) out[i] = ids[i]!;
     return;
   }
-  const sets = scopeSetsOf(shape);
+  let sets = scopeSets.get(shape);
+  if (!sets) {
+    sets = { neg: new Set(shape.negators ?? []), brk: new Set(shape.breaks ?? []) };
+    scopeSets.set(shape, sets);
+  }
   let lastNeg = -1;
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
@@ -112,8 +95,6 @@ export interface ModelWeights {
   contrast: Float32Array;
   /** [2] the attention-logit shifts of features after an intensifier and after a reducer (empty unless shape.intensityWindow). */
   intensity: Float32Array;
-  /** [dim x dim] row-major: what negation does to a word's plain row (empty unless hasNegationTransform). */
-  negation: Float32Array;
   /**
    * Calibration temperature (1 = none): the exported graph divides the logits by it. Fitted after training
    * on held-out rows (train.ts `calibrate`); the trainer's own forward pass ignores it.
@@ -143,9 +124,7 @@ export function initWeights(shape: ModelShape, seed: number): ModelWeights {
   const importance = new Float32Array(shape.attention ? rows : 0);
   const contrast = new Float32Array(hasContrast(shape) ? 1 : 0);
   const intensity = new Float32Array(hasIntensity(shape) ? 2 : 0);
-  // Zero: a new model starts as one without the transform (negated rows alone).
-  const negation = new Float32Array(hasNegationTransform(shape) ? shape.dim * shape.dim : 0);
-  return { shape, embedding, w1, b1, w2, b2, importance, contrast, intensity, negation, temperature: 1 };
+  return { shape, embedding, w1, b1, w2, b2, importance, contrast, intensity, temperature: 1 };
 }
 
 export function cloneWeights(w: ModelWeights): ModelWeights {
@@ -159,7 +138,6 @@ export function cloneWeights(w: ModelWeights): ModelWeights {
     importance: w.importance.slice(),
     contrast: w.contrast.slice(),
     intensity: w.intensity.slice(),
-    negation: w.negation.slice(),
     temperature: w.temperature,
   };
 }
@@ -173,31 +151,6 @@ export function featurize(ids: Int32Array, shape: ModelShape, out: Int32Array): 
     out[k++] = shape.vocabSize + ((ids[i]! * shape.bigramPrime + ids[i + 1]!) % shape.buckets);
   }
   return k;
-}
-
-export function hasNegationTransform(shape: ModelShape): boolean {
-  return (shape.negationScope ?? 0) > 0 && shape.negationTransform === true;
-}
-
-/**
- * Adds a negated word's transformed plain row to its feature vector: out[j] += Σ_i E[plain, i] · M[i, j].
- * Unigram k (k < token count) is negated exactly when featurize swapped its id (negated rows lie past the vocabulary).
- */
-export function addNegated(w: ModelWeights, plain: number, out: Float64Array, scale: number): void {
-  const D = w.shape.dim;
-  const E = w.embedding;
-  const M = w.negation;
-  const off = plain * D;
-  for (let i = 0; i < D; i++) {
-    const e = E[off + i]! * scale;
-    if (e === 0) continue;
-    const row = i * D;
-    for (let j = 0; j < D; j++) out[j]! += e * M[row + j]!;
-  }
-}
-
-export function hasSilentNegators(shape: ModelShape): boolean {
-  return shape.attention && (shape.negationScope ?? 0) > 0 && shape.silentNegators === true;
 }
 
 export function hasContrast(shape: ModelShape): boolean {
@@ -311,13 +264,8 @@ export function forwardOne(w: ModelWeights, ids: Int32Array, s: Scratch): number
     const up = intensity ? w.intensity[0]! : 0;
     const down = intensity ? w.intensity[1]! : 0;
     if (intensity) intensityFlags(ids, w.shape, s.iflags);
-    const silent = hasSilentNegators(w.shape) ? scopeSetsOf(w.shape).neg : null;
     let sum = 0;
     for (let k = 0; k < n; k++) {
-      if (silent && k < ids.length && silent.has(ids[k]!)) {
-        s.coef[k] = 0;
-        continue;
-      }
       let a = w.importance[s.feats[k]!]!;
       if (contrast && s.flags[k]) a += shift;
       if (intensity && s.iflags[k]) a += (s.iflags[k]! & 1 ? up : 0) + (s.iflags[k]! & 2 ? down : 0);
@@ -334,9 +282,6 @@ export function forwardOne(w: ModelWeights, ids: Int32Array, s: Scratch): number
     const off = s.feats[k]! * D;
     const c = s.coef[k]!;
     for (let d = 0; d < D; d++) pooled[d]! += c * E[off + d]!;
-  }
-  if (w.negation.length > 0) {
-    for (let k = 0; k < ids.length; k++) if (s.feats[k] !== ids[k]) addNegated(w, ids[k]!, pooled, s.coef[k]!);
   }
   let h: Float64Array = pooled;
   if (H > 0) {

@@ -68,12 +68,8 @@ export interface RecipeData {
   rowWeights: Float32Array;
   /** 1 for rows from a source with only negative/positive labels (TrainOptions.polarRows). */
   polarRows: Uint8Array;
-  /** Each training row's index in `sources`. */
-  rowSources: Int32Array;
   /** Held-out rows of the training sources (validation + calibration). */
   heldOut: Dataset;
-  /** 1 for held-out rows of negative/positive-only sources (as polarRows). */
-  heldOutPolarRows: Uint8Array;
   /**
    * Per source: rows used for training, rows held out, and the weight of one row of each class. `file` is
    * relative to the data directory; `generated` marks the made-up-word rows (no file).
@@ -106,8 +102,6 @@ export function loadRecipeData(dataDir: string, options: Partial<WeightingOption
   const heldParts: Dataset[] = [];
   const weights: number[] = [];
   const polar: number[] = [];
-  const sourceOf: number[] = [];
-  const heldPolar: number[] = [];
   const report: RecipeData['sources'] = [];
   for (const src of sources) {
     const ds = loadDataset(resolve(dataDir, src.file), { labels });
@@ -129,15 +123,14 @@ export function loadRecipeData(dataDir: string, options: Partial<WeightingOption
     for (const [l, c] of counts) perRow[l] = (total * shares.get(l)!) / shareSum / c;
     for (const l of part.labels) weights.push(perRow[l]!);
     const twoWay = !counts.has('neutral');
-    for (let i = 0; i < part.texts.length; i++) (polar.push(twoWay ? 1 : 0), sourceOf.push(report.length));
-    for (let i = 0; i < heldIdx.length; i++) heldPolar.push(twoWay ? 1 : 0);
+    for (let i = 0; i < part.texts.length; i++) polar.push(twoWay ? 1 : 0);
     report.push({ file: src.file, train: part.texts.length, heldOut: heldIdx.length, weight: perRow });
   }
   if (o.unknownRows > 0) {
     const texts = unknownTexts(o.unknownRows);
     trainParts.push(datasetFromRows('made-up words (neutral)', texts.map((t) => [t, 'neutral'] as const), labels));
     const w = Math.pow(texts.length, o.sourcePower) / texts.length;
-    for (let i = 0; i < texts.length; i++) (weights.push(w), polar.push(0), sourceOf.push(report.length));
+    for (let i = 0; i < texts.length; i++) (weights.push(w), polar.push(0));
     report.push({ file: 'made-up words (neutral)', train: texts.length, heldOut: 0, weight: { neutral: w }, generated: true });
   }
   const mean = weights.reduce((a, b) => a + b, 0) / weights.length;
@@ -147,5 +140,5 @@ export function loadRecipeData(dataDir: string, options: Partial<WeightingOption
   // The dataset identity is the source files' (not the subsets'): the split is a fixed function of the text.
   const heldOut = concatDatasets(heldParts, labels);
   heldOut.name = 'held-out rows of the training sources';
-  return { train, rowWeights, polarRows: Uint8Array.from(polar), rowSources: Int32Array.from(sourceOf), heldOut, heldOutPolarRows: Uint8Array.from(heldPolar), sources: report };
+  return { train, rowWeights, polarRows: Uint8Array.from(polar), heldOut, sources: report };
 }

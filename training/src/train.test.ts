@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { datasetFromRows, loadDataset, subsetDataset } from './data.ts';
-import { predictProbs } from './model.ts';
+import { loadDataset, subsetDataset } from './data.ts';
 import { dataFile } from './paths.ts';
-import { createRng } from './rng.ts';
-import { createTokenizer, encodeTexts } from './tokenizer.ts';
 import { trainTinyModel } from './tiny.ts';
 import { trainModel } from './train.ts';
 
@@ -37,43 +34,5 @@ describe('trainModel', () => {
     expect(Math.abs(m.validation.rows - 150)).toBeLessThanOrEqual(1);
     expect(Math.abs(m.test!.texts.length - 150)).toBeLessThanOrEqual(1);
     expect(m.weights.importance.length).toBe(m.weights.shape.vocabSize + 4096);
-  });
-});
-
-describe('sourceBias', () => {
-  // Two sources with opposite label mixes; the topic words ("plane", "meal") say nothing about the label within
-  // a source, the sentiment words do.
-  const rowsOf = (topics: string[], negShare: number, n: number, seed: number): [string, string][] => {
-    const rng = createRng(seed);
-    return Array.from({ length: n }, () => {
-      const neg = rng() < negShare;
-      const topic = topics[Math.floor(rng() * topics.length)]!;
-      const word = neg ? (rng() < 0.5 ? 'bad' : 'awful') : rng() < 0.5 ? 'good' : 'great';
-      return [`the ${topic} was ${word}`, neg ? 'negative' : 'positive'];
-    });
-  };
-  const air = rowsOf(['plane', 'flight'], 0.85, 600, 1);
-  const food = rowsOf(['meal', 'dish'], 0.15, 600, 2);
-  const labels = ['negative', 'positive'];
-  const train = datasetFromRows('two sources', [...air, ...food], labels);
-  const validation = datasetFromRows('held out', [...rowsOf(['plane'], 0.85, 50, 3), ...rowsOf(['meal'], 0.15, 50, 4)], labels);
-  const rowSources = Int32Array.from(train.texts, (_, i) => (i < air.length ? 0 : 1));
-  const topicLean = (sourceBias: boolean): number => {
-    const m = trainModel({ train, validation, rowSources, sourceBias, epochs: 6, buckets: 1024, dim: 4, attention: true, seed: 1 });
-    const tok = createTokenizer(m.tokenizerJson, m.tokenizerConfig);
-    const [plane, meal] = predictProbs(m.weights, encodeTexts(tok, ['the plane', 'the meal']));
-    // How far the two topics alone pull apart: P(positive | meal) − P(positive | plane).
-    return meal![1]! - plane![1]!;
-  };
-
-  it('learns each source\'s label mix in its own offset, so topic words stay near-neutral', () => {
-    const without = topicLean(false);
-    const withBias = topicLean(true);
-    expect(without).toBeGreaterThan(0.3);
-    expect(Math.abs(withBias)).toBeLessThan(without / 2);
-  });
-
-  it('needs one source per training row', () => {
-    expect(() => trainModel({ train, validation, rowSources: rowSources.subarray(1), sourceBias: true, epochs: 1 })).toThrow(/rowSources/);
   });
 });

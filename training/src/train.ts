@@ -2,7 +2,6 @@
 import { stratifiedSplit, type Dataset } from './data.ts';
 import { computeMetrics, type Metrics } from './metrics.ts';
 import {
-  addNegated,
   cloneWeights,
   createScratch,
   DEFAULT_BIGRAM_PRIME,
@@ -11,11 +10,10 @@ import {
   negatedRow,
   predictLogits,
   predictProbs,
-  softmaxInto,
   type ModelShape,
   type ModelWeights,
 } from './model.ts';
-import { fitIntercept, fitTemperature } from './calibration.ts';
+import { fitTemperature } from './calibration.ts';
 import { createRng, shuffleInPlace } from './rng.ts';
 import { lexiconPrior, type LexiconSource } from './lexicon.ts';
 import { createVectorFactor, refreshAll, refreshRow, stepRow, type VectorFactor } from './word-vector-factor.ts';
@@ -92,20 +90,10 @@ export interface TrainParams {
   calibrate: boolean;
   /** Negation scope window in tokens (0 = off; see ModelShape.negationScope). */
   negationScope: number;
-  /** With a negation scope: a learned map from a word's plain row to its negated reading (ModelShape.negationTransform). */
-  negationTransform: boolean;
-  /** With a negation scope and attention: negators' own unigrams stay out of the pool (ModelShape.silentNegators). */
-  silentNegators: boolean;
   /** Contrast window in tokens before "but", "however", … (0 = off; attention models; see ModelShape.contrastWindow). */
   contrastWindow: number;
   /** Intensity window in tokens after "very", "slightly", … (0 = off; attention models; see ModelShape.intensityWindow). */
   intensityWindow: number;
-  /**
-   * While training, each source (TrainOptions.rowSources) has its own learned logit offset, kept centred on the
-   * row-weighted mean (which stays in b2, the one the graph uses): a source's label mix (airline tweets are mostly
-   * complaints) is learned by its offset instead of by its topic words ("plane", "flight").
-   */
-  sourceBias: boolean;
   /** Use `polarRows` (see TrainOptions). */
   polarLoss: boolean;
   /** Example weight ∝ (token count)^lengthWeight, normalised to mean 1 (0 = off): favours full sentences over sub-phrases. */
@@ -143,10 +131,7 @@ export const DEFAULT_TRAIN_PARAMS: TrainParams = {
   wordVectorLr: 0.01,
   calibrate: false,
   polarLoss: false,
-  sourceBias: false,
   negationScope: 0,
-  negationTransform: false,
-  silentNegators: false,
   contrastWindow: 0,
   intensityWindow: 0,
 };
@@ -198,10 +183,6 @@ export interface TrainOptions extends Partial<TrainParams> {
    * P(y) / (P(negative) + P(positive)), so they teach polarity but not "never neutral".
    */
   polarRows?: Uint8Array;
-  /** Each row's source (0, 1, …), for `sourceBias`. */
-  rowSources?: Int32Array;
-  /** Rows (1) of `validation` from negative/positive-only sources: with `sourceBias`, the bias fit scores them polar. */
-  validationPolarRows?: Uint8Array;
   /** Called every few thousand examples. */
   onProgress?: (info: { epoch: number; done: number; total: number; loss: number; examplesPerSecond: number }) => void;
   onEpoch?: (report: EpochReport) => void;
@@ -248,7 +229,7 @@ function commonWords(words: readonly string[], n: number): string[] {
 }
 
 function addInto(a: ModelWeights, b: ModelWeights): void {
-  for (const k of ['embedding', 'w1', 'b1', 'w2', 'b2', 'importance', 'contrast', 'intensity', 'negation'] as const) {
+  for (const k of ['embedding', 'w1', 'b1', 'w2', 'b2', 'importance', 'contrast', 'intensity'] as const) {
     const x = a[k];
     const y = b[k];
     for (let i = 0; i < x.length; i++) x[i] = x[i]! + y[i]!;
@@ -256,7 +237,7 @@ function addInto(a: ModelWeights, b: ModelWeights): void {
 }
 
 function scaleInto(a: ModelWeights, f: number): void {
-  for (const k of ['embedding', 'w1', 'b1', 'w2', 'b2', 'importance', 'contrast', 'intensity', 'negation'] as const) {
+  for (const k of ['embedding', 'w1', 'b1', 'w2', 'b2', 'importance', 'contrast', 'intensity'] as const) {
     const x = a[k];
     for (let i = 0; i < x.length; i++) x[i] = x[i]! * f;
   }
@@ -342,8 +323,6 @@ export function trainModel(options: TrainOptions): TrainedModel {
       shape.negationScope = params.negationScope;
       shape.negators = pick(NEGATORS);
       shape.breaks = [...pick(SCOPE_BREAKS), SEP_ID];
-      if (params.negationTransform) shape.negationTransform = true;
-      if (params.silentNegators && params.attention) shape.silentNegators = true;
     }
     if (params.contrastWindow > 0 && params.attention) {
       shape.contrastWindow = params.contrastWindow;
@@ -409,17 +388,6 @@ export function trainModel(options: TrainOptions): TrainedModel {
   if (polarRows && (polarA < 0 || polarB < 0 || polarRows.length !== xTrain.length)) {
     throw new Error('polarLoss needs labels negative and positive and one polarRows flag per training row');
   }
-  const rowSources = params.sourceBias ? (options.rowSources ?? null) : null;
-  if (params.sourceBias && (!rowSources || rowSources.length !== xTrain.length)) throw new Error('sourceBias needs one rowSources entry per training row');
-  // Per-source logit offsets and each source's share of the total row weight (the centring weights).
-  const sourceCount = rowSources ? rowSources.reduce((m, k) => Math.max(m, k + 1), 0) : 0;
-  const sourceOffset = new Float64Array(sourceCount * L);
-  const sourceShare = new Float64Array(sourceCount);
-  if (rowSources) {
-    rowSources.forEach((src, i) => (sourceShare[src]! += exampleWeight[i]!));
-    const total = sourceShare.reduce((a, b) => a + b, 0);
-    for (let k = 0; k < sourceCount; k++) sourceShare[k] = sourceShare[k]! / total;
-  }
   const rng = createRng(params.seed * 7919 + 1);
   const s = createScratch(shape, params.maxLength);
   const dlogits = new Float32Array(L);
@@ -427,8 +395,6 @@ export function trainModel(options: TrainOptions): TrainedModel {
   const dz = new Float32Array(Math.max(H, 1));
   const dpooled = new Float32Array(D);
   const dRow = new Float32Array(D);
-  const dPlain = new Float32Array(D);
-  const vec = new Float64Array(D);
   const ada = params.optimizer === 'adagrad';
   const gE = ada ? new Float32Array(weights.embedding.length) : null;
   const gW1 = ada ? new Float32Array(weights.w1.length) : null;
@@ -469,11 +435,6 @@ export function trainModel(options: TrainOptions): TrainedModel {
       const y = yTrain[idx]!;
       if (factor) for (let i = 0; i < ids.length; i++) refreshRow(factor, weights, ids[i]!);
       const n = forwardOne(weights, ids, s);
-      const src = rowSources ? rowSources[idx]! : -1;
-      if (src >= 0) {
-        for (let c = 0; c < L; c++) s.logits[c]! += sourceOffset[src * L + c]!;
-        softmaxInto(s.logits, s.probs);
-      }
       const cw = classWeight[y]! * exampleWeight[idx]!;
       lossSum += -Math.log(Math.max(s.probs[y]!, 1e-12)) * cw;
       const lr = ada ? params.lr : params.lr * Math.max(0, 1 - step / totalSteps);
@@ -501,16 +462,6 @@ export function trainModel(options: TrainOptions): TrainedModel {
             gW2[row + c]! += g * g;
             weights.w2[row + c]! -= (lr * g) / (Math.sqrt(gW2[row + c]!) + eps);
           } else weights.w2[row + c]! -= lr * g;
-        }
-      }
-      if (src >= 0) {
-        // The offset's step, then re-centring: Σ share·offset stays 0, the shared part moves into b2.
-        for (let c = 0; c < L; c++) {
-          const step = lr * dlogits[c]!;
-          const shared = sourceShare[src]! * step;
-          for (let k = 0; k < sourceCount; k++) sourceOffset[k * L + c]! += shared;
-          sourceOffset[src * L + c]! -= step;
-          weights.b2[c]! -= shared;
         }
       }
       for (let c = 0; c < L; c++) {
@@ -560,32 +511,13 @@ export function trainModel(options: TrainOptions): TrainedModel {
       const intensity = weights.intensity.length > 0;
       let gUp = 0;
       let gDown = 0;
-      const M = weights.negation;
-      const transform = M.length > 0;
-      // One embedding row's gradient step (through the word-vector factor when the row has one).
-      const stepEmbedding = (row: number, grad: Float32Array): void => {
-        if (factor && stepRow(factor, row, grad, lr, lr * params.wordVectorLr)) return;
-        const off = row * D;
-        const d0 = row < frozen.length && frozen[row] === 1 ? 1 : 0;
-        for (let d = d0; d < D; d++) {
-          const g = grad[d]!;
-          if (gE) {
-            gE[off + d]! += g * g;
-            E[off + d]! -= (lr * g) / (Math.sqrt(gE[off + d]!) + eps);
-          } else E[off + d]! -= lr * g;
-        }
-      };
       for (let f = 0; f < n; f++) {
         const row = s.feats[f]!;
         const off = row * D;
         const coef = s.coef[f]!;
-        // A negated unigram with the transform: its feature vector is E[row] + E[plain]·M.
-        const plain = transform && f < ids.length && row !== ids[f] ? ids[f]! : -1;
         if (att) {
-          vec.fill(0);
-          if (plain >= 0) addNegated(weights, plain, vec, 1);
           let dot = 0;
-          for (let d = 0; d < D; d++) dot += (E[off + d]! + vec[d]! - s.pooled[d]!) * dpooled[d]!;
+          for (let d = 0; d < D; d++) dot += (E[off + d]! - s.pooled[d]!) * dpooled[d]!;
           const g = coef * dot;
           if (contrast && s.flags[f]) gContrast += g;
           if (intensity && s.iflags[f]) {
@@ -598,21 +530,15 @@ export function trainModel(options: TrainOptions): TrainedModel {
           } else imp[row]! -= lr * g;
         }
         for (let d = 0; d < D; d++) dRow[d] = dpooled[d]! * coef;
-        if (plain >= 0) {
-          // d/dE[plain] = M·dRow; d/dM[i, j] = E[plain, i]·dRow[j] (M's step after E's gradient is taken).
-          const po = plain * D;
-          for (let i = 0; i < D; i++) {
-            let acc = 0;
-            for (let j = 0; j < D; j++) acc += M[i * D + j]! * dRow[j]!;
-            dPlain[i] = acc;
-          }
-          for (let i = 0; i < D; i++) {
-            const e = E[po + i]!;
-            for (let j = 0; j < D; j++) M[i * D + j]! -= lr * e * dRow[j]!;
-          }
-          stepEmbedding(plain, dPlain);
+        if (factor && stepRow(factor, row, dRow, lr, lr * params.wordVectorLr)) continue;
+        const d0 = row < frozen.length && frozen[row] === 1 ? 1 : 0;
+        for (let d = d0; d < D; d++) {
+          const g = dRow[d]!;
+          if (gE) {
+            gE[off + d]! += g * g;
+            E[off + d]! -= (lr * g) / (Math.sqrt(gE[off + d]!) + eps);
+          } else E[off + d]! -= lr * g;
         }
-        stepEmbedding(row, dRow);
       }
       if (contrast) weights.contrast[0]! -= lr * gContrast;
       if (intensity) {
@@ -672,14 +598,6 @@ export function trainModel(options: TrainOptions): TrainedModel {
   const keepLast = params.keep === 'last' && last !== undefined;
   const kept = keepLast ? weights : best;
   let validationMetrics = keepLast ? last.validation : bestMetrics!;
-  if (rowSources) {
-    // The graph has no source: its bias is fitted on the held-out rows of every source (offsets done with).
-    const raw = predictLogits({ ...kept, temperature: 1 }, xVal);
-    const vp = options.validationPolarRows;
-    const shift = fitIntercept(raw, yVal, vp && vp.length === yVal.length ? { rows: vp, a: polarA, b: polarB } : null);
-    for (let c = 0; c < L; c++) kept.b2[c]! += shift[c]!;
-    validationMetrics = computeMetrics(yVal, predictProbs(kept, xVal), labels);
-  }
   let uncalibratedEce: number | null = null;
   if (params.calibrate) {
     kept.temperature = 1;

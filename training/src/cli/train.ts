@@ -159,7 +159,7 @@ async function main(): Promise<number> {
     train,
     ...(validation ? { validation } : {}),
     ...(warm ? { warmStart: warm } : {}),
-    ...(recipeData ? { rowWeights: recipeData.rowWeights, polarRows: recipeData.polarRows, rowSources: recipeData.rowSources, validationPolarRows: recipeData.heldOutPolarRows } : {}),
+    ...(recipeData ? { rowWeights: recipeData.rowWeights, polarRows: recipeData.polarRows } : {}),
     ...params,
     onProgress: ({ epoch, done, total, loss, examplesPerSecond }) => {
       if (!bar || barEpoch !== epoch) {

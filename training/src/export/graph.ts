@@ -1,5 +1,5 @@
 /** The ONNX graph of the embedding-bag classifier (opset 13), fp32 or with int8 weights. */
-import { hasContrast, hasIntensity, hasNegationTransform, hasSilentNegators, NEGATED_MARK, type ModelWeights } from '../model.ts';
+import { hasContrast, hasIntensity, NEGATED_MARK, type ModelWeights } from '../model.ts';
 import { DataType, floatTensor, int64Tensor, int8Tensor, type Graph, type Node, type Tensor } from './onnx-proto.ts';
 
 /**
@@ -96,8 +96,6 @@ export function buildGraph(w: ModelWeights, quantization: Quantization = 'none')
   // Negation scope (model.ts scopedUnigrams): token i uses its negated row when a negator sits d ≤ w tokens
   // before it with no break in between, and i is neither a negator nor a break.
   let uniIds = 'input_ids';
-  let inScope = '';
-  let notNegator = '';
   const win = w.shape.negationScope ?? 0;
   if (win > 0) {
     inits.push(
@@ -106,7 +104,6 @@ export function buildGraph(w: ModelWeights, quantization: Quantization = 'none')
       int64Tensor('c_neg_mark', [], [NEGATED_MARK * bigramPrime]),
     );
     const neg = member('negator_ids', 'is_negator');
-    notNegator = node('Sub', ['c_one', neg], 'not_negator');
     const brk = member('break_ids', 'is_break');
     const open = node('Sub', ['c_one', brk], 'no_break');
     let reach = shift(neg, 1);
@@ -115,7 +112,7 @@ export function buildGraph(w: ModelWeights, quantization: Quantization = 'none')
       reach = node('Add', [reach, node('Mul', [shift(neg, d), clear], `scope_term${d}`)], `scope_reach${d}`);
       if (d < win) clear = node('Mul', [clear, shift(open, d)], `scope_clear${d}`);
     }
-    inScope = node('Mul', [node('Min', [reach, 'c_one'], 'scope_any'), node('Mul', [open, notNegator], 'scope_self')], 'in_scope');
+    const inScope = node('Mul', [node('Min', [reach, 'c_one'], 'scope_any'), node('Mul', [open, node('Sub', ['c_one', neg], 'not_negator')], 'scope_self')], 'in_scope');
     const negIds = node('Add', [node('Mod', [node('Add', ['c_neg_mark', 'input_ids'], 'neg_sum'), 'c_buckets'], 'neg_mod', { fmod: 0 }), 'c_vocab'], 'negated_ids');
     const scopeI = node('Cast', [inScope], 'in_scope_i', { to: DataType.INT64 });
     uniIds = node('Add', ['input_ids', node('Mul', [scopeI, node('Sub', [negIds, 'input_ids'], 'neg_delta')], 'neg_shift')], 'uni_ids');
@@ -146,14 +143,7 @@ export function buildGraph(w: ModelWeights, quantization: Quantization = 'none')
     inits.push(int8Tensor('embedding_zero', [], Int8Array.of(0)));
     if (perRow) inits.push(floatTensor('embedding_row_scale', [rows], qe.scales));
   }
-  let uniEmb = lookup(uniIds, 'uni');
-  if (hasNegationTransform(w.shape)) {
-    // Negation transform (model.ts addNegated): a negated token's feature also gets its plain row × M.
-    inits.push(floatTensor('negation_transform', [D, D], w.negation));
-    const plainEmb = lookup('input_ids', 'plain');
-    const negPart = node('Mul', [node('MatMul', [plainEmb, 'negation_transform'], 'negated_plain'), node('Unsqueeze', [inScope, 'c_axis2'], 'in_scope3')], 'negated_part');
-    uniEmb = node('Add', [uniEmb, negPart], 'uni_emb_negated');
-  }
+  const uniEmb = lookup(uniIds, 'uni');
   const biEmb = lookup(biIds, 'bi');
   // Pooling weights: the mask, or with attention exp(importance) × mask.
   let wUni = maskF;
@@ -216,9 +206,7 @@ export function buildGraph(w: ModelWeights, quantization: Quantization = 'none')
       uniLogit = node('Add', [uniLogit, delta], 'uni_logit_intensity');
       biLogit = node('Add', [biLogit, deltaBi], 'bi_logit_intensity');
     }
-    // Silent negators (model.ts forwardOne): a negator's own unigram gets no pooling weight.
-    const uniMask = hasSilentNegators(w.shape) ? node('Mul', [maskF, notNegator], 'uni_mask_spoken') : maskF;
-    wUni = node('Mul', [node('Exp', [uniLogit], 'uni_exp'), uniMask], 'uni_weight');
+    wUni = node('Mul', [node('Exp', [uniLogit], 'uni_exp'), maskF], 'uni_weight');
     wBi = node('Mul', [node('Exp', [biLogit], 'bi_exp'), mBi], 'bi_weight');
   }
   const uniSum = node('ReduceSum', [node('Mul', [uniEmb, node('Unsqueeze', [wUni, 'c_axis2'], 'uni_weight3')], 'uni_masked'), 'c_axis1'], 'uni_sum', { keepdims: 0 });

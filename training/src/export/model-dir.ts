@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { DATA_DIR } from '../paths.ts';
-import { hasContrast, hasIntensity, hasNegationTransform, hasSilentNegators, type ModelShape, type ModelWeights } from '../model.ts';
+import { hasContrast, hasIntensity, type ModelShape, type ModelWeights } from '../model.ts';
 import { summarizeMetrics } from '../metrics.ts';
 import type { TrainedModel, WarmStart } from '../train.ts';
 import type { TokenizerJson } from '../tokenizer.ts';
@@ -96,7 +96,7 @@ ${model.params.wordVectors ? `Word rows were learned through GloVe 6B 100-d vect
 ` : ''}ONNX opset 13: \`onnx/model.onnx\` (fp32, ${(sizes.fp32 / 1e6).toFixed(2)} MB) and \`onnx/model_quantized.onnx\`
 (int8 weights + DequantizeLinear, ${(sizes.int8 / 1e6).toFixed(2)} MB). Loads with transformers.js
 \`pipeline('text-classification', …)\` or with onnxruntime + @huggingface/tokenizers directly.
-${s.negationScope ? `Negation scope: words up to ${s.negationScope} tokens after a negator (not, no, never, …; stopped by punctuation or "but") use their own negated rows${hasNegationTransform(s) ? ', plus their plain rows through a learned negation map shared by every word' : ''}.${hasSilentNegators(s) ? ' The negators themselves carry no weight of their own.' : ''}
+${s.negationScope ? `Negation scope: words up to ${s.negationScope} tokens after a negator (not, no, never, …; stopped by punctuation or "but") use their own negated rows.
 ` : ''}${hasContrast(s) ? `Contrast: the ${s.contrastWindow} tokens before "but", "however", "yet", … have a learned shift of ${model.weights.contrast[0]!.toFixed(3)} on their attention logit (negative: the clause a "but" overrides weighs less).
 ` : ''}${hasIntensity(s) ? `Intensity: the ${s.intensityWindow} tokens after an intensifier ("very", "really", …) have a learned shift of ${model.weights.intensity[0]!.toFixed(3)} on their attention logit, those after a reducer ("slightly", "somewhat", …) ${model.weights.intensity[1]!.toFixed(3)}.
 ` : ''}${model.weights.temperature !== 1 ? `Calibrated: the graph divides the logits by a temperature of ${model.weights.temperature.toFixed(3)}, fitted on held-out training rows (validation ECE ${model.uncalibratedEce?.toFixed(4) ?? '?'} → ${model.validation.ece.toFixed(4)}).
@@ -203,7 +203,6 @@ export function loadWarmStart(dir: string): WarmStart {
     importance: shape.attention ? get('importance', rows) : new Float32Array(0),
     contrast: hasContrast(shape) ? get('contrast_shift', 1) : new Float32Array(0),
     intensity: hasIntensity(shape) ? get('intensity_shift', 2) : new Float32Array(0),
-    negation: hasNegationTransform(shape) ? get('negation_transform', shape.dim * shape.dim) : new Float32Array(0),
     // Graphs exported before calibration have no inv_temperature (T = 1).
     temperature: inits.has('inv_temperature') ? 1 / get('inv_temperature', 1)[0]! : 1,
   };
