@@ -25,6 +25,9 @@ const PROBES = [
   'The food was good.',
   'The food was very good.',
   'The food was slightly good.',
+  'The food was not good.',
+  "This plane isn't rough.",
+  'It was not an Italian airline.',
 ];
 const configs = JSON.parse(process.argv[2] ?? '[{}]') as Record<string, unknown>[];
 const seeds = (process.env.SEEDS ?? '1,2').split(',').map(Number);
