@@ -3,11 +3,12 @@
  * evaluation runs of versions side by side on the same dataset bytes (GET /api/v1/evaluations), the
  * alias history as one timeline (GET …/aliases/{alias}/history) and, with a read token, the champion's
  * latest drift report (GET /api/v1/drift): PSI per feature against its threshold, shadow agreement,
- * estimated (CBPE) against realised accuracy over the recent reports. Kept in localStorage with the
+ * estimated (CBPE) against realised accuracy over the recent reports, and the promotion policy's decisions
+ * (GET …/decisions); the canary's share of traffic (GET …/aliases). Kept in localStorage with the
  * time they were read, so the dashboard shows them dated when the Worker cannot be reached.
  */
 // Types only: a value import of the registry's drift.ts would bring zod (and its `new Function` probe, a CSP violation) into the chunk.
-import type { AbReadout, AliasEvent, DriftListing, DriftReport, EvaluationRun, RealisedAccuracyRow } from '@sentiment-edge/registry';
+import type { AbReadout, AliasEvent, AliasRecord, DecisionList, DecisionOutcome, DriftListing, DriftReport, EvaluationRun, PromotionAction, RealisedAccuracyRow } from '@sentiment-edge/registry';
 import { loadJson, saveJson } from './stored-json.ts';
 
 /** One dataset (by sha256 and precision) and the latest succeeded run of each version on it. */
@@ -70,6 +71,9 @@ export interface TimelineEntry {
   text: string;
 }
 
+/** A share (0–1) as a percentage with at most one decimal: 0.25 → "25", 0.005 → "0.5". */
+const sharePct = (share: number) => String(Math.round(share * 1000) / 10);
+
 /** Every alias's moves in one list, newest first. */
 export function aliasTimeline(histories: Record<string, readonly AliasEvent[]>): TimelineEntry[] {
   const all = Object.entries(histories).flatMap(([alias, events]) => events.map((e) => ({ ...e, alias: e.alias || alias })));
@@ -90,7 +94,7 @@ export function aliasTimeline(histories: Record<string, readonly AliasEvent[]>):
             : e.fromVersion === e.toVersion && e.share !== undefined
               ? `${e.alias} v${e.toVersion} share changed`
               : `${e.alias} moved from v${e.fromVersion} to v${e.toVersion}`) +
-        (e.share !== undefined ? ` (${Math.round(e.share * 1000) / 10} % of traffic)` : '') +
+        (e.share !== undefined ? ` (${sharePct(e.share)} % of traffic)` : '') +
         // Automatic moves say so: the hourly promotion policy (worker/src/monitor/promotion.ts).
         (e.actor === 'policy' ? ', by the promotion policy' : ''),
     }));
@@ -216,6 +220,104 @@ export function abFigures(r: AbReadout): AbFigures {
   };
 }
 
+// ---- the canary's share (GET …/aliases, public) ----
+
+export interface CanaryShare {
+  version: number;
+  /** 0–1: the share of the model's traffic (requests for NAME or NAME@champion) the canary serves. */
+  share: number;
+  champion: number | null;
+}
+
+/** The model's canary and its share from the aliases list, or null when it has none (or one without a share). */
+export function canaryShare(aliases: readonly AliasRecord[]): CanaryShare | null {
+  const canary = aliases.find((a) => a.alias === 'canary');
+  if (!canary || typeof canary.share !== 'number') return null;
+  return { version: canary.version, share: canary.share, champion: aliases.find((a) => a.alias === 'champion')?.version ?? null };
+}
+
+/** "canary v2 serves 25 % of traffic; champion v1 the other 75 %". */
+export function canaryShareText(c: CanaryShare): string {
+  if (c.share <= 0) return `canary v${c.version} serves 0 % of traffic: only requests that name the canary reach it`;
+  const rest = c.champion !== null && c.share < 1 ? `; champion v${c.champion} the other ${sharePct(1 - c.share)} %` : '';
+  return `canary v${c.version} serves ${sharePct(c.share)} % of traffic${rest}`;
+}
+
+// ---- the promotion policy's decisions (GET …/decisions, read token) ----
+
+/** How many decisions the dashboard shows (newest first). */
+export const DECISIONS_SHOWN = 10;
+
+/** Whether the model has a promotion policy (GET …/policy): 'unknown' when the server did not say. */
+export type PolicyState = 'none' | 'set' | 'paused' | 'unknown';
+
+export interface DecisionRow {
+  id: number;
+  at: string;
+  /** "canary v2" */
+  candidate: string;
+  action: PromotionAction;
+  /** "promote", "hold", "roll back" */
+  actionText: string;
+  outcome: DecisionOutcome;
+  /** "applied: v2 is champion (was v1)", "not applied: an operator moved the alias first", "nothing moved" */
+  outcomeText: string;
+  /** The policy's reasons, times in UTC words. */
+  reasons: string[];
+}
+
+export interface DecisionFigures {
+  policy: PolicyState;
+  /** Newest first, at most DECISIONS_SHOWN. */
+  rows: DecisionRow[];
+}
+
+const ISO_TIME = /\b(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?Z\b/g;
+
+/** A reason with its ISO times written as "2026-11-30 14:00 UTC". */
+export const plainReason = (reason: string) => reason.replace(ISO_TIME, '$1 $2 UTC');
+
+const ACTION_WORDS: Record<PromotionAction, string> = { promote: 'promote', hold: 'hold', rollback: 'roll back' };
+
+function outcomeText(d: DecisionList['decisions'][number]): string {
+  if (d.outcome === 'conflict') return 'not applied: an operator moved the alias first';
+  if (d.outcome === 'none') return 'nothing moved';
+  if (d.action === 'promote') return `applied: v${d.candidate.version} is champion${d.championVersion !== null ? ` (was v${d.championVersion})` : ''}`;
+  return `applied: ${d.candidate.alias} v${d.candidate.version} removed`;
+}
+
+/** The newest `n` decisions as table rows, newest first, in words. */
+export function decisionFigures(list: DecisionList, policy: PolicyState, n = DECISIONS_SHOWN): DecisionFigures {
+  const rows = [...list.decisions]
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id)
+    .slice(0, n)
+    .map((d) => ({
+      id: d.id,
+      at: d.createdAt,
+      candidate: `${d.candidate.alias} v${d.candidate.version}`,
+      action: d.action,
+      actionText: ACTION_WORDS[d.action] ?? d.action,
+      outcome: d.outcome,
+      outcomeText: outcomeText(d),
+      reasons: d.reasons.map(plainReason),
+    }));
+  return { policy, rows };
+}
+
+/** What the dashboard says when there is no decision yet. */
+export function noDecisionsText(policy: PolicyState): string {
+  switch (policy) {
+    case 'none':
+      return 'No promotion policy is set for this model, so nothing is promoted or rolled back automatically.';
+    case 'paused':
+      return 'The promotion policy is paused: it moves nothing, and it has recorded no decision yet.';
+    case 'set':
+      return 'The promotion policy is set but has not decided yet: it decides once an hour while the model has a canary or a challenger.';
+    default:
+      return 'No promotion decisions yet: the server decides once an hour for a model with a promotion policy and a canary or a challenger.';
+  }
+}
+
 /** Names of features in plain words. */
 export const FEATURE_NAMES: Record<string, string> = {
   tokens: 'text length (word pieces)',
@@ -243,8 +345,12 @@ export interface MonitorCopy {
   model: string;
   evaluations: EvaluationComparison[];
   timeline: TimelineEntry[];
+  /** The canary and its share when the figures were read (public); absent in copies kept before it. */
+  canary?: CanaryShare | null;
   /** Figures needing the read token, with their own time; absent without a token. */
   drift?: { at: string; figures: DriftFigures | null; byDay?: RealisedByDay | null };
+  /** The promotion policy's decisions (read token), with their own time; absent without a token. */
+  decisions?: DecisionFigures & { at: string };
 }
 
 export const MONITOR_COPY_KEY = 'sentiment-edge.dashboard-monitor';
