@@ -5,7 +5,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegistryClient, type SuiteRecord } from '@sentiment-edge/registry';
+import { canaryBucket, candidateTraffic, RegistryClient, type SuiteRecord } from '@sentiment-edge/registry';
 import { REPO_ROOT, startLocalWorker, type LocalWorker } from '@sentiment-edge/worker/local';
 import { launchBrowser, predictText, tinyModel, waitForEngine, waitForServiceWorker } from './src/browser.ts';
 import { runAxe, seriousOrCritical } from './src/axe.ts';
@@ -231,6 +231,8 @@ describe('dashboard, model card and suite table in Chromium at 390 × 844', () =
     const synced = (await client.history({ n: 50 })).items.filter((r) => r.source === 'browser');
     const other = Object.keys(synced[1]!.probabilities).find((l) => l !== synced[1]!.label)!;
     await client.sendFeedback([{ predictionId: synced[0]!.id, label: synced[0]!.label }, { predictionId: synced[1]!.id, label: other }]);
+    // A promotion policy, so the hourly job also decides about the challenger (too little traffic: hold).
+    await client.setPolicy(MODEL, { minRows: 200 });
     // wrangler dev --test-scheduled: miniflare's trigger route runs the Cron handler (assets would answer /__scheduled).
     const cron = await fetch(`${worker.url}/cdn-cgi/local/scheduled?cron=${encodeURIComponent('0 * * * *')}`);
     expect(cron.status, await cron.text()).toBe(200);
@@ -271,12 +273,48 @@ describe('dashboard, model card and suite table in Chromium at 390 × 844', () =
     expect(days.x).toEqual([synced[0]!.createdAt.slice(0, 10)]);
     expect(days.series[0]!.data).toEqual([0.5]);
     expect(await page.locator('[data-testid="chart-realised-days-summary"]').textContent()).toMatch(/^v1: \d{4}-\d\d-\d\d 50% of 2 answers\./);
+    // The promotion policy's decision of that run, in words, in a table that scrolls in its own box.
+    const decided = (await client.listDecisions(MODEL)).decisions;
+    expect(decided.map((d) => [d.action, d.outcome, d.candidate.alias, d.candidate.version])).toEqual([['hold', 'none', 'challenger', 2]]);
+    const traffic = candidateTraffic(decided[0]!.evidence.candidate);
+    expect(traffic).toBeLessThan(200);
+    const decisionRows = page.locator('[data-testid="decisions-table"] tbody tr');
+    await expect.poll(() => decisionRows.count()).toBe(1);
+    expect(await decisionRows.locator('td').allTextContents()).toEqual([
+      'challenger v2',
+      'hold',
+      'nothing moved',
+      expect.stringMatching(new RegExp(`^traffic too thin: challenger v2 has ${traffic} rows of traffic since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC \\(.*\\); the policy needs 200$`)),
+    ]);
+    expect(await decisionRows.locator('th[scope="row"] time').getAttribute('datetime')).toBe(decided[0]!.createdAt);
+    expect(await page.locator('[data-testid="decisions-table"] caption').textContent()).toMatch(/decision of the hourly promotion policy/);
+    expect(await page.locator('[data-testid="decisions-table"] thead th[scope="col"]').allTextContents()).toEqual(['When', 'Candidate', 'Decision', 'Outcome', 'Why']);
+    expect(await page.locator('[data-testid="decisions"] .scroll[tabindex="0"][role="region"]').evaluate((el) => getComputedStyle(el).overflowX)).toBe('auto');
     // The token is kept on this device only.
     expect(await page.evaluate(() => localStorage.getItem('sentiment-edge.read-token'))).toBe(worker.token);
 
     const w = await fitsWidth(page);
     expect(w.scroll).toBeLessThanOrEqual(w.inner);
     await expectNoSeriousAxe(page, 'dashboard');
+
+    // A canary with a share: after a reload the dashboard says how much traffic it serves, in the alias
+    // history and beside the A/B readout. This browser's client key is outside the share (so it is not offered the canary).
+    await client.setAlias(MODEL, 'canary', { version: 2, share: 0.25, reason: 'canary trial' });
+    let key = 0;
+    while (canaryBucket(`dash-${key}`, MODEL) < 0.25) key++;
+    await page.evaluate((k) => localStorage.setItem('sentiment-edge.client-key', k), `dash-${key}`);
+    await page.reload();
+    const shareWords = 'canary v2 serves 25 % of traffic; champion v1 the other 75 %';
+    await expect.poll(() => page.locator('[data-testid="canary-share"]').textContent(), { timeout: 30_000 }).toBe(`Now: ${shareWords}.`);
+    await expect.poll(() => page.locator('[data-testid="ab-canary-share"]').textContent(), { timeout: 30_000 }).toBe(`The ${shareWords}.`);
+    expect(await page.locator('#ab-h').textContent()).toBe('A/B: champion v1 and canary v2, last 7 days');
+    await expect.poll(() => page.locator('[data-testid="alias-timeline"] li .what').allTextContents()).toEqual(['canary set to v2 (25 % of traffic)', 'challenger set to v2', 'champion set to v1']);
+    // The decisions table is still there (the canary is set after the run that decided).
+    await expect.poll(() => decisionRows.count()).toBe(1);
+    expect(await page.locator('[data-testid="decisions-when"]').textContent()).toBe('Live from the server');
+    const w2 = await fitsWidth(page);
+    expect(w2.scroll).toBeLessThanOrEqual(w2.inner);
+    await expectNoSeriousAxe(page, 'dashboard with a canary and the decisions table');
 
     // Offline after a reload: the server figures are the last ones, dated.
     await waitForServiceWorker(page);
@@ -287,7 +325,10 @@ describe('dashboard, model card and suite table in Chromium at 390 × 844', () =
     await page.locator('[data-testid="drift-when"]').waitFor();
     expect(await page.locator('[data-testid="monitor-when"]').textContent()).toMatch(/^Evaluations and alias history: last known, from /);
     expect(await page.locator('[data-testid="drift-when"]').textContent()).toMatch(/^Monitoring: last known, from /);
-    expect(await page.locator('[data-testid="alias-timeline"] li .what').allTextContents()).toEqual(['challenger set to v2', 'champion set to v1']);
+    expect(await page.locator('[data-testid="alias-timeline"] li .what').allTextContents()).toEqual(['canary set to v2 (25 % of traffic)', 'challenger set to v2', 'champion set to v1']);
+    expect(await page.locator('[data-testid="canary-share"]').textContent()).toBe(`Now: ${shareWords}.`);
+    expect(await page.locator('[data-testid="decisions-when"]').textContent()).toMatch(/^Last known, from /);
+    expect(await decisionRows.locator('[data-testid="decision-action"]').allTextContents()).toEqual(['hold']);
     expect((await drawn('drift')).series[0]!.data).toEqual(psis);
     expect(await page.locator('[data-testid="dash-total"]').textContent()).toBe(String(texts.length));
     await page.context().setOffline(false);
