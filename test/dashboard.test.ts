@@ -287,7 +287,7 @@ describe('dashboard, model card and suite table in Chromium at 390 × 844', () =
       expect.stringMatching(new RegExp(`^traffic too thin: challenger v2 has ${traffic} rows of traffic since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC \\(.*\\); the policy needs 200$`)),
     ]);
     expect(await decisionRows.locator('th[scope="row"] time').getAttribute('datetime')).toBe(decided[0]!.createdAt);
-    expect(await page.locator('[data-testid="decisions-table"] caption').textContent()).toMatch(/decision of the hourly promotion policy/);
+    expect(await page.locator('[data-testid="decisions-table"] caption').textContent()).toBe('Decisions of the hourly promotion policy, newest first');
     expect(await page.locator('[data-testid="decisions-table"] thead th[scope="col"]').allTextContents()).toEqual(['When', 'Candidate', 'Decision', 'Outcome', 'Why']);
     expect(await page.locator('[data-testid="decisions"] .scroll[tabindex="0"][role="region"]').evaluate((el) => getComputedStyle(el).overflowX)).toBe('auto');
     // The token is kept on this device only.
