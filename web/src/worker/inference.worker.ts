@@ -85,16 +85,8 @@ async function chooseBackend(prefer: boolean): Promise<{ backend: Backend; note?
 
 type Ort = typeof import('onnxruntime-web/wasm');
 
-/**
- * ORT's WASM build (its JS; the .wasm is fetched by startRuntime) starts loading when this worker starts,
- * before the load request is read: on a reload its fetch and evaluation were the first link of the chain
- * that ends with the first prediction. WebGPU needs it too, as the fallback.
- */
-const ortWasmImport = import('onnxruntime-web/wasm');
-ortWasmImport.catch(() => undefined);
-
 async function importOrt(backend: Backend): Promise<Ort> {
-  const ort: Ort = backend === 'webgpu' ? await import('onnxruntime-web/jspi') : await ortWasmImport;
+  const ort: Ort = backend === 'webgpu' ? await import('onnxruntime-web/jspi') : await import('onnxruntime-web/wasm');
   ort.env.wasm.wasmPaths = { wasm: new URL(backend === 'webgpu' ? jspiWasmUrl : wasmUrl, self.location.href).href };
   ort.env.wasm.numThreads = 1; // no cross-origin isolation on a static-asset Worker: threads are unavailable
   ort.env.wasm.proxy = false;
@@ -174,15 +166,7 @@ async function load(msg: LoadRequest): Promise<WorkerToMain> {
   const ortReady = importOrt(backend).then((o) => (mark('ortImported'), o));
   ortReady.catch(() => undefined);
   // WASM only: ORT's WebGPU backend, offered the empty model, no longer builds the real graph on WebGPU.
-  // Resolves once the runtime's .wasm request is under way (WASM) or ORT's JS is here (WebGPU): building the
-  // tokenizer (a synchronous JSON parse of ~0.5 MB) waits for it, so that it never delays that request.
-  let runtimeRequested: Promise<unknown> = ortReady;
-  if (backend === 'wasm') {
-    void ortReady.then((o) => startRuntime(o, 'wasm')).then(() => mark('runtime'), () => undefined);
-    // startRuntime issues the request within microtasks of its call (registered first, so it runs first).
-    runtimeRequested = ortReady.then(() => new Promise((resolve) => setTimeout(resolve, 0)));
-  }
-  runtimeRequested = runtimeRequested.catch(() => undefined);
+  if (backend === 'wasm') void ortReady.then((o) => startRuntime(o, 'wasm')).then(() => mark('runtime'), () => undefined);
   const cache = await caches.open(MODEL_CACHE);
   let files: Map<string, Uint8Array>;
   let fromCache: boolean;
@@ -206,7 +190,6 @@ async function load(msg: LoadRequest): Promise<WorkerToMain> {
   mark('files');
 
   post({ type: 'progress', id: msg.id, phase: 'init', done: 0, total: 1 });
-  await runtimeRequested;
   const json = (p: string) => JSON.parse(new TextDecoder().decode(files.get(p)!)) as unknown;
   const tokenizerJson = json(MODEL_LAYOUT.tokenizer);
   const tokenizerConfig = json(MODEL_LAYOUT.tokenizerConfig);
