@@ -12,7 +12,7 @@ import { versionDraft } from '@sentiment-edge/training/publish';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-const BASE_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const BASE_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 /** `webgpu: true` adds --enable-unsafe-webgpu, which gives headless Chromium a software (SwiftShader) adapter. */
 export function launchBrowser(opts: { webgpu?: boolean } = {}): Promise<Browser> {
@@ -93,5 +93,32 @@ export function exactPrediction(page: Page, text: string): Promise<{ label: stri
 export async function waitForServiceWorker(page: Page): Promise<void> {
   await page.evaluate(async () => {
     await navigator.serviceWorker.ready;
+  });
+}
+
+/**
+ * For benchmarks: from the next navigation on, the page itself notes (performance.now(), ms since navigation
+ * start) when the engine turns ready and when a prediction asked for at that moment answers, as a text typed
+ * during the load is answered. Read with readFirstPrediction after each navigation.
+ */
+export async function trackFirstPrediction(page: Page, text = 'the movie was great'): Promise<void> {
+  await page.addInitScript((t) => {
+    const g = globalThis as unknown as { __readyAt?: number; __firstPredictionAt?: number; sentimentEdge?: { predict(t: string): Promise<unknown> } };
+    const obs = new MutationObserver(() => {
+      if (g.__readyAt !== undefined || !document.querySelector('[data-testid="backend"][data-status="ready"]')) return;
+      g.__readyAt = performance.now();
+      obs.disconnect();
+      void g.sentimentEdge?.predict(t).then(() => (g.__firstPredictionAt = performance.now()));
+    });
+    obs.observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
+  }, text);
+}
+
+/** Waits for the marks trackFirstPrediction sets; ms since navigation start. */
+export async function readFirstPrediction(page: Page, timeout = 60_000): Promise<{ readyMs: number; firstPredictionMs: number; navAt: number }> {
+  await page.waitForFunction(() => (globalThis as unknown as { __firstPredictionAt?: number }).__firstPredictionAt !== undefined, undefined, { timeout });
+  return page.evaluate(() => {
+    const g = globalThis as unknown as { __readyAt: number; __firstPredictionAt: number };
+    return { readyMs: Math.round(g.__readyAt), firstPredictionMs: Math.round(g.__firstPredictionAt), navAt: performance.timeOrigin };
   });
 }
