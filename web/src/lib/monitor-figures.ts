@@ -71,8 +71,9 @@ export interface TimelineEntry {
   text: string;
 }
 
-/** A share (0–1) as a percentage with at most one decimal: 0.25 → "25", 0.005 → "0.5". */
-const sharePct = (share: number) => String(Math.round(share * 1000) / 10);
+/** A share (0–1) as a percentage with at most one decimal: 0.25 → 25, 0.005 → 0.5. */
+const tenths = (share: number) => Math.round(share * 1000) / 10;
+const sharePct = (share: number) => String(tenths(share));
 
 /** Every alias's moves in one list, newest first. */
 export function aliasTimeline(histories: Record<string, readonly AliasEvent[]>): TimelineEntry[] {
@@ -189,8 +190,9 @@ export interface AbFigures {
   sentences: { mix: string; confidence: string; latency: string; agreement: string; accuracy: string };
 }
 
-const pctText = (x: number) => `${Math.round(x * 100)}%`;
-const signedPoints = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(Math.round(x * 1000) / 10)} points`;
+/** A share (0–1) as a whole percentage: 0.5 → "50%". */
+export const pctText = (x: number) => `${Math.round(x * 100)}%`;
+const signedPoints = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(tenths(x))} points`;
 const ms = (x: number | null) => (x === null ? '—' : `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`);
 
 /** The A/B readout (GET /api/v1/ab) in chart series and plain sentences. */
