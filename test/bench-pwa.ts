@@ -8,7 +8,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { launchBrowser, predictText, publishTiny, readFirstPrediction, trackFirstPrediction, waitForEngine } from './src/browser.ts';
+import { collectLoadTimings, launchBrowser, medianPhases, predictText, publishTiny, readFirstPrediction, sinceNavigation, trackFirstPrediction, useForAWhile, waitForEngine } from './src/browser.ts';
 import { REPO_ROOT, startLocalWorker } from '@sentiment-edge/worker/local';
 
 const DIST = join(REPO_ROOT, 'web/dist');
@@ -38,12 +38,6 @@ function bundleSizes() {
   };
 }
 
-/** Per-phase medians of the worker's `[load-timing]` logs (ms since the load request reached the worker). */
-function medianPhases(runs: Record<string, number>[]): Record<string, number> {
-  const keys = [...new Set(runs.flatMap((r) => Object.keys(r)))];
-  return Object.fromEntries(keys.map((k) => [k, pct(runs.map((r) => r[k]).filter((v): v is number => v !== undefined), 0.5)]));
-}
-
 async function main() {
   const sizes = bundleSizes();
   const worker = await startLocalWorker();
@@ -53,11 +47,7 @@ async function main() {
     const ctx = await browser.newContext({ acceptDownloads: true });
     const page = await ctx.newPage();
     // The inference worker logs its load phases (ms since the load request) as `[load-timing] {...}`.
-    const phases: Record<string, number>[] = [];
-    page.on('console', (m) => {
-      const t = m.text();
-      if (t.startsWith('[load-timing] ')) phases.push(JSON.parse(t.slice('[load-timing] '.length)) as Record<string, number>);
-    });
+    const phases = collectLoadTimings(page);
     const t0 = Date.now();
     await page.goto(worker.url + '/?backend=wasm');
     await waitForEngine(page, 'ready');
@@ -109,11 +99,7 @@ async function main() {
     // list of those that ran) beside the Cache Storage entry, and the measured reloads below start from it.
     await page.reload();
     const firstReload = await readFirstPrediction(page);
-    await page.evaluate(async () => {
-      const app = (globalThis as unknown as { sentimentEdge: { predict(t: string): Promise<unknown> } }).sentimentEdge;
-      for (let i = 0; i < 100; i++) await app.predict(`the movie was great ${i}`);
-    });
-    await page.waitForTimeout(4000);
+    await useForAWhile(page);
     const reloads: { readyMs: number; firstPredictionMs: number; loadMs: number; inPageReadyMs: number; inPageFirstPredictionMs: number }[] = [];
     const phasesBefore = phases.length;
     for (let i = 0; i < 5; i++) {
@@ -124,12 +110,7 @@ async function main() {
       const inPage = await readFirstPrediction(page);
       await predictText(page, 'the movie was great');
       const firstPredictionMs = Date.now() - r0 - 400; // predictText waits 400 ms for the debounce to settle
-      const navAt = await page.evaluate(() => performance.timeOrigin);
-      const ph = phases.at(-1);
-      if (ph && ph.loadAt !== undefined && ph.workerStartAt !== undefined) {
-        ph.workerStartAt = Math.round(ph.workerStartAt - navAt);
-        ph.loadAt = Math.round(ph.loadAt - navAt);
-      }
+      if (phases.length) phases[phases.length - 1] = sinceNavigation(phases.at(-1)!, inPage.navAt);
       const loadMs = await page.evaluate(() => (globalThis as unknown as { sentimentEdge: { engine: { loadMs: number } } }).sentimentEdge.engine.loadMs);
       reloads.push({ readyMs, firstPredictionMs, loadMs: Math.round(loadMs), inPageReadyMs: inPage.readyMs, inPageFirstPredictionMs: inPage.firstPredictionMs });
     }

@@ -14,14 +14,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { BASE_ARGS, CHROMIUM, launchBrowser, publishTiny, readFirstPrediction, trackFirstPrediction, waitForEngine } from './src/browser.ts';
+import { BASE_ARGS, CHROMIUM, collectLoadTimings, launchBrowser, median, medianPhases, publishTiny, readFirstPrediction, sinceNavigation, trackFirstPrediction, useForAWhile, waitForEngine } from './src/browser.ts';
 import { REPO_ROOT, startLocalWorker } from '@sentiment-edge/worker/local';
 
 const RELOADS = Number(process.env.RELOADS ?? 7);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 async function main() {
   const worker = await startLocalWorker();
@@ -36,11 +32,7 @@ async function main() {
   try {
     await publishTiny(worker.url, worker.token, 'sentiment', 7);
     const page = ctx.pages()[0] ?? (await ctx.newPage());
-    const phases: Record<string, number>[] = [];
-    page.on('console', (m) => {
-      const t = m.text();
-      if (t.startsWith('[load-timing] ')) phases.push(JSON.parse(t.slice('[load-timing] '.length)) as Record<string, number>);
-    });
+    const phases = collectLoadTimings(page);
     await trackFirstPrediction(page);
     await page.goto(worker.url + '/?backend=wasm');
     await waitForEngine(page, 'ready');
@@ -54,11 +46,7 @@ async function main() {
     if (process.env.USE !== '0') {
       await page.reload();
       await waitForEngine(page, 'ready');
-      await page.evaluate(async () => {
-        const app = (globalThis as unknown as { sentimentEdge: { predict(t: string): Promise<unknown> } }).sentimentEdge;
-        for (let i = 0; i < 100; i++) await app.predict(`the movie was great ${i}`);
-      });
-      await page.waitForTimeout(4000);
+      await useForAWhile(page);
     }
 
     const runs: { readyMs: number; firstPredictionMs: number; phases: Record<string, number> }[] = [];
@@ -68,15 +56,10 @@ async function main() {
       await page.reload();
       const t = await readFirstPrediction(page);
       if (tracing) writeFileSync(process.env.TRACE!, await browser!.stopTracing());
-      const ph = { ...phases.at(-1)! };
-      if (ph.loadAt !== undefined && ph.workerStartAt !== undefined) {
-        ph.workerStartAt = Math.round(ph.workerStartAt - t.navAt);
-        ph.loadAt = Math.round(ph.loadAt - t.navAt);
-      }
+      const ph = sinceNavigation(phases.at(-1)!, t.navAt);
       runs.push({ readyMs: t.readyMs, firstPredictionMs: t.firstPredictionMs, phases: ph });
       console.log(JSON.stringify(runs.at(-1)));
     }
-    const keys = [...new Set(runs.flatMap((r) => Object.keys(r.phases)))];
     const result = {
       when: new Date().toISOString(),
       browser: `Chromium ${ctx.browser()?.version() ?? ''} headless, WASM (1 thread), ${persistent ? 'profile on disk' : 'in-memory context'}`,
@@ -84,7 +67,7 @@ async function main() {
       reloads: RELOADS,
       readyMsMedian: median(runs.map((r) => r.readyMs)),
       firstPredictionMsMedian: median(runs.map((r) => r.firstPredictionMs)),
-      phasesMsMedian: Object.fromEntries(keys.map((k) => [k, median(runs.map((r) => r.phases[k]).filter((v): v is number => v !== undefined))])),
+      phasesMsMedian: medianPhases(runs.map((r) => r.phases)),
       runs,
     };
     mkdirSync(join(REPO_ROOT, 'bench-results'), { recursive: true });

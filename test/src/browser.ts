@@ -122,3 +122,46 @@ export async function readFirstPrediction(page: Page, timeout = 60_000): Promise
     return { readyMs: Math.round(g.__readyAt), firstPredictionMs: Math.round(g.__firstPredictionAt), navAt: performance.timeOrigin };
   });
 }
+
+/** The inference worker's `[load-timing] {...}` logs (its load phases), collected as they arrive. */
+export function collectLoadTimings(page: Page): Record<string, number>[] {
+  const phases: Record<string, number>[] = [];
+  page.on('console', (m) => {
+    const t = m.text();
+    if (t.startsWith('[load-timing] ')) phases.push(JSON.parse(t.slice('[load-timing] '.length)) as Record<string, number>);
+  });
+  return phases;
+}
+
+/** A load-timing record with its two wall-clock marks (workerStartAt, loadAt) made ms since navigation start. */
+export function sinceNavigation(phases: Record<string, number>, navAt: number): Record<string, number> {
+  const ph = { ...phases };
+  if (ph.loadAt !== undefined && ph.workerStartAt !== undefined) {
+    ph.workerStartAt = Math.round(ph.workerStartAt - navAt);
+    ph.loadAt = Math.round(ph.loadAt - navAt);
+  }
+  return ph;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/** Per-phase medians of load-timing records. */
+export function medianPhases(runs: readonly Record<string, number>[]): Record<string, number> {
+  const keys = [...new Set(runs.flatMap((r) => Object.keys(r)))];
+  return Object.fromEntries(keys.map((k) => [k, median(runs.map((r) => r[k]).filter((v): v is number => v !== undefined))]));
+}
+
+/**
+ * Uses the page's model for a few seconds (100 answers, then 4 s), as a person would: V8 then keeps the
+ * compiled WebAssembly of ORT beside its Cache Storage entry, and later reloads start from it.
+ */
+export async function useForAWhile(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    const app = (globalThis as unknown as { sentimentEdge: { predict(t: string): Promise<unknown> } }).sentimentEdge;
+    for (let i = 0; i < 100; i++) await app.predict(`the movie was great ${i}`);
+  });
+  await page.waitForTimeout(4000);
+}
