@@ -10,7 +10,6 @@ import {
   sha256Hex,
   type Manifest,
   type ModelInfoResponse,
-  type Prediction,
 } from '@sentiment-edge/registry';
 import { InferenceBridge } from './bridge.ts';
 import { HistoryStore, type HistoryFilter, type LocalHistoryRecord } from './history-store.ts';
@@ -321,7 +320,7 @@ export class AppModel {
   }
 
   /** Classifies many texts (browser worker in chunks, or the server in batches of MAX_TEXTS). */
-  async predictMany(texts: string[], onProgress: (done: number, total: number) => void, signal?: AbortSignal): Promise<Prediction[]> {
+  async predictMany(texts: string[], onProgress: (done: number, total: number) => void, signal?: AbortSignal): Promise<ExplainedPrediction[]> {
     await this.#choosing;
     await this.#ready;
     if (this.engine.status === 'ready' && this.#bridge) {
@@ -333,7 +332,7 @@ export class AppModel {
       return r.predictions;
     }
     if (this.engine.status !== 'server' || !this.manifest) throw new Error(this.engine.message ?? 'The model is not available.');
-    const out: Prediction[] = [];
+    const out: ExplainedPrediction[] = [];
     for (let i = 0; i < texts.length; i += MAX_TEXTS) {
       if (signal?.aborted) throw new InferenceError('cancelled', 'cancelled');
       const r = await this.client.predictMany(texts.slice(i, i + MAX_TEXTS), `${this.manifest.name}@${this.manifest.version}`);
@@ -374,7 +373,7 @@ export class AppModel {
    * Saves batch results to the history (on the user's request). Browser rows wait to sync like any other;
    * rows the server answered are stored as synced (the server logged them itself).
    */
-  async recordMany(texts: readonly string[], predictions: readonly Prediction[], via: Backend | 'server', model: { name: string; version: number }, elapsedMs: number): Promise<number> {
+  async recordMany(texts: readonly string[], predictions: readonly ExplainedPrediction[], via: Backend | 'server', model: { name: string; version: number }, elapsedMs: number): Promise<number> {
     if (!this.#store) return 0;
     const t0 = Date.now();
     const latency = Math.round((elapsedMs / Math.max(1, predictions.length)) * 1000) / 1000;
@@ -394,6 +393,7 @@ export class AppModel {
         text,
         source: via === 'server' ? 'edge' : 'browser',
         latencyMs: latency,
+        ...(p.tokenStats ? { tokens: p.tokenStats.tokens, unknownShare: p.tokenStats.unknownShare } : {}),
         syncState: via === 'server' ? 'synced' : 'pending',
       });
     }

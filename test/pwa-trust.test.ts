@@ -1,0 +1,134 @@
+/**
+ * Issue 23 in a real browser (headless Chromium against wrangler dev with a tiny model): what the user
+ * keeps (no half-typed texts in the history), the same honesty in every view, batch results readable on a
+ * phone, and axe in light and dark mode.
+ */
+import { readFileSync } from 'node:fs';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RegistryClient } from '@sentiment-edge/registry';
+import { parseCsv } from '../web/src/lib/csv.ts';
+import { launchBrowser, publishTiny, readPrediction, waitForEngine } from './src/browser.ts';
+import { runAxe, seriousOrCritical } from './src/axe.ts';
+import { startLocalWorker, type LocalWorker } from '@sentiment-edge/worker/local';
+
+const MODEL = 'sentiment';
+const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 } as const;
+
+describe('PWA the user can trust (issue 23)', () => {
+  let worker: LocalWorker;
+  let browser: Browser;
+  let client: RegistryClient;
+  const contexts: BrowserContext[] = [];
+
+  async function newPage(options: Parameters<Browser['newContext']>[0] = {}) {
+    const ctx = await browser.newContext({ viewport: { width: 1024, height: 900 }, acceptDownloads: true, ...options });
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    page.on('pageerror', (e) => console.error('[pageerror]', e.message));
+    await page.goto(worker.url);
+    await waitForEngine(page, 'ready');
+    return page;
+  }
+
+  beforeAll(async () => {
+    worker = await startLocalWorker();
+    client = new RegistryClient({ baseUrl: worker.url, token: worker.token });
+    await publishTiny(worker.url, worker.token, MODEL, 7);
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close();
+    await worker?.stop();
+  });
+
+  it('slow typing with 2 s pauses saves nothing until "Classify and save"; then one row, synced once; an empty box says why', async () => {
+    const page = await newPage();
+    const before = (await client.history({ n: 500, source: 'browser' })).items.length;
+    const items = page.locator('[data-testid="history-item"]');
+    const box = page.getByLabel('Text to classify');
+    await box.click();
+    for (const part of ['The service was', ' not', ' great.']) {
+      await page.keyboard.type(part, { delay: 60 });
+      await page.waitForTimeout(2000); // the pause that used to save "The service was" as a row
+    }
+    await readPrediction(page, 'The service was not great.'); // the live answer is shown meanwhile
+    expect(await items.count()).toBe(0);
+    await page.keyboard.press('Control+Enter');
+    await expect.poll(() => items.count()).toBe(1);
+    expect(await items.first().locator('[data-testid="history-text"]').textContent()).toBe('The service was not great.');
+    // Pressed again for the same text: still one row.
+    await page.getByRole('button', { name: 'Classify and save' }).click();
+    await page.waitForTimeout(500);
+    expect(await items.count()).toBe(1);
+    await expect.poll(() => page.locator('[data-testid="history-item"][data-sync="synced"]').count(), { timeout: 15_000 }).toBe(1);
+    expect((await client.history({ n: 500, source: 'browser' })).items.length).toBe(before + 1);
+    // An empty box: the button says why it did nothing.
+    await box.fill('');
+    await page.getByRole('button', { name: 'Classify and save' }).click();
+    expect(await page.locator('[data-testid="empty-note"]').textContent()).toContain('The box is empty');
+    await box.fill('x');
+    expect(await page.locator('[data-testid="empty-note"]').count()).toBe(0);
+  });
+
+  it('an empty CSV row is skipped and named, never classified or saved; an unreliable answer carries the same note in the result, the batch table, the history and both downloads', async () => {
+    const page = await newPage();
+    // Gibberish: every word unknown to the model.
+    await page.getByLabel('Text to classify').fill('asdf qwer zxcv');
+    await readPrediction(page, 'asdf qwer zxcv');
+    expect(await page.locator('[data-testid="verdict"]').getAttribute('data-confidence')).toBe('uncertain');
+    expect(await page.locator('[data-testid="unknown-words-note"]').textContent()).toBe('Most of these words are unknown to the model; the answer is unreliable.');
+    await page.getByRole('button', { name: 'Classify and save' }).click();
+    const items = page.locator('[data-testid="history-item"]');
+    await expect.poll(() => items.count()).toBe(1);
+    expect(await items.first().locator('[data-testid="answer-note"]').textContent()).toBe('(unreliable: most words are unknown to the model)');
+    // A CSV whose row 9 has no text, and a gibberish row.
+    const lines = Array.from({ length: 10 }, (_, i) => (i === 8 ? '9,,5' : i === 4 ? '5,asdf qwer zxcv,3' : `${i + 1},${i % 2 ? 'great fun film' : 'bad boring movie'} ${i},4`));
+    await page.getByLabel('Drop a CSV file here or choose one').setInputFiles({ name: 'gaps.csv', mimeType: 'text/csv', buffer: Buffer.from(['id,review,stars', ...lines].join('\n')) });
+    await page.getByRole('button', { name: 'Classify 10 rows' }).click();
+    await page.locator('[data-testid="batch-done"]').waitFor();
+    expect(await page.locator('[data-testid="batch-done"]').textContent()).toMatch(/^9 rows classified/);
+    expect(await page.locator('[data-testid="batch-skipped"]').textContent()).toMatch(/^Row 9 is empty: skipped/);
+    const rows = page.locator('[data-testid="batch-table"] tbody tr');
+    expect(await rows.nth(8).textContent()).toContain('row 9 is empty: skipped');
+    expect(await rows.nth(8).locator('[data-testid="answer"]').count()).toBe(0);
+    expect(await rows.nth(4).locator('[data-testid="answer-note"]').textContent()).toBe('(unreliable: most words are unknown to the model)');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="download"]').click()]);
+    const csv = parseCsv(readFileSync((await download.path())!, 'utf8'));
+    expect(csv.rows[8]).toMatchObject({ id: '9', predicted_label: '', note: 'empty: skipped' });
+    expect(csv.rows[4]!.note).toBe('unreliable: most words are unknown to the model');
+    await page.getByRole('button', { name: 'Save 9 results to the history' }).click();
+    await expect.poll(() => items.count()).toBe(10);
+    expect(await items.evaluateAll((els) => els.filter((el) => (el.querySelector('[data-testid="history-text"]')?.textContent ?? '').trim() === '').length)).toBe(0);
+    const [hist] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'CSV', exact: true }).click()]);
+    const h = parseCsv(readFileSync((await hist.path())!, 'utf8'));
+    expect(h.rows.filter((r) => r.text === 'asdf qwer zxcv').map((r) => r.note)).toEqual(['unreliable: most words are unknown to the model', 'unreliable: most words are unknown to the model']);
+  });
+
+  it('on a 390 px phone the batch answer is on the screen without scrolling sideways, the text wraps and the caption is whole', async () => {
+    const page = await newPage(PHONE);
+    const long = 'averyveryverylongwordwithoutanyspacesatallthatcannotwrap'.repeat(3);
+    const lines = Array.from({ length: 21 }, (_, i) => `${i},"${i % 2 ? 'great fun film' : 'bad boring movie'} ${long}",someone with a long name ${i},a country far away`);
+    await page.getByLabel('Drop a CSV file here or choose one').setInputFiles({ name: 'wide.csv', mimeType: 'text/csv', buffer: Buffer.from(['id,review,reviewer_name_in_full,country_of_the_reviewer', ...lines].join('\n')) });
+    await page.getByRole('button', { name: 'Classify 21 rows' }).click();
+    await page.locator('[data-testid="batch-done"]').waitFor();
+    const layout = await page.evaluate(() => {
+      const table = document.querySelector('[data-testid="batch-table"]')!;
+      const caption = table.querySelector('caption')!;
+      const answers = [...table.querySelectorAll('[data-testid="answer"]')].map((a) => a.getBoundingClientRect());
+      const texts = [...table.querySelectorAll('td.text')].map((t) => t.getBoundingClientRect());
+      return {
+        pageFits: document.documentElement.scrollWidth <= innerWidth,
+        tableScrolls: table.scrollWidth > table.clientWidth,
+        answersOnScreen: answers.every((r) => r.left >= 0 && r.right <= innerWidth),
+        answerAboveText: answers.every((r, i) => r.bottom <= texts[i]!.top + 1),
+        textsWrap: texts.every((r) => r.right <= innerWidth && r.height > 20),
+        caption: caption.textContent,
+        captionWhole: caption.scrollWidth <= caption.clientWidth,
+      };
+    });
+    expect(layout).toEqual({ pageFits: true, tableScrolls: false, answersOnScreen: true, answerAboveText: true, textsWrap: true, caption: 'All 21 rows', captionWhole: true });
+  });
+});
