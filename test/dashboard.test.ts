@@ -218,7 +218,7 @@ describe('dashboard, model card and suite table in Chromium at 390 × 844', () =
     expect(evalRuns.series.map((s) => s.label)).toEqual(['accuracy', 'macro-F1', 'calibration error (ECE)']);
     expect(evalRuns.series[0]!.data).toEqual(runs.map((r) => r.metrics!.accuracy));
     expect(evalRuns.series[1]!.data).toEqual(runs.map((r) => r.metrics!.macroF1));
-    expect(await page.locator('[data-testid="chart-eval-runs-summary"]').textContent()).toMatch(/^On dash-eval\.csv \(6 rows, int8\): v1 \(champion\) accuracy \d+%/);
+    expect(await page.locator('[data-testid="chart-eval-runs-summary"]').textContent()).toMatch(/^On dash-eval\.csv \(6 rows, int8, scored the most probable label\): v1 \(champion\) accuracy \d+%/);
 
     // The alias history as a timeline, newest first.
     const moves = await page.locator('[data-testid="alias-timeline"] li .what').allTextContents();

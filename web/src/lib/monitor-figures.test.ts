@@ -71,6 +71,18 @@ describe('evaluation runs side by side', () => {
     ]);
     expect(compareEvaluations([])).toEqual([]);
   });
+
+  it('never compares a 3-label run scored 3-way with one scored polar on the same bytes', () => {
+    const three = { labels: ['negative', 'neutral', 'positive'] };
+    const runs = [
+      run(1, 'a', '2026-11-01T00:00:00Z', 0.74, { ...three, metrics: { accuracy: 0.74, macroF1: 0.53, macroRecall: 0.49, ece: 0.1, perClass: { negative: {}, neutral: {}, positive: {} }, confusion: [] } as never }),
+      run(2, 'a', '2026-11-02T00:00:00Z', 0.86, { ...three, metrics: { accuracy: 0.86, macroF1: 0.86, macroRecall: 0.86, ece: 0.05, perClass: { negative: {}, positive: {} }, confusion: [] } as never }),
+    ];
+    expect(compareEvaluations(runs).map((g) => [g.scoring, g.versions.map((v) => v.version)])).toEqual([
+      ['polar', [2]],
+      ['argmax', [1]],
+    ]);
+  });
 });
 
 describe('alias timeline', () => {
