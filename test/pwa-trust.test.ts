@@ -117,8 +117,8 @@ describe('PWA the user can trust (issue 23)', () => {
     const layout = await page.evaluate(() => {
       const table = document.querySelector('[data-testid="batch-table"]')!;
       const caption = table.querySelector('caption')!;
-      const answers = [...table.querySelectorAll('[data-testid="answer"]')].map((a) => a.getBoundingClientRect());
-      const texts = [...table.querySelectorAll('td.text')].map((t) => t.getBoundingClientRect());
+      const answers = Array.from(table.querySelectorAll('[data-testid="answer"]')).map((a) => a.getBoundingClientRect());
+      const texts = Array.from(table.querySelectorAll('td.text')).map((t) => t.getBoundingClientRect());
       return {
         pageFits: document.documentElement.scrollWidth <= innerWidth,
         tableScrolls: table.scrollWidth > table.clientWidth,
@@ -130,5 +130,49 @@ describe('PWA the user can trust (issue 23)', () => {
       };
     });
     expect(layout).toEqual({ pageFits: true, tableScrolls: false, answersOnScreen: true, answerAboveText: true, textsWrap: true, caption: 'All 21 rows', captionWhole: true });
+  });
+
+  it('"why this label" marks whole words ("don\'t", never "do") in plain words, and shows a long text by its strongest sentences only', async () => {
+    const page = await newPage();
+    const box = page.getByLabel('Text to classify');
+    await box.fill("I don't like it, it is not good.");
+    await readPrediction(page, "I don't like it, it is not good.");
+    const why = page.locator('[data-testid="why"]');
+    await why.waitFor();
+    expect(await why.getAttribute('data-by')).toBe('word');
+    const marked = (await why.locator('.explained mark').evaluateAll((ms) => ms.map((m) => m.firstChild?.textContent ?? ''))).filter(Boolean);
+    expect(marked.length).toBeGreaterThan(0);
+    for (const m of marked) expect(["I", "don't", 'like', 'it', 'is', 'not', 'good']).toContain(m);
+    const label = (await page.locator('[data-testid="label"]').textContent())!.replace(/[▲▼●◆]/g, '').trim();
+    const lines = (await why.locator('[data-testid="why-towards"], [data-testid="why-against"]').allTextContents()).join(' ');
+    expect(lines).toMatch(new RegExp(`Made (the answer more|it less) ${label}:`));
+    // A 3,000-character review: the strongest sentences, not the whole text printed again.
+    const long = Array.from({ length: 60 }, (_, i) => (i === 30 ? 'The ending was awful and boring.' : `Scene ${i} shows the town at night.`)).join(' ');
+    expect(long.length).toBeGreaterThan(2000);
+    await box.fill(long);
+    await readPrediction(page, long);
+    await expect.poll(() => why.getAttribute('data-by')).toBe('sentence');
+    expect(await why.locator('.explained').count()).toBe(0);
+    expect(((await why.textContent()) ?? '').length).toBeLessThan(900);
+  });
+
+  it('axe finds nothing serious on the main screen and the dashboard, light and dark, phone and desktop; the dark header link is readable', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      for (const size of [PHONE, { viewport: { width: 1024, height: 900 } }]) {
+        const page = await newPage({ ...size, colorScheme });
+        await page.getByLabel('Text to classify').fill('a great film , good fun');
+        await page.getByRole('button', { name: 'Classify and save' }).click();
+        await page.locator('[data-testid="history-item"]').first().waitFor();
+        await page.getByLabel('Drop a CSV file here or choose one').setInputFiles({ name: 'a.csv', mimeType: 'text/csv', buffer: Buffer.from('id,text\n1,great fun\n2,\n3,asdf qwer\n') });
+        await page.getByRole('button', { name: 'Classify 3 rows' }).click();
+        await page.locator('[data-testid="batch-done"]').waitFor();
+        const where = `${colorScheme} ${size.viewport.width} px`;
+        expect(seriousOrCritical(await runAxe(page)), `main screen, ${where}`).toEqual([]);
+        await page.locator('[data-testid="to-dashboard"]').click();
+        await page.locator('[data-testid="to-main"]').waitFor();
+        await page.waitForTimeout(1500); // the lazy dashboard chunk and its charts
+        expect(seriousOrCritical(await runAxe(page)), `dashboard, ${where}`).toEqual([]);
+      }
+    }
   });
 });

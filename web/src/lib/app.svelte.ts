@@ -415,9 +415,19 @@ export class AppModel {
     }
   }
 
-  async deleteRecord(id: string): Promise<void> {
+  /** Deletes a row from this device; returns it, so that "Undo" can put it back (restoreRecord). */
+  async deleteRecord(id: string): Promise<LocalHistoryRecord | null> {
+    const row = this.history.find((h) => h.id === id) ?? null;
     await this.#store?.delete(id);
     await this.refreshHistory();
+    return row;
+  }
+
+  /** Puts a deleted row back as it was (same id, time, sync state and correction). */
+  async restoreRecord(row: LocalHistoryRecord): Promise<void> {
+    await this.#store?.add(row);
+    await this.refreshHistory();
+    if (row.syncState === 'pending' || row.feedback?.state === 'pending') void this.syncNow();
   }
 
   /** Every row on this device, newest first (for export). */

@@ -187,7 +187,8 @@ describe('realised accuracy per day', () => {
   it("keeps one version's days, oldest first", () => {
     const row = (version: number, day: string, feedback: number, correct: number) => ({ model: { name: 'sentiment', version }, day, feedback, correct, accuracy: correct / feedback });
     const rows = [row(2, '2026-11-30', 4, 3), row(1, '2026-11-29', 2, 2), row(2, '2026-11-28', 5, 1)];
-    expect(realisedByDay(rows, 2)).toEqual({ version: 2, x: ['2026-11-28', '2026-11-30'], accuracy: [0.2, 0.75], feedback: [5, 4] });
+    // A day with fewer than 5 answers is not drawn as a percentage ("0 % of 1 answer"): it is counted as too few.
+    expect(realisedByDay(rows, 2)).toEqual({ version: 2, x: ['2026-11-28'], accuracy: [0.2], feedback: [5], tooFew: 4 });
     expect(realisedByDay(rows, 3)).toBeNull();
   });
 });

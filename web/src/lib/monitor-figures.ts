@@ -158,17 +158,24 @@ export function driftFigures(listing: DriftListing, championVersion: number | nu
 
 export interface RealisedByDay {
   version: number;
-  /** UTC days, oldest first. */
+  /** UTC days with at least MIN_DAY_FEEDBACK answers, oldest first (empty: not enough feedback yet). */
   x: string[];
   accuracy: number[];
   feedback: number[];
+  /** Answers on the days left out for having fewer than MIN_DAY_FEEDBACK. */
+  tooFew: number;
 }
+
+/** A day's realised accuracy is drawn from this many answers: below it one answer moves the day by 20 points or more. */
+export const MIN_DAY_FEEDBACK = 5;
 
 /** Realised accuracy per UTC day of one version (GET /api/v1/feedback/accuracy); null when it has no feedback. */
 export function realisedByDay(rows: readonly RealisedAccuracyRow[], version: number): RealisedByDay | null {
   const mine = rows.filter((r) => r.model.version === version).sort((a, b) => a.day.localeCompare(b.day));
   if (mine.length === 0) return null;
-  return { version, x: mine.map((r) => r.day), accuracy: mine.map((r) => r.accuracy), feedback: mine.map((r) => r.feedback) };
+  const drawn = mine.filter((r) => r.feedback >= MIN_DAY_FEEDBACK);
+  const tooFew = mine.filter((r) => r.feedback < MIN_DAY_FEEDBACK).reduce((n, r) => n + r.feedback, 0);
+  return { version, x: drawn.map((r) => r.day), accuracy: drawn.map((r) => r.accuracy), feedback: drawn.map((r) => r.feedback), tooFew };
 }
 
 /** Which two versions the dashboard's A/B section compares: the champion (a) and the canary, else the challenger (b). */
