@@ -175,4 +175,34 @@ describe('PWA the user can trust (issue 23)', () => {
       }
     }
   });
+
+  it('smaller things: Undo brings a deleted row back, the feedback buttons do not touch, no engine note in the header', async () => {
+    const page = await newPage(PHONE);
+    const items = page.locator('[data-testid="history-item"]');
+    await page.getByLabel('Text to classify').fill('a great film , good fun');
+    await page.getByRole('button', { name: 'Classify and save' }).click();
+    await expect.poll(() => items.count()).toBe(1);
+    await items.first().locator('[data-testid="feedback-open"]').click();
+    const gaps = await items.first().locator('.picks button').evaluateAll((bs) =>
+      bs.slice(1).map((b, i) => {
+        const prev = bs[i]!.getBoundingClientRect();
+        const r = b.getBoundingClientRect();
+        return { gap: r.top >= prev.bottom ? Infinity : r.left - prev.right, height: r.height };
+      }),
+    );
+    expect(gaps.length).toBeGreaterThan(0);
+    for (const g of gaps) {
+      expect(g.gap).toBeGreaterThanOrEqual(4);
+      expect(g.height).toBeGreaterThanOrEqual(24);
+    }
+    await items.first().getByRole('button', { name: 'cancel' }).click();
+    await items.first().getByRole('button', { name: /^Delete from this device/ }).click();
+    await expect.poll(() => items.count()).toBe(0);
+    expect(await page.locator('[data-testid="history-undo"]').textContent()).toContain('Deleted “a great film , good fun” from this device.');
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(() => items.count()).toBe(1);
+    expect(await items.first().locator('[data-testid="history-text"]').textContent()).toBe('a great film , good fun');
+    expect(await page.locator('header [data-testid="engine-note"]').count()).toBe(0);
+    expect(await page.locator('header').textContent()).not.toContain('WASM backend');
+  });
 });
