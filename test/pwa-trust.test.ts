@@ -4,13 +4,14 @@
  * phone, and axe in light and dark mode.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '@sentiment-edge/registry';
 import { parseCsv } from '../web/src/lib/csv.ts';
 import { launchBrowser, publishTiny, readPrediction, waitForEngine } from './src/browser.ts';
 import { runAxe, seriousOrCritical } from './src/axe.ts';
-import { startLocalWorker, type LocalWorker } from '@sentiment-edge/worker/local';
+import { REPO_ROOT, startLocalWorker, type LocalWorker } from '@sentiment-edge/worker/local';
 
 const MODEL = 'sentiment';
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 } as const;
@@ -130,6 +131,11 @@ describe('PWA the user can trust (issue 23)', () => {
       };
     });
     expect(layout).toEqual({ pageFits: true, tableScrolls: false, answersOnScreen: true, answerAboveText: true, textsWrap: true, caption: 'All 21 rows', captionWhole: true });
+    // web/README's phone picture: UPDATE_SCREENSHOT=1 refreshes docs/batch-phone.png.
+    if (process.env.UPDATE_SCREENSHOT) {
+      await page.locator('[data-testid="batch-table"]').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(REPO_ROOT, 'docs/batch-phone.png'), scale: 'css' });
+    }
   });
 
   it('"why this label" marks whole words ("don\'t", never "do") in plain words, and shows a long text by its strongest sentences only', async () => {
@@ -146,6 +152,7 @@ describe('PWA the user can trust (issue 23)', () => {
     const label = (await page.locator('[data-testid="label"]').textContent())!.replace(/[▲▼●◆]/g, '').trim();
     const lines = (await why.locator('[data-testid="why-towards"], [data-testid="why-against"]').allTextContents()).join(' ');
     expect(lines).toMatch(new RegExp(`Made (the answer more|it less) ${label}:`));
+    if (process.env.UPDATE_SCREENSHOT) await page.locator('section[aria-labelledby="classify-h"]').screenshot({ path: join(REPO_ROOT, 'docs/why-this-label.png'), scale: 'css' });
     // A 3,000-character review: the strongest sentences, not the whole text printed again.
     const long = Array.from({ length: 60 }, (_, i) => (i === 30 ? 'The ending was awful and boring.' : `Scene ${i} shows the town at night.`)).join(' ');
     expect(long.length).toBeGreaterThan(2000);
@@ -168,6 +175,7 @@ describe('PWA the user can trust (issue 23)', () => {
         await page.locator('[data-testid="batch-done"]').waitFor();
         const where = `${colorScheme} ${size.viewport.width} px`;
         expect(seriousOrCritical(await runAxe(page)), `main screen, ${where}`).toEqual([]);
+        if (process.env.UPDATE_SCREENSHOT && colorScheme === 'dark' && size === PHONE) await page.locator('header').screenshot({ path: join(REPO_ROOT, 'docs/header-dark.png'), scale: 'css' });
         await page.locator('[data-testid="to-dashboard"]').click();
         await page.locator('[data-testid="to-main"]').waitFor();
         await page.waitForTimeout(1500); // the lazy dashboard chunk and its charts
@@ -204,5 +212,26 @@ describe('PWA the user can trust (issue 23)', () => {
     expect(await items.first().locator('[data-testid="history-text"]').textContent()).toBe('a great film , good fun');
     expect(await page.locator('header [data-testid="engine-note"]').count()).toBe(0);
     expect(await page.locator('header').textContent()).not.toContain('WASM backend');
+  });
+
+  it('while the server stands in for the device, slow typing sends nothing; "Classify and save" sends the text once', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1024, height: 900 } });
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    await page.goto(`${worker.url}/?fail=model`);
+    await waitForEngine(page, 'server');
+    const edgeRows = async () => (await client.history({ n: 500, source: 'edge' })).items.length;
+    const before = await edgeRows();
+    await page.getByLabel('Text to classify').click();
+    for (const part of ['The service was', ' not great.']) {
+      await page.keyboard.type(part, { delay: 40 });
+      await page.waitForTimeout(2000);
+    }
+    expect(await edgeRows()).toBe(before);
+    expect(await page.locator('[data-testid="server-live-note"]').count()).toBe(1);
+    await page.getByRole('button', { name: 'Classify and save' }).click();
+    await readPrediction(page, 'The service was not great.');
+    await expect.poll(() => page.locator('[data-testid="history-item"]').count()).toBe(1);
+    expect(await edgeRows()).toBe(before + 1);
   });
 });

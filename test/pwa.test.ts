@@ -426,7 +426,10 @@ describe('PWA in Chromium', () => {
     const { page } = await newPage('/?fail=model');
     await waitForEngine(page, 'server');
     expect(await page.locator('[data-testid="engine-message"]').textContent()).toMatch(/could not be loaded.*server instead/s);
-    const shown = await predictText(page, 'great film');
+    // The server keeps what it answers: nothing is sent while typing, only on "Classify and save" (issue 23).
+    await page.getByLabel('Text to classify').fill('great fi');
+    expect(await page.locator('[data-testid="server-live-note"]').textContent()).toContain('sent only when you press');
+    const shown = await predictText(page, 'great film', true);
     expect(shown.answeredBy).toMatch(/sentiment v1 · server/);
   });
 
