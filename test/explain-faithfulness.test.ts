@@ -9,20 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { occlude, withoutUnit, type TextUnit } from '@sentiment-edge/registry';
+import { mulberry32, occlude, withoutUnit, type TextUnit } from '@sentiment-edge/registry';
 import { buildTinyModel, DATA_DIR, loadDataset, loadPredictor, type Predictor } from '@sentiment-edge/training';
-
-/** Mulberry32: a seeded generator, so the random words are the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The text with several units taken out (from the last, so earlier positions stay valid). */
 function withoutUnits(text: string, units: readonly TextUnit[]): string {
@@ -50,7 +38,7 @@ describe('occlusion is faithful on a real model', () => {
   it('removing the top-ranked words moves the answer more than removing random words (SST-2 validation sentences)', async () => {
     const data = loadDataset(join(DATA_DIR, 'sst2/validation.csv'));
     const texts = data.texts.filter((t) => t.split(/\s+/).length >= 8).slice(0, 150);
-    const rand = seeded(23);
+    const rand = mulberry32(23); // seeded: the same random words on every run
     const drop = { top1: 0, random1: 0, top3: 0, random3: 0 };
     let flipsTop3 = 0;
     let flipsRandom3 = 0;
