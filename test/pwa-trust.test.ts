@@ -234,4 +234,21 @@ describe('PWA the user can trust (issue 23)', () => {
     await expect.poll(() => page.locator('[data-testid="history-item"]').count()).toBe(1);
     expect(await edgeRows()).toBe(before + 1);
   });
+
+  it('the model panel and the dashboard show the same figure for the same version, and say which file and which scoring', async () => {
+    const page = await newPage();
+    const metrics = page.locator('[data-testid="metrics"]');
+    await metrics.waitFor();
+    expect(await page.locator('[data-testid="evaluated-on"]').textContent()).toBe('validation.csv (872 rows), scored the most probable label');
+    const f1 = ((await metrics.locator('div', { hasText: 'Macro F1' }).locator('dd').textContent()) ?? '').replace('%', '');
+    await page.locator('[data-testid="to-dashboard"]').click();
+    const chart = page.locator('[data-testid="chart-versions"]');
+    await chart.waitFor();
+    expect(await chart.locator('h3').textContent()).toBe('Versions side by side on validation.csv (872 rows), scored the most probable label');
+    const canvas = chart.locator('canvas');
+    await expect.poll(() => canvas.getAttribute('data-series')).toBeTruthy();
+    const drawn = JSON.parse((await canvas.getAttribute('data-series'))!) as { x: string[]; series: { label: string; data: number[] }[] };
+    expect(drawn.x).toEqual(['v1 (champion)']);
+    expect((drawn.series.find((x) => x.label === 'macro-F1')!.data[0]! * 100).toFixed(1)).toBe(f1);
+  });
 });
