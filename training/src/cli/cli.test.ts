@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTinyModel, writeTinyDataDir } from '../tiny.ts';
 import { writeSuiteFixtures } from '../suite-fixtures.ts';
 import { DEFAULT_SOURCES } from '../recipe.ts';
+import { SUITE_SETS } from '../suite.ts';
 
 const run = promisify(execFile);
 const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -46,7 +47,7 @@ describe('CLIs', () => {
     });
     const r = JSON.parse(stdout);
     expect(r.dataDir).toBe(dataDir);
-    expect(r.sets).toHaveLength(11);
+    expect(r.sets).toHaveLength(SUITE_SETS.length);
     expect(r.checklist.polarMft.cases).toBe(14);
     expect(JSON.parse(readFileSync(out, 'utf8')).summary).toEqual(r.summary);
     expect(JSON.parse(readFileSync(join(model, 'metrics.json'), 'utf8')).suite.summary).toEqual(r.summary);
