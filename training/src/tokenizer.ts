@@ -30,11 +30,16 @@ function normalizer(): Record<string, unknown> {
   };
 }
 
-export function buildTokenizerJson(words: readonly string[]): TokenizerJson {
+/**
+ * `ties` (word → a word of `words`): the word gets that word's id instead of its own (identity.ts); it is not in
+ * `words` itself. Ids stay 0 … words.length + 4.
+ */
+export function buildTokenizerJson(words: readonly string[], ties: ReadonlyMap<string, string> = new Map()): TokenizerJson {
   const vocab: Record<string, number> = {};
   SPECIAL_TOKENS.forEach((t, i) => (vocab[t] = i));
   let next = SPECIAL_TOKENS.length;
   for (const w of words) if (!Object.hasOwn(vocab, w)) vocab[w] = next++;
+  for (const [w, head] of ties) if (Object.hasOwn(vocab, head) && !Object.hasOwn(vocab, w)) vocab[w] = vocab[head]!;
   return {
     version: '1.0',
     truncation: null,
