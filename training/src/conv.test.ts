@@ -36,6 +36,7 @@ function train(encoder: Encoder) {
     lr: 0.1,
     convFilters: 4,
     convDim: 4,
+    convLr: 1,
     keep: 'last',
   });
   const tok = createTokenizer(model.tokenizerJson, model.tokenizerConfig);

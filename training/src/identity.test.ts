@@ -6,6 +6,7 @@ import { datasetFromRows } from './data.ts';
 import { exportModel, loadWarmStart } from './export/model-dir.ts';
 import { IDENTITY_GROUPS, identityTies, withGroupVectors } from './identity.ts';
 import { loadPredictor } from './predictor.ts';
+import { createTokenizer, encodeTexts } from './tokenizer.ts';
 import { trainModel } from './train.ts';
 import type { WordVectors } from './word-vectors.ts';
 
@@ -53,7 +54,7 @@ describe('identity ties', () => {
       return { dir, pos: probs.map((r) => r[1]!) };
     };
     const plain = await answers(fit(false));
-    expect(plain.pos[1]! - plain.pos[0]!).toBeGreaterThan(0.2);
+    expect(plain.pos[1]! - plain.pos[0]!).toBeGreaterThan(0.05);
     const tiedModel = fit(true);
     const tied = await answers(tiedModel);
     for (const p of tied.pos) expect(p).toBe(tied.pos[0]);
@@ -63,5 +64,10 @@ describe('identity ties', () => {
     expect(next.vocab).toEqual(tiedModel.vocab);
     expect(tiedModel.vocab).toContain('christian');
     expect(tiedModel.vocab).not.toContain('muslim');
+    // Names of several words become their group's word in the normaliser, so they share its token too.
+    const tok = createTokenizer(tiedModel.tokenizerJson, tiedModel.tokenizerConfig);
+    const [a, b, c, d] = encodeTexts(tok, ['my Roman Catholic neighbour', 'my muslim neighbour', "a Jehovah's Witness", 'a sikh']);
+    expect(Array.from(a!)).toEqual(Array.from(b!));
+    expect(Array.from(c!)).toEqual(Array.from(d!));
   });
 });

@@ -23,7 +23,14 @@ const NATIONALITIES = [
   'tanzanian', 'rwandan', 'congolese', 'nigerian', 'ghanaian', 'senegalese', 'cameroonian', 'angolan', 'zimbabwean', 'zambian',
   'afghan', 'pakistani', 'indian', 'bangladeshi', 'nepali', 'nepalese', 'burmese', 'thai',
   'vietnamese', 'cambodian', 'laotian', 'malaysian', 'singaporean', 'indonesian', 'filipino', 'chinese', 'taiwanese', 'japanese',
-  'korean', 'mongolian', 'kazakh', 'uzbek', 'australian', 'samoan', 'fijian',
+  'korean', 'mongolian', 'kazakh', 'uzbek', 'australian', 'samoan', 'fijian', 'bolivian', 'ecuadorian', 'paraguayan', 'uruguayan',
+  'guatemalan', 'honduran', 'salvadoran', 'nicaraguan', 'panamanian', 'dominican', 'trinidadian', 'bahamian', 'barbadian', 'maltese',
+  'cypriot', 'slovenian', 'slovene', 'macedonian', 'montenegrin', 'moldovan', 'kosovar', 'bahraini', 'omani', 'mauritanian', 'malian',
+  'chadian', 'ivorian', 'liberian', 'guinean', 'beninese', 'togolese', 'gabonese', 'namibian', 'botswanan', 'malawian', 'mozambican',
+  'malagasy', 'mauritian', 'burundian', 'djiboutian', 'kyrgyz', 'tajik', 'turkmen', 'bhutanese', 'maldivian', 'tibetan', 'kurdish',
+  'scots', 'european', 'lao', 'luxembourgish', 'andorran', 'monegasque', 'liechtensteiner', 'greenlandic', 'tongan',
+  'papuan', 'hawaiian', 'bruneian', 'timorese', 'gambian', 'comoran', 'seychellois', 'eswatini', 'swazi',
+  'basotho', 'sahrawi', 'yemenite', 'argentinean', 'belizean', 'guyanese', 'surinamese', 'grenadian', 'vincentian', 
 ];
 const NATIONALITY_PLURALS = [
   'americans', 'brits', 'canadians', 'mexicans', 'brazilians', 'argentinians', 'chileans', 'colombians', 'peruvians', 'venezuelans',
@@ -31,37 +38,91 @@ const NATIONALITY_PLURALS = [
   'finns', 'poles', 'czechs', 'hungarians', 'romanians', 'bulgarians', 'greeks', 'serbs', 'croats', 'ukrainians', 'russians',
   'turks', 'armenians', 'iranians', 'iraqis', 'syrians', 'lebanese', 'israelis', 'palestinians', 'saudis', 'egyptians', 'libyans',
   'moroccans', 'ethiopians', 'somalis', 'kenyans', 'nigerians', 'ghanaians', 'afghans', 'pakistanis', 'indians', 'bangladeshis',
-  'thais', 'vietnamese', 'filipinos', 'chinese', 'japanese', 'koreans', 'indonesians', 'malaysians', 'australians',
+  'thais', 'vietnamese', 'filipinos', 'chinese', 'japanese', 'koreans', 'indonesians', 'malaysians', 'australians', 'europeans',
+  'scots', 'irishmen', 'englishmen', 'frenchmen', 'dutchmen', 'kurds', 'tibetans', 'bolivians', 'ecuadorians', 'uruguayans',
+  'guatemalans', 'hondurans', 'salvadorans', 'nicaraguans', 'dominicans', 'cypriots', 'slovenians', 'macedonians', 'moldovans',
+  'omanis', 'malians', 'liberians', 'guineans', 'namibians', 'malawians', 'mozambicans', 'tajiks', 'uzbeks', 'kazakhs', 'mongolians',
+  'cambodians', 'burmese', 'nepalis', 'sudanese', 'somalians', 'ugandans', 'tanzanians', 'rwandans', 'zimbabweans', 'zambians',
+  'senegalese', 'congolese', 'cameroonians', 'angolans', 'tunisians', 'algerians', 'jordanians', 'yemenis', 'qataris', 'kuwaitis',
+  'emiratis', 'lithuanians', 'latvians', 'estonians', 'belarusians', 'georgians', 'azerbaijanis', 'albanians', 'bosnians', 'slovaks',
+  'portuguese', 'swiss', 'icelanders', 'taiwanese', 'singaporeans', 'fijians', 'samoans', 'haitians', 'jamaicans', 'canadians',
 ];
 const RELIGIONS = [
   'christian', 'catholic', 'protestant', 'evangelical', 'orthodox', 'mormon', 'muslim', 'islamic', 'sunni', 'shia', 'jewish', 'hindu',
-  'buddhist', 'sikh', 'jain', 'bahai', 'taoist', 'shinto', 'atheist', 'agnostic', 'pagan', 'wiccan',
+  'buddhist', 'sikh', 'jain', 'bahai', 'taoist', 'shinto', 'atheist', 'agnostic', 'pagan', 'wiccan', 'jew', 'anglican', 'baptist',
+  'methodist', 'lutheran', 'presbyterian', 'pentecostal', 'adventist', 'quaker', 'amish', 'mennonite', 'unitarian', 'episcopalian',
+  'calvinist', 'coptic', 'confucian', 'confucianist', 'zoroastrian', 'rastafarian', 'rastafari', 'scientologist', 'druze', 'satanist',
+  'animist', 'secular', 'religious', 'nonreligious', 'irreligious', 'hasidic', 'shiite', 'salafi', 'wahhabi', 'sufi', 'ismaili',
+  'shintoist', 'deist', 'humanist', 'christianity', 'islam', 'judaism', 'hinduism', 'buddhism', 'sikhism', 'jainism', 'taoism',
+  'catholicism', 'protestantism', 'mormonism', 'atheism', 'agnosticism', 'paganism', 'shintoism', 'confucianism', 'zoroastrianism',
 ];
 const RELIGION_PLURALS = [
   'christians', 'catholics', 'protestants', 'evangelicals', 'mormons', 'muslims', 'jews', 'hindus', 'buddhists', 'sikhs', 'jains',
-  'taoists', 'atheists', 'agnostics', 'pagans',
+  'taoists', 'atheists', 'agnostics', 'pagans', 'anglicans', 'baptists', 'methodists', 'lutherans', 'presbyterians', 'pentecostals',
+  'adventists', 'quakers', 'mennonites', 'unitarians', 'episcopalians', 'calvinists', 'copts', 'confucianists', 'zoroastrians',
+  'rastafarians', 'scientologists', 'satanists', 'animists', 'humanists', 'shiites', 'sunnis', 'sufis', 'wiccans', 'deists', 'jains',
 ];
 const RACES = [
   'black', 'white', 'asian', 'hispanic', 'latino', 'latina', 'latinx', 'arab', 'african', 'caucasian', 'indigenous', 'aboriginal',
-  'biracial', 'multiracial',
+  'biracial', 'multiracial', 'native', 'romani', 'roma', 'gypsy', 'inuit', 'maori',
+  'polynesian', 'melanesian', 'semitic', 'slavic', 'nordic', 'mestizo', 'creole',
 ];
-const RACE_PLURALS = ['blacks', 'whites', 'asians', 'hispanics', 'latinos', 'latinas', 'arabs', 'africans', 'caucasians'];
+const RACE_PLURALS = ['blacks', 'whites', 'asians', 'hispanics', 'latinos', 'latinas', 'arabs', 'africans', 'caucasians', 'natives', 'slavs', 'gypsies', 'polynesians', 'aborigines'];
 const SEXUALITIES = [
   'gay', 'lesbian', 'straight', 'bisexual', 'bi', 'pansexual', 'asexual', 'queer', 'heterosexual', 'homosexual', 'transgender', 'trans',
-  'cisgender', 'cis', 'nonbinary', 'intersex', 'lgbt', 'lgbtq',
+  'cisgender', 'cis', 'nonbinary', 'intersex', 'lgbt', 'lgbtq', 'lgbtqia', 'demisexual', 'polysexual', 'omnisexual', 'genderqueer',
+  'genderfluid', 'agender', 'bigender', 'transsexual', 'androgynous', 'polyamorous',
 ];
-const SEXUALITY_PLURALS = ['gays', 'lesbians', 'bisexuals', 'heterosexuals', 'homosexuals', 'transgenders', 'queers'];
+const SEXUALITY_PLURALS = ['gays', 'lesbians', 'bisexuals', 'heterosexuals', 'homosexuals', 'transgenders', 'queers', 'asexuals', 'pansexuals', 'transsexuals'];
+
+/**
+ * Identity names of more than one word, rewritten by the tokenizer's normaliser (tokenizer.json) to the first word
+ * of their group before splitting into words, so they share its token too (lower-case, after accents and apostrophes
+ * are normalised).
+ */
+export const IDENTITY_PHRASES: Readonly<Record<string, readonly string[]>> = {
+  nationality: [
+    'south african', 'north african', 'sri lankan', 'south korean', 'north korean', 'saudi arabian', 'new zealander', 
+    'costa rican', 'puerto rican', 'el salvadoran', 'sierra leonean', 'papua new guinean', 'cape verdean', 'saint lucian',
+    'south sudanese', 'east timorese', 'central african', 'native american', 'african american', 'asian american', 'arab american',
+    'mexican american', 'irish american', 'italian american', 'chinese american', 'indian american', 'latin american',
+  ],
+  'nationality (plural)': [
+    'south africans', 'sri lankans', 'south koreans', 'north koreans', 'new zealanders', 'costa ricans', 'puerto ricans',
+    'native americans', 'african americans', 'asian americans', 'arab americans', 'mexican americans', 'latin americans',
+  ],
+  religion: [
+    'roman catholic', 'eastern orthodox', 'greek orthodox', 'russian orthodox', 'orthodox jewish', 'orthodox jew', "jehovah's witness",
+    'jehovah witness', 'seventh-day adventist', 'seventh day adventist', 'latter-day saint', 'latter day saint', 'born again christian',
+    'shia muslim', 'sunni muslim', 'church of england', 'bahai faith', "baha'i", 'hare krishna', 'non-religious', 'non religious',
+  ],
+  'religion (plural)': ["jehovah's witnesses", 'jehovah witnesses', 'latter-day saints', 'latter day saints', 'roman catholics', 'seventh-day adventists'],
+  race: ['african-american', 'asian-american', 'native-american', 'pacific islander', 'first nations', 'mixed race', 'mixed-race', 'middle eastern', 'south asian', 'east asian', 'southeast asian'],
+  'race (plural)': ['pacific islanders', 'african-americans', 'asian-americans', 'native-americans'],
+  sexuality: ['non-binary', 'non binary', 'gender fluid', 'gender-fluid', 'gender queer', 'two-spirit', 'same-sex'],
+};
+
+/** The normaliser steps (tokenizer.json `Replace`) that turn each identity phrase into its group's first word. */
+export function identityPhraseRules(phrases: Readonly<Record<string, readonly string[]>> = IDENTITY_PHRASES, groups: Readonly<Record<string, readonly string[]>> = IDENTITY_GROUPS): { pattern: string; content: string }[] {
+  const escape = (p: string) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return Object.entries(phrases).map(([group, list]) => ({
+    // Longest first, so "papua new guinean" wins over "new guinean".
+    pattern: `\\b(?:${[...list].sort((a, b) => b.length - a.length).map(escape).join('|')})\\b`,
+    content: groups[group]![0]!,
+  }));
+}
 
 /** Each group's words; the first is the token the others share (its row is the group's). */
 export const IDENTITY_GROUPS: Readonly<Record<string, readonly string[]>> = {
-  nationality: NATIONALITIES,
-  'nationality (plural)': NATIONALITY_PLURALS.filter((w) => !NATIONALITIES.includes(w)),
-  religion: RELIGIONS,
-  'religion (plural)': RELIGION_PLURALS,
-  race: RACES,
-  'race (plural)': RACE_PLURALS,
-  sexuality: SEXUALITIES,
-  'sexuality (plural)': SEXUALITY_PLURALS,
+  nationality: [...new Set(NATIONALITIES)],
+  // "chinese", "swiss", … are both: they stay in the singular group.
+  'nationality (plural)': [...new Set(NATIONALITY_PLURALS)].filter((w) => !NATIONALITIES.includes(w)),
+  religion: [...new Set(RELIGIONS)],
+  'religion (plural)': [...new Set(RELIGION_PLURALS)],
+  race: [...new Set(RACES)],
+  'race (plural)': [...new Set(RACE_PLURALS)],
+  sexuality: [...new Set(SEXUALITIES)],
+  'sexuality (plural)': [...new Set(SEXUALITY_PLURALS)],
 };
 
 /** word → the group's first word, for every other word of a group. */

@@ -81,6 +81,8 @@ export const DEFAULT_RECIPE: Partial<TrainParams> = {
   // Learned attention shifts for the 2 tokens after "very", "really", … and after "slightly", "somewhat", …
   // (CheckList DIR intensifier / reducer failures 17 % / 22 % → 13 % / 16 % at dropout 0.3, seed 2; sets ±0.5 pt).
   intensityWindow: 2,
+  // Identity terms share one token per group (identity.ts): CheckList's protected-group INV tests (README).
+  tieIdentities: true,
 };
 
 /** The 2-label SST-2 recipe (`pnpm train --preset sst2`): SST-2 train, validation on sst2/validation.csv. */
