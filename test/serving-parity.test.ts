@@ -1,7 +1,8 @@
 /**
  * Parity: for the same published version, the Worker's /predict (onnxruntime-web WASM inside
  * workerd) returns the probabilities Node computes with the training package's predictor
- * (onnxruntime-node) within 1e-4, for 50 texts, fp32 and int8.
+ * (onnxruntime-node) within 1e-4, for 50 texts, fp32 and int8; for the pooled model and for the cnn encoder
+ * (Conv, ReduceMax, Tanh over per-token vectors; identity terms tied).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,16 +27,18 @@ function parityTexts(): string[] {
   return out;
 }
 
-describe('edge /predict vs Node onnxruntime-node', () => {
+describe.each([
+  { encoder: 'pooled', name: 'parity', options: { seed: 3 } },
+  { encoder: 'cnn', name: 'parity-cnn', options: { seed: 3, attention: true, encoder: 'cnn' as const, convFilters: 8, convDim: 8, tieIdentities: true } },
+])('edge /predict vs Node onnxruntime-node ($encoder encoder)', ({ name, options }) => {
   let worker: LocalWorker;
   let dir: string;
   let version: number;
-  const name = 'parity';
   const texts = parityTexts();
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'parity-model-'));
-    buildTinyModel(dir, { seed: 3 });
+    buildTinyModel(dir, options);
     worker = await startLocalWorker();
     const client = new RegistryClient({ baseUrl: worker.url, token: worker.token });
     const { draft, files } = await versionDraft(dir, name, { data: join(DATA_DIR, 'sst2/validation.csv') });

@@ -24,6 +24,8 @@ describe('identity ties', () => {
     }
     expect(ties.get('hindu')).toBe('christian');
     expect(ties.get('nigerian')).toBe('american');
+    // The article that changes with the name ("a Nigerian", "an Indian") is tied too.
+    expect(ties.get('an')).toBe('a');
   });
 
   it('gives the shared word the mean vector of its group', () => {

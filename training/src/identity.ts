@@ -125,8 +125,14 @@ export const IDENTITY_GROUPS: Readonly<Record<string, readonly string[]>> = {
   'sexuality (plural)': [...new Set(SEXUALITY_PLURALS)],
 };
 
-/** word → the group's first word, for every other word of a group. */
-export function identityTies(groups: Readonly<Record<string, readonly string[]>> = IDENTITY_GROUPS): Map<string, string> {
+/**
+ * Words that change with the group a text names without naming one: the article ("a Nigerian", "an Indian").
+ * Tied like a group; "a" and "an" carry no sentiment apart.
+ */
+export const GROUP_DEPENDENT_WORDS: Readonly<Record<string, readonly string[]>> = { article: ['a', 'an'] };
+
+/** word → the group's first word, for every other word of a group (identity groups and GROUP_DEPENDENT_WORDS). */
+export function identityTies(groups: Readonly<Record<string, readonly string[]>> = { ...IDENTITY_GROUPS, ...GROUP_DEPENDENT_WORDS }): Map<string, string> {
   const ties = new Map<string, string>();
   for (const words of Object.values(groups)) {
     for (const w of words.slice(1)) if (!ties.has(w)) ties.set(w, words[0]!);

@@ -100,6 +100,7 @@ ${model.params.wordVectors ? `Word rows were learned through GloVe 6B 100-d vect
 ${s.negationScope ? `Negation scope: words up to ${s.negationScope} tokens after a negator (not, no, never, …; stopped by punctuation or "but") use their own negated rows.
 ` : ''}${hasContrast(s) ? `Contrast: the ${s.contrastWindow} tokens before "but", "however", "yet", … have a learned shift of ${model.weights.contrast[0]!.toFixed(3)} on their attention logit (negative: the clause a "but" overrides weighs less).
 ` : ''}${hasIntensity(s) ? `Intensity: the ${s.intensityWindow} tokens after an intensifier ("very", "really", …) have a learned shift of ${model.weights.intensity[0]!.toFixed(3)} on their attention logit, those after a reducer ("slightly", "somewhat", …) ${model.weights.intensity[1]!.toFixed(3)}.
+` : ''}${model.params.tieIdentities ? `Identity terms (nationalities, religions, races, sexualities; src/identity.ts in the training package) share one token per group in tokenizer.json, so naming one group or another cannot change the answer.
 ` : ''}${model.weights.temperature !== 1 ? `Calibrated: the graph divides the logits by a temperature of ${model.weights.temperature.toFixed(3)}, fitted on held-out training rows (validation ECE ${model.uncalibratedEce?.toFixed(4) ?? '?'} → ${model.validation.ece.toFixed(4)}).
 ` : ''}${s.hidden || s.conv ? '' : `Second graph output \`token_scores\` [batch, sequence, labels]: each token's contribution to each label's logit (they sum, with the bias, to the logits).
 `}
@@ -118,7 +119,7 @@ ${rows}
 
 ## Intended use and limits
 Short English texts (reviews, posts) where a fast, small, private, on-device model is worth a few points of accuracy
-compared to a transformer. It is a bag of words and word pairs: it misses long-range composition ("I expected to hate
+compared to a transformer. It is a bag of words and word pairs${s.conv ? ` with a ${s.conv.width}-word convolution beside it` : ''}: it misses long-range composition ("I expected to hate
 it, but…"), sarcasm, and domain shift (a model trained on movie reviews is noticeably worse on tweets). Do not use
 it for decisions about individuals.
 `;
