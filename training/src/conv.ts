@@ -84,12 +84,14 @@ export interface ConvScratch {
   argmax: Int32Array;
   /** Filter gradient accumulated over one example. */
   gW: Float32Array;
+  /** Each filter's loss gradient before the tanh. */
+  grad: Float64Array;
 }
 
 export function createConvScratch(shape: ModelShape): ConvScratch {
   const c = shape.conv;
   const f = c?.filters ?? 0;
-  return { pooled: new Float64Array(f), argmax: new Int32Array(f), gW: new Float32Array(f * (c?.dim ?? 0) * (c?.width ?? 0)) };
+  return { pooled: new Float64Array(f), argmax: new Int32Array(f), gW: new Float32Array(f * (c?.dim ?? 0) * (c?.width ?? 0)), grad: new Float64Array(f) };
 }
 
 /** Forward pass for one token sequence: fills s.pooled and s.argmax. ONNX Conv's weight layout: W[f][d][k]. */
@@ -123,45 +125,46 @@ export function convForward(w: ModelWeights, ids: ArrayLike<number>, s: ConvScra
 }
 
 /**
+ * Calls `visit(wk, off, g)` for every token of each filter's winning window: wk = the filter's weight offset for
+ * that window position (+ d·width per dimension d), off = the token's table offset, g = s.grad[f].
+ */
+function eachWinningToken(w: ModelWeights, ids: ArrayLike<number>, s: ConvScratch, visit: (wk: number, off: number, g: number) => void): void {
+  const c = w.shape.conv!;
+  const { width: K, filters: F, dim: C } = c;
+  const p0 = padBefore(c);
+  for (let f = 0; f < F; f++) {
+    const g = s.grad[f]!;
+    if (g === 0) continue;
+    for (let k = 0; k < K; k++) {
+      const pos = s.argmax[f]! - p0 + k;
+      if (pos >= 0 && pos < ids.length) visit(f * C * K + k, ids[pos]! * C, g);
+    }
+  }
+}
+
+/**
  * Backward pass and SGD step for one example: `dpooled[f]` is the loss gradient of filter f's value (after tanh).
  * Only each filter's winning window gets a gradient (max pooling); the table rows and filters both use the
  * values from before this step.
  */
 export function convStep(w: ModelWeights, ids: ArrayLike<number>, s: ConvScratch, dpooled: ArrayLike<number>, lr: number): void {
-  const c = w.shape.conv!;
-  const { width: K, filters: F, dim: C } = c;
-  const n = ids.length;
-  const p0 = padBefore(c);
+  const { width: K, filters: F, dim: C } = w.shape.conv!;
   const T = w.convTable;
   const W = w.convW;
   const gW = s.gW;
+  for (let f = 0; f < F; f++) {
+    const t = s.pooled[f]!;
+    s.grad[f] = dpooled[f]! * (1 - t * t);
+  }
   gW.fill(0);
-  for (let f = 0; f < F; f++) {
-    const i = s.argmax[f]!;
-    const t = s.pooled[f]!;
-    const g = dpooled[f]! * (1 - t * t);
-    if (g === 0) continue;
-    const wf = f * C * K;
-    for (let k = 0; k < K; k++) {
-      const pos = i - p0 + k;
-      if (pos < 0 || pos >= n) continue;
-      const off = ids[pos]! * C;
-      for (let d = 0; d < C; d++) gW[wf + d * K + k]! += g * T[off + d]!;
-    }
-    w.convB[f]! -= lr * g;
-  }
-  for (let f = 0; f < F; f++) {
-    const i = s.argmax[f]!;
-    const t = s.pooled[f]!;
-    const g = dpooled[f]! * (1 - t * t);
-    if (g === 0) continue;
-    const wf = f * C * K;
-    for (let k = 0; k < K; k++) {
-      const pos = i - p0 + k;
-      if (pos < 0 || pos >= n || ids[pos] === 0) continue;
-      const off = ids[pos]! * C;
-      for (let d = 0; d < C; d++) T[off + d]! -= lr * g * W[wf + d * K + k]!;
-    }
-  }
+  eachWinningToken(w, ids, s, (wk, off, g) => {
+    for (let d = 0; d < C; d++) gW[wk + d * K]! += g * T[off + d]!;
+  });
+  for (let f = 0; f < F; f++) w.convB[f]! -= lr * s.grad[f]!;
+  eachWinningToken(w, ids, s, (wk, off, g) => {
+    // Row 0 is [PAD]: it stays zero.
+    if (off === 0) return;
+    for (let d = 0; d < C; d++) T[off + d]! -= lr * g * W[wk + d * K]!;
+  });
   for (let i = 0; i < W.length; i++) W[i]! -= lr * gW[i]!;
 }
