@@ -55,12 +55,22 @@ const RELIGIONS = [
   'animist', 'secular', 'religious', 'nonreligious', 'irreligious', 'hasidic', 'shiite', 'salafi', 'wahhabi', 'sufi', 'ismaili',
   'shintoist', 'deist', 'humanist', 'christianity', 'islam', 'judaism', 'hinduism', 'buddhism', 'sikhism', 'jainism', 'taoism',
   'catholicism', 'protestantism', 'mormonism', 'atheism', 'agnosticism', 'paganism', 'shintoism', 'confucianism', 'zoroastrianism',
+  'ahmadi', 'ahmadiyya', 'alawite', 'yazidi', 'samaritan', 'karaite', 'mandaean', 'tengrist', 'vodou', 'voodoo', 'santeria',
+  'candomble', 'shamanist', 'shamanistic', 'druid', 'druidic', 'neopagan', 'heathen', 'spiritualist', 'pantheist', 'theist',
+  'monotheist', 'polytheist', 'eckankar', 'tenrikyo', 'caodaist', 'cheondoist', 'vaishnava', 'vaishnavite', 'shaivite', 'shakta',
+  'theravada', 'mahayana', 'vajrayana', 'zen', 'lamaist', 'rastafarianism', 'wicca', 'scientology', 'jainist', 'hebrew',
+  'israelite', 'anabaptist', 'evangelist', 'fundamentalist', 'nondenominational', 'christadelphian', 'moravian', 'hutterite',
+  'huguenot', 'puritan', 'shaker', 'chaldean', 'maronite', 'nestorian', 'jacobite', 'melkite', 'sunnite',
+  'shiite', 'ibadi', 'ismaili', 'twelver', 'parsi', 'parsee', 'bahaist', 'unitarianist', 'universalist',
 ];
 const RELIGION_PLURALS = [
   'christians', 'catholics', 'protestants', 'evangelicals', 'mormons', 'muslims', 'jews', 'hindus', 'buddhists', 'sikhs', 'jains',
   'taoists', 'atheists', 'agnostics', 'pagans', 'anglicans', 'baptists', 'methodists', 'lutherans', 'presbyterians', 'pentecostals',
   'adventists', 'quakers', 'mennonites', 'unitarians', 'episcopalians', 'calvinists', 'copts', 'confucianists', 'zoroastrians',
   'rastafarians', 'scientologists', 'satanists', 'animists', 'humanists', 'shiites', 'sunnis', 'sufis', 'wiccans', 'deists', 'jains',
+  'ahmadis', 'alawites', 'yazidis', 'samaritans', 'druids', 'neopagans', 'heathens', 'spiritualists', 'pantheists', 'theists',
+  'monotheists', 'polytheists', 'israelites', 'hebrews', 'anabaptists', 'fundamentalists', 'evangelists', 'christadelphians',
+  'moravians', 'hutterites', 'huguenots', 'puritans', 'shakers', 'chaldeans', 'maronites', 'parsis', 'parsees', 'universalists',
 ];
 const RACES = [
   'black', 'white', 'asian', 'hispanic', 'latino', 'latina', 'latinx', 'arab', 'african', 'caucasian', 'indigenous', 'aboriginal',
@@ -95,6 +105,10 @@ export const IDENTITY_PHRASES: Readonly<Record<string, readonly string[]>> = {
     'roman catholic', 'eastern orthodox', 'greek orthodox', 'russian orthodox', 'orthodox jewish', 'orthodox jew', "jehovah's witness",
     'jehovah witness', 'seventh-day adventist', 'seventh day adventist', 'latter-day saint', 'latter day saint', 'born again christian',
     'shia muslim', 'sunni muslim', 'church of england', 'bahai faith', "baha'i", 'hare krishna', 'non-religious', 'non religious',
+    'oriental orthodox', 'coptic orthodox', 'ethiopian orthodox', 'christian scientist', 'unitarian universalist', 'reform jewish',
+    'conservative jewish', 'reform jew', 'ultra-orthodox', 'ultra orthodox', 'falun gong', 'cao dai', 'zen buddhist',
+    'tibetan buddhist', 'theravada buddhist', 'mahayana buddhist', 'folk religion', 'traditional african religion',
+    'church of jesus christ of latter-day saints', 'latter-day saints church', 'nation of islam', 'church of scientology',
   ],
   'religion (plural)': ["jehovah's witnesses", 'jehovah witnesses', 'latter-day saints', 'latter day saints', 'roman catholics', 'seventh-day adventists'],
   race: ['african-american', 'asian-american', 'native-american', 'pacific islander', 'first nations', 'mixed race', 'mixed-race', 'middle eastern', 'south asian', 'east asian', 'southeast asian'],
