@@ -12,7 +12,7 @@ import { exportModel, loadWarmStart } from '../export/model-dir.ts';
 import { DATA_DIR, dataFile, REPO_ROOT, userPath } from '../paths.ts';
 import { DEFAULT_RECIPE, presetFor, SST2_PRESET } from '../presets.ts';
 import { loadRecipeData, recipeSources, type RecipeData } from '../recipe.ts';
-import { trainModel, type TrainParams } from '../train.ts';
+import { trainModel, type Encoder, type TrainParams } from '../train.ts';
 import { metricsTable, num } from './format.ts';
 import { runCli, table, UsageError } from '@sentiment-edge/registry/node';
 import { cliArgs, resolveModelDir } from './run.ts';
@@ -72,6 +72,8 @@ async function main(): Promise<number> {
   );
   const hasData = v.data !== undefined && v.data.length > 0;
   if (v.preset !== undefined && !['default', 'sst2'].includes(v.preset)) throw new UsageError(`--preset must be default or sst2, got "${v.preset}"`);
+  if (v.encoder !== undefined && v.encoder !== 'pooled' && v.encoder !== 'cnn') throw new UsageError(`--encoder must be pooled or cnn, got "${v.encoder}"`);
+  if (v.encoder !== undefined && v.from) throw new UsageError("--from keeps the parent model's encoder: leave out --encoder");
   if (v.preset !== undefined && hasData) throw new UsageError('--preset names the training data itself: give --preset or --data, not both');
   const recipe = !hasData && v.preset !== 'sst2';
   if (recipe && v.validation) throw new UsageError('the default recipe validates and calibrates on held-out rows of its training sets: --validation needs --data');
@@ -137,11 +139,7 @@ async function main(): Promise<number> {
   if (v['word-vectors']) params.wordVectors = true;
   if (v['no-word-vectors']) params.wordVectors = false;
   if (v.calibrate) params.calibrate = true;
-  if (v.encoder !== undefined) {
-    if (v.encoder !== 'pooled' && v.encoder !== 'cnn') throw new UsageError(`--encoder must be pooled or cnn, got "${v.encoder}"`);
-    if (warm) throw new UsageError('--from keeps the parent model\'s encoder: leave out --encoder');
-    params.encoder = v.encoder;
-  }
+  if (v.encoder !== undefined) params.encoder = v.encoder as Encoder;
 
   console.log(`parameters: ${JSON.stringify(params)}`);
   console.log(`training on ${train.name}: ${train.texts.length} rows, labels ${train.labelSet.join(', ')}`);
