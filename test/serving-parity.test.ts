@@ -1,7 +1,8 @@
 /**
  * Parity: for the same published version, the Worker's /predict (onnxruntime-web WASM inside
  * workerd) returns the probabilities Node computes with the training package's predictor
- * (onnxruntime-node) within 1e-4, for 50 texts, fp32 and int8.
+ * (onnxruntime-node) within 1e-4, for 50 texts, fp32 and int8; for the pooled model and for the cnn encoder
+ * (Conv, ReduceMax, Tanh over per-token vectors; identity terms tied).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,32 +27,41 @@ function parityTexts(): string[] {
   return out;
 }
 
+const MODELS = [
+  { encoder: 'pooled', name: 'parity', options: { seed: 3 } },
+  { encoder: 'cnn', name: 'parity-cnn', options: { seed: 3, attention: true, encoder: 'cnn' as const, convFilters: 8, convDim: 8, tieIdentities: true } },
+];
+
 describe('edge /predict vs Node onnxruntime-node', () => {
   let worker: LocalWorker;
-  let dir: string;
-  let version: number;
-  const name = 'parity';
+  const dirs = new Map<string, string>();
+  const versions = new Map<string, number>();
   const texts = parityTexts();
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'parity-model-'));
-    buildTinyModel(dir, { seed: 3 });
     worker = await startLocalWorker();
     const client = new RegistryClient({ baseUrl: worker.url, token: worker.token });
-    const { draft, files } = await versionDraft(dir, name, { data: join(DATA_DIR, 'sst2/validation.csv') });
-    version = (await client.publish(draft, files)).version;
+    for (const { name, options } of MODELS) {
+      const dir = mkdtempSync(join(tmpdir(), 'parity-model-'));
+      dirs.set(name, dir);
+      buildTinyModel(dir, options);
+      const { draft, files } = await versionDraft(dir, name, { data: join(DATA_DIR, 'sst2/validation.csv') });
+      versions.set(name, (await client.publish(draft, files)).version);
+    }
   });
 
   afterAll(async () => {
     await worker?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    for (const dir of dirs.values()) rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const [precision, dtype] of [
-    ['fp32', 'fp32'],
-    ['int8', 'q8'],
-  ] as const) {
-    it(`matches within 1e-4 on 50 texts (${precision})`, async () => {
+  for (const [{ encoder, name }, [precision, dtype]] of MODELS.flatMap((m) => [
+    [m, ['fp32', 'fp32']],
+    [m, ['int8', 'q8']],
+  ] as const)) {
+    it(`matches within 1e-4 on 50 texts (${encoder} encoder, ${precision})`, async () => {
+      const dir = dirs.get(name)!;
+      const version = versions.get(name)!;
       const node = await loadPredictor(dir, { dtype });
       const expected = await node.probabilities(texts);
       await node.close();
@@ -71,7 +81,7 @@ describe('edge /predict vs Node onnxruntime-node', () => {
       body.predictions.forEach((p, i) => {
         node.labels.forEach((label, j) => (worst = Math.max(worst, Math.abs(p.probabilities[label]! - expected[i]![j]!))));
       });
-      console.log(`parity ${precision}: worst |Δp| over ${texts.length} texts = ${worst.toExponential(2)}`);
+      console.log(`parity ${encoder} ${precision}: worst |Δp| over ${texts.length} texts = ${worst.toExponential(2)}`);
       expect(worst).toBeLessThan(1e-4);
 
       // One text at a time (no padding) answers the same.

@@ -4,6 +4,7 @@
  * Bigram ids are computed from the two word ids exactly as the ONNX graph does:
  *   vocabSize + ((a * bigramPrime + b) mod buckets).
  */
+import { convForward, createConvScratch, featureDim, initConv, type ConvScratch, type ConvShape } from './conv.ts';
 import { createRng } from './rng.ts';
 
 export interface ModelShape {
@@ -45,6 +46,11 @@ export interface ModelShape {
   intensityWindow?: number;
   intensifiers?: number[];
   reducers?: number[];
+  /**
+   * The `cnn` encoder (absent = `pooled`; no hidden layer): a 1-D convolution over per-token vectors, max-pooled,
+   * whose filters join the pooled features before the output layer (conv.ts).
+   */
+  conv?: ConvShape;
 }
 
 /** The token id whose "bigram" with a word is that word's negated row ([MASK]: never in text). */
@@ -86,7 +92,7 @@ export interface ModelWeights {
   /** [dim x hidden] row-major (empty when hidden = 0). */
   w1: Float32Array;
   b1: Float32Array;
-  /** [in x numLabels] row-major, in = hidden || dim. */
+  /** [in x numLabels] row-major, in = featureDim(shape): (hidden || dim) + conv filters. */
   w2: Float32Array;
   b2: Float32Array;
   /** [(vocabSize + buckets)] importance logits (empty unless shape.attention). */
@@ -95,6 +101,12 @@ export interface ModelWeights {
   contrast: Float32Array;
   /** [2] the attention-logit shifts of features after an intensifier and after a reducer (empty unless shape.intensityWindow). */
   intensity: Float32Array;
+  /** [vocabSize x conv.dim] per-token vectors of the convolution (empty without shape.conv). */
+  convTable: Float32Array;
+  /** [filters x conv.dim x width] (ONNX Conv layout). */
+  convW: Float32Array;
+  /** [filters] */
+  convB: Float32Array;
   /**
    * Calibration temperature (1 = none): the exported graph divides the logits by it. Fitted after training
    * on held-out rows (train.ts `calibrate`); the trainer's own forward pass ignores it.
@@ -114,7 +126,7 @@ export function initWeights(shape: ModelShape, seed: number): ModelWeights {
   const embedding = new Float32Array(rows * shape.dim);
   const a = 1 / shape.dim;
   for (let i = 0; i < embedding.length; i++) embedding[i] = (rng() * 2 - 1) * a;
-  const inDim = shape.hidden || shape.dim;
+  const inDim = featureDim(shape);
   const w1 = new Float32Array(shape.dim * shape.hidden);
   const s1 = Math.sqrt(6 / (shape.dim + shape.hidden || 1));
   for (let i = 0; i < w1.length; i++) w1[i] = (rng() * 2 - 1) * s1;
@@ -124,7 +136,7 @@ export function initWeights(shape: ModelShape, seed: number): ModelWeights {
   const importance = new Float32Array(shape.attention ? rows : 0);
   const contrast = new Float32Array(hasContrast(shape) ? 1 : 0);
   const intensity = new Float32Array(hasIntensity(shape) ? 2 : 0);
-  return { shape, embedding, w1, b1, w2, b2, importance, contrast, intensity, temperature: 1 };
+  return { shape, embedding, w1, b1, w2, b2, importance, contrast, intensity, ...initConv(shape, seed), temperature: 1 };
 }
 
 export function cloneWeights(w: ModelWeights): ModelWeights {
@@ -138,6 +150,9 @@ export function cloneWeights(w: ModelWeights): ModelWeights {
     importance: w.importance.slice(),
     contrast: w.contrast.slice(),
     intensity: w.intensity.slice(),
+    convTable: w.convTable.slice(),
+    convW: w.convW.slice(),
+    convB: w.convB.slice(),
     temperature: w.temperature,
   };
 }
@@ -227,6 +242,7 @@ export interface Scratch {
   h: Float64Array;
   logits: Float64Array;
   probs: Float64Array;
+  conv: ConvScratch;
 }
 
 export function createScratch(shape: ModelShape, maxLen: number): Scratch {
@@ -237,9 +253,10 @@ export function createScratch(shape: ModelShape, maxLen: number): Scratch {
     coef: new Float64Array(maxFeatures(maxLen)),
     pooled: new Float64Array(shape.dim),
     z: new Float64Array(shape.hidden),
-    h: new Float64Array(shape.hidden || shape.dim),
+    h: new Float64Array(featureDim(shape)),
     logits: new Float64Array(shape.numLabels),
     probs: new Float64Array(shape.numLabels),
+    conv: createConvScratch(shape),
   };
 }
 
@@ -295,8 +312,13 @@ export function forwardOne(w: ModelWeights, ids: Int32Array, s: Scratch): number
     h = s.h;
   } else {
     s.h.set(pooled);
+    h = s.h;
   }
-  const I = H || D;
+  if (w.shape.conv) {
+    convForward(w, ids, s.conv);
+    s.h.set(s.conv.pooled, D);
+  }
+  const I = featureDim(w.shape);
   for (let c = 0; c < L; c++) s.logits[c] = w.b2[c]!;
   for (let i = 0; i < I; i++) {
     const v = h[i]!;

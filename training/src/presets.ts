@@ -81,6 +81,12 @@ export const DEFAULT_RECIPE: Partial<TrainParams> = {
   // Learned attention shifts for the 2 tokens after "very", "really", … and after "slightly", "somewhat", …
   // (CheckList DIR intensifier / reducer failures 17 % / 22 % → 13 % / 16 % at dropout 0.3, seed 2; sets ±0.5 pt).
   intensityWindow: 2,
+  // Identity terms share one token per group (identity.ts): CheckList's protected-group INV tests (README).
+  tieIdentities: true,
+  // A width-3 convolution over the words in order beside the pooled features (conv.ts): on seeds 1–2 against the
+  // pooled encoder, airline and finance 3-way +2 pt, SST-2 +0.8 pt, CheckList polar / neutral MFT failures −1 / −3 pt,
+  // yelp −1.4 pt (README, issue 27).
+  encoder: 'cnn',
 };
 
 /** The 2-label SST-2 recipe (`pnpm train --preset sst2`): SST-2 train, validation on sst2/validation.csv. */

@@ -13,7 +13,7 @@ const csv = (header: string[], rows: string[][]) => `${header.join(',')}\n${rows
 /** Every suite set (12 polar rows; + 2 neutral rows in the 3-class sets) and a 5-test CheckList, under `dir`. */
 export function writeSuiteFixtures(dir: string): void {
   for (const spec of SUITE_SETS) {
-    const threeClass = ['tweeteval/val', 'airline/test', 'finance/test', 'sentiment140/test'].includes(spec.id);
+    const threeClass = ['tweeteval/val', 'airline/test', 'finance/test', 'goemotions/test', 'sentiment140/test'].includes(spec.id);
     const setRows = [...POS.map((t) => [t, 'positive']), ...NEG.map((t) => [t, 'negative']), ...(threeClass ? NEU.map((t) => [t, 'neutral']) : [])];
     mkdirSync(join(dir, spec.id, '..'), { recursive: true });
     writeFileSync(join(dir, `${spec.id}.csv`), csv(['text', 'label'], setRows));

@@ -159,7 +159,7 @@ describe('runModelSuite on a tiny model', () => {
     const r = await runModelSuite(dir, { dataDir, dtype: 'q8' });
     expect(r.threeWay).toBe(true);
     const three = r.sets.filter((s) => s.scoring === '3-way').map((s) => s.set);
-    expect(three).toEqual(['tweeteval/val', 'airline/test', 'finance/test', 'sentiment140/test']);
+    expect(three).toEqual(['tweeteval/val', 'airline/test', 'finance/test', 'goemotions/test', 'sentiment140/test']);
     expect(r.sets.find((s) => s.set === 'airline/test' && s.scoring === '3-way')).toMatchObject({ rows: 14 });
     expect(Object.keys(r.sets.find((s) => s.scoring === '3-way')!.recall)).toEqual(['negative', 'neutral', 'positive']);
     expect(r.sets.find((s) => s.set === 'airline/test' && s.scoring === 'polar')).toMatchObject({ rows: 12 });

@@ -48,6 +48,7 @@ export const SUITE_SETS: readonly SuiteSetSpec[] = [
   { id: 'yelp/test', evaluationOnly: false },
   { id: 'amazon/food-test', evaluationOnly: false },
   { id: 'amazon/alexa-test', evaluationOnly: false },
+  { id: 'goemotions/test', evaluationOnly: false },
   { id: 'uci/amazon', evaluationOnly: true },
   { id: 'uci/imdb', evaluationOnly: true },
   { id: 'uci/yelp', evaluationOnly: true },

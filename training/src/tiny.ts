@@ -86,7 +86,7 @@ export function writeTinyDataDir(n = 40): string {
     neutral: ['scheduled', 'located', 'announced', 'listed', 'reported'],
   };
   for (const src of DEFAULT_SOURCES) {
-    const threeWay = /tweeteval|airline|finance/.test(src.file);
+    const threeWay = /tweeteval|airline|finance|goemotions/.test(src.file);
     // The review sets are mostly positive, as the real ones are.
     const counts: Record<string, number> = threeWay ? { negative: n, neutral: n, positive: n } : /yelp|amazon/.test(src.file) ? { negative: n / 4, positive: n * 2 } : { negative: n, positive: n };
     const rows = Object.entries(counts).flatMap(([label, k]) =>

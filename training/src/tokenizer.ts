@@ -19,22 +19,34 @@ export type TokenizerJson = Record<string, unknown>;
  * so raw "doesn't", "don't" and SST-2's tokenised "does n't" / "ca n't" all yield the word "not".
  * BertPreTokenizer then splits punctuation, so "it's" and "it 's" both become it / ' / s.
  */
-function normalizer(): Record<string, unknown> {
+/** A regex replacement the normaliser applies after lower-casing (e.g. identity.ts identityPhraseRules). */
+export interface ReplaceRule {
+  pattern: string;
+  content: string;
+}
+
+function normalizer(rules: readonly ReplaceRule[] = []): Record<string, unknown> {
   return {
     type: 'Sequence',
     normalizers: [
       { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
       { type: 'Replace', pattern: { Regex: '[\u2018\u2019\u02bc`]' }, content: "'" },
       { type: 'Replace', pattern: { Regex: "n't\\b" }, content: ' not' },
+      ...rules.map((r) => ({ type: 'Replace', pattern: { Regex: r.pattern }, content: r.content })),
     ],
   };
 }
 
-export function buildTokenizerJson(words: readonly string[]): TokenizerJson {
+/**
+ * `ties` (word → a word of `words`): the word gets that word's id instead of its own (identity.ts); it is not in
+ * `words` itself. Ids stay 0 … words.length + 4. `rules`: extra normaliser replacements.
+ */
+export function buildTokenizerJson(words: readonly string[], ties: ReadonlyMap<string, string> = new Map(), rules: readonly ReplaceRule[] = []): TokenizerJson {
   const vocab: Record<string, number> = {};
   SPECIAL_TOKENS.forEach((t, i) => (vocab[t] = i));
   let next = SPECIAL_TOKENS.length;
   for (const w of words) if (!Object.hasOwn(vocab, w)) vocab[w] = next++;
+  for (const [w, head] of ties) if (Object.hasOwn(vocab, head) && !Object.hasOwn(vocab, w)) vocab[w] = vocab[head]!;
   return {
     version: '1.0',
     truncation: null,
@@ -48,7 +60,7 @@ export function buildTokenizerJson(words: readonly string[]): TokenizerJson {
       normalized: false,
       special: true,
     })),
-    normalizer: normalizer(),
+    normalizer: normalizer(rules),
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',

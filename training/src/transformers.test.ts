@@ -6,19 +6,21 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadPredictor } from './predictor.ts';
 import { buildTinyModel } from './tiny.ts';
 
-const texts = ["It's not good at all.", 'a wonderful , moving film', 'I loved it!', "doesn't work, don't buy", 'meh'];
+const texts = ["It's not good at all.", 'a wonderful , moving film', 'I loved it!', "doesn't work, don't buy", 'meh', 'My Roman Catholic and my Sikh neighbours were kind.'];
 
 describe('transformers.js loads the exported directory', () => {
   const root = mkdtempSync(join(tmpdir(), 'tfjs-test-'));
   beforeAll(() => {
     buildTinyModel(join(root, 'tiny'), { rows: 2000, seed: 4 });
     buildTinyModel(join(root, 'tiny-attention'), { rows: 2000, seed: 4, attention: true, hidden: 8, averageLast: 2 });
+    // The cnn encoder (Conv, ReduceMax, Tanh) with identity terms tied in tokenizer.json (shared ids, phrase rules).
+    buildTinyModel(join(root, 'tiny-cnn'), { rows: 2000, seed: 4, attention: true, encoder: 'cnn', convFilters: 8, convDim: 8, tieIdentities: true });
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
     env.localModelPath = root;
   });
 
-  for (const [name, dtype] of [['tiny', 'fp32'], ['tiny', 'q8'], ['tiny-attention', 'fp32'], ['tiny-attention', 'q8']] as const) {
+  for (const [name, dtype] of [['tiny', 'fp32'], ['tiny', 'q8'], ['tiny-attention', 'fp32'], ['tiny-attention', 'q8'], ['tiny-cnn', 'fp32'], ['tiny-cnn', 'q8']] as const) {
     it(`pipeline('text-classification') gives predictor.ts probabilities within 1e-4 (${name}, ${dtype})`, async () => {
       // Same graph optimisation level as predictor.ts (and as onnxruntime-web in the browser and Worker): on
       // Node, transformers.js defaults to 'all', whose fused int8 kernels round differently (≈4e-4 on q8).

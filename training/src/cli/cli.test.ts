@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTinyModel, writeTinyDataDir } from '../tiny.ts';
 import { writeSuiteFixtures } from '../suite-fixtures.ts';
 import { DEFAULT_SOURCES } from '../recipe.ts';
+import { SUITE_SETS } from '../suite.ts';
 
 const run = promisify(execFile);
 const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -46,7 +47,7 @@ describe('CLIs', () => {
     });
     const r = JSON.parse(stdout);
     expect(r.dataDir).toBe(dataDir);
-    expect(r.sets).toHaveLength(11);
+    expect(r.sets).toHaveLength(SUITE_SETS.length);
     expect(r.checklist.polarMft.cases).toBe(14);
     expect(JSON.parse(readFileSync(out, 'utf8')).summary).toEqual(r.summary);
     expect(JSON.parse(readFileSync(join(model, 'metrics.json'), 'utf8')).suite.summary).toEqual(r.summary);
@@ -81,7 +82,7 @@ describe('CLIs', () => {
     expect(meta.datasetSha256).toMatch(/^[0-9a-f]{64}$/);
   }, 90_000); // loads the GloVe vectors: slow on a busy 2-core machine
 
-  it('train with no --data trains the default recipe: 3 classes from every source in $SENTIMENT_DATA, calibrated, explaining', async () => {
+  it('train with no --data trains the default recipe: 3 classes from every source in $SENTIMENT_DATA, calibrated, cnn encoder, identities tied', async () => {
     const out = join(dir, 'default');
     // --add-data: a feedback export joins the recipe as one more source.
     const feedback = join(dir, 'feedback.csv');
@@ -92,7 +93,11 @@ describe('CLIs', () => {
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     expect(config.id2label).toEqual({ 0: 'negative', 1: 'neutral', 2: 'positive' });
     expect(config.sentiment_edge.temperature).toBeGreaterThan(0);
-    expect(config.sentiment_edge.outputs).toEqual(['logits', 'token_scores']);
+    // The cnn encoder's answer is not a sum over tokens: no token_scores output (README, issue 27).
+    expect(config.sentiment_edge.outputs).toEqual(['logits']);
+    expect(config.sentiment_edge.shape.conv).toEqual({ width: 3, filters: 32, dim: 16 });
+    const tokenizer = JSON.parse(readFileSync(join(out, 'tokenizer.json'), 'utf8'));
+    expect(tokenizer.model.vocab.hindu).toBe(tokenizer.model.vocab.christian);
     const meta = JSON.parse(readFileSync(join(out, 'training-meta.json'), 'utf8'));
     expect(meta.dataset).toContain('sst2/train.csv+mr/reviews.csv+tweeteval/test.csv');
     // The files the peers bench trains on: every source file, relative to the data directory, and nothing else.
@@ -100,11 +105,16 @@ describe('CLIs', () => {
     expect(stdout).toContain(feedback);
     expect(meta.params.calibrate).toBe(true);
     expect(meta.params.polarLoss).toBe(true);
+    expect(meta.params.encoder).toBe('cnn');
   });
 
   it('train refuses --validation and --from without --data, --add-data with --data, and an unknown preset', async () => {
     await expect(tsx('train.ts', ['--validation', data])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/held-out rows/) });
     await expect(tsx('train.ts', ['--data', data, '--add-data', data])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--add-data adds rows to the default recipe/) });
     await expect(tsx('train.ts', ['--preset', 'nope'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--preset must be/) });
+  });
+
+  it('train refuses an unknown --encoder before reading any data', async () => {
+    await expect(tsx('train.ts', ['--encoder', 'lstm'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--encoder must be pooled or cnn, got "lstm"/) });
   });
 });

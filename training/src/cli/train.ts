@@ -12,7 +12,7 @@ import { exportModel, loadWarmStart } from '../export/model-dir.ts';
 import { DATA_DIR, dataFile, REPO_ROOT, userPath } from '../paths.ts';
 import { DEFAULT_RECIPE, presetFor, SST2_PRESET } from '../presets.ts';
 import { loadRecipeData, recipeSources, type RecipeData } from '../recipe.ts';
-import { trainModel, type TrainParams } from '../train.ts';
+import { trainModel, type Encoder, type TrainParams } from '../train.ts';
 import { metricsTable, num } from './format.ts';
 import { runCli, table, UsageError } from '@sentiment-edge/registry/node';
 import { cliArgs, resolveModelDir } from './run.ts';
@@ -22,11 +22,12 @@ const USAGE = `usage: pnpm train [--out DIR] [--preset default|sst2] [--seed S] 
        pnpm train --data CSV [--data CSV ...] [--validation CSV] [--out DIR] [--text-column text] [--label-column label]
                   [--epochs N] [--seed S] [--dim D] [--buckets B] [--hidden H] [--lr LR] [--patience P]
                   [--token-dropout P] [--average-last N] [--keep best|last] [--lexicon|--no-lexicon] [--attention|--no-attention] [--word-vectors|--no-word-vectors] [--balanced]
-                  [--calibrate] [--from DIR|NAME@VERSION|NAME@ALIAS] [--registry URL] [--name NAME] [--suite]
+                  [--calibrate] [--encoder pooled|cnn] [--from DIR|NAME@VERSION|NAME@ALIAS] [--registry URL] [--name NAME] [--suite]
        pnpm train [--add-data CSV ...] …   (the default recipe plus your own labelled rows, e.g. a feedback export)
 Without --data: --preset default (the default) trains one negative/neutral/positive model on every training
 set in $SENTIMENT_DATA (else ../shared/data), weighted per source and class, validated and calibrated on
 held-out training rows; --preset sst2 trains the 2-label model on sst2/train.csv (validation: sst2/validation.csv).
+--encoder cnn adds a 1-D convolution over the words in order beside the pooled features (src/conv.ts).
 --suite runs the evaluation suite (pnpm evaluate --suite) on the exported model and stores it in metrics.json and the model card.
 --data may be repeated: the files are concatenated (one model on all of them).
 --add-data (default recipe only, may be repeated) adds a text,label CSV with negative/neutral/positive labels as one
@@ -65,11 +66,14 @@ async function main(): Promise<number> {
       suite: { type: 'boolean' },
       preset: { type: 'string' },
       calibrate: { type: 'boolean' },
+      encoder: { type: 'string' },
     },
     USAGE,
   );
   const hasData = v.data !== undefined && v.data.length > 0;
   if (v.preset !== undefined && !['default', 'sst2'].includes(v.preset)) throw new UsageError(`--preset must be default or sst2, got "${v.preset}"`);
+  if (v.encoder !== undefined && v.encoder !== 'pooled' && v.encoder !== 'cnn') throw new UsageError(`--encoder must be pooled or cnn, got "${v.encoder}"`);
+  if (v.encoder !== undefined && v.from) throw new UsageError("--from keeps the parent model's encoder: leave out --encoder");
   if (v.preset !== undefined && hasData) throw new UsageError('--preset names the training data itself: give --preset or --data, not both');
   const recipe = !hasData && v.preset !== 'sst2';
   if (recipe && v.validation) throw new UsageError('the default recipe validates and calibrates on held-out rows of its training sets: --validation needs --data');
@@ -135,6 +139,7 @@ async function main(): Promise<number> {
   if (v['word-vectors']) params.wordVectors = true;
   if (v['no-word-vectors']) params.wordVectors = false;
   if (v.calibrate) params.calibrate = true;
+  if (v.encoder !== undefined) params.encoder = v.encoder as Encoder;
 
   console.log(`parameters: ${JSON.stringify(params)}`);
   console.log(`training on ${train.name}: ${train.texts.length} rows, labels ${train.labelSet.join(', ')}`);

@@ -38,6 +38,8 @@ describe.each([
   ['attention + negation scope', { attention: true, hidden: 0, negationScope: 3 }],
   ['attention + negation scope + contrast', { attention: true, hidden: 0, negationScope: 3, contrastWindow: 6 }],
   ['attention + negation scope + contrast + intensity', { attention: true, hidden: 0, negationScope: 3, contrastWindow: 6, intensityWindow: 2 }],
+  ['cnn encoder (attention + negation scope + 8 filters of width 3)', { attention: true, hidden: 0, negationScope: 3, encoder: 'cnn' as const, convFilters: 8, convDim: 6 }],
+  ['cnn encoder (width 2: padding after the last token only)', { attention: true, hidden: 0, encoder: 'cnn' as const, convFilters: 5, convWidth: 2, convDim: 4 }],
 ])('ONNX export (%s)', (_name, arch) => {
   let dir: string;
   let model: TrainedModel;
@@ -90,8 +92,9 @@ describe.each([
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     for (const dtype of ['fp32', 'q8'] as const) {
       const p = await loadPredictor(dir, { dtype, batchSize: 7 });
-      expect(p.explains).toBe(model.weights.shape.hidden === 0);
-      expect(config.sentiment_edge.outputs).toEqual(model.weights.shape.hidden === 0 ? ['logits', 'token_scores'] : ['logits']);
+      const linear = model.weights.shape.hidden === 0 && !model.weights.shape.conv;
+      expect(p.explains).toBe(linear);
+      expect(config.sentiment_edge.outputs).toEqual(linear ? ['logits', 'token_scores'] : ['logits']);
       if (!p.explains) {
         await expect(p.explain(['good'])).rejects.toThrow(/token_scores/);
         await p.close();
@@ -150,6 +153,7 @@ describe.each([
     expect(Array.from(warm.weights.importance)).toEqual(Array.from(model.weights.importance));
     expect(Array.from(warm.weights.contrast)).toEqual(Array.from(model.weights.contrast));
     expect(Array.from(warm.weights.intensity)).toEqual(Array.from(model.weights.intensity));
+    for (const k of ['convTable', 'convW', 'convB'] as const) expect(Array.from(warm.weights[k]), k).toEqual(Array.from(model.weights[k]));
     const small = { ...validation, texts: validation.texts.slice(0, 200), labels: validation.labels.slice(0, 200), labelIds: validation.labelIds.slice(0, 200) };
     const next = trainModel({ train: small, validation: small, warmStart: warm, epochs: 1, lr: 0.01 });
     expect(next.vocab).toEqual(model.vocab);

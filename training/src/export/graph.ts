@@ -1,4 +1,5 @@
 /** The ONNX graph of the embedding-bag classifier (opset 13), fp32 or with int8 weights. */
+import { featureDim, padBefore } from '../conv.ts';
 import { hasContrast, hasIntensity, NEGATED_MARK, type ModelWeights } from '../model.ts';
 import { DataType, floatTensor, int64Tensor, int8Tensor, type Graph, type Node, type Tensor } from './onnx-proto.ts';
 
@@ -240,12 +241,35 @@ export function buildGraph(w: ModelWeights, quantization: Quantization = 'none')
     return node('DequantizeLinear', [`${name}_q`, `${name}_scale`, `${name}_zero`], `${name}_dq`);
   };
   let h = pooled;
+  const conv = w.shape.conv;
+  if (conv) {
+    // The cnn encoder (conv.ts): per-token vectors [B, T, C] → [B, C, T], Conv width K with "same" zero padding
+    // ([PAD]'s row is zero, so a batch's padding reads like the trainer's), −1e9 on padding, max over positions, tanh.
+    const { width: K, filters: F, dim: C } = conv;
+    let table: string;
+    if (quantization === 'none') {
+      inits.push(floatTensor('conv_table', [vocabSize, C], w.convTable));
+      table = node('Gather', ['conv_table', 'input_ids'], 'conv_x', { axis: 0 });
+    } else {
+      const qt = quantizeColumns(w.convTable, vocabSize, C);
+      inits.push(int8Tensor('conv_table_q', [vocabSize, C], qt.q), floatTensor('conv_table_scale', [C], qt.scales), int8Tensor('conv_table_zero', [C], new Int8Array(C)));
+      table = node('DequantizeLinear', [node('Gather', ['conv_table_q', 'input_ids'], 'conv_x_q', { axis: 0 }), 'conv_table_scale', 'conv_table_zero'], 'conv_x', { axis: 2 });
+    }
+    inits.push(floatTensor('conv_w', [F, C, K], w.convW), floatTensor('conv_b', [F], w.convB), floatTensor('c_pad_penalty', [], Float32Array.of(1e9)));
+    const p0 = padBefore(conv);
+    const xt = node('Transpose', [table], 'conv_xt', { perm: [0, 2, 1] });
+    const out = node('Conv', [xt, 'conv_w', 'conv_b'], 'conv_out', { kernel_shape: [K], pads: [p0, K - 1 - p0] });
+    const penalty = node('Mul', [node('Sub', [maskF, 'c_one'], 'conv_pad_flag'), 'c_pad_penalty'], 'conv_pad_bias');
+    const masked = node('Add', [out, node('Unsqueeze', [penalty, 'c_axis1'], 'conv_pad_bias3')], 'conv_masked');
+    const maxed = node('Tanh', [node('ReduceMax', [masked], 'conv_max', { axes: [2], keepdims: 0 })], 'conv_pooled');
+    h = node('Concat', [pooled, maxed], 'features', { axis: 1 });
+  }
   if (H > 0) {
     const w1 = dense('w1', w.w1, D, H);
     inits.push(floatTensor('b1', [H], w.b1));
     h = node('Relu', [node('Add', [node('MatMul', [pooled, w1], 'h_mm'), 'b1'], 'h_pre')], 'hidden');
   }
-  const w2 = dense('w2', w.w2, H || D, L);
+  const w2 = dense('w2', w.w2, featureDim(w.shape), L);
   inits.push(floatTensor('b2', [L], w.b2));
   // Calibration: logits = raw logits / temperature (1 when not calibrated), so every runtime gets calibrated
   // probabilities from the graph alone.
@@ -253,7 +277,7 @@ export function buildGraph(w: ModelWeights, quantization: Quantization = 'none')
   node('Mul', [node('Add', [node('MatMul', [h, w2], 'logits_mm'), 'b2'], 'logits_raw'), 'inv_temperature'], 'logits');
 
   const outputs: Graph['outputs'] = [{ name: 'logits', elemType: DataType.FLOAT, shape: ['batch_size', L] }];
-  if (H === 0) {
+  if (H === 0 && !conv) {
     // token_scores[b, i, c]: what token i adds to logit c. Its unigram feature's pooled share times w2, plus
     // half of each bigram it belongs to, divided by the temperature: Σ_i token_scores[b, i, :] + b2 / T =
     // logits[b, :] exactly (padding rows are 0). Only for linear models (no hidden layer).

