@@ -115,17 +115,38 @@ export async function realisedAccuracy(db: D1Database, name: string, sinceDay: s
   return results.map((r) => ({ model: { name, version: r.version }, day: r.day, feedback: r.feedback, correct: r.correct, accuracy: r.correct / r.feedback }));
 }
 
+/** Feedback on one version's predictions made in [start, end): trusted labels (and how many confirm it), anonymous ones (not counted). */
+export interface WindowFeedback {
+  trusted: number;
+  correct: number;
+  untrusted: number;
+}
+
 /**
- * Realised accuracy of one version over predictions made in [start, end) that received feedback: the
- * monitoring job's source (monitor/realised.ts). null when none did ("not measured", never 0).
+ * Feedback on name@version's predictions made in [start, end). `browserRows`: also on synced browser
+ * rows (the promotion policy counts them only where it opts in); otherwise on edge rows only.
  */
-export const windowRealisedAccuracy: RealisedAccuracySource = async (db, name, version, start, end) => {
+export async function windowFeedback(db: D1Database, name: string, version: number, start: string, end: string, opts: { browserRows: boolean }): Promise<WindowFeedback> {
   const row = await db
     .prepare(
-      `SELECT COUNT(*) AS n, SUM(label = predicted_label) AS correct FROM feedback
-       WHERE model_name = ?1 AND model_version = ?2 AND predicted_at >= ?3 AND predicted_at < ?4`,
+      `SELECT TOTAL(f.trusted) AS trusted, TOTAL(f.trusted * (f.label = f.predicted_label)) AS correct, TOTAL(1 - f.trusted) AS untrusted
+       FROM feedback f INDEXED BY feedback_by_model
+       WHERE f.model_name = ?1 AND f.model_version = ?2 AND f.predicted_at >= ?3 AND f.predicted_at < ?4
+         AND (?5 OR EXISTS (SELECT 1 FROM predictions p WHERE p.id = f.prediction_id AND p.source = 'edge'))`,
     )
-    .bind(name, version, start, end)
-    .first<{ n: number; correct: number | null }>();
-  return row && row.n > 0 ? { accuracy: (row.correct ?? 0) / row.n, rows: row.n } : null;
-};
+    .bind(name, version, start, end, opts.browserRows ? 1 : 0)
+    .first<{ trusted: number; correct: number; untrusted: number }>();
+  return { trusted: Number(row?.trusted ?? 0), correct: Number(row?.correct ?? 0), untrusted: Number(row?.untrusted ?? 0) };
+}
+
+/** Realised accuracy from trusted feedback, or null without any ("not measured", never 0). */
+export function accuracyOf(f: WindowFeedback): { accuracy: number; rows: number } | null {
+  return f.trusted > 0 ? { accuracy: f.correct / f.trusted, rows: f.trusted } : null;
+}
+
+/**
+ * Realised accuracy of one version over predictions made in [start, end) that received trusted feedback
+ * (from REGISTRY_TOKEN or FEEDBACK_TOKEN; issue 21), on any row: the monitoring job's source
+ * (monitor/realised.ts). null when none did ("not measured", never 0).
+ */
+export const windowRealisedAccuracy: RealisedAccuracySource = async (db, name, version, start, end) => accuracyOf(await windowFeedback(db, name, version, start, end, { browserRows: true }));
