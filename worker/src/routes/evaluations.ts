@@ -126,7 +126,7 @@ function decodeUtf8(bytes: Uint8Array, source: string): string {
 
 /** Resolves the model reference (404 unknown model/version/alias, 400 malformed). The token was checked by the route. */
 async function resolveVersion(c: Context<AppEnv>, ref: string): Promise<{ name: string; version: number }> {
-  const r = await resolveModel(c.env.DB, ref, c.env.DEFAULT_MODEL, { operator: async () => true });
+  const r = await resolveModel(c.env.DB, ref, c.env.DEFAULT_MODEL, { operator: true });
   return { name: r.name, version: r.version };
 }
 
