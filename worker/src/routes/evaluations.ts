@@ -134,7 +134,7 @@ async function resolveVersion(c: Context<AppEnv>, ref: string): Promise<{ name: 
 async function scoreAndStore(c: Context<AppEnv>, ref: string, precision: Precision, source: 'upload' | 'r2', dataset: { name: string; sha256: string }, content: string, note?: string): Promise<EvaluationRun> {
   const model = await resolveVersion(c, ref);
   const loaded = await modelCache.get(c.env, model.name, model.version, precision);
-  const ds = parseEvaluationCsv(content, loaded.labels, dataset.name);
+  const ds = await parseEvaluationCsv(content, loaded.labels, dataset.name);
   const id = crypto.randomUUID();
   const started = performance.now();
   await insertRunningEvaluation(c.env.DB, { id, model, precision, source, dataset: { ...dataset, rows: ds.texts.length }, labels: loaded.labels, note: note ?? null, createdAt: new Date().toISOString() });
