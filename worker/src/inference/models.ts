@@ -130,6 +130,9 @@ async function loadModel(store: ModelStore, name: string, version: number, preci
   // The version's declared files (a version the registry does not know, as in the cache's own tests, is read from R2 as asked).
   const files = new Set(manifest?.files.map((f) => f.path) ?? PRECISIONS.map(onnxPath));
   if (!files.has(onnxPath(precision))) {
+    // Without its default graph the version cannot serve default requests: its own fault (503, counted).
+    if (precision === DEFAULT_PRECISION) throw new ModelUnavailable(name, version, `it has no ${precision} graph (${onnxPath(precision)})`);
+    // A precision the client asked for that the version lacks: the client's to change (404, not counted).
     const other = PRECISIONS.filter((p) => files.has(onnxPath(p)));
     throw new ApiError(404, 'precision_unavailable', `model ${name} version ${version} has no ${precision} graph (${onnxPath(precision)}); ask for ${other.join(' or ') || 'another version'}`, { name, version, precision, available: other });
   }
