@@ -36,6 +36,18 @@ describe('POST /models/{name}/versions', () => {
     expect((await callJson('POST', `${base(name)}/versions`, { body: makeDraft(name, files) })).body.manifest.version).toBe(8);
   });
 
+  it('refuses an explicit version that would use up automatic numbering, e.g. 2147483647 (issue 21)', async () => {
+    const name = uniqueName();
+    const files = await describeFiles(DEFAULT_FILES);
+    const huge = await callJson('POST', `${base(name)}/versions`, { body: makeDraft(name, files, { version: 2147483647 }) });
+    expect(huge.status).toBe(400);
+    expect(huge.body.error).toMatchObject({ code: 'validation_failed', details: { path: 'version', highest: 0, max: 1000 } });
+    expect(huge.body.error.message).toMatch(/omit "version" to get 1/);
+    expect((await callJson('POST', `${base(name)}/versions`, { body: makeDraft(name, files, { version: 1000 }) })).status).toBe(201);
+    // Automatic numbering goes on.
+    expect((await callJson('POST', `${base(name)}/versions`, { body: makeDraft(name, files) })).body.manifest.version).toBe(1001);
+  });
+
   it('needs the token: 401 without (with WWW-Authenticate), 403 with a wrong one', async () => {
     const name = uniqueName();
     const draft = makeDraft(name, await describeFiles(DEFAULT_FILES));

@@ -96,17 +96,25 @@ export async function requireVersion(db: D1Database, name: string, version: numb
   return m;
 }
 
+/** How far past a model's highest version an explicit version may jump, so that automatic numbering never runs out. */
+export const MAX_VERSION_JUMP = 1000;
+
 /**
- * Records a new pending version and its declared files. The version is the draft's, or one more
- * than the highest version ever created (pending included). A version that exists already is a 409.
+ * Records a new pending version and its declared files. The version is the draft's (at most
+ * MAX_VERSION_JUMP past the highest ever created: 400 beyond), or one more than the highest version ever
+ * created (pending included). A version that exists already is a 409.
  */
 export async function createVersion(db: D1Database, draft: ManifestDraft, now = new Date().toISOString()): Promise<Manifest> {
   const bytes = draft.files.reduce((s, f) => s + f.bytes, 0);
   for (let attempt = 0; ; attempt++) {
     let version = draft.version;
+    const row = await db.prepare(`SELECT MAX(version) AS v FROM versions WHERE name = ?1`).bind(draft.name).first<{ v: number | null }>();
+    const highest = row?.v ?? 0;
+    if (version !== undefined && version > highest + MAX_VERSION_JUMP) {
+      throw new ApiError(400, 'validation_failed', `version ${version} jumps more than ${MAX_VERSION_JUMP} past ${draft.name}'s highest version (${highest}), which would use up automatic numbering; omit "version" to get ${highest + 1}, or pick one up to ${highest + MAX_VERSION_JUMP}`, { path: 'version', highest, max: highest + MAX_VERSION_JUMP });
+    }
     if (version === undefined) {
-      const row = await db.prepare(`SELECT MAX(version) AS v FROM versions WHERE name = ?1`).bind(draft.name).first<{ v: number | null }>();
-      version = (row?.v ?? 0) + 1;
+      version = highest + 1;
       if (version > MAX_VERSION) {
         throw ApiError.conflict(`model ${draft.name} has used every version number up to ${MAX_VERSION}; publish under a new model name`, { name: draft.name, max: MAX_VERSION });
       }

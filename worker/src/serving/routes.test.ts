@@ -156,6 +156,25 @@ describe('with a champion', () => {
     expect((await callJson('POST', '/api/v1/predict', { body: { text: 'good', model: `${name}@beta`, precision: 'fp32' } })).status).toBe(200);
   });
 
+  it('refuses a version whose config.json labels are not its manifest\'s: 503 model_unavailable, remembered, counted as its error (issue 21)', async () => {
+    const name = `labels-${Date.now().toString(36)}`;
+    const config = JSON.parse(new TextDecoder().decode(champion.files['config.json']));
+    config.id2label = { 0: '=cmd', 1: '__proto__' };
+    config.label2id = { '=cmd': 0, __proto__: 1 };
+    const v = await publish(name, { files: { ...champion.files, 'config.json': new TextEncoder().encode(JSON.stringify(config)) } });
+    await setAlias(name, 'champion', v);
+    const first = await callJson<any>('POST', '/api/v1/predict', { body: { text: 'good', model: name }, token: null });
+    // Before: 200 with "label": "=cmd" (and "__proto__" missing from probabilities).
+    expect(first.status).toBe(503);
+    expect(first.body.error).toMatchObject({ code: 'model_unavailable', message: expect.stringMatching(/config.json's labels \(=cmd, __proto__\) are not the manifest's \(negative, positive\)/) });
+    expect(first.res.headers.get('retry-after')).toBe('30');
+    // The failure is remembered: the next requests are answered without loading the version again.
+    const t = performance.now();
+    for (let i = 0; i < 5; i++) expect((await callJson('POST', '/api/v1/predict', { body: { text: 'good', model: name }, token: null })).status).toBe(503);
+    console.log(`5 requests for a broken version after the first: ${(performance.now() - t).toFixed(1)} ms`);
+    expect(modelCache.loaded().some((l) => l.model === name)).toBe(false);
+  });
+
   it('accepts exactly 5000 characters (after trimming) and 256 texts', async () => {
     const long = await callJson('POST', '/api/v1/predict', { body: { text: `  ${'good '.repeat(1000).trim()}  ` } });
     expect(long.status).toBe(200);
