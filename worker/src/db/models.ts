@@ -284,6 +284,24 @@ export async function archiveVersion(db: D1Database, name: string, version: numb
   throw ApiError.conflict(`model ${name} version ${version} is still the target of alias(es) ${aliases.join(', ')}; move or delete them before archiving`, { aliases });
 }
 
+/**
+ * Deletes a pending version (one that was never finalized) and its file rows, in one batch that acts only
+ * while it is still pending; returns the R2 keys of its recorded uploads (the caller deletes them). 404 when
+ * there is no such version, 409 when it is ready or archived (finalized versions are immutable: archive them).
+ */
+export async function deletePendingVersion(db: D1Database, name: string, version: number): Promise<string[]> {
+  const PENDING = `EXISTS (SELECT 1 FROM versions v WHERE v.name = ?1 AND v.version = ?2 AND v.status = 'pending')`;
+  const [keys, , deleted] = await db.batch<{ object_key: string }>([
+    db.prepare(`SELECT ${OBJECT_KEY} AS object_key FROM files f WHERE f.name = ?1 AND f.version = ?2 AND f.uploaded_sha256 IS NOT NULL AND ${PENDING}`).bind(name, version),
+    db.prepare(`DELETE FROM files WHERE name = ?1 AND version = ?2 AND ${PENDING}`).bind(name, version),
+    db.prepare(`DELETE FROM versions WHERE name = ?1 AND version = ?2 AND status = 'pending'`).bind(name, version),
+  ]);
+  if (deleted!.meta.changes === 1) return keys!.results.map((r) => r.object_key);
+  const current = await getVersion(db, name, version, { includePending: true });
+  if (!current) throw ApiError.notFound(`model ${name} has no version ${version}`);
+  throw ApiError.conflict(`model ${name} version ${version} is ${current.status}; only pending versions can be deleted (archive a finalized one)`, { status: current.status });
+}
+
 /** A ref is a version number or an alias name. */
 export async function resolveRef(db: D1Database, name: string, ref: string): Promise<Manifest> {
   if (/^[0-9]/.test(ref)) {
