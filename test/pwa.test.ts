@@ -93,9 +93,9 @@ describe('PWA in Chromium', () => {
     await page.locator('[data-testid="batch-done"]').waitFor();
     const after = await pageOverflow(page);
     expect(after.scrollWidth).toBeLessThanOrEqual(after.innerWidth);
-    // The table scrolls inside its own box, which the keyboard can reach.
+    // The results fit the screen: the text wraps, so nothing scrolls sideways (issue 23: the answer was off-screen).
     const wrap = page.locator('[data-testid="batch-table"]');
-    expect(await wrap.evaluate((el) => ({ inside: el.scrollWidth > el.clientWidth, fits: el.getBoundingClientRect().right <= innerWidth, tab: el.tabIndex }))).toEqual({ inside: true, fits: true, tab: 0 });
+    expect(await wrap.evaluate((el) => ({ inside: el.scrollWidth > el.clientWidth, fits: el.getBoundingClientRect().right <= innerWidth }))).toEqual({ inside: false, fits: true });
     // Every control is on the screen (none cut off at the right edge).
     const offscreen = await page.evaluate(() =>
       Array.from(document.querySelectorAll('button, select, input, textarea, a.button, summary, [data-testid="model-card"], [data-testid="metrics"]'))
@@ -321,15 +321,16 @@ describe('PWA in Chromium', () => {
     const shown = await readPrediction(page, text);
     expect(await page.evaluate(() => (globalThis as unknown as { shownErrors: string[] }).shownErrors)).toEqual([]);
     expect(shown.label).toBe('positive');
-    // Why this label: the words that pushed towards it are marked in the text, with a sign and a spoken explanation.
+    // Why this label: the words that pushed towards it are marked in the text, with a spoken explanation, and listed in words.
     const pushedFor = await page.locator('[data-testid="why"] .explained mark[data-push="for"]').allTextContents();
-    expect(pushedFor.join(' ')).toMatch(/(great|wonderful)\+ \(towards positive\)/);
+    expect(pushedFor.join(' ')).toMatch(/(great|wonderful) \(pushed towards positive\)/);
+    expect(await page.locator('[data-testid="why-towards"]').textContent()).toMatch(/Made the answer more positive:.*“(great|wonderful)”/);
     // Gibberish: every word is unknown to the model, so no bold verdict, a note, and nothing to explain.
     await predictText(page, 'asdf qwer zxcv');
     const verdict = page.locator('[data-testid="verdict"]');
     expect(await verdict.getAttribute('data-confidence')).toBe('uncertain');
     expect(await verdict.textContent()).toMatch(/Leaning (▲|▼) (positive|negative)/);
-    expect(await page.locator('[data-testid="unknown-note"]').textContent()).toContain('Most of these words are unknown to the model');
+    expect(await page.locator('[data-testid="unknown-words-note"]').textContent()).toContain('Most of these words are unknown to the model');
     expect(await page.locator('[data-testid="why"]').count()).toBe(0);
   });
 
@@ -375,7 +376,7 @@ describe('PWA in Chromium', () => {
     const csv = readFileSync((await download.path())!, 'utf8');
     const parsed = parseCsv(csv);
     expect(parsed.rows).toHaveLength(300);
-    expect(parsed.fields).toEqual(['id', 'review', 'predicted_label', 'confidence', 'p_negative', 'p_positive']);
+    expect(parsed.fields).toEqual(['id', 'review', 'predicted_label', 'confidence', 'p_negative', 'p_positive', 'note']);
     expect(parsed.rows.every((r, i) => r.id === String(i) && r.review === rows[i]!.review && ['negative', 'positive'].includes(r.predicted_label!))).toBe(true);
   });
 
@@ -425,7 +426,10 @@ describe('PWA in Chromium', () => {
     const { page } = await newPage('/?fail=model');
     await waitForEngine(page, 'server');
     expect(await page.locator('[data-testid="engine-message"]').textContent()).toMatch(/could not be loaded.*server instead/s);
-    const shown = await predictText(page, 'great film');
+    // The server keeps what it answers: nothing is sent while typing, only on "Classify and save" (issue 23).
+    await page.getByLabel('Text to classify').fill('great fi');
+    expect(await page.locator('[data-testid="server-live-note"]').textContent()).toContain('sent only when you press');
+    const shown = await predictText(page, 'great film', true);
     expect(shown.answeredBy).toMatch(/sentiment v1 · server/);
   });
 

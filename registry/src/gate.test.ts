@@ -16,6 +16,14 @@ describe('decidePromotion', () => {
     expect(d.reasons.join(' ')).toMatch(/no champion yet/);
   });
 
+  it('names the file and the scoring in its reasons', () => {
+    const d = decidePromotion({ ...cand(0.85), scoring: 'polar' }, null, DEFAULT_POLICY);
+    expect(d.reasons[0]).toBe('candidate macro-F1 0.8500 ≥ floor 0.8000 (on sst2/validation.csv, 872 rows, scored polar: P(positive) vs P(negative))');
+    expect(decidePromotion({ ...cand(0.5), scoring: 'argmax' }, null, DEFAULT_POLICY).reasons[0]).toBe(
+      'candidate macro-F1 0.5000 (on sst2/validation.csv, 872 rows, scored the most probable label) is below the floor 0.8000: not publishable',
+    );
+  });
+
   it('rejects the first version just below the floor', () => {
     const d = decidePromotion(cand(0.7999), null, DEFAULT_POLICY);
     expect(d.outcome).toBe('reject');

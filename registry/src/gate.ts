@@ -9,6 +9,7 @@
  */
 import { mcnemar, type PairedComparison } from './paired-test.ts';
 import type { Evaluation } from './manifest.ts';
+import { SCORING_TEXT, type Scoring } from './metrics.ts';
 
 export interface GatePolicy {
   /** Minimum macro-F1 for a version to be published at all. */
@@ -43,6 +44,8 @@ export interface GateCandidate {
   evaluation: Pick<Evaluation, 'dataset' | 'macroF1' | 'accuracy'>;
   /** Per-example correctness on evaluation.dataset, in dataset order (enables the paired test). */
   correct?: ArrayLike<boolean | number>;
+  /** How the candidate's answers were scored (metrics.ts scoringFor), named in the reasons. */
+  scoring?: Scoring;
 }
 
 export type GateOutcome = 'promote' | 'challenger' | 'reject';
@@ -68,9 +71,9 @@ export function decidePromotion(candidate: GateCandidate, champion: GateCandidat
   if (!isMetric(f1)) return reject(`candidate macro-F1 is missing or not a number in [0, 1] (got ${String(f1)}): re-run the evaluation`);
   if (!isMetric(policy.floor) || !Number.isFinite(policy.margin)) return reject(`gate policy is invalid: floor ${policy.floor}, margin ${policy.margin}`);
   if (f1 < policy.floor) {
-    return reject(`candidate macro-F1 ${fmt(f1)} is below the floor ${fmt(policy.floor)}: not publishable`);
+    return reject(`candidate macro-F1 ${fmt(f1)}${scoredOn(candidate)} is below the floor ${fmt(policy.floor)}: not publishable`);
   }
-  const reasons = [`candidate macro-F1 ${fmt(f1)} ≥ floor ${fmt(policy.floor)}`];
+  const reasons = [`candidate macro-F1 ${fmt(f1)} ≥ floor ${fmt(policy.floor)}${scoredOn(candidate)}`];
 
   if (!champion) {
     return { ...base, outcome: 'promote', publishable: true, reasons: [...reasons, 'no champion yet: the candidate becomes champion'] };
@@ -126,6 +129,13 @@ export function decidePromotion(candidate: GateCandidate, champion: GateCandidat
     publishable: true,
     reasons: [...reasons, `candidate macro-F1 ${fmt(f1)} ≥ champion ${fmt(champF1)} + margin ${fmt(policy.margin)}${sig}: promoted to champion`],
   };
+}
+
+/** " (on validation.csv, 872 rows, scored polar: P(positive) vs P(negative))": which file and which scoring. */
+function scoredOn(c: GateCandidate): string {
+  const d = c.evaluation?.dataset;
+  if (!d) return '';
+  return ` (on ${d.name}, ${d.rows} rows${c.scoring ? `, scored ${SCORING_TEXT[c.scoring]}` : ''})`;
 }
 
 function isMetric(x: unknown): x is number {

@@ -109,6 +109,63 @@ export function computeMetrics(
   };
 }
 
+/**
+ * How a model's answers on a labelled file are scored. 'polar': a model with negative, neutral and positive
+ * on a file with only negative and positive rows is scored on P(positive) vs P(negative), renormalised (as
+ * `pnpm evaluate --suite` does): scored 3-way, every neutral answer would count wrong and neutral's F1 of 0
+ * would pull the macro average down for a label the file cannot have. 'argmax': every other case.
+ */
+export type Scoring = 'polar' | 'argmax';
+
+export const SCORING_TEXT: Readonly<Record<Scoring, string>> = {
+  polar: 'polar: P(positive) vs P(negative)',
+  argmax: 'the most probable label',
+};
+
+/** 'polar' when the model has negative, neutral and positive and no gold label is neutral; else 'argmax'. */
+export function scoringFor(gold: ArrayLike<number>, labels: readonly string[]): Scoring {
+  const neu = labels.indexOf('neutral');
+  if (neu < 0 || labels.length !== 3 || !labels.includes('negative') || !labels.includes('positive')) return 'argmax';
+  for (let i = 0; i < gold.length; i++) if (gold[i] === neu) return 'argmax';
+  return 'polar';
+}
+
+/**
+ * Metrics scored as `scoringFor` says. Polar metrics are those of negative vs positive (per-class figures for
+ * those two); the confusion matrix keeps the model's label order, with an empty neutral row and column.
+ */
+export function scoreLabelled(gold: ArrayLike<number>, probabilities: ReadonlyArray<ArrayLike<number>>, labels: readonly string[]): Metrics & { scoring: Scoring } {
+  const scoring = scoringFor(gold, labels);
+  if (scoring === 'argmax') return { ...computeMetrics(gold, probabilities, labels), scoring };
+  const neg = labels.indexOf('negative');
+  const pos = labels.indexOf('positive');
+  const polarGold = Int32Array.from({ length: gold.length }, (_, i) => (gold[i] === pos ? 1 : 0));
+  const vectors = probabilities.map((p) => {
+    const s = p[neg]! + p[pos]!;
+    return s > 0 ? [p[neg]! / s, p[pos]! / s] : [0.5, 0.5];
+  });
+  const m = computeMetrics(polarGold, vectors, ['negative', 'positive']);
+  const confusion = labels.map(() => new Array<number>(labels.length).fill(0));
+  const at = [neg, pos];
+  m.confusion.forEach((row, g) => row.forEach((n, p) => (confusion[at[g]!]![at[p]!] = n)));
+  return { ...m, confusion, labels: [...labels], scoring };
+}
+
+/**
+ * How a stored evaluation was scored, from its own numbers: polar metrics (scoreLabelled) have per-class figures
+ * for negative and positive only, although the model also has neutral.
+ */
+export function scoringOf(ev: { perClass: Record<string, unknown> }, labels: readonly string[]): Scoring {
+  return labels.includes('neutral') && !('neutral' in ev.perClass) ? 'polar' : 'argmax';
+}
+
+/**
+ * A 3-label model scored by its most probable label on a file with no neutral rows (evaluations recorded
+ * before scoreLabelled): its macro-F1 averages in neutral's 0 and is not comparable with polar figures.
+ */
+export function scoredThreeWayOnPolarFile(ev: { perClass: Record<string, { support: number }> }, labels: readonly string[]): boolean {
+  return scoringOf(ev, labels) === 'argmax' && scoringFor([], labels) === 'polar' && ev.perClass.neutral?.support === 0;
+}
 
 /** Metrics without the per-example array (for JSON output). */
 export function summarizeMetrics(m: Metrics): Omit<Metrics, 'correct'> {

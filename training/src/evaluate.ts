@@ -1,7 +1,7 @@
 /** Evaluates any Hugging Face–layout model directory on a labelled file, through its own ONNX + tokenizer.json. */
 import { loadDataset } from './data.ts';
-import { computeMetrics, type Metrics } from './metrics.ts';
-import { buildProfile, type ReferenceProfile, type TokenStats } from '@sentiment-edge/registry';
+import type { Metrics } from './metrics.ts';
+import { buildProfile, scoreLabelled, type ReferenceProfile, type TokenStats } from '@sentiment-edge/registry';
 import { loadPredictor } from './predictor.ts';
 
 export interface EvaluateOptions {
@@ -68,7 +68,8 @@ export async function evaluateModel(dir: string, dataPath: string, options: Eval
       tokenStats.push(...r.stats);
       options.onProgress?.(Math.min(i + chunk, ds.texts.length), ds.texts.length);
     }
-    const metrics = computeMetrics(ds.labelIds, probabilities, predictor.labels);
+    // A 3-label model on a negative/positive file is scored polar, as `pnpm evaluate --suite` does (registry scoreLabelled).
+    const metrics = scoreLabelled(ds.labelIds, probabilities, predictor.labels);
     return {
       evaluation: {
         dataset: { name: ds.name, sha256: ds.sha256, rows: ds.texts.length },

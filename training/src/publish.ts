@@ -9,6 +9,8 @@ import {
   ApiError,
   decidePromotion,
   policyFor,
+  scoringOf,
+  SCORING_TEXT,
   type GateDecision,
   type GatePolicy,
   type Manifest,
@@ -122,7 +124,7 @@ export async function publishModel(o: PublishOptions): Promise<PublishResult> {
   }
 
   const decision = decidePromotion(
-    { evaluation: candidate.evaluation, correct: candidate.correct },
+    { evaluation: candidate.evaluation, correct: candidate.correct, scoring: scoringOf(candidate.evaluation, candidate.labels) },
     champion && { evaluation: champion.evaluation.evaluation, correct: champion.evaluation.correct },
     policy,
   );
@@ -159,6 +161,7 @@ export function formatDecision(r: PublishResult): string {
   const f = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '-' : x.toFixed(4));
   const rows: [string, string][] = [
     ['evaluation set', `${r.candidate.evaluation.dataset.name} (${r.candidate.evaluation.dataset.rows} rows, sha256 ${r.candidate.evaluation.dataset.sha256.slice(0, 12)}…)`],
+    ['scoring', SCORING_TEXT[scoringOf(r.candidate.evaluation, r.candidate.labels)]],
     ['candidate macro-F1', f(d.candidateF1)],
     ['candidate accuracy', f(r.candidate.evaluation.accuracy)],
     ['champion', r.champion ? `${r.champion.manifest.name}@${r.champion.manifest.version}` : 'none'],

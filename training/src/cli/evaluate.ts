@@ -2,6 +2,7 @@
  * pnpm evaluate --model DIR|NAME@VERSION|NAME@ALIAS --data CSV [--text-column text] [--label-column label] [--dtype fp32|q8] [--json]
  * pnpm evaluate --suite [--model DIR|NAME@REF] [--dtype fp32|q8] [--json] [--out FILE] [--write-model] [--pairs-per-case N]
  */
+import { SCORING_TEXT, scoringOf } from '@sentiment-edge/registry';
 import { writeFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { evaluateModel } from '../evaluate.ts';
@@ -52,9 +53,9 @@ async function main(): Promise<number> {
   });
   bar.stop();
   if (v.json) {
-    process.stdout.write(`${JSON.stringify({ ...r.evaluation, rows: r.evaluation.dataset.rows, labels: r.labels })}\n`);
+    process.stdout.write(`${JSON.stringify({ ...r.evaluation, rows: r.evaluation.dataset.rows, labels: r.labels, scoring: scoringOf(r.evaluation, r.labels) })}\n`);
   } else {
-    console.log(`model ${v.model} (${v.dtype}) on ${r.evaluation.dataset.name} (sha256 ${r.evaluation.dataset.sha256.slice(0, 12)}…)\n`);
+    console.log(`model ${v.model} (${v.dtype}) on ${r.evaluation.dataset.name} (sha256 ${r.evaluation.dataset.sha256.slice(0, 12)}…), scored ${SCORING_TEXT[scoringOf(r.evaluation, r.labels)]}\n`);
     console.log(metricsTable(r.metrics));
   }
   return 0;

@@ -5,7 +5,8 @@ import type { Metrics } from '../metrics.ts';
 export function metricsTable(m: Metrics): string {
   const per = table(
     ['label', 'precision', 'recall', 'f1', 'support'],
-    m.labels.map((l) => {
+    // Polar scoring (registry scoreLabelled) has per-class figures for negative and positive only.
+    m.labels.filter((l) => m.perClass[l]).map((l) => {
       const c = m.perClass[l]!;
       return [l, c.precision.toFixed(4), c.recall.toFixed(4), c.f1.toFixed(4), String(c.support)];
     }),

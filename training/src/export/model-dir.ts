@@ -104,11 +104,12 @@ ${s.negationScope ? `Negation scope: words up to ${s.negationScope} tokens after
 `}
 
 ## Training data
-\`${model.datasetName}\` (sha256 \`${model.datasetSha256}\`), ${model.params.epochs} epochs max, best epoch ${model.bestEpoch},
-seed ${model.params.seed}, ${(model.bestEpoch && model.history.length) ? model.history.length : 0} epochs run in ${(model.durationMs / 1000).toFixed(1)} s.
+\`${model.datasetName}\` (sha256 \`${model.datasetSha256}\`), seed ${model.params.seed}: ${epochsText(model)}, in ${(model.durationMs / 1000).toFixed(1)} s.
 ${model.warmStartSource ? `Warm-started from \`${model.warmStartSource}\`.` : ''}
 
-## Validation metrics (${v.rows} rows)
+## Validation metrics (training's validation rows: ${v.rows}, scored by the most probable of the ${model.labels.length} labels)
+The registry's figures (the app's model panel and dashboard) are the publish gate's evaluation instead, on the file it names.
+
 Accuracy ${v.accuracy.toFixed(4)}, macro-F1 ${v.macroF1.toFixed(4)}, macro-recall ${v.macroRecall.toFixed(4)}, ECE ${v.ece.toFixed(4)}.
 
 | label | precision | recall | F1 | support |
@@ -121,6 +122,13 @@ compared to a transformer. It is a bag of words and word pairs: it misses long-r
 it, but…"), sarcasm, and domain shift (a model trained on movie reviews is noticeably worse on tweets). Do not use
 it for decisions about individuals.
 `;
+}
+
+/** "5 of at most 8 epochs run, kept epoch 4" or "8 of at most 8 epochs run, kept the weight average of 3 epoch-end snapshots". */
+export function epochsText(model: Pick<TrainedModel, 'params' | 'history' | 'bestEpoch'>): string {
+  const run = model.history.filter((h) => !h.averaged).length;
+  const kept = model.history.find((h) => h.epoch === model.bestEpoch);
+  return `${run} of at most ${model.params.epochs} epochs run, kept ${kept?.averaged ? `the weight average of ${kept.averaged} epoch-end snapshots` : `epoch ${model.bestEpoch}`}`;
 }
 
 export function writeModelFiles(dir: string, weights: ModelWeights, quantization: Exclude<Quantization, 'none'>): { fp32: number; int8: number } {

@@ -10,7 +10,6 @@ import {
   sha256Hex,
   type Manifest,
   type ModelInfoResponse,
-  type Prediction,
 } from '@sentiment-edge/registry';
 import { InferenceBridge } from './bridge.ts';
 import { HistoryStore, type HistoryFilter, type LocalHistoryRecord } from './history-store.ts';
@@ -321,7 +320,7 @@ export class AppModel {
   }
 
   /** Classifies many texts (browser worker in chunks, or the server in batches of MAX_TEXTS). */
-  async predictMany(texts: string[], onProgress: (done: number, total: number) => void, signal?: AbortSignal): Promise<Prediction[]> {
+  async predictMany(texts: string[], onProgress: (done: number, total: number) => void, signal?: AbortSignal): Promise<ExplainedPrediction[]> {
     await this.#choosing;
     await this.#ready;
     if (this.engine.status === 'ready' && this.#bridge) {
@@ -333,7 +332,7 @@ export class AppModel {
       return r.predictions;
     }
     if (this.engine.status !== 'server' || !this.manifest) throw new Error(this.engine.message ?? 'The model is not available.');
-    const out: Prediction[] = [];
+    const out: ExplainedPrediction[] = [];
     for (let i = 0; i < texts.length; i += MAX_TEXTS) {
       if (signal?.aborted) throw new InferenceError('cancelled', 'cancelled');
       const r = await this.client.predictMany(texts.slice(i, i + MAX_TEXTS), `${this.manifest.name}@${this.manifest.version}`);
@@ -374,7 +373,7 @@ export class AppModel {
    * Saves batch results to the history (on the user's request). Browser rows wait to sync like any other;
    * rows the server answered are stored as synced (the server logged them itself).
    */
-  async recordMany(texts: readonly string[], predictions: readonly Prediction[], via: Backend | 'server', model: { name: string; version: number }, elapsedMs: number): Promise<number> {
+  async recordMany(texts: readonly string[], predictions: readonly ExplainedPrediction[], via: Backend | 'server', model: { name: string; version: number }, elapsedMs: number): Promise<number> {
     if (!this.#store) return 0;
     const t0 = Date.now();
     const latency = Math.round((elapsedMs / Math.max(1, predictions.length)) * 1000) / 1000;
@@ -394,6 +393,7 @@ export class AppModel {
         text,
         source: via === 'server' ? 'edge' : 'browser',
         latencyMs: latency,
+        ...(p.tokenStats ? { tokens: p.tokenStats.tokens, unknownShare: p.tokenStats.unknownShare } : {}),
         syncState: via === 'server' ? 'synced' : 'pending',
       });
     }
@@ -415,9 +415,19 @@ export class AppModel {
     }
   }
 
-  async deleteRecord(id: string): Promise<void> {
+  /** Deletes a row from this device; returns it, so that "Undo" can put it back (restoreRecord). */
+  async deleteRecord(id: string): Promise<LocalHistoryRecord | null> {
+    const row = this.history.find((h) => h.id === id) ?? null;
     await this.#store?.delete(id);
     await this.refreshHistory();
+    return row;
+  }
+
+  /** Puts a deleted row back as it was (same id, time, sync state and correction). */
+  async restoreRecord(row: LocalHistoryRecord): Promise<void> {
+    await this.#store?.add(row);
+    await this.refreshHistory();
+    if (row.syncState === 'pending' || row.feedback?.state === 'pending') void this.syncNow();
   }
 
   /** Every row on this device, newest first (for export). */

@@ -1,8 +1,9 @@
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
-import { augmentCsv, guessTextColumn, inspectCsv, labelSummary, linesToTable, parseCsv, predictionColumns } from './csv.ts';
+import { augmentCsv, emptyRows, guessTextColumn, inspectCsv, labelSummary, linesToTable, listRows, parseCsv, predictionColumns, type RowResult } from './csv.ts';
 
 const pred = (label: string, pos: number) => ({ label, score: Math.max(pos, 1 - pos), probabilities: { negative: 1 - pos, positive: pos } });
+const ok = (prediction: ReturnType<typeof pred>, note = ''): RowResult => ({ prediction, note });
 
 describe('csv', () => {
   it('parses a header CSV with quotes, commas, newlines and a BOM', () => {
@@ -35,7 +36,15 @@ describe('csv', () => {
 
   it('warns about rows with more or fewer values than columns', () => {
     const r = inspectCsv('id,review\n1,great,extra\n2\n3,fine\n');
-    expect(r.warnings).toEqual([{ kind: 'field-count', message: '2 rows have more or fewer values than there are columns.' }]);
+    expect(r.warnings).toEqual([
+      {
+        kind: 'field-count',
+        message: 'Rows 1 and 2 have more or fewer values than there are columns: a missing value is read as empty, and values beyond the last column are left out of the classification and the download.',
+      },
+    ]);
+    expect(inspectCsv('id,review\n1,a\n2,b,c\n').warnings[0]!.message).toMatch(/^Row 2 has more or fewer values/);
+    expect(listRows([3, 9, 12])).toBe('3, 9 and 12');
+    expect(listRows([1, 2, 3, 4, 5, 6, 7])).toBe('1, 2, 3, 4, 5 and 2 more');
   });
 
   it('notices a first line that looks like data and reads it as a row when asked', () => {
@@ -62,14 +71,24 @@ describe('csv', () => {
 
   it('appends prediction columns, keeps every input row and column, never clobbers', () => {
     const t = parseCsv('text,predicted_label\nnice,x\nawful,y\n');
-    const out = augmentCsv(t, [pred('positive', 0.9), pred('negative', 0.2)], ['negative', 'positive']);
+    const out = augmentCsv(t, [ok(pred('positive', 0.9)), ok(pred('negative', 0.2), 'unsure')], ['negative', 'positive']);
     const back = Papa.parse<Record<string, string>>(out, { header: true, skipEmptyLines: true });
-    expect(back.meta.fields).toEqual(['text', 'predicted_label', 'predicted_label_2', 'confidence', 'p_negative', 'p_positive']);
+    expect(back.meta.fields).toEqual(['text', 'predicted_label', 'predicted_label_2', 'confidence', 'p_negative', 'p_positive', 'note']);
     expect(back.data).toHaveLength(2);
     expect(back.data[0]).toMatchObject({ text: 'nice', predicted_label: 'x', predicted_label_2: 'positive', confidence: '0.9000', p_positive: '0.9000' });
-    expect(back.data[1]).toMatchObject({ predicted_label_2: 'negative', p_negative: '0.8000' });
+    expect(back.data[1]).toMatchObject({ predicted_label_2: 'negative', p_negative: '0.8000', note: 'unsure' });
     expect(() => augmentCsv(t, [], ['negative', 'positive'])).toThrow(/0 predictions for 2 rows/);
     expect(predictionColumns(['confidence'], ['a']).score).toBe('confidence_2');
+  });
+
+  it('leaves empty rows unclassified and says so in the note column; defuses formulas like the history export', () => {
+    const t = parseCsv('id,text\n1,"=HYPERLINK(""http://x"")"\n2, \n3,fine\n');
+    expect(emptyRows(t.rows.map((r) => r.text!))).toEqual([1]);
+    const out = augmentCsv(t, [ok(pred('positive', 0.9)), null, ok(pred('positive', 0.8))], ['negative', 'positive']);
+    const back = Papa.parse<Record<string, string>>(out, { header: true, skipEmptyLines: true });
+    expect(back.data[0]!.text!.startsWith("'=")).toBe(true);
+    expect(back.data[1]).toMatchObject({ predicted_label: '', confidence: '', p_positive: '', note: 'empty: skipped' });
+    expect(back.data[2]).toMatchObject({ predicted_label: 'positive', note: '' });
   });
 
   it('summarises labels', () => {
@@ -83,7 +102,7 @@ describe('csv', () => {
     const csv = 'text\n' + Array.from({ length: 10_000 }, (_, i) => `"row ${i}, fine"`).join('\n');
     const t0 = performance.now();
     const t = parseCsv(csv);
-    const out = augmentCsv(t, t.rows.map(() => pred('positive', 0.7)), ['negative', 'positive']);
+    const out = augmentCsv(t, t.rows.map(() => ok(pred('positive', 0.7))), ['negative', 'positive']);
     expect(out.split('\n')).toHaveLength(10_001);
     expect(performance.now() - t0).toBeLessThan(2000);
   });

@@ -67,12 +67,28 @@ export function inspectCsv(text: string, opts: { firstLineIsData?: boolean } = {
       message: `A quote (") is opened${line} and never closed, so the lines after it were read as one value. Check that line in the file.`,
     });
   }
-  const uneven = errors.filter((e) => e.type === 'FieldMismatch').length;
-  if (uneven > 0) {
-    warnings.push({ kind: 'field-count', message: `${uneven} ${uneven === 1 ? 'row has' : 'rows have'} more or fewer values than there are columns.` });
+  // Papa's `row` is the data row's index: shown 1-based, as the results table numbers rows.
+  const uneven = errors.filter((e) => e.type === 'FieldMismatch').map((e) => (e.row ?? 0) + 1);
+  if (uneven.length > 0) {
+    warnings.push({
+      kind: 'field-count',
+      message: `${uneven.length === 1 ? 'Row' : 'Rows'} ${listRows(uneven)} ${uneven.length === 1 ? 'has' : 'have'} more or fewer values than there are columns: a missing value is read as empty, and values beyond the last column are left out of the classification and the download.`,
+    });
   }
   if (table.rows.length === 0) throw new Error('the file has column names but no rows to classify');
   return { table, warnings };
+}
+
+/** "3", "3 and 9", "3, 9 and 12", "3, 9, 12, 15, 20 and 4 more" (row numbers, 1-based). */
+export function listRows(rows: readonly number[], show = 5): string {
+  const head = rows.slice(0, show).map(String);
+  if (rows.length > show) return `${head.join(', ')} and ${rows.length - show} more`;
+  return head.length <= 1 ? (head[0] ?? '') : `${head.slice(0, -1).join(', ')} and ${head[head.length - 1]}`;
+}
+
+/** Indexes of the rows whose text is empty (or only spaces): never classified, named to the user instead. */
+export function emptyRows(texts: readonly string[]): number[] {
+  return texts.flatMap((t, i) => (t.trim() === '' ? [i] : []));
 }
 
 /** Pasted text: one row per non-empty line, column "text". */
@@ -105,29 +121,41 @@ export function guessTextColumn(t: Table): string {
 }
 
 /** Column names added to the download; never clobber an existing column. */
-export function predictionColumns(fields: readonly string[], labels: readonly string[]): { label: string; score: string; probs: string[] } {
+export function predictionColumns(fields: readonly string[], labels: readonly string[]): { label: string; score: string; probs: string[]; note: string } {
   const free = (n: string) => {
     let c = n;
     for (let i = 2; fields.includes(c); i++) c = `${n}_${i}`;
     return c;
   };
-  return { label: free('predicted_label'), score: free('confidence'), probs: labels.map((l) => free(`p_${l}`)) };
+  return { label: free('predicted_label'), score: free('confidence'), probs: labels.map((l) => free(`p_${l}`)), note: free('note') };
 }
 
-/** The input CSV with prediction columns appended (rows in input order). */
-export function augmentCsv(t: Table, predictions: readonly Prediction[], labels: readonly string[]): string {
-  if (predictions.length !== t.rows.length) throw new Error(`${predictions.length} predictions for ${t.rows.length} rows`);
+/** A row's answer in the download: a prediction with its wording note, or null for a row that was skipped (empty). */
+export type RowResult = { prediction: Prediction; note: string } | null;
+
+/** What the `note` column says for a row skipped because its text is empty. */
+export const EMPTY_ROW_NOTE = 'empty: skipped';
+
+/**
+ * The input CSV with prediction columns appended (rows in input order): label, confidence, one probability per
+ * label and `note` (the wording rule's "unsure" / "unreliable: …", or "empty: skipped"). Formula-like cells are
+ * escaped, as in the history export.
+ */
+export function augmentCsv(t: Table, results: readonly RowResult[], labels: readonly string[]): string {
+  if (results.length !== t.rows.length) throw new Error(`${results.length} predictions for ${t.rows.length} rows`);
   const cols = predictionColumns(t.fields, labels);
   const data = t.rows.map((row, i) => {
-    const p = predictions[i]!;
+    const r = results[i];
     const out: Record<string, string> = {};
     for (const f of t.fields) out[f] = row[f] ?? '';
-    out[cols.label] = p.label;
-    out[cols.score] = p.score.toFixed(4);
-    labels.forEach((l, j) => (out[cols.probs[j]!] = (p.probabilities[l] ?? 0).toFixed(4)));
+    out[cols.label] = r ? r.prediction.label : '';
+    out[cols.score] = r ? r.prediction.score.toFixed(4) : '';
+    labels.forEach((l, j) => (out[cols.probs[j]!] = r ? (r.prediction.probabilities[l] ?? 0).toFixed(4) : ''));
+    out[cols.note] = r ? r.note : EMPTY_ROW_NOTE;
     return out;
   });
-  return Papa.unparse({ fields: [...t.fields, cols.label, cols.score, ...cols.probs], data });
+  // A leading =, +, - or @ would run as a formula in a spreadsheet: escaped as OWASP suggests (historyToCsv does the same).
+  return Papa.unparse({ fields: [...t.fields, cols.label, cols.score, ...cols.probs, cols.note], data }, { escapeFormulae: true });
 }
 
 /** label → count, in label order. */

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { confidenceOf, highlightSpans, mostlyUnknown, UNCERTAIN_BELOW, unknownShare, wordScores, type TokenScores } from './honest.ts';
-
-const tok = (token: string, positive: number, negative = 0): TokenScores => ({ token, scores: { negative, positive } });
+import { answerWording, confidenceOf, mostlyUnknown, UNCERTAIN_BELOW, whyView } from './honest.ts';
 
 describe('confidenceOf', () => {
   it('is uncertain below the threshold and confident at or above it', () => {
@@ -19,60 +17,53 @@ describe('confidenceOf', () => {
   });
 });
 
-describe('wordScores', () => {
-  it('drops special tokens, joins WordPiece pieces and scores against the other labels', () => {
-    const words = wordScores([tok('[CLS]', 9), tok('un', 0.1, 0.3), tok('##fun', 0.2, 0.4), tok('great', 1, 0.2), tok('[UNK]', 0.05), tok('[SEP]', 9)], 'positive');
-    expect(words.map((w) => w.word)).toEqual(['unfun', 'great', '[UNK]']);
-    expect(words[0]!.push).toBeCloseTo(0.1 - 0.3 + 0.2 - 0.4);
-    expect(words[1]!.push).toBeCloseTo(0.8);
-    expect(words.map((w) => w.unknown)).toEqual([false, false, true]);
+describe('answerWording (the one rule for the result, the history, the batch table and the downloads)', () => {
+  it('says nothing about a confident answer', () => {
+    expect(answerWording({ score: 0.9, unknownShare: 0 })).toEqual({ confidence: 'confident', unreliable: false, notes: [], note: '' });
   });
 
-  it('uses the mean of the other labels with three labels', () => {
-    const [w] = wordScores([{ token: 'meh', scores: { negative: 0.2, neutral: 1, positive: 0.4 } }], 'neutral');
-    expect(w!.push).toBeCloseTo(1 - 0.3);
+  it('calls a low top probability unsure, and mostly unknown words unreliable however high the score', () => {
+    expect(answerWording({ score: 0.45 }).note).toBe('unsure');
+    const gibberish = answerWording({ score: 0.98, unknownShare: 1 });
+    expect(gibberish).toMatchObject({ confidence: 'uncertain', unreliable: true, note: 'unreliable: most words are unknown to the model' });
+    expect(gibberish.notes[0]!.sentence).toBe('Most of these words are unknown to the model; the answer is unreliable.');
+    expect(answerWording({ score: 0.5, unknownShare: 0.8 }).note).toBe('unsure; unreliable: most words are unknown to the model');
   });
-});
 
-describe('unknownShare', () => {
-  it('is the share of words that are [UNK]', () => {
-    const words = wordScores([tok('[CLS]', 0), tok('[UNK]', 0), tok('[UNK]', 0), tok('good', 0), tok('[SEP]', 0)], 'positive');
-    expect(unknownShare(words)).toBeCloseTo(2 / 3);
-    expect(unknownShare([])).toBe(0);
+  it('takes a language note: a language the model was not trained on makes the answer unreliable', () => {
+    expect(answerWording({ score: 0.9, language: { detected: 'French', supported: true } }).note).toBe('');
+    const fr = answerWording({ score: 0.9, language: { detected: 'French', supported: false } });
+    expect(fr).toMatchObject({ confidence: 'uncertain', unreliable: true, note: 'unreliable: French is not a language the model was trained on' });
+    expect(fr.notes[0]!.sentence).toBe('This text looks like French, which the model was not trained on; the answer is unreliable.');
   });
 });
 
-describe('highlightSpans', () => {
-  it('marks the words that pushed most, in place, keeping the whole text', () => {
-    const text = 'The movie was GREAT, but boring.';
-    const words = wordScores(
-      [tok('the', 0.01), tok('movie', 0.02), tok('was', 0), tok('great', 1.2), tok(',', 0), tok('but', -0.1), tok('boring', -0.9), tok('.', 0)],
-      'positive',
-    );
-    const spans = highlightSpans(text, words, 5, 0.05, 0);
-    expect(spans.map((s) => s.text).join('')).toBe(text);
-    expect(spans.filter((s) => s.push)).toEqual([
-      { text: 'GREAT', push: 'for' },
-      { text: 'but', push: 'against' },
-      { text: 'boring', push: 'against' },
-    ]);
+describe('whyView (what "Why this label" shows from an occlusion)', () => {
+  const at = (text: string, word: string, effect: number) => ({ start: text.indexOf(word), end: text.indexOf(word) + word.length, effect });
+
+  it('marks whole words that pushed towards and away from the answer, strongest first, leaving faint ones unmarked', () => {
+    const text = "I don't like it, but the price is fine.";
+    const v = whyView(text, { by: 'word', units: [at(text, 'I', 0.001), at(text, "don't", 0.4), at(text, 'like', 0.2), at(text, 'price', 0.05), at(text, 'fine', -0.15)] });
+    expect(v.towards).toEqual([{ text: "don't", effect: 0.4 }, { text: 'like', effect: 0.2 }]);
+    expect(v.against).toEqual([{ text: 'fine', effect: -0.15 }]);
+    expect(v.spans!.filter((s) => s.push).map((s) => [s.text, s.push])).toEqual([["don't", 'for'], ['like', 'for'], ['fine', 'against']]);
+    expect(v.spans!.map((s) => s.text).join('')).toBe(text);
   });
 
-  it('leaves out faint pushes next to the words that decided', () => {
-    const words = wordScores([tok('a', 0.2), tok('great', 1.5), tok('and', 0.3), tok('wonderful', 1.1), tok('film', 0.4)], 'positive');
-    const spans = highlightSpans('a great and wonderful film', words);
-    expect(spans.filter((s) => s.push).map((s) => s.text)).toEqual(['great', 'wonderful']);
+  it('keeps at most five words, and nothing when no word moved the answer by a point', () => {
+    const text = 'one two three four five six seven';
+    const units = text.split(' ').map((w, i) => at(text, w, 0.1 + i / 100));
+    expect(whyView(text, { by: 'word', units }).towards.map((p) => p.text)).toEqual(['seven', 'six', 'five', 'four', 'three']);
+    const none = whyView(text, { by: 'word', units: units.map((u) => ({ ...u, effect: 0.005 })) });
+    expect([none.towards, none.against, none.spans!.some((s) => s.push)]).toEqual([[], [], false]);
   });
 
-  it('keeps only the top words and skips unknown or unfindable ones', () => {
-    const text = 'zzqx good bad café';
-    const words = wordScores([tok('[UNK]', 5), tok('good', 0.5), tok('bad', -0.2), tok('cafe', 3)], 'positive');
-    const spans = highlightSpans(text, words, 1);
-    expect(spans.map((s) => s.text).join('')).toBe(text);
-    expect(spans.filter((s) => s.push)).toEqual([{ text: 'good', push: 'for' }]);
-  });
-
-  it('has no highlights when nothing pushed', () => {
-    expect(highlightSpans('asdf', [], 5).every((s) => !s.push)).toBe(true);
+  it('shows a long text by its three strongest sentences only, never the whole text again, each cut at 160 characters', () => {
+    const long = `A ${'very '.repeat(60)}long first sentence.`;
+    const text = `${long} It was awful. Fine seats. Poor sound.`;
+    const v = whyView(text, { by: 'sentence', units: [at(text, long, 0.3), at(text, 'It was awful.', 0.5), at(text, 'Fine seats.', -0.2), at(text, 'Poor sound.', 0.1)] });
+    expect(v.spans).toBeNull();
+    expect(v.towards.map((p) => p.text)).toEqual(['It was awful.', `${long.slice(0, 159).trimEnd()}…`]);
+    expect(v.against.map((p) => p.text)).toEqual(['Fine seats.']);
   });
 });

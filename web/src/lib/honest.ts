@@ -1,8 +1,8 @@
 /**
- * Honest answers: when a prediction is shown as a verdict or as "leaning", the share of words the model
- * does not know, which words pushed the answer (from the graph's per-token contributions) and where they
- * are in the text. Pure functions, shared by the worker and the UI.
+ * Honest answers: the one wording rule ("unsure", "unreliable") for every view that shows an answer, and what
+ * "Why this label" shows from an occlusion of the text (registry occlusion.ts). Pure functions.
  */
+import type { Attribution, Occlusion } from '@sentiment-edge/registry';
 
 /**
  * Below this top-class probability the answer is shown as "Leaning …", muted, not as a bold verdict.
@@ -26,46 +26,65 @@ export function mostlyUnknown(unknownShare: number): boolean {
   return unknownShare > MOSTLY_UNKNOWN_ABOVE;
 }
 
-/** A word as the model saw it: WordPiece pieces joined ("un", "##like" → "unlike"), special tokens dropped. */
-export interface WordScore {
-  word: string;
-  /** The word is the tokenizer's unknown token. */
-  unknown: boolean;
-  /** What the word added to the predicted label's logit minus the mean of the other labels' (> 0 pushes towards it). */
-  push: number;
+/** The language a text seems written in, and whether the model was trained on it (set by the language check). */
+export interface LanguageNote {
+  detected: string;
+  supported: boolean;
 }
 
-export interface TokenScores {
-  token: string;
-  scores: Record<string, number>;
+/** What the wording rule needs to know about one answer, wherever it is shown. */
+export interface AnswerFacts {
+  score: number;
+  /** Share of the word pieces that are unknown to the model (registry tokenStats), when known. */
+  unknownShare?: number | null;
+  /** The language note, when the prediction carries one. */
+  language?: LanguageNote | null;
 }
 
-const SPECIAL = /^\[(CLS|SEP|PAD|MASK)\]$/;
-export const UNK_TOKEN = '[UNK]';
+export type NoteKind = 'unsure' | 'unknown-words' | 'language';
 
-/** Groups WordPiece tokens into words and scores each word for `label` against the other labels. */
-export function wordScores(tokens: readonly TokenScores[], label: string): WordScore[] {
-  const words: WordScore[] = [];
-  for (const t of tokens) {
-    if (SPECIAL.test(t.token)) continue;
-    const others = Object.keys(t.scores).filter((l) => l !== label);
-    const rest = others.length ? others.reduce((s, l) => s + t.scores[l]!, 0) / others.length : 0;
-    const push = (t.scores[label] ?? 0) - rest;
-    const last = words[words.length - 1];
-    if (t.token.startsWith('##') && last) {
-      last.word += t.token.slice(2);
-      last.push += push;
-    } else {
-      words.push({ word: t.token, unknown: t.token === UNK_TOKEN, push });
-    }
+export interface AnswerNote {
+  kind: NoteKind;
+  /** For tables and the CSV column: "unsure", "unreliable: …". */
+  short: string;
+  /** A sentence for the result view. */
+  sentence: string;
+}
+
+export interface AnswerWording {
+  /** 'uncertain' (shown as "Leaning …", muted) when any note applies. */
+  confidence: Confidence;
+  /** Most words unknown, or a language the model was not trained on: the answer is not worth much. */
+  unreliable: boolean;
+  notes: AnswerNote[];
+  /** The notes' short forms joined with "; " ('' for a confident answer): the batch table, the history and both CSVs. */
+  note: string;
+}
+
+/**
+ * The one wording rule for an answer, applied in the result, the history, the batch table and the CSV
+ * downloads: "unsure" below UNCERTAIN_BELOW, "unreliable" when most words are unknown to the model or the
+ * text is in a language the model was not trained on.
+ */
+export function answerWording(a: AnswerFacts): AnswerWording {
+  const notes: AnswerNote[] = [];
+  if (a.score < UNCERTAIN_BELOW) notes.push({ kind: 'unsure', short: 'unsure', sentence: 'The model is not sure.' });
+  if (mostlyUnknown(a.unknownShare ?? 0)) {
+    notes.push({ kind: 'unknown-words', short: 'unreliable: most words are unknown to the model', sentence: 'Most of these words are unknown to the model; the answer is unreliable.' });
   }
-  return words;
-}
-
-/** Share of the words that are unknown to the model (0 when there are no words). */
-export function unknownShare(words: readonly { unknown: boolean }[]): number {
-  if (words.length === 0) return 0;
-  return words.filter((w) => w.unknown).length / words.length;
+  if (a.language && !a.language.supported) {
+    notes.push({
+      kind: 'language',
+      short: `unreliable: ${a.language.detected} is not a language the model was trained on`,
+      sentence: `This text looks like ${a.language.detected}, which the model was not trained on; the answer is unreliable.`,
+    });
+  }
+  return {
+    confidence: notes.length ? 'uncertain' : 'confident',
+    unreliable: notes.some((n) => n.kind !== 'unsure'),
+    notes,
+    note: notes.map((n) => n.short).join('; '),
+  };
 }
 
 /** A piece of the text: plain, or a word that pushed the answer towards (`for`) or away from (`against`) it. */
@@ -74,39 +93,54 @@ export interface Span {
   push?: 'for' | 'against';
 }
 
+/** A word or sentence that moved the answer, as shown: its text and its effect (probability points, > 0 towards the answer). */
+export interface Pushed {
+  text: string;
+  effect: number;
+}
+
+/** "Why this label" as shown, from an occlusion (registry occlude) of the text. */
+export interface WhyView {
+  by: Occlusion['by'];
+  /** Word explanations: the text cut into spans, the chosen words marked. Sentences (long texts): null, the text is not printed again. */
+  spans: Span[] | null;
+  /** Strongest first. */
+  towards: Pushed[];
+  against: Pushed[];
+}
+
+/** Longest sentence shown whole under "Why this label"; longer ones are cut with "…". */
+const SENTENCE_SHOWN = 160;
+
 /**
- * Cuts `text` into spans with the `top` words of largest |push| marked: only pushes of at least `minPush` and
- * at least `minShare` of the largest |push|, so that filler words with a faint lean are not marked beside
- * the words that decided. Words are found in order, case-insensitively, after the previous one (the tokenizer
- * lowercases); a word not found (unknown, accents stripped) is skipped without losing the rest.
+ * Chooses what "Why this label" shows: the `top` units (5 words, or 3 sentences of a long text) whose removal
+ * moved the answer's probability most, each at least `minEffect` (1 point) and `minShare` of the strongest, so
+ * that words with a faint effect are not marked beside those that decided.
  */
-export function highlightSpans(text: string, words: readonly WordScore[], top = 5, minPush = 0.05, minShare = 0.3): Span[] {
-  const lower = text.toLowerCase();
-  const located: { start: number; end: number; w: WordScore }[] = [];
-  let from = 0;
-  for (const w of words) {
-    if (w.unknown) continue;
-    const at = lower.indexOf(w.word.toLowerCase(), from);
-    if (at < 0) continue;
-    located.push({ start: at, end: at + w.word.length, w });
-    from = at + w.word.length;
-  }
-  const strongest = Math.max(0, ...located.map((l) => Math.abs(l.w.push)));
-  const floor = Math.max(minPush, minShare * strongest);
-  const chosen = new Set(
-    located
-      .filter((l) => Math.abs(l.w.push) >= floor)
-      .sort((a, b) => Math.abs(b.w.push) - Math.abs(a.w.push))
-      .slice(0, top),
-  );
+export function whyView(text: string, o: Pick<Occlusion, 'by' | 'units'>, minEffect = 0.01, minShare = 0.3): WhyView {
+  const top = o.by === 'word' ? 5 : 3;
+  const strongest = Math.max(0, ...o.units.map((u) => Math.abs(u.effect)));
+  const floor = Math.max(minEffect, minShare * strongest);
+  const chosen = o.units
+    .filter((u) => Math.abs(u.effect) >= floor)
+    .sort((a, b) => Math.abs(b.effect) - Math.abs(a.effect))
+    .slice(0, top);
+  const shown = (u: Attribution): Pushed => {
+    const t = text.slice(u.start, u.end);
+    return { text: t.length > SENTENCE_SHOWN ? `${t.slice(0, SENTENCE_SHOWN - 1).trimEnd()}…` : t, effect: u.effect };
+  };
+  const towards = chosen.filter((u) => u.effect > 0).map(shown);
+  const against = chosen.filter((u) => u.effect < 0).map(shown);
+  if (o.by === 'sentence') return { by: o.by, spans: null, towards, against };
+  const marked = new Set(chosen);
   const spans: Span[] = [];
   let pos = 0;
-  for (const l of located) {
-    if (!chosen.has(l)) continue;
-    if (l.start > pos) spans.push({ text: text.slice(pos, l.start) });
-    spans.push({ text: text.slice(l.start, l.end), push: l.w.push > 0 ? 'for' : 'against' });
-    pos = l.end;
+  for (const u of o.units) {
+    if (!marked.has(u)) continue;
+    if (u.start > pos) spans.push({ text: text.slice(pos, u.start) });
+    spans.push({ text: text.slice(u.start, u.end), push: u.effect > 0 ? 'for' : 'against' });
+    pos = u.end;
   }
   if (pos < text.length) spans.push({ text: text.slice(pos) });
-  return spans;
+  return { by: o.by, spans, towards, against };
 }

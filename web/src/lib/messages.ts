@@ -3,8 +3,7 @@
  * Every request carries an id; the worker answers with progress messages and exactly one
  * `loaded`/`result`/`error` for that id. `cancel` stops a running batch between chunks.
  */
-import type { Manifest, Prediction } from '@sentiment-edge/registry';
-import type { WordScore } from './honest.ts';
+import type { Manifest, Occlusion, Prediction } from '@sentiment-edge/registry';
 
 export type Backend = 'webgpu' | 'wasm';
 
@@ -39,19 +38,20 @@ export interface PredictRequest {
   /** Texts per session run; progress is reported after each chunk. */
   chunkSize?: number;
   /**
-   * Also say how much of each text the model knows and (when the graph has `token_scores`) which words
-   * pushed the answer. Meant for the single live text, not for batches.
+   * Also say which words pushed the answer (occlusion: each whole word left out in turn, one batched run) and
+   * whether the text was cut. Meant for the single live text, not for batches.
    */
   explain?: boolean;
 }
 
 /** A prediction with what the browser engine can tell about it when asked to `explain`. */
 export interface ExplainedPrediction extends Prediction {
-  /** Share of the text's words the model does not know ([UNK]), 0–1. */
-  unknownShare?: number;
-  /** Each word with its push towards the predicted label; absent for models without `token_scores`. */
-  words?: WordScore[];
-  /** Word pieces the model saw and the share that were [UNK] (registry tokenStats): sent with the synced history row for drift monitoring. */
+  /** Why this label: each whole word's (or, in a long text, each sentence's) effect on the answer, by occlusion (registry occlude). */
+  why?: Pick<Occlusion, 'by' | 'units'>;
+  /**
+   * Word pieces the model saw and the share that were [UNK] (registry tokenStats), for every prediction made in
+   * the browser: the wording rule's "unreliable" (honest.ts answerWording) and, with the synced history row, drift monitoring.
+   */
   tokenStats?: { tokens: number; unknownShare: number };
   /** Set when the text is longer than the model reads: tokens fed to the graph, and tokens the whole text has. */
   tokens?: { read: number; total: number };

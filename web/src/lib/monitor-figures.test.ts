@@ -71,6 +71,18 @@ describe('evaluation runs side by side', () => {
     ]);
     expect(compareEvaluations([])).toEqual([]);
   });
+
+  it('never compares a 3-label run scored 3-way with one scored polar on the same bytes', () => {
+    const three = { labels: ['negative', 'neutral', 'positive'] };
+    const runs = [
+      run(1, 'a', '2026-11-01T00:00:00Z', 0.74, { ...three, metrics: { accuracy: 0.74, macroF1: 0.53, macroRecall: 0.49, ece: 0.1, perClass: { negative: {}, neutral: {}, positive: {} }, confusion: [] } as never }),
+      run(2, 'a', '2026-11-02T00:00:00Z', 0.86, { ...three, metrics: { accuracy: 0.86, macroF1: 0.86, macroRecall: 0.86, ece: 0.05, perClass: { negative: {}, positive: {} }, confusion: [] } as never }),
+    ];
+    expect(compareEvaluations(runs).map((g) => [g.scoring, g.versions.map((v) => v.version)])).toEqual([
+      ['polar', [2]],
+      ['argmax', [1]],
+    ]);
+  });
 });
 
 describe('alias timeline', () => {
@@ -175,7 +187,8 @@ describe('realised accuracy per day', () => {
   it("keeps one version's days, oldest first", () => {
     const row = (version: number, day: string, feedback: number, correct: number) => ({ model: { name: 'sentiment', version }, day, feedback, correct, accuracy: correct / feedback });
     const rows = [row(2, '2026-11-30', 4, 3), row(1, '2026-11-29', 2, 2), row(2, '2026-11-28', 5, 1)];
-    expect(realisedByDay(rows, 2)).toEqual({ version: 2, x: ['2026-11-28', '2026-11-30'], accuracy: [0.2, 0.75], feedback: [5, 4] });
+    // A day with fewer than 5 answers is not drawn as a percentage ("0 % of 1 answer"): it is counted as too few.
+    expect(realisedByDay(rows, 2)).toEqual({ version: 2, x: ['2026-11-28'], accuracy: [0.2], feedback: [5], tooFew: 4 });
     expect(realisedByDay(rows, 3)).toBeNull();
   });
 });

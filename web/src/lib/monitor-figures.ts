@@ -8,6 +8,7 @@
  * time they were read, so the dashboard shows them dated when the Worker cannot be reached.
  */
 // Types only: a value import of the registry's drift.ts would bring zod (and its `new Function` probe, a CSP violation) into the chunk.
+import { scoringOf, type Scoring } from '@sentiment-edge/registry';
 import type { AbReadout, AliasEvent, AliasRecord, DecisionList, DecisionOutcome, DriftListing, DriftReport, EvaluationRun, PromotionAction, RealisedAccuracyRow } from '@sentiment-edge/registry';
 import { loadJson, saveJson } from './stored-json.ts';
 
@@ -15,6 +16,8 @@ import { loadJson, saveJson } from './stored-json.ts';
 export interface EvaluationComparison {
   dataset: { name: string; sha256: string; rows: number };
   precision: string;
+  /** How the runs were scored (registry scoringOf): runs scored differently on the same bytes are not compared. */
+  scoring: Scoring;
   /** Oldest version first. */
   versions: { version: number; name: string; accuracy: number; macroF1: number; ece: number; at: string }[];
 }
@@ -22,7 +25,7 @@ export interface EvaluationComparison {
 const MAX_VERSIONS = 8;
 
 /**
- * Groups succeeded runs by dataset sha256 and precision (only runs on the same bytes compare), keeps the
+ * Groups succeeded runs by dataset sha256, precision and scoring (only runs on the same bytes, scored the same way, compare), keeps the
  * newest run per version, and orders the groups by how many versions they compare (most first), then
  * by their newest run. `aliases` (alias → version) names versions such as "v3 (champion)".
  */
@@ -32,7 +35,7 @@ export function compareEvaluations(runs: readonly EvaluationRun[], aliases: Reco
   const groups = new Map<string, { run: EvaluationRun; byVersion: Map<number, EvaluationRun> }>();
   for (const r of runs) {
     if (r.status !== 'succeeded' || !r.metrics) continue;
-    const key = `${r.dataset.sha256}:${r.precision}`;
+    const key = `${r.dataset.sha256}:${r.precision}:${scoringOf(r.metrics, r.labels)}`;
     const g = groups.get(key) ?? { run: r, byVersion: new Map() };
     groups.set(key, g);
     if (r.createdAt > g.run.createdAt) g.run = r;
@@ -45,6 +48,7 @@ export function compareEvaluations(runs: readonly EvaluationRun[], aliases: Reco
     .map((g) => ({
       dataset: { ...g.run.dataset },
       precision: g.run.precision,
+      scoring: scoringOf(g.run.metrics!, g.run.labels),
       versions: [...g.byVersion.values()]
         .sort((a, b) => a.model.version - b.model.version)
         .slice(-MAX_VERSIONS)
@@ -154,17 +158,24 @@ export function driftFigures(listing: DriftListing, championVersion: number | nu
 
 export interface RealisedByDay {
   version: number;
-  /** UTC days, oldest first. */
+  /** UTC days with at least MIN_DAY_FEEDBACK answers, oldest first (empty: not enough feedback yet). */
   x: string[];
   accuracy: number[];
   feedback: number[];
+  /** Answers on the days left out for having fewer than MIN_DAY_FEEDBACK. */
+  tooFew: number;
 }
+
+/** A day's realised accuracy is drawn from this many answers: below it one answer moves the day by 20 points or more. */
+export const MIN_DAY_FEEDBACK = 5;
 
 /** Realised accuracy per UTC day of one version (GET /api/v1/feedback/accuracy); null when it has no feedback. */
 export function realisedByDay(rows: readonly RealisedAccuracyRow[], version: number): RealisedByDay | null {
   const mine = rows.filter((r) => r.model.version === version).sort((a, b) => a.day.localeCompare(b.day));
   if (mine.length === 0) return null;
-  return { version, x: mine.map((r) => r.day), accuracy: mine.map((r) => r.accuracy), feedback: mine.map((r) => r.feedback) };
+  const drawn = mine.filter((r) => r.feedback >= MIN_DAY_FEEDBACK);
+  const tooFew = mine.filter((r) => r.feedback < MIN_DAY_FEEDBACK).reduce((n, r) => n + r.feedback, 0);
+  return { version, x: drawn.map((r) => r.day), accuracy: drawn.map((r) => r.accuracy), feedback: drawn.map((r) => r.feedback), tooFew };
 }
 
 /** Which two versions the dashboard's A/B section compares: the champion (a) and the canary, else the challenger (b). */

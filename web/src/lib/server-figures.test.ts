@@ -3,11 +3,17 @@ import type { Manifest, ModelInfoResponse } from '@sentiment-edge/registry';
 import { loadServerFigures, saveServerFigures, serverFigures } from './server-figures.ts';
 import { MemoryStorage } from './memory-storage.ts';
 
-const manifest = (version: number, accuracy: number, macroF1: number, suiteMean?: number) =>
+const SST = { name: 'sst2/validation.csv', sha256: 'a'.repeat(64), rows: 872 };
+const TWEETS = { name: 'tweeteval/val.csv', sha256: 'b'.repeat(64), rows: 2000 };
+const POLAR = { negative: {}, positive: {} };
+const THREE_WAY = { negative: {}, neutral: { support: 0 }, positive: {} };
+
+const manifest = (version: number, accuracy: number, macroF1: number, suiteMean?: number, dataset = SST, perClass: object = POLAR) =>
   ({
     name: 'sentiment',
     version,
-    evaluation: { accuracy, macroF1 },
+    labels: ['negative', 'neutral', 'positive'],
+    evaluation: { accuracy, macroF1, dataset, perClass },
     ...(suiteMean !== undefined ? { suite: { evaluationOnlyMeanMacroF1: suiteMean } } : {}),
   }) as unknown as Manifest;
 
@@ -36,6 +42,14 @@ describe('server figures', () => {
       { name: 'v2 (champion)', accuracy: 0.8, macroF1: 0.79, suiteMean: null },
       { name: 'v3 (canary)', accuracy: 0.82, macroF1: 0.81, suiteMean: 0.7 },
     ]);
+  });
+
+  it('compares versions only on the champion\'s file scored the same way, and names those left out', () => {
+    const versions = [manifest(1, 0.74, 0.53, undefined, SST, THREE_WAY), manifest(2, 0.58, 0.57, undefined, TWEETS, { ...THREE_WAY, neutral: { support: 600 } }), manifest(3, 0.85, 0.85), manifest(4, 0.86, 0.86)];
+    const f = serverFigures(null, { aliases: { champion: 3 }, versions })!;
+    expect(f.basis).toEqual({ ...SST, scoring: 'polar' });
+    expect(f.versions.map((v) => v.name)).toEqual(['v3 (champion)', 'v4']);
+    expect(f.elsewhere).toEqual(['v1 on sst2/validation.csv (scored the most probable label)', 'v2 on tweeteval/val.csv (scored the most probable label)']);
   });
 
   it('keeps only the 8 newest versions, and has nothing without any server data', () => {

@@ -5,12 +5,11 @@
  * Worker and training use). Long batches are chunked, report progress, and stop on `cancel`.
  */
 import { Tokenizer } from '@huggingface/tokenizers';
-import { createClassifier, MODEL_LAYOUT, readModelConfig, RegistryClient, type Classifier } from '@sentiment-edge/registry';
+import { createClassifier, MODEL_LAYOUT, occlude, readModelConfig, RegistryClient, toPrediction, type Classifier } from '@sentiment-edge/registry';
 // ONNX Runtime's own WASM binaries, emitted into the build by Vite (hashed, same origin, no CDN).
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import jspiWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jspi.wasm?url';
 import { assertNever, InferenceError, type Backend, type FailureCode, type LoadRequest, type MainToWorker, type ExplainedPrediction, type PredictRequest, type WorkerToMain } from '../lib/messages.ts';
-import { unknownShare, wordScores, type TokenScores } from '../lib/honest.ts';
 import { filesFor, IntegrityError, loadModelFiles, MODEL_CACHE } from '../lib/model-cache.ts';
 
 /** Wall-clock ms when this worker's module started evaluating (for the load-timing log). */
@@ -239,11 +238,14 @@ async function predict(msg: PredictRequest): Promise<WorkerToMain> {
     }
   }
   const chunk = Math.max(1, msg.chunkSize ?? 64);
-  const out = [];
+  const out: ExplainedPrediction[] = [];
   for (let i = 0; i < msg.texts.length; i += chunk) {
     if (cancelled.has(msg.id)) throw new InferenceError('cancelled', 'cancelled');
     try {
-      out.push(...(await c.classify(msg.texts.slice(i, i + chunk))));
+      // With each text's token statistics: the [UNK] share decides "unreliable" in the batch table and its download.
+      const texts = msg.texts.slice(i, i + chunk);
+      const r = await c.analyze(texts);
+      out.push(...r.probabilities.map((p, j) => ({ ...toPrediction(p, c.labels), tokenStats: r.stats[j]! })));
     } catch (e) {
       const d = describe(e);
       throw new InferenceError(d.code === 'oom' ? 'oom' : 'run', `prediction failed with ${loadedKey}: ${d.message}`);
@@ -258,24 +260,18 @@ async function predict(msg: PredictRequest): Promise<WorkerToMain> {
 }
 
 /**
- * Predictions with the share of unknown words and, when the graph has `token_scores`, each word's push
- * towards the predicted label (WordPiece pieces joined into words).
+ * Predictions with "why this label" by occlusion (registry occlude: each whole word, or each sentence of a long
+ * text, left out in turn), the token statistics and, for a text longer than the model reads, how much was read.
  */
 async function explained(c: Classifier, texts: string[]): Promise<ExplainedPrediction[]> {
-  // A text longer than the model reads is cut: say so instead of ignoring its end silently.
-  const cut = (total: number) => (total > maxTokens ? { tokens: { read: maxTokens, total } } : {});
-  // tokenStats (word pieces and the [UNK] share) is sent with the synced history row for drift monitoring.
-  if (c.explains) {
-    return (await c.explain(texts)).map(({ prediction, tokens, stats, totalTokens }) => {
-      const words = wordScores(tokens, prediction.label);
-      return { ...prediction, unknownShare: unknownShare(words), words, tokenStats: stats, ...cut(totalTokens) };
-    });
+  const out: ExplainedPrediction[] = [];
+  for (const text of texts) {
+    const { prediction, by, units } = await occlude(c, text);
+    // A text longer than the model reads is cut: say so instead of ignoring its end silently.
+    const total = tokenizer?.encode(text).ids.length ?? 0;
+    out.push({ ...prediction, why: { by, units }, tokenStats: c.tokenStats(text), ...(total > maxTokens ? { tokens: { read: maxTokens, total } } : {}) });
   }
-  return (await c.classify(texts)).map((p, i) => {
-    const enc = tokenizer?.encode(texts[i]!);
-    const tokens: TokenScores[] = (enc?.tokens ?? []).map((token) => ({ token, scores: {} }));
-    return { ...p, unknownShare: unknownShare(wordScores(tokens, p.label)), tokenStats: c.tokenStats(texts[i]!), ...cut(enc?.ids.length ?? 0) };
-  });
+  return out;
 }
 
 /** Lets queued messages (a `cancel`) run; a MessageChannel hop avoids the 4 ms clamp of nested timers. */

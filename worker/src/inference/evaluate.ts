@@ -5,7 +5,7 @@
  * The route (routes/evaluations.ts) runs the steps inline; every step takes plain data so that a
  * Queue consumer can run them unchanged for long runs (see there).
  */
-import { computeMetrics, DatasetError, EVALUATION_BATCH, mapLabels, MAX_EVALUATION_ROWS, parseLabelledDelimited, type EvaluationMetrics, type LabelledRow } from '@sentiment-edge/registry';
+import { DatasetError, scoreLabelled, EVALUATION_BATCH, mapLabels, MAX_EVALUATION_ROWS, parseLabelledDelimited, type EvaluationMetrics, type LabelledRow } from '@sentiment-edge/registry';
 import { ApiError } from '../errors.ts';
 import { classify, modelCache, type LoadedModel, type ModelStore, type Precision } from './models.ts';
 
@@ -90,6 +90,7 @@ export async function scoreTexts(store: ModelStore, model: LoadedModel, texts: r
 
 /** The stored numbers of a scored dataset. */
 export function evaluationMetrics(gold: Int32Array, probabilities: readonly Float32Array[], labels: readonly string[]): EvaluationMetrics {
-  const m = computeMetrics(gold, probabilities, labels);
+  // Scored as publish-model and `pnpm evaluate` score: polar for a 3-label model on a negative/positive file.
+  const m = scoreLabelled(gold, probabilities, labels);
   return { accuracy: m.accuracy, macroF1: m.macroF1, macroRecall: m.macroRecall, ece: m.ece, perClass: m.perClass, confusion: m.confusion };
 }
