@@ -107,7 +107,7 @@ export function feedbackApp() {
       tags,
       summary: `Corrections: for each prediction (an edge row or a synced browser row, by its history id) the label the user says is right. Idempotent per prediction: a later correction replaces the earlier. All or none; an id /predict returned is accepted at once; 404 for ids not in the history (sync browser rows first), 400 for a label the version does not have. Sent with REGISTRY_TOKEN or FEEDBACK_TOKEN the corrections are trusted: only trusted ones count in realised accuracy and the export; anonymous ones are stored but not counted. 403 for a wrong token. JSON only; at most ${MAX_FEEDBACK_BATCH} items; per-client limit like POST /history`,
       request: { body: { required: true, content: { 'application/json': { schema: FeedbackRequestSchema } } } },
-      responses: { 200: json(z.object({ inserted: z.number().int(), updated: z.number().int() }).openapi('FeedbackResponse'), 'Stored'), ...errors(400, 404, 413, 415, 429) },
+      responses: { 200: json(z.object({ inserted: z.number().int(), updated: z.number().int() }).openapi('FeedbackResponse'), 'Stored'), ...errors(400, 403, 404, 413, 415, 429) },
     }),
   );
 

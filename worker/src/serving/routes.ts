@@ -188,7 +188,7 @@ function document(app: OpenAPIHono<AppEnv>): void {
         method: 'post',
         path,
         tags,
-        summary: 'Classify one text or a batch with the ONNX model inside the Worker (int8 by default). Per-client limit (429); a version no alias points at needs the token',
+        summary: 'Classify one text or a batch with the ONNX model inside the Worker (int8 by default). Per-client limit (429), a request costing ceil(texts / 16) or ceil(characters / 2000) units, whichever is more; anonymous requests get the champion or canary at int8, anything else needs the token (401; a wrong token is 403)',
         request: {
           query: z.object({ dtype: z.enum(['int8', 'fp32']).optional() }),
           body: { required: true, content: { 'application/json': { schema: PredictBody } } },
@@ -216,7 +216,7 @@ function document(app: OpenAPIHono<AppEnv>): void {
       tags,
       summary: `Sync up to ${MAX_HISTORY_BATCH} browser-made predictions; idempotent by id. Public (browsers have no token) but validated against the registry: source "browser" only, model@version ready or archived, probabilities = the model's labels summing to 1, score = the label's (top) probability, textSha256/textLength = the text's when sent, createdAt from 2020 to 5 minutes ahead; a batch repeating an id is refused (400), not deduplicated`,
       request: { body: { required: true, content: { 'application/json': { schema: z.object({ items: z.array(HistoryRecordSchema).max(MAX_HISTORY_BATCH) }) } } } },
-      responses: { 200: json(z.object({ inserted: z.number().int(), duplicates: z.number().int() }).openapi('HistorySyncResponse'), 'Stored'), ...errors(400, 413, 415, 429) },
+      responses: { 200: json(z.object({ inserted: z.number().int(), duplicates: z.number().int() }).openapi('HistorySyncResponse'), 'Stored'), ...errors(400, 403, 413, 415, 429) },
     }),
   );
   reg.registerPath(
