@@ -4,7 +4,7 @@
 //      while it is still the placeholder, and refuse to go on without a real id
 //   3. R2: create the bucket unless it exists
 //   4. apply worker/migrations to the remote D1
-//   5. set the secrets that are in the environment (REGISTRY_TOKEN, READ_TOKEN, METRICS_TOKEN, ALERT_WEBHOOK_URL, ALERT_WEBHOOK_SECRET)
+//   5. set the secrets that are in the environment (REGISTRY_TOKEN, READ_TOKEN, FEEDBACK_TOKEN, METRICS_TOKEN, ALERT_WEBHOOK_URL, ALERT_WEBHOOK_SECRET)
 //   6. build the PWA (web/dist)             7. wrangler deploy
 // `pnpm run deploy --dry-run [--outdir DIR]` needs no account: builds the PWA, bundles the Worker exactly as a
 // deploy would (`wrangler deploy --dry-run --outdir`) and reports its gzip size against the plans' limits.
@@ -23,7 +23,7 @@ const WRANGLER = join(ROOT, 'worker/node_modules/.bin/wrangler');
 /** Workers size limits after compression (developers.cloudflare.com/workers/platform/limits/). */
 export const LIMITS = { free: 3 * 1024 * 1024, paid: 10 * 1024 * 1024 };
 export const PLACEHOLDER_D1_ID = '00000000-0000-0000-0000-000000000000';
-export const SECRETS = ['REGISTRY_TOKEN', 'READ_TOKEN', 'METRICS_TOKEN', 'ALERT_WEBHOOK_URL', 'ALERT_WEBHOOK_SECRET', 'RETRAIN_DISPATCH_TOKEN'];
+export const SECRETS = ['REGISTRY_TOKEN', 'READ_TOKEN', 'FEEDBACK_TOKEN', 'METRICS_TOKEN', 'ALERT_WEBHOOK_URL', 'ALERT_WEBHOOK_SECRET', 'RETRAIN_DISPATCH_TOKEN'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The D1 database and R2 bucket of the top level (env undefined) or of `[env.<env>]`. */

@@ -53,8 +53,11 @@ it('an offline correction is kept on the device and sent after its prediction on
   await ctx.setOffline(false);
   await expect.poll(() => item.getAttribute('data-sync'), { timeout: 20_000 }).toBe('synced');
   await expect.poll(() => state.getAttribute('data-state'), { timeout: 20_000 }).toBe('synced');
-  const exported = parseLabelledDelimited(await client.exportFeedback({ model: MODEL }));
-  expect(exported.map((r) => [r.text, r.label])).toEqual([[text, right]]);
-  const accuracy = await client.realisedAccuracy({ model: MODEL });
-  expect(accuracy.rows).toEqual([expect.objectContaining({ model: { name: MODEL, version: 1 }, feedback: 1, correct: 0, accuracy: 0 })]);
+  // The PWA has no token: its correction is stored as anonymous, so it is neither exported for retraining nor
+  // counted in realised accuracy (issue 21); the export says one was left out.
+  const res = await fetch(`${worker.url}/api/v1/feedback/export?model=${MODEL}`, { headers: { authorization: `Bearer ${worker.token}` } });
+  expect(res.status).toBe(200);
+  expect(parseLabelledDelimited(await res.text(), { source: 'export' }).length).toBe(0);
+  expect(res.headers.get('x-rows-untrusted')).toBe('1');
+  expect((await client.realisedAccuracy({ model: MODEL })).rows).toEqual([]);
 });

@@ -20,6 +20,7 @@ import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-worker
 import { tsImport } from 'tsx/esm/api';
 import { defineConfig } from 'vitest/config';
 import { FIXTURE_SEEDS, FIXTURE_TEXTS, type TinyModelFixture, type TinyModelFixtures } from './test/tiny-model.ts';
+import { FEEDBACK_TOKEN } from './test/tokens.ts';
 
 const REGISTRY_TESTS = ['test/**/*.test.ts', 'src/db/**/*.test.ts', 'src/storage/**/*.test.ts', 'src/auth.test.ts'];
 /**
@@ -89,6 +90,7 @@ export default defineConfig({
       miniflare: {
         bindings: {
           REGISTRY_TOKEN: 'test-token-0123456789',
+          FEEDBACK_TOKEN: FEEDBACK_TOKEN,
           // Shadow scoring samples requests at random and loads challengers in the background; tests that
           // want it set SHADOW_RATE themselves (src/monitor/shadow.test.ts), the rest stay deterministic.
           SHADOW_RATE: '0',

@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'upload_incomplete'
   | 'not_ready'
   | 'rate_limited'
+  | 'precision_unavailable'
+  | 'model_unavailable'
   | 'internal';
 
 export interface ApiErrorBody {

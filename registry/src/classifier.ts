@@ -223,10 +223,8 @@ export function softmax(logits: ArrayLike<number>): Float32Array {
 
 export function toPrediction(probs: ArrayLike<number>, labels: readonly string[]): Prediction {
   let best = 0;
-  const probabilities: Record<string, number> = {};
-  for (let i = 0; i < labels.length; i++) {
-    probabilities[labels[i]!] = probs[i]!;
-    if (probs[i]! > probs[best]!) best = i;
-  }
+  for (let i = 1; i < labels.length; i++) if (probs[i]! > probs[best]!) best = i;
+  // fromEntries defines own properties: a label such as "__proto__" stays a key (assignment would set the prototype).
+  const probabilities: Record<string, number> = Object.fromEntries(labels.map((l, i) => [l, probs[i]!]));
   return { label: labels[best]!, score: probs[best]!, probabilities };
 }

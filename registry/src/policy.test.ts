@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auditReason, decidePolicy, PromotionPolicy, type PromotionEvidence, type VersionEvidence } from './policy.ts';
+import { auditReason, decidePolicy, PromotionPolicy, tukeyInliers, type PromotionEvidence, type VersionEvidence } from './policy.ts';
 
 const AT = '2026-11-10T12:00:00.000Z';
 const DAY_BEFORE = '2026-11-09T10:00:00.000Z'; // 26 h before AT
@@ -12,6 +12,7 @@ const version = (v: number, extra: Partial<VersionEvidence> = {}): VersionEviden
   estimatedAccuracy: 0.85,
   realisedAccuracy: { accuracy: 0.8, rows: 100 },
   latencyP95Ms: 4,
+  sources: { edge: extra.rows ?? 1000, browser: { stored: 0, counted: 0, clientDays: 0, outlierClientDays: 0 }, failed: extra.failed ?? 0, feedback: { trusted: 100, untrusted: 0 } },
   ...extra,
 });
 
@@ -36,6 +37,10 @@ describe('PromotionPolicy', () => {
     expect(messages.some((m) => m.includes('extra'))).toBe(true);
     expect(PromotionPolicy.safeParse({ minHours: '24' }).success).toBe(false);
     expect(PromotionPolicy.parse({ conditions: { realisedAccuracy: null } }).conditions.realisedAccuracy).toBeNull();
+    // Browser rows and skipped checks are off unless the operator turns them on.
+    expect(policy).toMatchObject({ browserEvidence: null, allowSkippedChecks: false });
+    expect(PromotionPolicy.parse({ browserEvidence: {} }).browserEvidence).toEqual({ maxRowsPerClientDay: 50 });
+    expect(PromotionPolicy.safeParse({ browserEvidence: { maxRowsPerClientDay: 0 } }).success).toBe(false);
   });
 });
 
@@ -101,9 +106,28 @@ describe('decidePolicy', () => {
   it('a challenger without shadow rows is held; its latency is not judged', () => {
     const d = decidePolicy(policy, evidence({ alias: 'challenger', rows: 0, latencyP95Ms: null, estimatedAccuracy: null, shadow: null, failed: 0, errorRate: null }, {}));
     expect(d.action).toBe('hold'); // 0 rows: too thin
-    const shadowOnly = decidePolicy(policy, evidence({ alias: 'challenger', rows: 0, latencyP95Ms: null, estimatedAccuracy: 0.86, shadow: { rows: 300, agreement: 0.92 }, errorRate: 0 }));
-    expect(shadowOnly.action).toBe('promote');
-    expect(shadowOnly.checks.find((c) => c.check === 'latencyP95')).toMatchObject({ passed: null });
+    const shadowOnly = evidence({ alias: 'challenger', rows: 0, latencyP95Ms: null, estimatedAccuracy: 0.86, shadow: { rows: 300, agreement: 0.92 }, errorRate: 0 });
+    // Its latency is not measured: promoted only where the operator said a skipped check may pass.
+    expect(decidePolicy(policy, shadowOnly)).toMatchObject({ action: 'hold', reasons: [expect.stringMatching(/^not measured: p95 latency not compared: the candidate has no edge rows of its own .*allowSkippedChecks: true/)] });
+    const allowed = decidePolicy({ ...policy, allowSkippedChecks: true }, shadowOnly);
+    expect(allowed.action).toBe('promote');
+    expect(allowed.checks.find((c) => c.check === 'latencyP95')).toMatchObject({ passed: null });
+  });
+
+  it('does not promote a canary whose agreement and latency checks were skipped (issue 21), unless the operator allows it or turns them off', () => {
+    // The forged-rows promotion: a canary with answered rows but no shadow rows and no edge latency.
+    const skipped = evidence({ shadow: null, latencyP95Ms: null });
+    const d = decidePolicy(policy, skipped);
+    expect(d.action).toBe('hold');
+    expect(d.reasons).toEqual([expect.stringMatching(/^not measured: no shadow rows/), expect.stringMatching(/^not measured: p95 latency not compared/)]);
+    expect(decidePolicy({ ...policy, allowSkippedChecks: true }, skipped).action).toBe('promote');
+    const off = PromotionPolicy.parse({ conditions: { minShadowAgreement: null, latencyP95Factor: null } });
+    expect(decidePolicy(off, skipped).action).toBe('promote');
+  });
+
+  it('says in the traffic check which sources were counted', () => {
+    const e = evidence({ rows: 120, sources: { edge: 100, browser: { stored: 900, counted: 20, clientDays: 3, outlierClientDays: 1 }, failed: 0, feedback: { trusted: 0, untrusted: 40 } } });
+    expect(decidePolicy(policy, e).checks[0]!.message).toMatch(/120 answered: 100 edge \+ 20 browser counted of 900 synced/);
   });
 
   it('holds when an operator moved the champion after the candidate was set', () => {
@@ -123,5 +147,13 @@ describe('decidePolicy', () => {
     const d = decidePolicy(off, evidence({ failed: 900, errorRate: 0.9, estimatedAccuracy: 0.1, shadow: null }));
     expect(d.action).toBe('promote');
     expect(d.checks.map((c) => c.check)).toEqual(['traffic', 'duration']);
+  });
+});
+
+describe('tukeyInliers', () => {
+  it('leaves out client-days whose mean confidence is far outside the others, and keeps all of fewer than 4', () => {
+    expect(tukeyInliers([0.8, 0.82, 0.79, 0.81, 0.8, 0.34, 0.99])).toEqual([true, true, true, true, true, false, false]);
+    expect(tukeyInliers([0.8, 0.81, 0.79, 0.8])).toEqual([true, true, true, true]);
+    expect(tukeyInliers([0.34, 0.99, 0.5])).toEqual([true, true, true]);
   });
 });

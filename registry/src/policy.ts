@@ -13,9 +13,17 @@
  * override) → hold; too little traffic → hold; a regression (error rate, CBPE
  * estimated accuracy, realised accuracy where there are enough labels) → roll back, even before the
  * minimum duration (a broken canary is pulled as soon as the traffic says so); too young → hold; a
- * condition not met (shadow agreement, latency) → hold; otherwise → promote.
+ * condition not met (shadow agreement, latency) → hold; a condition that is on but could not be measured
+ * (no shadow rows, no edge latency, no scored rows) → hold unless the operator set `allowSkippedChecks`;
+ * otherwise → promote.
+ *
+ * Evidence is trusted evidence only (issue 21): edge rows (answers the Worker computed itself), shadow
+ * pairs, failures that are the version's own fault, feedback from trusted clients; browser rows only when
+ * the policy opts in (`browserEvidence`), bounded per client and day with outlier client-days left out.
+ * `VersionEvidence.sources` records what was counted, by source.
  */
 import { z } from 'zod';
+import { nearestRankIndex } from './ab.ts';
 import type { ModelVersionRef } from './api.ts';
 
 const share = (what: string) => z.number({ error: `${what} must be a number from 0 to 1` }).min(0, `${what} must be at least 0`).max(1, `${what} must be at most 1`);
@@ -44,10 +52,27 @@ export const PromotionConditions = z
   .strict();
 export type PromotionConditions = z.infer<typeof PromotionConditions>;
 
+/**
+ * Browser rows as evidence (off by default: anyone can sync them). When on, each client (a hash of the
+ * syncing address) counts at most `maxRowsPerClientDay` rows per UTC day, and client-days whose mean
+ * confidence is an outlier among all client-days (Tukey's fences, 1.5 × IQR, with at least 4 of them) are
+ * left out.
+ */
+export const BrowserEvidence = z
+  .object({
+    maxRowsPerClientDay: z.number({ error: 'browserEvidence.maxRowsPerClientDay must be a whole number' }).int('browserEvidence.maxRowsPerClientDay must be a whole number').min(1, 'browserEvidence.maxRowsPerClientDay must be at least 1').max(10_000, 'browserEvidence.maxRowsPerClientDay must be at most 10000').default(50),
+  })
+  .strict();
+export type BrowserEvidence = z.infer<typeof BrowserEvidence>;
+
 export const PromotionPolicy = z
   .object({
     /** Paused: the hourly job records a hold and moves nothing. */
     paused: z.boolean({ error: 'paused must be true or false' }).default(false),
+    /** Count synced browser rows (null: never, the default); see BrowserEvidence. */
+    browserEvidence: BrowserEvidence.nullable().default(null),
+    /** Promote even when a condition that is on could not be measured (shadow agreement, p95 latency, estimated accuracy). Default false: hold. */
+    allowSkippedChecks: z.boolean({ error: 'allowSkippedChecks must be true or false' }).default(false),
     /** Candidate traffic (canary rows + its shadow rows + failed texts) since its alias was set. */
     minRows: z.number({ error: 'minRows must be a whole number' }).int('minRows must be a whole number').min(1, 'minRows must be at least 1').max(1e9).default(200),
     /** Hours since the candidate's alias was set before it may be promoted. */
@@ -68,11 +93,23 @@ export interface PolicyResponse {
 
 // ---- the evidence ---------------------------------------------------------------------------------
 
+/** What the evidence of one version counted, by source. */
+export interface EvidenceSources {
+  /** Edge rows: answers the Worker computed itself (always counted). */
+  edge: number;
+  /** Synced browser rows in the window: stored, counted (0 unless the policy opts in), client-days, outlier client-days left out. */
+  browser: { stored: number; counted: number; clientDays: number; outlierClientDays: number };
+  /** Texts the version failed to answer through its own fault (counted). */
+  failed: number;
+  /** Feedback on the counted rows: from trusted clients (counted) and anonymous (not counted). */
+  feedback: { trusted: number; untrusted: number };
+}
+
 export interface VersionEvidence {
   version: number;
-  /** Answered texts (history rows) since the window start. */
+  /** Answered texts counted since the window start: edge rows, plus browser rows where the policy opts in. */
   rows: number;
-  /** Texts the version failed to answer (version_errors) since the window start. */
+  /** Texts the version failed to answer through its own fault (version_errors) since the window start. */
   failed: number;
   /** failed / (failed + rows); null without traffic. */
   errorRate: number | null;
@@ -82,6 +119,8 @@ export interface VersionEvidence {
   realisedAccuracy: { accuracy: number; rows: number } | null;
   /** p95 of per-text latency (ms) of its edge rows; null without edge rows. */
   latencyP95Ms: number | null;
+  /** What was counted, by source. */
+  sources: EvidenceSources;
 }
 
 export interface PromotionEvidence {
@@ -95,6 +134,23 @@ export interface PromotionEvidence {
     shadow: { rows: number; agreement: number | null } | null;
   };
   champion: (VersionEvidence & { since: string }) | null;
+}
+
+/** Fewest client-days for which outliers are judged (quartiles of fewer values say little). */
+export const MIN_OUTLIER_GROUPS = 4;
+
+/**
+ * Which values are inside Tukey's fences [Q1 − 1.5·IQR, Q3 + 1.5·IQR] (nearest-rank quartiles): the
+ * browser client-days the policy counts, by their mean confidence. Fewer than MIN_OUTLIER_GROUPS
+ * values: all are kept.
+ */
+export function tukeyInliers(values: readonly number[]): boolean[] {
+  if (values.length < MIN_OUTLIER_GROUPS) return values.map(() => true);
+  const sorted = [...values].sort((a, b) => a - b);
+  const q1 = sorted[nearestRankIndex(sorted.length, 0.25)]!;
+  const q3 = sorted[nearestRankIndex(sorted.length, 0.75)]!;
+  const spread = 1.5 * (q3 - q1);
+  return values.map((v) => v >= q1 - spread - 1e-12 && v <= q3 + spread + 1e-12);
 }
 
 // ---- the decision ---------------------------------------------------------------------------------
@@ -127,6 +183,9 @@ export function candidateTraffic(e: PromotionEvidence['candidate']): number {
   return e.rows + e.failed + (e.shadow?.rows ?? 0);
 }
 
+/** Conditions that must be measured (not only not failed) before a promotion, unless `allowSkippedChecks`. */
+const SKIPPABLE: ReadonlySet<PolicyCheck['check']> = new Set(['estimatedAccuracy', 'shadowAgreement', 'latencyP95']);
+
 /** Decides promote / hold / roll back for the evidence under the policy (see the module comment). */
 export function decidePolicy(policy: PromotionPolicy, e: PromotionEvidence): Decision {
   const c = e.candidate;
@@ -149,7 +208,7 @@ export function decidePolicy(policy: PromotionPolicy, e: PromotionEvidence): Dec
 
   const traffic = candidateTraffic(c);
   const thin = traffic < policy.minRows;
-  checks.push({ check: 'traffic', passed: !thin, value: traffic, threshold: policy.minRows, message: `${label} has ${traffic} rows of traffic since ${c.since} (${c.rows} answered, ${c.failed} failed, ${c.shadow?.rows ?? 0} shadow); the policy needs ${policy.minRows}` });
+  checks.push({ check: 'traffic', passed: !thin, value: traffic, threshold: policy.minRows, message: `${label} has ${traffic} rows of traffic since ${c.since} (${c.rows} answered: ${c.sources.edge} edge + ${c.sources.browser.counted} browser counted of ${c.sources.browser.stored} synced; ${c.failed} failed, ${c.shadow?.rows ?? 0} shadow); the policy needs ${policy.minRows}` });
   if (thin) return { action: 'hold', reasons: [`traffic too thin: ${checks[0]!.message}`], checks };
 
   const k = policy.conditions;
@@ -226,8 +285,11 @@ export function decidePolicy(policy: PromotionPolicy, e: PromotionEvidence): Dec
       if (!ok) unmet.push(check);
     }
   }
-  if (young) return { action: 'hold', reasons: [`too young: ${checks.find((x) => x.check === 'duration')!.message}`, ...unmet.map((u) => `not met: ${u.message}`)], checks };
-  if (unmet.length) return { action: 'hold', reasons: unmet.map((u) => `not met: ${u.message}`), checks };
+  // A condition that is on but was not measured is not a pass: promote only on measured checks unless the operator said otherwise.
+  const skipped = policy.allowSkippedChecks ? [] : checks.filter((x) => x.passed === null && SKIPPABLE.has(x.check));
+  const held = [...unmet.map((u) => `not met: ${u.message}`), ...skipped.map((x) => `not measured: ${x.message} (set allowSkippedChecks: true to promote without it, or turn the condition off with null)`)];
+  if (young) return { action: 'hold', reasons: [`too young: ${checks.find((x) => x.check === 'duration')!.message}`, ...held], checks };
+  if (held.length) return { action: 'hold', reasons: held, checks };
   return { action: 'promote', reasons: checks.filter((x) => x.passed === true).map((x) => x.message), checks };
 }
 

@@ -3,7 +3,7 @@
  * predictions (history: texts people typed) needs REGISTRY_TOKEN or the read-only READ_TOKEN.
  * Model reads (manifests, files, aliases) are public.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv, Env } from './env.ts';
 import { ApiError } from './errors.ts';
 import { slowDownWrongToken } from './rate-limit.ts';
@@ -25,7 +25,10 @@ export function bearerToken(header: string | undefined): string | null {
   return m?.[1] ?? null;
 }
 
-type TokenName = 'REGISTRY_TOKEN' | 'READ_TOKEN' | 'METRICS_TOKEN';
+export type TokenName = 'REGISTRY_TOKEN' | 'READ_TOKEN' | 'METRICS_TOKEN' | 'FEEDBACK_TOKEN';
+
+/** Every token the Worker knows: one of them on a public route is not a wrong token. */
+const KNOWN_TOKENS: readonly TokenName[] = ['REGISTRY_TOKEN', 'READ_TOKEN', 'FEEDBACK_TOKEN', 'METRICS_TOKEN'];
 
 /** Whether `header` carries one of the configured tokens `names` (unset ones never match). */
 export async function hasToken(env: Pick<Env, TokenName>, header: string | undefined, names: readonly TokenName[] = ['REGISTRY_TOKEN']): Promise<boolean> {
@@ -36,6 +39,22 @@ export async function hasToken(env: Pick<Env, TokenName>, header: string | undef
     if (expected && (await tokensEqual(token, expected))) return true;
   }
   return false;
+}
+
+/**
+ * Who calls a public route (/predict, POST /history, POST /feedback): null without a bearer token, else
+ * the name of the configured token it carries. A token that is none of them is a wrong token and gets what
+ * it gets on every route: 403, after the wrong-token limiter (repeated guesses from one address meet 429).
+ */
+export async function publicCaller(c: Context<AppEnv>): Promise<TokenName | null> {
+  const token = bearerToken(c.req.header('authorization'));
+  if (token === null) return null;
+  for (const n of KNOWN_TOKENS) {
+    const expected = c.env[n];
+    if (expected && (await tokensEqual(token, expected))) return n;
+  }
+  await slowDownWrongToken(c);
+  throw new ApiError(403, 'forbidden', 'the bearer token is not valid: send a valid token, or none (this route answers anonymous requests)');
 }
 
 /** 401 without a token, 403 with a wrong one, 503 while the Worker has none of the accepted tokens. */

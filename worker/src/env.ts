@@ -9,6 +9,8 @@
 export interface Env extends Cloudflare.Env {
   /** Optional read-only token (secret): reads prediction history, nothing else. */
   READ_TOKEN?: string;
+  /** Optional secret: feedback sent with it (or REGISTRY_TOKEN) is trusted, i.e. counts in realised accuracy and the feedback export. */
+  FEEDBACK_TOKEN?: string;
   /** Optional bearer token (secret) for GET /metrics; unset: /metrics is public. */
   METRICS_TOKEN?: string;
   /** Optional secret: where drift alerts are POSTed (unset: none sent). */

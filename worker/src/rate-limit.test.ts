@@ -5,7 +5,7 @@
 // limit was spent nor later than two windows' worth.
 import { describe, expect, it } from 'vitest';
 import { callJson, publish, tinyModel, type CallOptions } from '../test/helpers.ts';
-import { LIMIT_PERIOD_S } from './rate-limit.ts';
+import { LIMIT_PERIOD_S, predictCost } from './rate-limit.ts';
 
 const NAME = 'sentiment';
 const from = (ip: string) => ({ 'cf-connecting-ip': ip });
@@ -44,8 +44,38 @@ describe('rate limits', () => {
     expect((await callJson('POST', '/api/v1/predict', { body: { text: 'good' }, headers: from('203.0.113.7') })).status).toBe(200);
   }, 120_000);
 
+  it('charges /predict by characters: 16 texts of 5,000 CJK characters cost 40 units, not 1 (issue 21)', async () => {
+    const texts = Array.from({ length: 16 }, (_, i) => `${i}${'漢字かな交じり文'.repeat(625)}`.slice(0, 5000));
+    expect(predictCost(texts)).toBe(40);
+    expect(predictCost(Array.from({ length: 256 }, () => 'good'))).toBe(16);
+    expect(predictCost(Array.from({ length: 256 }, () => '字'.repeat(5000)))).toBe(640);
+    // 300 units per 10 s: the 8th such request is over the limit (answered; the next refused). Before: 300 requests.
+    const { ok, limited } = await untilLimited('POST', '/api/v1/predict', () => ({ body: { texts }, token: null, headers: from('203.0.113.17') }), 30);
+    expect(ok).toBeGreaterThanOrEqual(8);
+    expect(ok).toBeLessThanOrEqual(16);
+    expect(limited.body.error.code).toBe('rate_limited');
+  }, 120_000);
+
+  it('asks the history limiter before reading the body: a flood of invalid syncs meets 429 (issue 21)', async () => {
+    const { ok, limited } = await untilLimited('POST', '/api/v1/history', () => ({ body: { items: 'not rows' }, token: null, headers: from('198.51.100.19') }), 70);
+    expect(ok).toBeGreaterThanOrEqual(30);
+    expect(ok).toBeLessThanOrEqual(60);
+    expect(limited.body.error.code).toBe('rate_limited');
+  }, 60_000);
+
+  it('limits wrong tokens on /predict like every route: 403, then 429 (issue 21)', async () => {
+    let i = 0;
+    const { ok, limited } = await untilLimited('POST', '/api/v1/predict', () => ({ body: { text: 'hi', model: `${NAME}@1` }, token: `guess-${i++}`, headers: from('192.0.2.55') }), 50);
+    expect(ok).toBeGreaterThanOrEqual(20);
+    expect(ok).toBeLessThanOrEqual(40);
+    expect(limited.res.headers.get('retry-after')).toBe(String(LIMIT_PERIOD_S.AUTH_LIMITER));
+    const wrong = await callJson<any>('POST', '/api/v1/predict', { body: { text: 'hi' }, token: 'another-guess', headers: from('192.0.2.56') });
+    expect(wrong.status).toBe(403);
+    expect(wrong.body.error.code).toBe('forbidden');
+  }, 60_000);
+
   it('limits history uploads per client', async () => {
-    // 30 batches per 60 s; each is a valid one-row batch (the limit is counted after validation).
+    // 30 batches per 60 s; each is a valid one-row batch.
     const item = () => ({ id: crypto.randomUUID(), createdAt: new Date().toISOString(), model: { name: NAME, version: 1 }, label: 'positive', score: 0.9, probabilities: { negative: 0.1, positive: 0.9 }, textLength: 4, textSha256: 'c'.repeat(64), text: null, source: 'browser', latencyMs: 1 });
     const { ok, limited } = await untilLimited('POST', '/api/v1/history', () => ({ body: { items: [item()] }, token: null, headers: from('198.51.100.9') }), 70);
     expect(ok).toBeGreaterThanOrEqual(30);

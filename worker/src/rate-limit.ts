@@ -16,8 +16,24 @@ export type LimiterName = 'PREDICT_LIMITER' | 'HISTORY_LIMITER' | 'AUTH_LIMITER'
 /** The period (seconds) of each limiter, as wrangler.toml declares it: the Retry-After of a 429. */
 export const LIMIT_PERIOD_S: Record<LimiterName, number> = { PREDICT_LIMITER: 10, HISTORY_LIMITER: 60, AUTH_LIMITER: 60 };
 
-/** Texts that count as one unit of the predict limit: a batch of n texts costs ceil(n / 16) units. */
+/** Units per period of each limiter, as wrangler.toml declares it: no request is charged more than this plus one. */
+export const LIMIT_UNITS: Record<LimiterName, number> = { PREDICT_LIMITER: 300, HISTORY_LIMITER: 30, AUTH_LIMITER: 20 };
+
+/** Texts that make one unit of the predict limit. */
 export const TEXTS_PER_UNIT = 16;
+/** Characters (UTF-16 code units, after trimming) that make one unit of the predict limit. */
+export const CHARS_PER_UNIT = 2_000;
+
+/**
+ * What a /predict request costs, in units of PREDICT_LIMITER: ceil(texts / 16) or ceil(characters / 2,000),
+ * whichever is more. Scoring time grows with the characters (tokens), so 256 texts of 5,000 characters
+ * cost 640 units (more than a whole period's 300), 16 short texts 1.
+ */
+export function predictCost(texts: readonly string[]): number {
+  let chars = 0;
+  for (const t of texts) chars += t.length;
+  return Math.max(1, Math.ceil(texts.length / TEXTS_PER_UNIT), Math.ceil(chars / CHARS_PER_UNIT));
+}
 
 const WHAT: Record<LimiterName, string> = {
   PREDICT_LIMITER: 'predictions',
@@ -51,7 +67,9 @@ export async function countClient(env: Env, request: Request, limiter: LimiterNa
   const binding = env[limiter];
   const key = request.headers.get('cf-connecting-ip');
   if (!binding || !key) return true;
-  const results = await Promise.all(Array.from({ length: Math.max(1, units) }, () => binding.limit({ key })));
+  // The binding counts one unit per call: a cost beyond the whole limit needs no more calls than it takes to exceed it.
+  const calls = Math.min(Math.max(1, units), LIMIT_UNITS[limiter] + 1);
+  const results = await Promise.all(Array.from({ length: calls }, () => binding.limit({ key })));
   if (results.every((r) => r.success)) return true;
   if (limitedUntil.size >= MAX_REMEMBERED) for (const [k, t] of limitedUntil) if (t <= now) limitedUntil.delete(k);
   if (limitedUntil.size < MAX_REMEMBERED) limitedUntil.set(`${limiter}:${key}`, now + LIMIT_PERIOD_S[limiter] * 1000);

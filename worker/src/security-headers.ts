@@ -50,11 +50,18 @@ function mutable(c: Context): Headers {
   }
 }
 
-/** Security headers on every response, and `Cache-Control: no-store` on JSON that set no caching itself. */
+/**
+ * HSTS, on answers to HTTPS requests (a browser ignores it over plain HTTP; `wrangler dev` is HTTP). Static
+ * files bypass the Worker: a deployment turns HSTS on for them in the zone (README "Reliability and security").
+ */
+export const STRICT_TRANSPORT_SECURITY = 'max-age=31536000; includeSubDomains';
+
+/** Security headers on every response (HSTS on HTTPS ones), and `Cache-Control: no-store` on JSON that set no caching itself. */
 export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   const headers = mutable(c);
   for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!headers.has(k)) headers.set(k, v);
+  if (new URL(c.req.url).protocol === 'https:') headers.set('Strict-Transport-Security', STRICT_TRANSPORT_SECURITY);
   if (!headers.has('Cache-Control') && /^application\/([a-z.+-]*\+)?json\b/i.test(headers.get('Content-Type') ?? '')) headers.set('Cache-Control', 'no-store');
 };
 

@@ -2,7 +2,7 @@
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
-import { CONTENT_SECURITY_POLICY } from '../src/security-headers.ts';
+import { CONTENT_SECURITY_POLICY, STRICT_TRANSPORT_SECURITY } from '../src/security-headers.ts';
 import { call, callJson, sampleValue, scrapeMetrics, waitForMetrics, type Scrape } from './helpers.ts';
 
 const ORIGIN = 'http://registry.test';
@@ -22,6 +22,14 @@ describe('security headers', () => {
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
     expect(res.headers.get('permissions-policy')).toMatch(/camera=\(\)/);
     expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+  });
+
+  it('sends HSTS on HTTPS answers, not on plain HTTP (issue 21)', async () => {
+    const https = await exports.default.fetch(new Request('https://registry.test/health'));
+    expect(https.headers.get('strict-transport-security')).toBe(STRICT_TRANSPORT_SECURITY);
+    expect(STRICT_TRANSPORT_SECURITY).toMatch(/^max-age=31536000; includeSubDomains$/);
+    const http = await exports.default.fetch(new Request('http://registry.test/health'));
+    expect(http.headers.get('strict-transport-security')).toBeNull();
   });
 
   it('the CSP allows no inline script, framing or foreign connections', () => {

@@ -36,6 +36,37 @@ describe('POST /models/{name}/versions', () => {
     expect((await callJson('POST', `${base(name)}/versions`, { body: makeDraft(name, files) })).body.manifest.version).toBe(8);
   });
 
+  it('refuses an explicit version that would use up automatic numbering, e.g. 2147483647 (issue 21)', async () => {
+    const name = uniqueName();
+    const files = await describeFiles(DEFAULT_FILES);
+    const huge = await callJson('POST', `${base(name)}/versions`, { body: makeDraft(name, files, { version: 2147483647 }) });
+    expect(huge.status).toBe(400);
+    expect(huge.body.error).toMatchObject({ code: 'validation_failed', details: { path: 'version', highest: 0, max: 1000 } });
+    expect(huge.body.error.message).toMatch(/omit "version" to get 1/);
+    expect((await callJson('POST', `${base(name)}/versions`, { body: makeDraft(name, files, { version: 1000 }) })).status).toBe(201);
+    // Automatic numbering goes on.
+    expect((await callJson('POST', `${base(name)}/versions`, { body: makeDraft(name, files) })).body.manifest.version).toBe(1001);
+  });
+
+  it('deletes a pending version with its uploaded bytes; finalized versions are 409 (issue 21)', async () => {
+    const name = uniqueName();
+    const pending = await publish(name, { finalize: false });
+    const key = (await env.DB.prepare(`SELECT object_key FROM files WHERE name = ?1 AND version = ?2 AND uploaded_sha256 IS NOT NULL`).bind(name, pending).first<{ object_key: string }>())!.object_key;
+    expect(await env.MODELS.head(key)).not.toBeNull();
+    expect((await callJson('DELETE', `${base(name)}/versions/${pending}`, { token: null })).status).toBe(401);
+    const del = await callJson('DELETE', `${base(name)}/versions/${pending}`);
+    expect(del.status, JSON.stringify(del.body)).toBe(200);
+    expect(del.body).toEqual({ name, version: pending, deletedObjects: Object.keys(DEFAULT_FILES).length });
+    expect(await env.MODELS.head(key)).toBeNull();
+    expect((await callJson('DELETE', `${base(name)}/versions/${pending}`)).status).toBe(404);
+    // Its number is free again.
+    expect((await callJson('POST', `${base(name)}/versions`, { body: makeDraft(name, await describeFiles(DEFAULT_FILES)) })).body.manifest.version).toBe(pending);
+    const ready = await publish(name);
+    const refused = await callJson('DELETE', `${base(name)}/versions/${ready}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toMatch(/is ready; only pending versions can be deleted/);
+  });
+
   it('needs the token: 401 without (with WWW-Authenticate), 403 with a wrong one', async () => {
     const name = uniqueName();
     const draft = makeDraft(name, await describeFiles(DEFAULT_FILES));

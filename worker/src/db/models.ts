@@ -96,17 +96,25 @@ export async function requireVersion(db: D1Database, name: string, version: numb
   return m;
 }
 
+/** How far past a model's highest version an explicit version may jump, so that automatic numbering never runs out. */
+export const MAX_VERSION_JUMP = 1000;
+
 /**
- * Records a new pending version and its declared files. The version is the draft's, or one more
- * than the highest version ever created (pending included). A version that exists already is a 409.
+ * Records a new pending version and its declared files. The version is the draft's (at most
+ * MAX_VERSION_JUMP past the highest ever created: 400 beyond), or one more than the highest version ever
+ * created (pending included). A version that exists already is a 409.
  */
 export async function createVersion(db: D1Database, draft: ManifestDraft, now = new Date().toISOString()): Promise<Manifest> {
   const bytes = draft.files.reduce((s, f) => s + f.bytes, 0);
   for (let attempt = 0; ; attempt++) {
     let version = draft.version;
+    const row = await db.prepare(`SELECT MAX(version) AS v FROM versions WHERE name = ?1`).bind(draft.name).first<{ v: number | null }>();
+    const highest = row?.v ?? 0;
+    if (version !== undefined && version > highest + MAX_VERSION_JUMP) {
+      throw new ApiError(400, 'validation_failed', `version ${version} jumps more than ${MAX_VERSION_JUMP} past ${draft.name}'s highest version (${highest}), which would use up automatic numbering; omit "version" to get ${highest + 1}, or pick one up to ${highest + MAX_VERSION_JUMP}`, { path: 'version', highest, max: highest + MAX_VERSION_JUMP });
+    }
     if (version === undefined) {
-      const row = await db.prepare(`SELECT MAX(version) AS v FROM versions WHERE name = ?1`).bind(draft.name).first<{ v: number | null }>();
-      version = (row?.v ?? 0) + 1;
+      version = highest + 1;
       if (version > MAX_VERSION) {
         throw ApiError.conflict(`model ${draft.name} has used every version number up to ${MAX_VERSION}; publish under a new model name`, { name: draft.name, max: MAX_VERSION });
       }
@@ -274,6 +282,24 @@ export async function archiveVersion(db: D1Database, name: string, version: numb
   const { results } = await db.prepare(`SELECT alias FROM aliases WHERE name = ?1 AND version = ?2 ORDER BY alias`).bind(name, version).all<{ alias: string }>();
   const aliases = results.map((a) => a.alias);
   throw ApiError.conflict(`model ${name} version ${version} is still the target of alias(es) ${aliases.join(', ')}; move or delete them before archiving`, { aliases });
+}
+
+/**
+ * Deletes a pending version (one that was never finalized) and its file rows, in one batch that acts only
+ * while it is still pending; returns the R2 keys of its recorded uploads (the caller deletes them). 404 when
+ * there is no such version, 409 when it is ready or archived (finalized versions are immutable: archive them).
+ */
+export async function deletePendingVersion(db: D1Database, name: string, version: number): Promise<string[]> {
+  const PENDING = `EXISTS (SELECT 1 FROM versions v WHERE v.name = ?1 AND v.version = ?2 AND v.status = 'pending')`;
+  const [keys, , deleted] = await db.batch<{ object_key: string }>([
+    db.prepare(`SELECT ${OBJECT_KEY} AS object_key FROM files f WHERE f.name = ?1 AND f.version = ?2 AND f.uploaded_sha256 IS NOT NULL AND ${PENDING}`).bind(name, version),
+    db.prepare(`DELETE FROM files WHERE name = ?1 AND version = ?2 AND ${PENDING}`).bind(name, version),
+    db.prepare(`DELETE FROM versions WHERE name = ?1 AND version = ?2 AND status = 'pending'`).bind(name, version),
+  ]);
+  if (deleted!.meta.changes === 1) return keys!.results.map((r) => r.object_key);
+  const current = await getVersion(db, name, version, { includePending: true });
+  if (!current) throw ApiError.notFound(`model ${name} has no version ${version}`);
+  throw ApiError.conflict(`model ${name} version ${version} is ${current.status}; only pending versions can be deleted (archive a finalized one)`, { status: current.status });
 }
 
 /** A ref is a version number or an alias name. */

@@ -43,11 +43,30 @@ describe('ModelCache', () => {
     expect(await running).toHaveLength(2);
   });
 
-  it('answers 503 when a version has no file in R2', async () => {
-    const cache = new ModelCache(2);
-    await expect(cache.get(env, NAME, 9, 'int8')).rejects.toMatchObject({ status: 503, code: 'not_ready' });
-    // A failed load is not cached.
-    await expect(cache.get(env, NAME, 9, 'int8')).rejects.toMatchObject({ status: 503 });
+  it('answers 503 when a version has no file in R2, and remembers the failure for a while instead of loading again', async () => {
+    const cache = new ModelCache(2, { waitMs: 1000, staleMs: 2000, failedMs: 150 });
+    let gets = 0;
+    const counting = { DB: env.DB, MODELS: { get: (k: string) => (gets++, env.MODELS.get(k)) } as unknown as R2Bucket };
+    await expect(cache.get(counting, NAME, 9, 'int8')).rejects.toMatchObject({ status: 503, code: 'not_ready' });
+    const reads = gets;
+    // Within failedMs: the same error at once, no R2 read (before issue 21 every request loaded it again).
+    for (let i = 0; i < 5; i++) await expect(cache.get(counting, NAME, 9, 'int8')).rejects.toMatchObject({ status: 503 });
+    expect(gets).toBe(reads);
+    await new Promise((r) => setTimeout(r, 170));
+    await expect(cache.get(counting, NAME, 9, 'int8')).rejects.toMatchObject({ status: 503 });
+    expect(gets).toBe(2 * reads);
+  });
+
+  it('answers a graph ORT cannot load with 503 model_unavailable (not 500 internal), remembered for failedMs', async () => {
+    const cache = new ModelCache(2, { waitMs: 1000, staleMs: 2000, failedMs: 60_000 });
+    for (const [path, bytes] of Object.entries(tinyModel().files)) await env.MODELS.put(objectKey(NAME, 7, path), path.endsWith('.onnx') ? new TextEncoder().encode('not a graph') : bytes);
+    const e = await rejectsWith(cache.get(env, NAME, 7, 'int8'));
+    expect(e).toMatchObject({ status: 503, code: 'model_unavailable', headers: { 'Retry-After': '30' } });
+    expect(e.message).toMatch(/^model cache-test version 7 cannot be loaded: .*publish a fixed version/);
+    expect(await rejectsWith(cache.get(env, NAME, 7, 'int8'))).toBe(e);
+    // A reload (clear) tries again at once.
+    cache.clear();
+    expect(await rejectsWith(cache.get(env, NAME, 7, 'int8'))).not.toBe(e);
   });
 
   it('never hands a waiter the loader\'s promise: waiters poll, get the same model, and see a failed load\'s error', async () => {
@@ -63,7 +82,7 @@ describe('ModelCache', () => {
   });
 
   it('answers 503 with Retry-After while another request\'s load runs too long, and replaces an abandoned load', async () => {
-    const cache = new ModelCache(2, { waitMs: 50, staleMs: 200 });
+    const cache = new ModelCache(2, { waitMs: 50, staleMs: 200, failedMs: 0 });
     let calls = 0;
     // The first load's four reads never finish (as when its request was cancelled mid-load).
     const store = { DB: env.DB, MODELS: { get: (k: string) => (calls++ < 4 ? new Promise(() => undefined) : env.MODELS.get(k)) } as unknown as R2Bucket };

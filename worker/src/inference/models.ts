@@ -13,13 +13,15 @@
 import { createClassifier, MODEL_LAYOUT, readModelConfig, type Classifier, type TokenStats } from '@sentiment-edge/registry';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ApiError } from '../errors.ts';
-import { servedObjectKeys } from '../db/models.ts';
+import { getVersion, servedObjectKeys } from '../db/models.ts';
 import { objectKey } from '../storage/files.ts';
 import { createSession, Tensor, type Session } from './ort.ts';
 
 /** int8: onnx/model_quantized.onnx (the default); fp32: onnx/model.onnx. */
 export type Precision = 'int8' | 'fp32';
 export const PRECISIONS: readonly Precision[] = ['int8', 'fp32'];
+/** What /predict serves when the request names no precision, and all that anonymous requests get. */
+export const DEFAULT_PRECISION: Precision = 'int8';
 
 export function onnxPath(precision: Precision): string {
   return precision === 'fp32' ? MODEL_LAYOUT.onnx : MODEL_LAYOUT.onnxQuantized;
@@ -69,6 +71,10 @@ async function release(m: LoadedModel): Promise<void> {
 export const MAX_SESSIONS = 4;
 /** How long a request waits for another request's load before answering 503 (Retry-After). */
 export const LOAD_WAIT_MS = 15_000;
+/** How long a failed load is remembered: requests meanwhile get its error at once instead of loading the version again. */
+export const FAILED_LOAD_MS = 30_000;
+/** Most failed loads remembered (a bound on memory; they are few: only champion and canary reach anonymous traffic). */
+const MAX_REMEMBERED_FAILURES = 64;
 /** A load unfinished after this long is taken as abandoned (its request was cancelled) and started again. */
 export const LOAD_STALE_MS = 20_000;
 /** Retry-After (seconds) sent when a model is still loading for another request. */
@@ -79,6 +85,27 @@ export class StillLoading extends ApiError {
   constructor(name: string, version: number) {
     super(503, 'not_ready', `model ${name} version ${version} is still loading; try again in a moment`, { name, version }, { 'Retry-After': String(LOADING_RETRY_S) });
   }
+}
+
+/** 503: the version's files do not load (a broken graph, a config.json whose labels are not the manifest's, …). */
+export class ModelUnavailable extends ApiError {
+  constructor(name: string, version: number, cause: string) {
+    super(
+      503,
+      'model_unavailable',
+      `model ${name} version ${version} cannot be loaded: ${cause}. Requests for it fail at once for ${FAILED_LOAD_MS / 1000} s before it is tried again; publish a fixed version and move the alias (POST /api/v1/admin/reload retries at once)`,
+      { name, version, cause },
+      { 'Retry-After': String(FAILED_LOAD_MS / 1000) },
+    );
+  }
+}
+
+/**
+ * Whether a failure of /predict after resolving is the version's own fault, counted in its error rate
+ * (monitor/version-errors.ts): not a 4xx (a precision it does not have, say), not a wait for another request's load.
+ */
+export function versionAtFault(e: unknown): boolean {
+  return !(e instanceof StillLoading) && !(e instanceof ApiError && e.status < 500);
 }
 
 const key = (name: string, version: number, precision: Precision) => `${name}@${version}:${precision}`;
@@ -99,7 +126,16 @@ async function readObject(bucket: R2Bucket, keys: ReadonlyMap<string, string>, n
 
 async function loadModel(store: ModelStore, name: string, version: number, precision: Precision): Promise<LoadedModel> {
   const started = Date.now();
-  const keys = await servedObjectKeys(store.DB, name, version);
+  const [keys, manifest] = await Promise.all([servedObjectKeys(store.DB, name, version), getVersion(store.DB, name, version)]);
+  // The version's declared files (a version the registry does not know, as in the cache's own tests, is read from R2 as asked).
+  const files = new Set(manifest?.files.map((f) => f.path) ?? PRECISIONS.map(onnxPath));
+  if (!files.has(onnxPath(precision))) {
+    // Without its default graph the version cannot serve default requests: its own fault (503, counted).
+    if (precision === DEFAULT_PRECISION) throw new ModelUnavailable(name, version, `it has no ${precision} graph (${onnxPath(precision)})`);
+    // A precision the client asked for that the version lacks: the client's to change (404, not counted).
+    const other = PRECISIONS.filter((p) => files.has(onnxPath(p)));
+    throw new ApiError(404, 'precision_unavailable', `model ${name} version ${version} has no ${precision} graph (${onnxPath(precision)}); ask for ${other.join(' or ') || 'another version'}`, { name, version, precision, available: other });
+  }
   const read = (path: string) => readObject(store.MODELS, keys, name, version, path);
   const [config, tokenizerJson, tokenizerConfig, onnx] = await Promise.all([read(MODEL_LAYOUT.config), read(MODEL_LAYOUT.tokenizer), read(MODEL_LAYOUT.tokenizerConfig), read(onnxPath(precision))]);
   const text = new TextDecoder();
@@ -109,6 +145,10 @@ async function loadModel(store: ModelStore, name: string, version: number, preci
     Record<string, unknown>,
   ];
   const modelConfig = readModelConfig(cfg, tc, tj);
+  const declared = manifest?.labels ?? modelConfig.labels;
+  if (modelConfig.labels.length !== declared.length || modelConfig.labels.some((l, i) => l !== declared[i])) {
+    throw new ModelUnavailable(name, version, `config.json's labels (${modelConfig.labels.join(', ')}) are not the manifest's (${declared.join(', ')})`);
+  }
   const tokenizer = new Tokenizer(tj, tc);
   const session: Session = await createSession(onnx);
   const classifier = createClassifier(Tensor, session, tokenizer, modelConfig);
@@ -130,10 +170,12 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export class ModelCache {
   /** Insertion order is recency order (least recently used first). */
   private readonly slots = new Map<string, Slot>();
+  /** Loads that failed through the version's fault, and until when their error is answered without loading again. */
+  private readonly failures = new Map<string, { error: unknown; until: number }>();
 
   constructor(
     private readonly maxSessions = MAX_SESSIONS,
-    private readonly timing = { waitMs: LOAD_WAIT_MS, staleMs: LOAD_STALE_MS },
+    private readonly timing = { waitMs: LOAD_WAIT_MS, staleMs: LOAD_STALE_MS, failedMs: FAILED_LOAD_MS },
   ) {}
 
   /**
@@ -142,6 +184,11 @@ export class ModelCache {
    */
   async get(store: ModelStore, name: string, version: number, precision: Precision, onLoad?: (m: LoadedModel) => void): Promise<LoadedModel> {
     const k = key(name, version, precision);
+    const failed = this.failures.get(k);
+    if (failed) {
+      if (failed.until > Date.now()) throw failed.error;
+      this.failures.delete(k);
+    }
     const waitStarted = Date.now();
     for (let pause = 2; ; pause = Math.min(pause * 2, 20)) {
       const slot = this.slots.get(k);
@@ -167,9 +214,15 @@ export class ModelCache {
     try {
       m = await loadModel(store, name, version, precision);
     } catch (e) {
-      slot.error = e;
+      // Anything but an ApiError (a graph ORT refuses, malformed JSON, …) is the version's: say so clearly.
+      const error = e instanceof ApiError ? e : new ModelUnavailable(name, version, e instanceof Error ? e.message : String(e));
+      slot.error = error;
       if (this.slots.get(k) === slot) this.slots.delete(k);
-      throw e;
+      if (versionAtFault(error)) {
+        if (this.failures.size >= MAX_REMEMBERED_FAILURES) this.failures.clear();
+        this.failures.set(k, { error, until: Date.now() + this.timing.failedMs });
+      }
+      throw error;
     }
     if (this.slots.get(k) === slot) slot.model = m;
     else {
@@ -197,6 +250,7 @@ export class ModelCache {
 
   /** Drops every precision of a version; returns the keys dropped. */
   evictVersion(name: string, version: number): string[] {
+    for (const p of PRECISIONS) this.failures.delete(key(name, version, p));
     const dropped = PRECISIONS.map((p) => key(name, version, p)).filter((k) => this.slots.has(k));
     dropped.forEach((k) => this.drop(k));
     return dropped;
@@ -207,6 +261,7 @@ export class ModelCache {
   }
 
   clear(): void {
+    this.failures.clear();
     for (const k of [...this.slots.keys()]) this.drop(k);
   }
 

@@ -6,9 +6,13 @@
  * rows. For the candidate also the champion texts it shadow-scored (window.ts readShadow): their
  * agreement, and their challenger confidences count in its CBPE estimate (Σp, Σp(1−p) of its own rows
  * and of its shadow rows together).
+ *
+ * Only trusted evidence (issue 21): edge rows, shadow pairs, failures that are the version's fault
+ * (version-errors.ts), feedback from trusted clients; synced browser rows only where the policy opts in
+ * (`browserEvidence`, bounded and with outliers left out: browserSums). `sources` records what was counted.
  */
-import { estimateAccuracyFromSums, type PromotionEvidence, type VersionEvidence } from '@sentiment-edge/registry';
-import { windowRealisedAccuracy } from '../db/feedback.ts';
+import { estimateAccuracyFromSums, tukeyInliers, type BrowserEvidence, type EvidenceSources, type PromotionEvidence, type VersionEvidence } from '@sentiment-edge/registry';
+import { accuracyOf, windowFeedback } from '../db/feedback.ts';
 import { countVersionErrors } from './version-errors.ts';
 import { readShadow } from './window.ts';
 
@@ -20,13 +24,41 @@ interface Sums {
   sumPQ: number;
 }
 
-async function versionFigures(db: D1Database, name: string, version: number, start: string, end: string, extra: Sums = { rows: 0, sumP: 0, sumPQ: 0 }): Promise<VersionEvidence> {
-  const [totals, edge] = await db.batch<{ n: number; p: number; pq: number }>([
-    db.prepare(`SELECT COUNT(*) AS n, TOTAL(score) AS p, TOTAL(score * (1 - score)) AS pq ${OWN}`).bind(name, version, start, end),
-    db.prepare(`SELECT COUNT(*) AS n, 0 AS p, 0 AS pq ${OWN} AND source = 'edge'`).bind(name, version, start, end),
-  ]);
-  const t = totals!.results[0]!;
-  const edgeRows = Number(edge!.results[0]!.n);
+const NONE: Sums = { rows: 0, sumP: 0, sumPQ: 0 };
+
+/**
+ * The synced browser rows the policy counts (issue 21): none unless it opts in (`browser` not null); then
+ * at most `maxRowsPerClientDay` rows per client (the sha256 prefix of the syncing address) and UTC day,
+ * the earliest first, and no client-day whose mean confidence is a Tukey outlier among all client-days.
+ */
+async function browserSums(db: D1Database, name: string, version: number, start: string, end: string, browser: BrowserEvidence | null): Promise<{ sums: Sums; sources: EvidenceSources['browser'] }> {
+  const stored = await db.prepare(`SELECT COUNT(*) AS n ${OWN} AND source = 'browser'`).bind(name, version, start, end).first<{ n: number }>();
+  const sources = { stored: Number(stored?.n ?? 0), counted: 0, clientDays: 0, outlierClientDays: 0 };
+  if (browser === null || sources.stored === 0) return { sums: NONE, sources };
+  const { results } = await db
+    .prepare(
+      `SELECT COUNT(*) AS n, TOTAL(score) AS p, TOTAL(score * (1 - score)) AS pq FROM (
+         SELECT score, client_hash, substr(created_at, 1, 10) AS day,
+                ROW_NUMBER() OVER (PARTITION BY client_hash, substr(created_at, 1, 10) ORDER BY created_at, id) AS k
+         ${OWN} AND source = 'browser')
+       WHERE k <= ?5 GROUP BY client_hash, day`,
+    )
+    .bind(name, version, start, end, browser.maxRowsPerClientDay)
+    .all<{ n: number; p: number; pq: number }>();
+  const keep = tukeyInliers(results.map((g) => g.p / g.n));
+  const sums = { ...NONE };
+  results.forEach((g, i) => {
+    if (!keep[i]) return;
+    sums.rows += g.n;
+    sums.sumP += g.p;
+    sums.sumPQ += g.pq;
+  });
+  return { sums, sources: { ...sources, counted: sums.rows, clientDays: results.length, outlierClientDays: keep.filter((k) => !k).length } };
+}
+
+async function versionFigures(db: D1Database, name: string, version: number, start: string, end: string, browser: BrowserEvidence | null, extra: Sums = NONE): Promise<VersionEvidence> {
+  const edge = (await db.prepare(`SELECT COUNT(*) AS n, TOTAL(score) AS p, TOTAL(score * (1 - score)) AS pq ${OWN} AND source = 'edge'`).bind(name, version, start, end).first<{ n: number; p: number; pq: number }>())!;
+  const edgeRows = Number(edge.n);
   let latencyP95Ms: number | null = null;
   if (edgeRows > 0) {
     // The nearest-rank p95: the ⌈0.95·n⌉-th smallest per-text latency.
@@ -36,31 +68,38 @@ async function versionFigures(db: D1Database, name: string, version: number, sta
       .first<{ l: number }>();
     latencyP95Ms = row ? Number(row.l) : null;
   }
-  const rows = Number(t.n);
+  const fromBrowser = await browserSums(db, name, version, start, end, browser);
+  const rows = edgeRows + fromBrowser.sums.rows;
   const failed = await countVersionErrors(db, name, version, start, end);
-  const cbpe = estimateAccuracyFromSums(rows + extra.rows, Number(t.p) + extra.sumP, Number(t.pq) + extra.sumPQ);
+  const feedback = await windowFeedback(db, name, version, start, end, { browserRows: browser !== null });
+  const cbpe = estimateAccuracyFromSums(rows + extra.rows, Number(edge.p) + fromBrowser.sums.sumP + extra.sumP, Number(edge.pq) + fromBrowser.sums.sumPQ + extra.sumPQ);
   return {
     version,
     rows,
     failed,
     errorRate: rows + failed > 0 ? failed / (rows + failed) : null,
     estimatedAccuracy: cbpe?.estimate ?? null,
-    realisedAccuracy: await windowRealisedAccuracy(db, name, version, start, end),
+    realisedAccuracy: accuracyOf(feedback),
     latencyP95Ms,
+    sources: { edge: edgeRows, browser: fromBrowser.sources, failed, feedback: { trusted: feedback.trusted, untrusted: feedback.untrusted } },
   };
 }
 
-/** The evidence for `candidate` (an alias set at `since`) against `champion` (its alias set at `since`; null: the model has none) at `at`. */
+/**
+ * The evidence for `candidate` (an alias set at `since`) against `champion` (its alias set at `since`; null:
+ * the model has none) at `at`; `browser`: the policy's browserEvidence (null: browser rows are not counted).
+ */
 export async function readEvidence(
   db: D1Database,
   name: string,
   candidate: { alias: 'canary' | 'challenger'; version: number; since: string },
   champion: { version: number; since: string } | null,
   at: string,
+  browser: BrowserEvidence | null = null,
 ): Promise<PromotionEvidence> {
   const start = candidate.since;
   let shadow: PromotionEvidence['candidate']['shadow'] = null;
-  let shadowSums: Sums = { rows: 0, sumP: 0, sumPQ: 0 };
+  let shadowSums: Sums = NONE;
   if (champion !== null) {
     const summary = await readShadow(db, name, champion.version, start, at, candidate.version);
     if (summary) {
@@ -77,7 +116,7 @@ export async function readEvidence(
   }
   return {
     at,
-    candidate: { ...(await versionFigures(db, name, candidate.version, start, at, shadowSums)), alias: candidate.alias, since: candidate.since, shadow },
-    champion: champion === null ? null : { ...(await versionFigures(db, name, champion.version, start, at)), since: champion.since },
+    candidate: { ...(await versionFigures(db, name, candidate.version, start, at, browser, shadowSums)), alias: candidate.alias, since: candidate.since, shadow },
+    champion: champion === null ? null : { ...(await versionFigures(db, name, champion.version, start, at, browser)), since: champion.since },
   };
 }

@@ -32,8 +32,14 @@ function modelName(raw: string): string {
 const PolicyDoc = z
   .object({
     paused: z.boolean().optional().openapi({ description: 'true: the hourly job records a hold and moves nothing (default false)' }),
-    minRows: z.number().int().min(1).optional().openapi({ description: 'candidate traffic needed: its answered + failed texts + the champion texts it shadow-scored, since its alias was set (default 200)' }),
+    minRows: z.number().int().min(1).optional().openapi({ description: 'candidate traffic needed: its counted answered texts (edge; browser only with browserEvidence) + failed texts (its own fault) + the champion texts it shadow-scored, since its alias was set (default 200)' }),
     minHours: z.number().min(0).optional().openapi({ description: 'hours since the candidate alias was set before it may be promoted (default 24)' }),
+    browserEvidence: z
+      .object({ maxRowsPerClientDay: z.number().int().min(1).max(10_000).optional() })
+      .nullable()
+      .optional()
+      .openapi({ description: 'count synced browser rows as evidence (default null: never, only edge rows and shadow pairs); each client (address hash) counts at most maxRowsPerClientDay (default 50) per UTC day, and outlier client-days (Tukey fences on mean confidence) are left out' }),
+    allowSkippedChecks: z.boolean().optional().openapi({ description: 'promote even when a condition that is on was not measured (shadow agreement, p95 latency, estimated accuracy); default false: hold' }),
     conditions: z
       .object({
         minShadowAgreement: z.number().min(0).max(1).nullable().optional().openapi({ description: 'shadow agreement with the champion ≥ this, else hold (default 0.8; null: off)' }),

@@ -65,7 +65,7 @@ export async function evaluatePolicy(db: D1Database, name: string, policy: Promo
   const record = aliases.get(alias)!;
   if (record.version === champion) return null;
   const candidate = { alias, version: record.version, since: record.updatedAt } as const;
-  const evidence = await readEvidence(db, name, candidate, championAlias && { version: championAlias.version, since: championAlias.updatedAt }, at);
+  const evidence = await readEvidence(db, name, candidate, championAlias && { version: championAlias.version, since: championAlias.updatedAt }, at, policy.browserEvidence);
   return { name, policy, candidate, champion, evidence, decision: decidePolicy(policy, evidence) };
 }
 

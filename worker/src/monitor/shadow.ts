@@ -9,7 +9,7 @@
  * them), only the synced result.
  */
 import type { HistoryRecord } from '@sentiment-edge/registry';
-import { analyze, modelCache, StillLoading, type Precision } from '../inference/models.ts';
+import { analyze, modelCache, versionAtFault, type Precision } from '../inference/models.ts';
 import { recordVersionError } from './version-errors.ts';
 import { aliasVersion, CHALLENGER, CHAMPION, type ResolveOptions } from '../serving/resolve.ts';
 
@@ -37,8 +37,8 @@ export async function scoreShadow(env: ShadowEnv, name: string, championVersion:
     if (model.evicted) model = await modelCache.get(env, name, challenger, precision);
     ({ probabilities } = await analyze(model, texts));
   } catch (e) {
-    // The challenger's failures count in its error rate (the promotion policy).
-    if (!(e instanceof StillLoading)) await recordVersionError(env.DB, name, challenger, texts.length);
+    // The challenger's own failures count in its error rate (the promotion policy); not a precision it lacks.
+    if (versionAtFault(e)) await recordVersionError(env.DB, name, challenger, texts.length);
     throw e;
   }
   const tuples = probabilities.map((p, i) => {

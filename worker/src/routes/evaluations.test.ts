@@ -91,6 +91,26 @@ describe('POST /api/v1/evaluations', () => {
     expect(list.body.evaluations.map((e: EvaluationRun) => e.id).sort()).toEqual([int8.body.id, fp32.body.id].sort());
   });
 
+  it('keeps /live and /predict answering while a 30,000-row evaluation runs (it yields between batches)', async () => {
+    const csv = csvOf(fixtureRows(30_000));
+    let done = false;
+    const started = performance.now();
+    const run = upload(csv, `model=${NAME}@${version}&dataset=yield.csv`).finally(() => (done = true));
+    const during: number[] = [];
+    for (let i = 0; !done; i++) {
+      const t = performance.now();
+      const r = i % 2 ? await call('GET', '/live', { token: null }) : await call('POST', '/api/v1/predict', { body: { text: 'good movie', model: NAME }, token: null });
+      expect(r.status).toBe(200);
+      if (!done) during.push(performance.now() - t);
+    }
+    const total = performance.now() - started;
+    expect((await run).status).toBe(201);
+    console.log(`30k-row evaluation: ${total.toFixed(0)} ms; ${during.length} requests answered meanwhile, slowest ${Math.max(...during).toFixed(0)} ms`);
+    // Before issue 21 the first request waited for the whole run: nothing was answered during it.
+    expect(during.length).toBeGreaterThanOrEqual(5);
+    expect(Math.max(...during)).toBeLessThan(total / 4);
+  }, 120_000);
+
   it('lists by model, version and dataset name', async () => {
     const other = await publish(NAME, { files: tinyModel(99).files });
     const r = await upload(csvOf(fixtureRows(20)), `model=${NAME}@${other}&dataset=fixture.csv`);
@@ -148,6 +168,14 @@ describe('POST /api/v1/evaluations refuses bad input with a clear 4xx', () => {
     // Nothing was stored for a refused file.
     const list = await callJson<any>('GET', `/api/v1/evaluations?model=${NAME}&dataset=refused.csv`, { token: null });
     expect(list.body.evaluations).toEqual([]);
+    // Past the first parsed piece, with a quoted line break before it: still the file's own line number.
+    const rows: [string, string][] = fixtureRows(9000).map(([t, l]) => [t, l]);
+    rows[10] = ['two\nlines, "quoted"', 'positive'];
+    rows[8500] = ['meh', 'neutral'];
+    const far = await upload(csvOf(rows), `model=${NAME}&dataset=refused.csv`);
+    expect(far.status).toBe(400);
+    expect(far.body.error.details).toMatchObject({ line: 8503 });
+    expect(far.body.error.message).toMatch(/line 8503: unknown label "neutral"/);
   });
 
   it('404 for an unknown model, version, alias or stored dataset', async () => {

@@ -126,7 +126,7 @@ function decodeUtf8(bytes: Uint8Array, source: string): string {
 
 /** Resolves the model reference (404 unknown model/version/alias, 400 malformed). The token was checked by the route. */
 async function resolveVersion(c: Context<AppEnv>, ref: string): Promise<{ name: string; version: number }> {
-  const r = await resolveModel(c.env.DB, ref, c.env.DEFAULT_MODEL, { operator: async () => true });
+  const r = await resolveModel(c.env.DB, ref, c.env.DEFAULT_MODEL, { operator: true });
   return { name: r.name, version: r.version };
 }
 
@@ -134,7 +134,7 @@ async function resolveVersion(c: Context<AppEnv>, ref: string): Promise<{ name: 
 async function scoreAndStore(c: Context<AppEnv>, ref: string, precision: Precision, source: 'upload' | 'r2', dataset: { name: string; sha256: string }, content: string, note?: string): Promise<EvaluationRun> {
   const model = await resolveVersion(c, ref);
   const loaded = await modelCache.get(c.env, model.name, model.version, precision);
-  const ds = parseEvaluationCsv(content, loaded.labels, dataset.name);
+  const ds = await parseEvaluationCsv(content, loaded.labels, dataset.name);
   const id = crypto.randomUUID();
   const started = performance.now();
   await insertRunningEvaluation(c.env.DB, { id, model, precision, source, dataset: { ...dataset, rows: ds.texts.length }, labels: loaded.labels, note: note ?? null, createdAt: new Date().toISOString() });

@@ -4,7 +4,8 @@ import type { HistoryRecord } from '@sentiment-edge/registry';
 import { parseLabelledDelimited } from '@sentiment-edge/registry';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { callJson, call, publish, tinyModel, uniqueName } from '../../test/helpers.ts';
+import { callJson, call, publish, tinyModel, TOKEN, uniqueName } from '../../test/helpers.ts';
+import { FEEDBACK_TOKEN } from '../../test/tokens.ts';
 import { insertHistory, sha256Hex } from '../serving/history.ts';
 
 const model = tinyModel(7);
@@ -17,7 +18,8 @@ async function row(text: string | null, label: string, createdAt = new Date().to
   return { id: crypto.randomUUID(), createdAt, model: { name: NAME, version }, label, score: 0.75, probabilities: p, textLength: t.length, textSha256: await sha256Hex(t), text, source: 'browser', latencyMs: 0.5 };
 }
 
-const send = (items: unknown, token?: string | null) => callJson<any>('POST', '/api/v1/feedback', { body: { items }, ...(token !== undefined ? { token } : { token: null }) });
+/** Feedback from a trusted client (FEEDBACK_TOKEN) unless another token (null: anonymous) is given. */
+const send = (items: unknown, token: string | null = FEEDBACK_TOKEN) => callJson<any>('POST', '/api/v1/feedback', { body: { items }, token });
 
 beforeAll(async () => {
   version = await publish(NAME, { files: model.files });
@@ -55,20 +57,48 @@ describe('POST /api/v1/feedback', () => {
     expect(parseLabelledDelimited(await later.text()).map((r) => r.text)).toEqual(['not "good", really']);
   });
 
+  it('exports only trusted corrections: anonymous ones (forged or not) are kept but never reach the retraining file (issue 21)', async () => {
+    const since = new Date().toISOString();
+    const rows = [await row('trusted text', 'positive'), await row('anonymous text', 'positive')];
+    await insertHistory(env.DB, rows, true);
+    expect((await send([{ predictionId: rows[0]!.id, label: 'negative' }])).status).toBe(200);
+    expect((await send([{ predictionId: rows[1]!.id, label: 'negative' }], null)).status).toBe(200);
+    const res = await call('GET', `/api/v1/feedback/export?model=${NAME}&since=${encodeURIComponent(since)}`);
+    expect(parseLabelledDelimited(await res.text()).map((r) => r.text)).toEqual(['trusted text']);
+    expect(res.headers.get('x-rows-untrusted')).toBe('1');
+    // A later trusted correction of the same prediction makes it count.
+    expect((await send([{ predictionId: rows[1]!.id, label: 'negative' }], TOKEN)).body).toEqual({ inserted: 0, updated: 1 });
+    const again = await call('GET', `/api/v1/feedback/export?model=${NAME}&since=${encodeURIComponent(since)}`);
+    expect(parseLabelledDelimited(await again.text()).map((r) => r.text).sort()).toEqual(['anonymous text', 'trusted text']);
+    // A wrong token is refused as on every route (403), not taken for anonymous.
+    expect((await send([{ predictionId: rows[0]!.id, label: 'negative' }], 'not-a-token')).status).toBe(403);
+  });
+
+  it('neutralises spreadsheet formulas in the export (=, +, -, @ get a leading quote mark)', async () => {
+    const since = new Date().toISOString();
+    const formulas = ['=1+2', '@SUM(1;1) ok', "=cmd|' /C calc'!A0", '+1', '-2 stars'];
+    const rows = await Promise.all(formulas.map((t) => row(t, 'positive')));
+    await insertHistory(env.DB, rows, true);
+    expect((await send(rows.map((r) => ({ predictionId: r.id, label: 'negative' })))).status).toBe(200);
+    const csv = await (await call('GET', `/api/v1/feedback/export?model=${NAME}&since=${encodeURIComponent(since)}`)).text();
+    const lines = csv.split('\n').slice(1).filter(Boolean);
+    expect(lines).toHaveLength(formulas.length);
+    for (const l of lines) expect(l).not.toMatch(/^"?[=+\-@]/);
+    expect(parseLabelledDelimited(csv).map((r) => r.text).sort()).toEqual(formulas.map((f) => `'${f}`).sort());
+  });
+
   it('corrects an edge prediction by the id its /predict answer carries (its history row)', async () => {
     const p = await callJson<any>('POST', '/api/v1/predict', { body: { text: 'good movie', model: NAME }, token: null });
     expect(p.status).toBe(200);
     const id: string = p.body.id;
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    let stored = false;
-    for (let i = 0; i < 100 && !stored; i++) {
-      const h = await callJson<any>('GET', `/api/v1/history?model=${NAME}&source=edge`);
-      stored = h.body.items.some((r: { id: string }) => r.id === id);
-      if (!stored) await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(stored).toBe(true);
+    // At once: the edge row is still in the isolate's write queue (before issue 21 this was a 404).
     const other = p.body.label === 'positive' ? 'negative' : 'positive';
-    expect((await send([{ predictionId: id, label: other }])).body).toEqual({ inserted: 1, updated: 0 });
+    expect((await send([{ predictionId: id, label: other }], null)).body).toEqual({ inserted: 1, updated: 0 });
+    for (let i = 0; i < 10; i++) {
+      const q = await callJson<any>('POST', '/api/v1/predict', { body: { text: `instant ${i}`, model: NAME }, token: null });
+      expect((await send([{ predictionId: q.body.id, label: 'positive' }], null)).status).toBe(200);
+    }
   });
 
   it('realised accuracy per version and day of the prediction', async () => {
@@ -83,6 +113,10 @@ describe('POST /api/v1/feedback', () => {
       { predictionId: rows[2]!.id, label: 'negative' },
       { predictionId: rows[3]!.id, label: 'positive' },
     ]);
+    // Anonymous corrections do not count.
+    const anonymous = [await row(null, 'positive', day(1)), await row(null, 'positive', day(1))];
+    await insertHistory(env.DB, anonymous, false);
+    expect((await send(anonymous.map((a) => ({ predictionId: a.id, label: 'negative' })), null)).status).toBe(200);
     const r = await callJson<any>('GET', `/api/v1/feedback/accuracy?model=${name}&days=7`);
     expect(r.status).toBe(200);
     const byDay = new Map(r.body.rows.map((x: any) => [x.day, x]));
@@ -100,6 +134,7 @@ describe('POST /api/v1/feedback refuses bad input', () => {
     const r = await send([{ predictionId: known.id, label: 'negative' }, { predictionId: missing, label: 'negative' }]);
     expect(r.status).toBe(404);
     expect(r.body.error.details).toEqual({ missing: [missing] });
+    expect(r.body.error.message).toMatch(/Send the "id" of a \/predict answer \(accepted at once\) or of a browser prediction synced with POST \/api\/v1\/history first/);
     // All or none: the known one was not stored either.
     expect((await send([{ predictionId: known.id, label: 'negative' }])).body).toEqual({ inserted: 1, updated: 0 });
   });

@@ -1,19 +1,21 @@
 /**
  * User feedback: POST /api/v1/feedback (public, JSON, rate limited like POST /history) stores the label
- * a user says is right for a prediction; GET /api/v1/feedback/export (REGISTRY_TOKEN) returns the
+ * a user says is right for a prediction, trusted when sent with REGISTRY_TOKEN or FEEDBACK_TOKEN; GET /api/v1/feedback/export (REGISTRY_TOKEN) returns the
  * corrected texts as CSV `text,label` for `pnpm train --data feedback.csv --from NAME@champion`;
  * GET /api/v1/feedback/accuracy (REGISTRY_TOKEN or READ_TOKEN) the realised accuracy per version and day.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { evaluationRoutes, MAX_FEEDBACK_BATCH, ModelName, parseVersionText } from '@sentiment-edge/registry';
 import type { Context } from 'hono';
-import { hasToken, requireReadToken, requireToken } from '../auth.ts';
+import Papa from 'papaparse';
+import { publicCaller, requireReadToken, requireToken } from '../auth.ts';
 import { exportFeedback, realisedAccuracy, upsertFeedback } from '../db/feedback.ts';
 import type { AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { newApp } from '../openapi-app.ts';
 import { limitClient } from '../rate-limit.ts';
 import { errors, json } from '../schemas.ts';
+import { flushHistory } from '../serving/history.ts';
 
 /** Most rows one export returns (the newest corrections past it are in the next export with a later `since`). */
 export const MAX_EXPORT_ROWS = 100_000;
@@ -47,9 +49,13 @@ function parseModelFilter(model: string): { name: string; version?: number } {
   return { name, version };
 }
 
-/** A CSV field: quoted when it holds a comma, quote, line break or edge white space (RFC 4180). */
-export function csvField(s: string): string {
-  return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+/**
+ * The export as CSV `text,label` (RFC 4180, papaparse as the PWA's history export): a field that starts with
+ * =, +, -, @, a tab or a carriage return gets a leading ' so that a spreadsheet shows it as text instead of
+ * running it as a formula (OWASP's CSV injection advice).
+ */
+export function feedbackCsv(rows: readonly { text: string; label: string }[]): string {
+  return Papa.unparse({ fields: ['text', 'label'], data: rows.map((r) => [r.text, r.label]) }, { escapeFormulae: true, newline: '\n' }) + '\n';
 }
 
 async function readFeedbackBody(c: Context<AppEnv>): Promise<unknown> {
@@ -81,23 +87,27 @@ export function feedbackApp() {
   const app = newApp();
   const tags = ['feedback'];
   app.post(evaluationRoutes.feedback(), async (c) => {
-    if (!(await hasToken(c.env, c.req.header('authorization')))) await limitClient(c.env, c.req.raw, 'HISTORY_LIMITER');
+    // Trusted feedback (issue 21): sent with REGISTRY_TOKEN or FEEDBACK_TOKEN; anonymous corrections are kept but
+    // count neither in realised accuracy nor in the export that retraining reads.
+    const caller = await publicCaller(c);
+    if (caller !== 'REGISTRY_TOKEN') await limitClient(c.env, c.req.raw, 'HISTORY_LIMITER');
     const parsed = FeedbackRequestSchema.safeParse(await readFeedbackBody(c));
     if (!parsed.success) {
       const items = (parsed.error.issues[0]?.path[0] === 'items' && parsed.error.issues[0].code === 'too_big');
       if (items) throw new ApiError(413, 'payload_too_large', `at most ${MAX_FEEDBACK_BATCH} corrections per request; send them in several requests`);
       throw ApiError.validation(parsed.error.issues, 'feedback');
     }
-    return c.json(await upsertFeedback(c.env.DB, parsed.data.items), 200, { 'Cache-Control': 'no-store' });
+    const trusted = caller === 'REGISTRY_TOKEN' || caller === 'FEEDBACK_TOKEN';
+    return c.json(await upsertFeedback(c.env.DB, parsed.data.items, { trusted, flush: () => flushHistory(c.env.DB) }), 200, { 'Cache-Control': 'no-store' });
   });
   app.openAPIRegistry.registerPath(
     createRoute({
       method: 'post',
       path: evaluationRoutes.feedback(),
       tags,
-      summary: `Corrections: for each prediction (an edge row or a synced browser row, by its history id) the label the user says is right. Idempotent per prediction: a later correction replaces the earlier. All or none; 404 for ids not in the history yet (sync the browser rows first), 400 for a label the version does not have. JSON only; at most ${MAX_FEEDBACK_BATCH} items; per-client limit like POST /history`,
+      summary: `Corrections: for each prediction (an edge row or a synced browser row, by its history id) the label the user says is right. Idempotent per prediction: a later correction replaces the earlier. All or none; an id /predict returned is accepted at once; 404 for ids not in the history (sync browser rows first), 400 for a label the version does not have. Sent with REGISTRY_TOKEN or FEEDBACK_TOKEN the corrections are trusted: only trusted ones count in realised accuracy and the export; anonymous ones are stored but not counted. 403 for a wrong token. JSON only; at most ${MAX_FEEDBACK_BATCH} items; per-client limit like POST /history`,
       request: { body: { required: true, content: { 'application/json': { schema: FeedbackRequestSchema } } } },
-      responses: { 200: json(z.object({ inserted: z.number().int(), updated: z.number().int() }).openapi('FeedbackResponse'), 'Stored'), ...errors(400, 404, 413, 415, 429) },
+      responses: { 200: json(z.object({ inserted: z.number().int(), updated: z.number().int() }).openapi('FeedbackResponse'), 'Stored'), ...errors(400, 403, 404, 413, 415, 429) },
     }),
   );
 
@@ -107,14 +117,15 @@ export function feedbackApp() {
     const { name, version } = parseModelFilter(q.data.model);
     const since = q.data.since ? new Date(q.data.since).toISOString() : undefined;
     const out = await exportFeedback(c.env.DB, { name, version, since, limit: MAX_EXPORT_ROWS });
-    const csv = ['text,label', ...out.rows.map((r) => `${csvField(r.text)},${csvField(r.label)}`)].join('\n') + '\n';
-    return c.body(csv, 200, {
+    return c.body(feedbackCsv(out.rows), 200, {
       'Content-Type': 'text/csv; charset=utf-8',
       'Content-Disposition': `attachment; filename="feedback-${name}.csv"`,
       'Cache-Control': 'no-store',
       'X-Rows': String(out.rows.length),
       // Corrections whose texts were not stored (STORE_TEXT off when predicted): they cannot be exported.
       'X-Rows-Without-Text': String(out.withoutText),
+      // Anonymous corrections: never exported (send feedback with FEEDBACK_TOKEN to have it count).
+      'X-Rows-Untrusted': String(out.untrusted),
       'X-Store-Text': c.env.STORE_TEXT === 'true' ? 'true' : 'false',
       ...(out.truncated ? { 'X-Truncated': 'true' } : {}),
     });
@@ -125,7 +136,7 @@ export function feedbackApp() {
       path: evaluationRoutes.feedbackExport(),
       tags,
       security: [{ bearerAuth: [] }],
-      summary: `Corrected texts as CSV text,label (oldest correction first, at most ${MAX_EXPORT_ROWS} rows; X-Truncated: true when there are more), ready for pnpm train --data feedback.csv --from NAME@champion. Only predictions whose text was stored (STORE_TEXT on) can be exported: X-Rows-Without-Text counts the others`,
+      summary: `Trusted corrected texts as CSV text,label (oldest correction first, at most ${MAX_EXPORT_ROWS} rows; X-Truncated: true when there are more), ready for pnpm train --data feedback.csv --from NAME@champion. Fields starting with = + - @ get a leading ' (no spreadsheet formulas). Only trusted corrections (REGISTRY_TOKEN or FEEDBACK_TOKEN) of predictions whose text was stored (STORE_TEXT on) are exported: X-Rows-Untrusted and X-Rows-Without-Text count the others`,
       request: { query: ExportQuery },
       responses: { 200: { description: 'CSV', content: { 'text/csv': { schema: z.string() } } }, ...errors(400, 401, 403) },
     }),

@@ -1,9 +1,9 @@
-/** Models, versions, refs: publish (create → upload → finalize), read, archive. */
+/** Models, versions, refs: publish (create → upload → finalize), read, archive, delete a pending version. */
 import { createRoute, z } from '@hono/zod-openapi';
 import { ManifestDraft, routes, type CreateVersionResponse } from '@sentiment-edge/registry';
 import { bodyLimit } from 'hono/body-limit';
 import { requireToken } from '../auth.ts';
-import { archiveVersion, createVersion, finalizeVersion, forgetFileUpload, getModel, listFiles, listModels, listVersions, requireVersion, resolveRef } from '../db/models.ts';
+import { archiveVersion, createVersion, deletePendingVersion, finalizeVersion, forgetFileUpload, getModel, listFiles, listModels, listVersions, requireVersion, resolveRef } from '../db/models.ts';
 import { maxFileBytes, type Env } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { newApp } from '../openapi-app.ts';
@@ -146,6 +146,23 @@ export const modelRoutes = newApp()
     async (c) => {
       const { name, version } = c.req.valid('param');
       return c.json(manifestJson(await archiveVersion(c.env.DB, name, version)), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'delete',
+      path: '/models/{name}/versions/{version}',
+      tags,
+      summary: 'Delete a pending (never finalized) version, its file records and uploaded bytes; its number can be used again. 409 for a ready or archived version',
+      ...auth,
+      request: { params: VersionParams },
+      responses: { 200: json(z.object({ name: z.string(), version: z.number().int(), deletedObjects: z.number().int() }), 'Deleted'), ...errors(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const { name, version } = c.req.valid('param');
+      const keys = await deletePendingVersion(c.env.DB, name, version);
+      if (keys.length) await c.env.MODELS.delete(keys);
+      return c.json({ name, version, deletedObjects: keys.length }, 200);
     },
   );
 

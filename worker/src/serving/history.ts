@@ -85,8 +85,8 @@ export const HistorySyncRequest = z.object({
  * the upsert clause after a SELECT.
  */
 const INSERT_SQL = `INSERT INTO predictions
-  (id, created_at, model_name, model_version, label, score, probabilities, text_length, text_sha256, text, source, latency_ms, token_count, unknown_share)
-  SELECT r ->> '$[0]', r ->> '$[1]', r ->> '$[2]', r ->> '$[3]', r ->> '$[4]', r ->> '$[5]', r ->> '$[6]', r ->> '$[7]', r ->> '$[8]', r ->> '$[9]', r ->> '$[10]', r ->> '$[11]', r ->> '$[14]', r ->> '$[15]'
+  (id, created_at, model_name, model_version, label, score, probabilities, text_length, text_sha256, text, source, latency_ms, token_count, unknown_share, client_hash)
+  SELECT r ->> '$[0]', r ->> '$[1]', r ->> '$[2]', r ->> '$[3]', r ->> '$[4]', r ->> '$[5]', r ->> '$[6]', r ->> '$[7]', r ->> '$[8]', r ->> '$[9]', r ->> '$[10]', r ->> '$[11]', r ->> '$[14]', r ->> '$[15]', ?2
   FROM (SELECT value AS r FROM json_each(?1)) WHERE true
   ON CONFLICT (id) DO NOTHING`;
 
@@ -174,12 +174,13 @@ export interface ErrorCount {
  * statements per chunk (two rollups, the insert) plus one for the errors. Returns how many rows were
  * new and how many were duplicates. `createdAt` must be fixed-width UTC (Date#toISOString;
  * parseSyncBody normalises synced rows): parsing dates again here cost about 0.3 ms a row in workerd.
+ * `clientHash`: who synced browser rows (clientHash()), null for edge rows.
  */
-export async function insertHistory(db: D1Database, records: readonly HistoryRecord[], storeText: boolean, errors: readonly ErrorCount[] = []): Promise<HistorySyncResponse> {
+export async function insertHistory(db: D1Database, records: readonly HistoryRecord[], storeText: boolean, errors: readonly ErrorCount[] = [], clientHash: string | null = null): Promise<HistorySyncResponse> {
   if (records.length === 0 && errors.length === 0) return { inserted: 0, duplicates: 0 };
   const rows = storeText ? records : records.map((r) => ({ ...r, text: null }));
   const jsonChunks = chunks(rows);
-  const statements = jsonChunks.flatMap((json) => [db.prepare(ROLLUP_PREDICTIONS_SQL).bind(json), db.prepare(ROLLUP_HISTOGRAMS_SQL).bind(json), db.prepare(INSERT_SQL).bind(json)]);
+  const statements = jsonChunks.flatMap((json) => [db.prepare(ROLLUP_PREDICTIONS_SQL).bind(json), db.prepare(ROLLUP_HISTOGRAMS_SQL).bind(json), db.prepare(INSERT_SQL).bind(json, clientHash)]);
   if (errors.length) statements.push(db.prepare(ROLLUP_ERRORS_SQL).bind(JSON.stringify(errors.map((e) => [e.route, e.status, e.count]))));
   const results = await db.batch(statements);
   let inserted = 0;
@@ -209,7 +210,7 @@ export function queueHistory(db: D1Database, rows: readonly HistoryRecord[], sto
   const stored = storeText ? rows : rows.map((r) => ({ ...r, text: null }));
   if (pending) {
     pending.rows.push(...stored);
-    return pending.rows.length >= HISTORY_FLUSH_ROWS ? takeAndWrite(db) : null;
+    return pending.rows.length >= HISTORY_FLUSH_ROWS ? flushHistory(db) : null;
   }
   pending = { rows: [...stored], errors: new Map() };
   return flushLater(db);
@@ -227,10 +228,11 @@ export function queueError(db: D1Database, route: string, status: number): Promi
 }
 
 function flushLater(db: D1Database): Promise<HistorySyncResponse> {
-  return new Promise<void>((r) => setTimeout(r, HISTORY_FLUSH_MS)).then(() => takeAndWrite(db));
+  return new Promise<void>((r) => setTimeout(r, HISTORY_FLUSH_MS)).then(() => flushHistory(db));
 }
 
-function takeAndWrite(db: D1Database): Promise<HistorySyncResponse> {
+/** Writes this isolate's queued rows and error counts now (also POST /feedback: an id /predict just returned is then found at once). */
+export function flushHistory(db: D1Database): Promise<HistorySyncResponse> {
   const batch = pending;
   pending = null;
   return batch ? insertHistory(db, batch.rows, true, [...batch.errors.values()]) : Promise.resolve({ inserted: 0, duplicates: 0 });
@@ -404,6 +406,16 @@ export async function listHistory(db: D1Database, q: HistoryQuery): Promise<Hist
   const items = results.slice(0, n).map(toRecord);
   const last = items[items.length - 1];
   return { items, nextCursor: results.length > n && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
+}
+
+/**
+ * Who synced browser rows, for the promotion policy's per-client bound (monitor/evidence.ts): the first
+ * 16 hex digits of sha256("client:" + CF-Connecting-IP); null without an address (local tools). The
+ * address itself is never stored.
+ */
+export async function clientHash(request: Request): Promise<string | null> {
+  const ip = request.headers.get('cf-connecting-ip');
+  return ip ? (await sha256Hex(`client:${ip}`)).slice(0, 16) : null;
 }
 
 /** sha256 of a text, hex. */

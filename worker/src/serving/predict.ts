@@ -4,7 +4,7 @@
  */
 import { MAX_CLIENT_KEY_CHARS, MAX_TEXT_CHARS, MAX_TEXTS, toPrediction, type HistoryRecord, type PredictManyResponse, type PredictOneResponse, type EdgePrediction } from '@sentiment-edge/registry';
 import { ApiError } from '../errors.ts';
-import { analyze, modelCache, StillLoading, PRECISIONS, type LoadedModel, type Precision } from '../inference/models.ts';
+import { analyze, DEFAULT_PRECISION, modelCache, PRECISIONS, versionAtFault, type LoadedModel, type Precision } from '../inference/models.ts';
 import { recordModelLoad } from './metrics.ts';
 import { resolveModel, type ResolveOptions, type Resolved } from './resolve.ts';
 import { sha256Hex } from './history.ts';
@@ -55,7 +55,7 @@ export function parsePredictBody(body: unknown, dtype?: string | null): PredictI
     if (problem) throw new ApiError(400, 'validation_failed', problem, { path: 'clientKey' });
   }
   if (precision === null) throw new ApiError(400, 'validation_failed', `precision must be one of ${PRECISIONS.join(', ')} or left out (got null)`, { path: 'precision' });
-  const p = dtype ?? precision ?? 'int8';
+  const p = dtype ?? precision ?? DEFAULT_PRECISION;
   if (typeof p !== 'string' || !(PRECISIONS as readonly string[]).includes(p)) {
     throw new ApiError(400, 'validation_failed', `precision/dtype must be one of ${PRECISIONS.join(', ')} (got ${JSON.stringify(p)})`, { path: 'precision' });
   }
@@ -105,6 +105,10 @@ export interface PredictResult {
  * passes the request's background hook and token check to the resolver (see resolve.ts).
  */
 export async function predict(env: PredictEnv, input: PredictInput, started = performance.now(), resolve: Omit<ResolveOptions, 'now'> = {}): Promise<PredictResult> {
+  // Anonymous requests are served at the default precision only (with resolve.ts's aliases rule: they cannot evict sessions).
+  if (input.precision !== DEFAULT_PRECISION && !resolve.operator) {
+    throw new ApiError(401, 'unauthorized', `precision ${input.precision} needs the registry token; anonymous requests are served ${DEFAULT_PRECISION} (leave precision out). Send "Authorization: Bearer <REGISTRY_TOKEN>" for ${input.precision}`, { precision: input.precision }, { 'WWW-Authenticate': 'Bearer realm="sentiment-edge"' });
+  }
   const resolved = await resolveModel(env.DB, input.model, env.DEFAULT_MODEL, resolve);
   const onLoad = (m: LoadedModel) => recordModelLoad(m.name, m.version, m.precision, m.loadMs);
   let loaded: LoadedModel;
@@ -116,8 +120,9 @@ export async function predict(env: PredictEnv, input: PredictInput, started = pe
     if (loaded.evicted) loaded = await modelCache.get(env, resolved.name, resolved.version, input.precision, onLoad);
     analysed = await analyze(loaded, input.texts);
   } catch (e) {
-    // The version failed (load or inference; waiting for another request's load is not its fault): its error rate, for the promotion policy.
-    if (!(e instanceof StillLoading)) {
+    // The version failed through its own fault (a load or an inference that failed; not a 4xx such as a precision
+    // it does not have, not a wait for another request's load): its error rate, for the promotion policy.
+    if (versionAtFault(e)) {
       const write = recordVersionError(env.DB, resolved.name, resolved.version, input.texts.length).catch((err: unknown) => console.error('version error not recorded', err));
       if (resolve.defer) resolve.defer(write);
       else await write;

@@ -33,7 +33,7 @@ describe('resolveModel', () => {
     expect(await status(resolveModel(env.DB, `${NAME}@champion`, 'sentiment'))).toBe(404);
     expect(await status(resolveModel(env.DB, `${NAME}@99`, 'sentiment'))).toBe(404);
     expect(await status(resolveModel(env.DB, 'UPPER', 'sentiment'))).toBe(400);
-    expect(await resolveModel(env.DB, `${NAME}@${v2}`, 'sentiment', { operator: async () => true })).toMatchObject({ name: NAME, version: v2 });
+    expect(await resolveModel(env.DB, `${NAME}@${v2}`, 'sentiment', { operator: true })).toMatchObject({ name: NAME, version: v2 });
   });
 
   it('uses a fresh lookup as is, refreshes a stale one in the background, and never answers from one older than ALIAS_MAX_AGE_MS', async () => {
@@ -58,17 +58,26 @@ describe('resolveModel', () => {
     expect(deferred).toHaveLength(1);
   });
 
-  it('loads a version no alias points at only for the operator (token)', async () => {
+  it('serves anonymous requests only the champion and canary (by name or number); other versions and aliases need the token', async () => {
     resetResolver();
     await callJson('PUT', `/api/v1/models/${NAME}/aliases/champion`, { body: { version: v1 } });
     await callJson('DELETE', `/api/v1/models/${NAME}/aliases/challenger`);
     expect(await status(resolveModel(env.DB, `${NAME}@${v2}`, 'sentiment'))).toBe(401);
-    expect(await status(resolveModel(env.DB, `${NAME}@${v2}`, 'sentiment', { operator: async () => false }))).toBe(401);
-    expect((await resolveModel(env.DB, `${NAME}@${v2}`, 'sentiment', { operator: async () => true })).version).toBe(v2);
-    // Aliased versions are public by number too.
+    expect(await status(resolveModel(env.DB, `${NAME}@${v2}`, 'sentiment', { operator: false }))).toBe(401);
+    expect((await resolveModel(env.DB, `${NAME}@${v2}`, 'sentiment', { operator: true })).version).toBe(v2);
+    // The champion is public by number too.
     expect((await resolveModel(env.DB, `${NAME}@${v1}`, 'sentiment')).version).toBe(v1);
+    // A challenger is not served by default (only shadow-scored): its version and alias need the token (issue 21).
     await callJson('PUT', `/api/v1/models/${NAME}/aliases/challenger`, { body: { version: v2 } });
     resetResolver();
+    expect(await status(resolveModel(env.DB, `${NAME}@${v2}`, 'sentiment'))).toBe(401);
+    expect(await status(resolveModel(env.DB, `${NAME}@challenger`, 'sentiment'))).toBe(401);
+    expect((await resolveModel(env.DB, `${NAME}@challenger`, 'sentiment', { operator: true })).version).toBe(v2);
+    // The canary is: by alias and by number.
+    await callJson('PUT', `/api/v1/models/${NAME}/aliases/canary`, { body: { version: v2, share: 0 } });
+    resetResolver();
     expect((await resolveModel(env.DB, `${NAME}@${v2}`, 'sentiment')).version).toBe(v2);
+    expect((await resolveModel(env.DB, `${NAME}@canary`, 'sentiment')).version).toBe(v2);
+    await callJson('DELETE', `/api/v1/models/${NAME}/aliases/canary`);
   });
 });

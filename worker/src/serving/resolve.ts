@@ -8,8 +8,11 @@
  * without a D1 read on the hot path. POST /api/v1/admin/reload re-checks this isolate at once. When a
  * lookup finds that an alias moved, the sessions of the version it left are dropped.
  *
- * A version no alias points at may be loaded only by requests with the registry token (`operator`):
- * otherwise anonymous traffic cycling through old versions would force a model load per request.
+ * Anonymous requests get only what the model's aliases serve by default (issue 21): its champion and its
+ * canary (`NAME`, `NAME@champion`, `NAME@canary`, or those versions by number); other aliases
+ * (`NAME@challenger`, …) and versions need the registry token (`operator`). With the int8-only rule of
+ * predict.ts, anonymous traffic can reach at most the champion and canary sessions of each model (plus
+ * the challenger's, loaded by shadow scoring), so it cannot cycle through keys and evict other sessions.
  *
  * Canary: a champion request (`NAME`, `NAME@champion`) whose client key falls in the canary's share
  * (registry canary.ts `servesCanary`) is answered by the `canary` alias's version, with ref
@@ -28,6 +31,8 @@ export const ALIAS_FRESH_MS = 1_000;
 export const ALIAS_MAX_AGE_MS = 4_000;
 export const CHAMPION = 'champion';
 export const CHALLENGER = 'challenger';
+/** The aliases that serve anonymous traffic by default: the champion, and the canary for its share. */
+export const SERVED_ALIASES: readonly string[] = [CHAMPION, CANARY_ALIAS];
 /** Retry-After (seconds) sent with 503 while a model has no champion. */
 export const NO_CHAMPION_RETRY_S = 30;
 
@@ -39,8 +44,8 @@ interface Lookup<T> {
 
 /** `name@alias` → version (null: no such alias). */
 const aliasCache = new Map<string, Lookup<number | null>>();
-/** `name@version` → whether it exists (ready or archived) and whether an alias points at it. */
-const versionCache = new Map<string, Lookup<{ exists: boolean; aliased: boolean }>>();
+/** `name@version` → whether it exists (ready or archived) and whether champion or canary points at it. */
+const versionCache = new Map<string, Lookup<{ exists: boolean; served: boolean }>>();
 /** `name` → its canary and share (`canary: null`: none; kept, unlike alias misses, since it is the usual case). */
 const canaryCache = new Map<string, Lookup<{ canary: { version: number; share: number } | null }>>();
 
@@ -55,8 +60,8 @@ export interface ResolveOptions {
   now?: number;
   /** Runs a background refresh after the answer (the request's waitUntil); without it, refreshes are awaited. */
   defer?: (work: Promise<unknown>) => void;
-  /** Whether the request carries the registry token (asked only for versions no alias points at). */
-  operator?: () => Promise<boolean>;
+  /** Whether the request carries the registry token: without it, only what the aliases serve by default (SERVED_ALIASES). */
+  operator?: boolean;
   /** The client's key for the canary share (registry canary.ts); without one, champion requests get the champion. */
   clientKey?: string | null;
 }
@@ -119,11 +124,11 @@ export async function resolveModel(db: D1Database, ref: string | undefined, defa
       const model = await getModel(db, name);
       throw ApiError.notFound(model ? `model ${name} has no version ${version} (latest ready: ${model.latestVersion ?? 'none'})` : `no model named "${name}"`);
     }
-    if (!v.aliased && !(await opts.operator?.())) {
+    if (!v.served && !opts.operator) {
       throw new ApiError(
         401,
         'unauthorized',
-        `version ${version} of ${name} is not behind an alias; anonymous requests may use ${name} (its champion) or ${name}@ALIAS. Send "Authorization: Bearer <REGISTRY_TOKEN>" to load other versions`,
+        `version ${version} of ${name} is neither its champion nor its canary; anonymous requests may use ${name} (its champion) or ${name}@canary. Send "Authorization: Bearer <REGISTRY_TOKEN>" to load other versions`,
         { name, version },
         { 'WWW-Authenticate': 'Bearer realm="sentiment-edge"' },
       );
@@ -131,6 +136,15 @@ export async function resolveModel(db: D1Database, ref: string | undefined, defa
     return { name, version, ref: k };
   }
   const alias = parsed.kind === 'alias' ? parsed.alias : CHAMPION;
+  if (!opts.operator && !SERVED_ALIASES.includes(alias)) {
+    throw new ApiError(
+      401,
+      'unauthorized',
+      `${parsed.name}@${alias} is not served to anonymous requests: they get what the model's aliases serve by default (${parsed.name}, ${parsed.name}@champion, ${parsed.name}@canary). Send "Authorization: Bearer <REGISTRY_TOKEN>" to use other aliases`,
+      { name: parsed.name, alias },
+      { 'WWW-Authenticate': 'Bearer realm="sentiment-edge"' },
+    );
+  }
   const version = await aliasVersion(db, parsed.name, alias, opts);
   if (version !== null) {
     if (alias === CHAMPION && opts.clientKey) {
@@ -155,15 +169,15 @@ export async function resolveModel(db: D1Database, ref: string | undefined, defa
   throw ApiError.notFound(`model ${parsed.name} has no alias "${alias}" (aliases: ${Object.keys(model.aliases).join(', ') || 'none'})`);
 }
 
-async function versionState(db: D1Database, name: string, version: number): Promise<{ exists: boolean; aliased: boolean }> {
+async function versionState(db: D1Database, name: string, version: number): Promise<{ exists: boolean; served: boolean }> {
   const row = await db
     .prepare(
-      `SELECT EXISTS (SELECT 1 FROM aliases a WHERE a.name = v.name AND a.version = v.version) AS aliased
+      `SELECT EXISTS (SELECT 1 FROM aliases a WHERE a.name = v.name AND a.version = v.version AND a.alias IN (SELECT value FROM json_each(?3))) AS served
        FROM versions v WHERE v.name = ?1 AND v.version = ?2 AND v.status IN ('ready', 'archived')`,
     )
-    .bind(name, version)
-    .first<{ aliased: number }>();
-  return { exists: row !== null, aliased: row?.aliased === 1 };
+    .bind(name, version, JSON.stringify(SERVED_ALIASES))
+    .first<{ served: number }>();
+  return { exists: row !== null, served: row?.served === 1 };
 }
 
 /** The alias's version (cached as described above), or null when it does not exist. `force`: look up now. */

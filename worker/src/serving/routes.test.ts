@@ -127,6 +127,54 @@ describe('with a champion', () => {
     expect(typeof r.body.error.message).toBe('string');
   });
 
+  it('anonymous requests cannot evict sessions: they get only the champion and canary, at int8 (issue 21)', async () => {
+    const name = `thrash-${Date.now().toString(36)}`;
+    const [c1, c2, c3, c4] = [await publish(name, { files: champion.files }), await publish(name, { files: champion.files }), await publish(name, { files: champion.files }), await publish(name, { files: champion.files })];
+    await setAlias(name, 'champion', c1);
+    await setAlias(name, 'challenger', c2);
+    expect((await callJson('PUT', `/api/v1/models/${name}/aliases/canary`, { body: { version: c3, share: 0 } })).status).toBe(200);
+    await setAlias(name, 'beta', c4);
+    const served = [{ model: name }, { model: `${name}@champion` }, { model: `${name}@canary` }, { model: `${name}@${c1}` }, { model: `${name}@${c3}` }];
+    const refused = [{ model: `${name}@challenger` }, { model: `${name}@beta` }, { model: `${name}@${c4}` }, { model: name, precision: 'fp32' }, { model: `${name}@canary`, precision: 'fp32' }];
+    for (const b of served) expect((await callJson('POST', '/api/v1/predict', { body: { text: 'good', ...b }, token: null })).status).toBe(200);
+    const sessions = () => modelCache.loaded().filter((l) => l.model === name);
+    expect(sessions()).toEqual([{ model: name, version: c1, precision: 'int8' }, { model: name, version: c3, precision: 'int8' }]);
+    const before = [await modelCache.get(env, name, c1, 'int8'), await modelCache.get(env, name, c3, 'int8')];
+    // One sequential attacker cycling through aliases, versions and precisions (before: a model load per request).
+    for (let i = 0; i < 40; i++) {
+      const b = [...served, ...refused][i % 10]!;
+      const r = await callJson<any>('POST', '/api/v1/predict', { body: { text: `good ${i}`, ...b }, token: null });
+      expect(r.status, JSON.stringify(b)).toBe(served.includes(b) ? 200 : 401);
+      if (r.status === 401) expect(r.body.error.message).toMatch(/REGISTRY_TOKEN/);
+    }
+    expect(sessions()).toHaveLength(2);
+    // The very same sessions: neither evicted nor loaded again.
+    expect(await modelCache.get(env, name, c1, 'int8')).toBe(before[0]);
+    expect(await modelCache.get(env, name, c3, 'int8')).toBe(before[1]);
+    expect(before.every((m) => !m.evicted)).toBe(true);
+    // The token holder still reaches every alias and precision.
+    expect((await callJson('POST', '/api/v1/predict', { body: { text: 'good', model: `${name}@beta`, precision: 'fp32' } })).status).toBe(200);
+  });
+
+  it('refuses a version whose config.json labels are not its manifest\'s: 503 model_unavailable, remembered, counted as its error (issue 21)', async () => {
+    const name = `labels-${Date.now().toString(36)}`;
+    const config = JSON.parse(new TextDecoder().decode(champion.files['config.json']));
+    config.id2label = { 0: '=cmd', 1: '__proto__' };
+    config.label2id = { '=cmd': 0, __proto__: 1 };
+    const v = await publish(name, { files: { ...champion.files, 'config.json': new TextEncoder().encode(JSON.stringify(config)) } });
+    await setAlias(name, 'champion', v);
+    const first = await callJson<any>('POST', '/api/v1/predict', { body: { text: 'good', model: name }, token: null });
+    // Before: 200 with "label": "=cmd" (and "__proto__" missing from probabilities).
+    expect(first.status).toBe(503);
+    expect(first.body.error).toMatchObject({ code: 'model_unavailable', message: expect.stringMatching(/config.json's labels \(=cmd, __proto__\) are not the manifest's \(negative, positive\)/) });
+    expect(first.res.headers.get('retry-after')).toBe('30');
+    // The failure is remembered: the next requests are answered without loading the version again.
+    const t = performance.now();
+    for (let i = 0; i < 5; i++) expect((await callJson('POST', '/api/v1/predict', { body: { text: 'good', model: name }, token: null })).status).toBe(503);
+    console.log(`5 requests for a broken version after the first: ${(performance.now() - t).toFixed(1)} ms`);
+    expect(modelCache.loaded().some((l) => l.model === name)).toBe(false);
+  });
+
   it('accepts exactly 5000 characters (after trimming) and 256 texts', async () => {
     const long = await callJson('POST', '/api/v1/predict', { body: { text: `  ${'good '.repeat(1000).trim()}  ` } });
     expect(long.status).toBe(200);

@@ -8,15 +8,15 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { API_PREFIX, CLIENT_KEY_HEADER, MAX_CLIENT_KEY_CHARS, MAX_HISTORY_BATCH, MAX_TEXT_CHARS, MAX_TEXTS, servingRoutes } from '@sentiment-edge/registry';
 import type { Context, MiddlewareHandler } from 'hono';
-import { hasToken, requireMetricsToken, requireReadToken, requireToken } from '../auth.ts';
+import { publicCaller, requireMetricsToken, requireReadToken, requireToken } from '../auth.ts';
 import type { AppEnv, Env } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { modelCache } from '../inference/models.ts';
 import { ORT_VERSION } from '../inference/ort.ts';
 import { newApp } from '../openapi-app.ts';
-import { countClient, limitClient, refuseRemembered, TEXTS_PER_UNIT } from '../rate-limit.ts';
+import { countClient, limitClient, predictCost, refuseRemembered } from '../rate-limit.ts';
 import { errors, json } from '../schemas.ts';
-import { HistoryQueryInput, insertHistory, listHistory, parseSyncBody, queueError, queueHistory } from './history.ts';
+import { clientHash, HistoryQueryInput, insertHistory, listHistory, parseSyncBody, queueError, queueHistory } from './history.ts';
 import { readRollupTotals, recordPredictLatency, renderMetrics } from './metrics.ts';
 import { modelInfo } from './model-info.ts';
 import { clientKeyProblem, parsePredictBody, predict, type PredictInput } from './predict.ts';
@@ -72,10 +72,9 @@ function countErrors(route: string): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** Whether the request carries REGISTRY_TOKEN (checked once, only when it sends a token at all). */
-function operatorCheck(c: Context<AppEnv>): () => Promise<boolean> {
-  let checked: Promise<boolean> | undefined;
-  return () => (checked ??= hasToken(c.env, c.req.header('authorization')));
+/** Whether the request carries REGISTRY_TOKEN (403 for a wrong token: auth.ts publicCaller). */
+async function callerIsOperator(c: Context<AppEnv>): Promise<boolean> {
+  return (await publicCaller(c)) === 'REGISTRY_TOKEN';
 }
 
 /**
@@ -97,16 +96,16 @@ function clientKeyOf(c: Context<AppEnv>, input: PredictInput): string | null {
 
 async function handlePredict(c: Context<AppEnv>): Promise<Response> {
   const started = performance.now();
-  const isOperator = operatorCheck(c);
+  const operator = await callerIsOperator(c);
   const input = parsePredictBody(await readJson(c, MAX_PREDICT_BODY_BYTES), c.req.query('dtype') ?? null);
   // The limiter is asked after the answer (no latency on the hot path); a client it finds over its limit
   // is remembered by this isolate and refused at once from its next request on (rate-limit.ts).
-  if (!(await isOperator())) {
+  if (!operator) {
     refuseRemembered(c.env, c.req.raw, 'PREDICT_LIMITER');
-    afterResponse(c, countClient(c.env, c.req.raw, 'PREDICT_LIMITER', Math.ceil(input.texts.length / TEXTS_PER_UNIT)));
+    afterResponse(c, countClient(c.env, c.req.raw, 'PREDICT_LIMITER', predictCost(input.texts)));
   }
   const clientKey = clientKeyOf(c, input);
-  const result = await predict(c.env, input, started, { operator: isOperator, defer: (work) => afterResponse(c, work), clientKey });
+  const result = await predict(c.env, input, started, { operator, defer: (work) => afterResponse(c, work), clientKey });
   const { name, version } = result.resolved;
   recordPredictLatency(name, version, result.latencyMs);
   const store = storeText(c.env);
@@ -189,7 +188,7 @@ function document(app: OpenAPIHono<AppEnv>): void {
         method: 'post',
         path,
         tags,
-        summary: 'Classify one text or a batch with the ONNX model inside the Worker (int8 by default). Per-client limit (429); a version no alias points at needs the token',
+        summary: 'Classify one text or a batch with the ONNX model inside the Worker (int8 by default). Per-client limit (429), a request costing ceil(texts / 16) or ceil(characters / 2000) units, whichever is more; anonymous requests get the champion or canary at int8, anything else needs the token (401; a wrong token is 403)',
         request: {
           query: z.object({ dtype: z.enum(['int8', 'fp32']).optional() }),
           body: { required: true, content: { 'application/json': { schema: PredictBody } } },
@@ -217,7 +216,7 @@ function document(app: OpenAPIHono<AppEnv>): void {
       tags,
       summary: `Sync up to ${MAX_HISTORY_BATCH} browser-made predictions; idempotent by id. Public (browsers have no token) but validated against the registry: source "browser" only, model@version ready or archived, probabilities = the model's labels summing to 1, score = the label's (top) probability, textSha256/textLength = the text's when sent, createdAt from 2020 to 5 minutes ahead; a batch repeating an id is refused (400), not deduplicated`,
       request: { body: { required: true, content: { 'application/json': { schema: z.object({ items: z.array(HistoryRecordSchema).max(MAX_HISTORY_BATCH) }) } } } },
-      responses: { 200: json(z.object({ inserted: z.number().int(), duplicates: z.number().int() }).openapi('HistorySyncResponse'), 'Stored'), ...errors(400, 413, 415, 429) },
+      responses: { 200: json(z.object({ inserted: z.number().int(), duplicates: z.number().int() }).openapi('HistorySyncResponse'), 'Stored'), ...errors(400, 403, 413, 415, 429) },
     }),
   );
   reg.registerPath(
@@ -311,9 +310,10 @@ export function servingApp(): OpenAPIHono<AppEnv> {
   });
 
   app.post(servingRoutes.history(), async (c) => {
+    // The limiter first: a flood of invalid (or huge) syncs is refused before its body is read or checked.
+    if (!(await callerIsOperator(c))) await limitClient(c.env, c.req.raw, 'HISTORY_LIMITER');
     const records = await parseSyncBody(c.env.DB, await readJson(c, MAX_HISTORY_BODY_BYTES));
-    if (!(await hasToken(c.env, c.req.header('authorization')))) await limitClient(c.env, c.req.raw, 'HISTORY_LIMITER');
-    const result = await insertHistory(c.env.DB, records, storeText(c.env));
+    const result = await insertHistory(c.env.DB, records, storeText(c.env), [], await clientHash(c.req.raw));
     // insertHistory adds the newly inserted rows (not duplicates) to the D1 metric rollups.
     return c.json(result, 200);
   });
