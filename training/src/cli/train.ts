@@ -264,7 +264,11 @@ async function trainWithSearch(o: {
   console.log(
     `recipe search on ${o.train.name}: ${split.train.texts.length} training rows, ${split.validation.texts.length} validation rows (${o.validation ? o.validation.name : 'stratified 15 %, seed ' + o.seed}), labels ${o.train.labelSet.join(', ')}; budget ${o.budget} s; ${english ? 'English priors among the candidates' : 'no English priors (the rows are not all English)'}`,
   );
-  const { model: picked, record } = selectRecipe(candidates, split.train, split.validation, { budgetSeconds: o.budget, log: (line) => console.log(`  ${line}`) });
+  const { model: picked, record } = selectRecipe(candidates, split.train, split.validation, {
+    budgetSeconds: o.budget,
+    log: (line) => console.log(`  ${line}`),
+    ...(o.validation ? {} : { refitOn: o.train }),
+  });
   console.log(`\n${table(['candidate', 'val macro-F1', 'val accuracy', 'time', 'status'], [
     ...record.candidates.map((c) => [c.name === record.chosen ? `${c.name} (chosen)` : c.name, c.macroF1?.toFixed(4) ?? '–', c.accuracy?.toFixed(4) ?? '–', `${c.seconds.toFixed(1)}s`, c.status]),
     ['baseline: TF-IDF+LR', record.baseline.macroF1.toFixed(4), record.baseline.accuracy.toFixed(4), `${record.baseline.seconds.toFixed(1)}s`, 'baseline'],
