@@ -6,7 +6,6 @@ export * from './gate.ts';
 export * from './paired-test.ts';
 export * from './client.ts';
 export * from './classifier.ts';
-export * from './language.ts';
 export * from './rollback.ts';
 export * from './metrics.ts';
 export * from './dataset.ts';

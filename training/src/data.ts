@@ -110,9 +110,9 @@ export function loadDataset(path: string, options: LoadDatasetOptions = {}): Dat
 /** The file as UTF-8 text; anything else is an error naming the first line with a byte sequence that is not UTF-8. */
 export function decodeUtf8(buf: Buffer, path: string): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(buf);
   } catch {
-    const decoder = new TextDecoder('utf-8', { fatal: true });
+    const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
     let start = 0;
     for (let line = 1; start <= buf.length; line++) {
       const nl = buf.indexOf(0x0a, start);

@@ -1,5 +1,5 @@
 /** Checks and splits for training on the user's own labelled file (`pnpm train --data …`). */
-import { languageMix, languageName, trainingLanguages } from '@sentiment-edge/registry';
+import { languageMix, languageName, trainingLanguages } from '@sentiment-edge/registry/language';
 import { stratifiedSplit, type Dataset } from './data.ts';
 import { createRng, shuffleInPlace } from './rng.ts';
 

@@ -35,6 +35,8 @@ export const DEFAULT_SOURCES: readonly Source[] = [
   { file: 'yelp/train.csv', holdOut: true },
   { file: 'amazon/food-train.csv', holdOut: true },
   { file: 'amazon/alexa-train.csv', holdOut: true },
+  // French movie reviews: the default model answers French too.
+  { file: 'allocine/train.csv', holdOut: true },
 ];
 
 export interface WeightingOptions {

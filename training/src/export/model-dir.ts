@@ -1,7 +1,7 @@
 /** Writes a trained model as a Hugging Face–layout directory and reads one back for warm starts. */
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, statSync, existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { languageName } from '@sentiment-edge/registry';
+import { languageName } from '@sentiment-edge/registry/language';
 import { selectionMarkdown, type SelectionRecord } from '../selection.ts';
 import { DATA_DIR } from '../paths.ts';
 import { hasContrast, hasIntensity, type ModelShape, type ModelWeights } from '../model.ts';
