@@ -46,7 +46,7 @@ describe('CLIs', () => {
     });
     const r = JSON.parse(stdout);
     expect(r.dataDir).toBe(dataDir);
-    expect(r.sets).toHaveLength(11);
+    expect(r.sets).toHaveLength(12);
     expect(r.checklist.polarMft.cases).toBe(14);
     expect(JSON.parse(readFileSync(out, 'utf8')).summary).toEqual(r.summary);
     expect(JSON.parse(readFileSync(join(model, 'metrics.json'), 'utf8')).suite.summary).toEqual(r.summary);

@@ -265,17 +265,26 @@ async function explained(c: Classifier, texts: string[]): Promise<ExplainedPredi
   // A text longer than the model reads is cut: say so instead of ignoring its end silently.
   const cut = (total: number) => (total > maxTokens ? { tokens: { read: maxTokens, total } } : {});
   // tokenStats (word pieces and the [UNK] share) is sent with the synced history row for drift monitoring.
-  if (c.explains) {
-    return (await c.explain(texts)).map(({ prediction, tokens, stats, totalTokens }) => {
-      const words = wordScores(tokens, prediction.label);
-      return { ...prediction, unknownShare: unknownShare(words), words, tokenStats: stats, ...cut(totalTokens) };
+  const out: ExplainedPrediction[] = c.explains
+    ? (await c.explain(texts)).map(({ prediction, tokens, stats, totalTokens }) => {
+        const words = wordScores(tokens, prediction.label);
+        return { ...prediction, unknownShare: unknownShare(words), words, tokenStats: stats, ...cut(totalTokens) };
+      })
+    : (await c.classify(texts)).map((p, i) => {
+        const enc = tokenizer?.encode(texts[i]!);
+        const tokens: TokenScores[] = (enc?.tokens ?? []).map((token) => ({ token, scores: {} }));
+        return { ...p, unknownShare: unknownShare(wordScores(tokens, p.label)), tokenStats: c.tokenStats(texts[i]!), ...cut(enc?.ids.length ?? 0) };
+      });
+  const languages = c.languages;
+  if (languages?.length) {
+    // The detector (≈ 34 kB gzip of n-gram profiles) is its own chunk, loaded with the first explained answer.
+    const { checkLanguage, languageNote } = await import('@sentiment-edge/registry/language');
+    out.forEach((p, i) => {
+      const check = checkLanguage(texts[i]!, languages, p.tokenStats?.unknownShare);
+      p.language = { ...check, note: languageNote(check, languages) };
     });
   }
-  return (await c.classify(texts)).map((p, i) => {
-    const enc = tokenizer?.encode(texts[i]!);
-    const tokens: TokenScores[] = (enc?.tokens ?? []).map((token) => ({ token, scores: {} }));
-    return { ...p, unknownShare: unknownShare(wordScores(tokens, p.label)), tokenStats: c.tokenStats(texts[i]!), ...cut(enc?.ids.length ?? 0) };
-  });
+  return out;
 }
 
 /** Lets queued messages (a `cancel`) run; a MessageChannel hop avoids the 4 ms clamp of nested timers. */
