@@ -4,14 +4,14 @@
  * dimension is the number of labels and the output layer is the identity, so logits = bias + Σ pooled
  * feature × its row: multinomial logistic regression on the graph's own features.
  *
- * Trained like the TF-IDF + LR peer (peers/tfidf-lr.ts, whose L-BFGS it reuses): full batch, deterministic,
+ * Trained like the TF-IDF + LR peer (peers/tfidf-lr.ts `fitLogisticRegression`): full batch, deterministic,
  * L2 penalty ||W||² / 2C. Each feature is scaled by its smooth idf while training (LR on idf-weighted
  * features), and the exported row is idf × weight, so the graph needs nothing new. With poolPower 0.5 a text's
  * feature vector has roughly unit scale per idf, close to TF-IDF's L2-normalised rows.
  */
 import { computeMetrics } from './metrics.ts';
 import { DEFAULT_BIGRAM_PRIME, featurize, initWeights, maxFeatures, poolScale, predictProbs, type ModelShape } from './model.ts';
-import { lbfgs } from './peers/tfidf-lr.ts';
+import { fitLogisticRegression, type Csr } from './peers/tfidf-lr.ts';
 import { buildTokenizerConfig, buildTokenizerJson, buildVocab, createTokenizer, encodeTexts } from './tokenizer.ts';
 import { DEFAULT_TRAIN_PARAMS, type TrainedModel } from './train.ts';
 import type { Dataset } from './data.ts';
@@ -25,12 +25,6 @@ export interface LinearOptions {
 }
 
 export const DEFAULT_LINEAR: LinearOptions = { C: 4, buckets: 262_144, poolPower: 0.5, maxIterations: 200 };
-
-interface Csr {
-  indptr: Int32Array;
-  indices: Int32Array;
-  values: Float64Array;
-}
 
 /** Pooled feature vectors (row id → coefficient, duplicates summed) as CSR over the rows of `shape`. */
 function pooledRows(seqs: readonly Int32Array[], shape: ModelShape): { rows: Int32Array[]; coefs: Float64Array[] } {
@@ -96,44 +90,15 @@ export function trainLinear(train: Dataset, validation: Dataset, options: Partia
     indptr[i + 1] = indices.length;
   });
   const X: Csr = { indptr, indices: Int32Array.from(indices), values: Float64Array.from(values) };
-  const y = train.labelIds;
-  const P = new Float64Array(K);
-  const objective = (x: Float64Array, grad: Float64Array): number => {
-    grad.fill(0);
-    let loss = 0;
-    for (let i = 0; i < n; i++) {
-      let max = -Infinity;
-      for (let k = 0; k < K; k++) {
-        let s = x[K * F + k]!;
-        for (let j = X.indptr[i]!; j < X.indptr[i + 1]!; j++) s += X.values[j]! * x[X.indices[j]! * K + k]!;
-        P[k] = s;
-        if (s > max) max = s;
-      }
-      let z = 0;
-      for (let k = 0; k < K; k++) z += P[k] = Math.exp(P[k]! - max);
-      for (let k = 0; k < K; k++) P[k]! /= z;
-      loss -= Math.log(Math.max(P[y[i]!]!, 1e-300));
-      for (let k = 0; k < K; k++) {
-        const r = P[k]! - (k === y[i] ? 1 : 0);
-        grad[K * F + k]! += r;
-        for (let j = X.indptr[i]!; j < X.indptr[i + 1]!; j++) grad[X.indices[j]! * K + k]! += r * X.values[j]!;
-      }
-    }
-    let reg = 0;
-    for (let i = 0; i < K * F; i++) {
-      reg += x[i]! * x[i]!;
-      grad[i]! += x[i]! / o.C;
-    }
-    return loss + reg / (2 * o.C);
-  };
-  const { x, iterations } = lbfgs(objective, new Float64Array(K * F + K), { maxIterations: o.maxIterations, tolerance: 1e-7 });
+  const fit = fitLogisticRegression(X, train.labelIds, K, F, { C: o.C, maxIterations: o.maxIterations });
+  const iterations = fit.iterations;
 
   const weights = initWeights(shape, seed);
   weights.embedding.fill(0);
-  for (const [row, f] of column) for (let k = 0; k < K; k++) weights.embedding[row * K + k] = idf[f]! * x[f * K + k]!;
+  for (const [row, f] of column) for (let k = 0; k < K; k++) weights.embedding[row * K + k] = idf[f]! * fit.weights[k * F + f]!;
   weights.w2.fill(0);
   for (let k = 0; k < K; k++) weights.w2[k * K + k] = 1;
-  for (let k = 0; k < K; k++) weights.b2[k] = x[K * F + k]!;
+  for (let k = 0; k < K; k++) weights.b2[k] = fit.bias[k]!;
   const metrics = computeMetrics(validation.labelIds, predictProbs(weights, xVal), labels);
   const params = { ...DEFAULT_TRAIN_PARAMS, seed, dim: K, buckets: o.buckets, poolPower: o.poolPower, epochs: iterations, keep: 'last' as const };
   const seconds = (performance.now() - started) / 1000;
