@@ -64,10 +64,12 @@ describe('recipe selection', () => {
     expect(lines.some((l) => l.startsWith('baseline TF-IDF'))).toBe(true);
     const tie = selectRecipe([fake('a', 0.8), fake('b', 0.8 + MIN_GAIN / 2)], train, validation, { budgetSeconds: 60 });
     expect(tie.record.chosen).toBe('a');
-    const cut = selectRecipe([fake('slow', 0.7, 300), fake('never', 0.99)], train, validation, { budgetSeconds: 0.2 });
+    const cut = selectRecipe([fake('slow', 0.7, 300), fake('never', 0.99), { ...fake('floor', 0.705), always: true }], train, validation, { budgetSeconds: 0.2 });
+    // 'floor' runs past the budget (always) but does not gain MIN_GAIN over 'slow'
+    expect(cut.record.candidates[2]).toMatchObject({ name: 'floor', status: 'trained', macroF1: 0.705 });
     expect(cut.record.chosen).toBe('slow');
     expect(cut.record.candidates[1]).toMatchObject({ name: 'never', status: 'skipped: budget', macroF1: null });
-    expect(selectionMarkdown(cut.record)).toMatch(/\| \*\*slow\*\* \(chosen\) \| 0\.7000 .*\n\| never \| – \| – \| 0\.0 s \| skipped: budget \|\n\| linear baseline: TF-IDF/);
+    expect(selectionMarkdown(cut.record)).toMatch(/\| \*\*slow\*\* \(chosen\) \| 0\.7000 .*\n\| never \| – \| – \| 0\.0 s \| skipped: budget \|\n\| floor \| 0\.7050 .*\n\| linear baseline: TF-IDF/);
   });
 
   it('refits the chosen candidate on every row and keeps the validation figures of the search', () => {
@@ -81,6 +83,7 @@ describe('recipe selection', () => {
   it('offers English priors only for English rows, and sizes epochs to the data', () => {
     const names = (english: boolean) => ownDataCandidates({ rows: 2000, english, seed: 1 }).map((c) => c.name);
     expect(names(false)).toEqual(['linear C=4', 'preset, no priors', 'sized bag', 'linear C=16', 'linear C=1']);
+    expect(ownDataCandidates({ rows: 2000, english: true, seed: 1 }).filter((c) => c.always).map((c) => c.name)).toEqual(['linear C=4']);
     expect(names(true)).toEqual(['preset', 'linear C=4', 'preset, no priors', 'sized bag', 'sized bag, priors', 'linear C=16', 'linear C=1']);
     expect(sizedEpochs(2000)).toBe(30);
     expect(sizedEpochs(20_000)).toBe(10);
