@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { datasetFromRows, loadDataset } from './data.ts';
-import { checkOwnData, MIN_ROWS_PER_LABEL, splitForSelection, trainingLanguageReport } from './own-data.ts';
+import { checkOwnData, dropCoveredRows, MIN_ROWS_PER_LABEL, splitForSelection, trainingLanguageReport } from './own-data.ts';
 
 const rows = (n: number, label: string, text = 'a fine text number') => Array.from({ length: n }, (_, i) => [`${text} ${i}`, label] as [string, string]);
 
@@ -49,5 +49,25 @@ describe('own data checks', () => {
     const mixed = trainingLanguageReport([...en, ...fr, 'ok']);
     expect(mixed.languages.sort()).toEqual(['en', 'fr']);
     expect(mixed.line).toMatch(/^languages: mixed languages: (English \+ French|French \+ English) \(.*20 of 21 sampled rows judged/);
+  });
+
+  it('leaves validation rows covered by training rows (duplicates, sub-phrases) out of the scoring', () => {
+    const labels = ['negative', 'positive'];
+    const train = datasetFromRows('t.csv', [['a truly wonderful and moving film about love', 'positive'], ['a dull , lifeless and boring mess', 'negative']], labels);
+    const validation = datasetFromRows('v.csv', [
+      ['wonderful and moving film', 'positive'], // every 4-gram in training: a sub-phrase
+      ['boring mess', 'negative'], // shorter than 4 words: covered only as a whole training text — it is not one
+      ['a dull , lifeless and boring mess', 'negative'], // a duplicate
+      ['a wonderful story told with care', 'positive'],
+      ['the plot is thin and the acting flat', 'negative'],
+      ['great fun for the whole family', 'positive'],
+    ], labels);
+    const r = dropCoveredRows(train, validation);
+    expect(r.dropped).toBe(2);
+    expect(r.validation.texts).toEqual(['boring mess', 'a wonderful story told with care', 'the plot is thin and the acting flat', 'great fun for the whole family']);
+    expect(r.validation.name).toBe('v.csv');
+    // too few rows of a label would remain: the validation rows are kept as they are
+    const thin = datasetFromRows('v.csv', [['wonderful and moving film', 'positive'], ['a wonderful story told with care', 'positive'], ['boring mess', 'negative'], ['flat acting all the way', 'negative']], labels);
+    expect(dropCoveredRows(train, thin)).toMatchObject({ dropped: 0, validation: thin });
   });
 });

@@ -1,6 +1,6 @@
 /** Checks and splits for training on the user's own labelled file (`pnpm train --data …`). */
 import { languageMix, languageName, trainingLanguages } from '@sentiment-edge/registry/language';
-import { stratifiedSplit, type Dataset } from './data.ts';
+import { stratifiedSplit, subsetDataset, type Dataset } from './data.ts';
 import { createRng, shuffleInPlace } from './rng.ts';
 
 /** Share of the rows held out for validation when no --validation file is given. */
@@ -36,10 +36,40 @@ export function checkOwnData(train: Dataset, validation: Dataset | undefined): s
   return warnings;
 }
 
-/** The search's split: stratified and seeded, 85 % training / 15 % validation (every row is used). */
-export function splitForSelection(ds: Dataset, seed: number): { train: Dataset; validation: Dataset } {
+/**
+ * The search's split: stratified and seeded, 85 % training / 15 % validation, then validation rows covered by the
+ * training rows dropped (`dropCoveredRows`; `dropped` counts them).
+ */
+export function splitForSelection(ds: Dataset, seed: number): { train: Dataset; validation: Dataset; dropped: number } {
   const s = stratifiedSplit(ds, seed, [1 - VALIDATION_SHARE, VALIDATION_SHARE, 0]);
-  return { train: s.train, validation: s.validation };
+  return { train: s.train, ...dropCoveredRows(s.train, s.validation) };
+}
+
+const words = (t: string) => t.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+
+/**
+ * The validation rows without those whose every `n`-word sequence (the whole text when shorter) occurs in some
+ * training row: duplicates and sub-phrases of training texts, which a random split puts on both sides (SST-2 holds
+ * the phrases of each sentence: there a linear model scores 0.92 on a random split and 0.80 on the real validation
+ * file, so the search would pick it over the preset that scores 0.84). Kept as they are when fewer than 2 rows of a
+ * label would remain.
+ */
+export function dropCoveredRows(train: Dataset, validation: Dataset, n = 4): { validation: Dataset; dropped: number } {
+  const seen = new Set<string>();
+  for (const t of train.texts) {
+    const w = words(t);
+    if (w.length < n) seen.add(w.join(' '));
+    for (let i = 0; i + n <= w.length; i++) seen.add(w.slice(i, i + n).join(' '));
+  }
+  const keep: number[] = [];
+  validation.texts.forEach((t, i) => {
+    const w = words(t);
+    const grams = w.length < n ? [w.join(' ')] : Array.from({ length: w.length - n + 1 }, (_, k) => w.slice(k, k + n).join(' '));
+    if (!grams.every((g) => seen.has(g))) keep.push(i);
+  });
+  const kept = subsetDataset(validation, keep, 'uncovered');
+  const enough = validation.labelSet.every((l) => !validation.labels.includes(l) || kept.labels.filter((x) => x === l).length >= 2);
+  return enough ? { validation: { ...kept, name: validation.name }, dropped: validation.texts.length - keep.length } : { validation, dropped: 0 };
 }
 
 /** Up to `n` texts, evenly spread and shuffled by a seed (all of them when there are fewer). */
