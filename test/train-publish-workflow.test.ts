@@ -76,7 +76,7 @@ describe('train-publish.yml', () => {
     // The model directory (the artifact) carries the suite the Evaluate step wrote into it.
     const modelDir = job.env.MODEL_DIR!;
     expect(modelDir).toBe(join(work, 'first', 'candidate'));
-    expect(JSON.parse(readFileSync(join(modelDir, 'metrics.json'), 'utf8')).suite.sets).toHaveLength(11);
+    expect(JSON.parse(readFileSync(join(modelDir, 'metrics.json'), 'utf8')).suite.sets).toHaveLength(12);
     expect((await client.getAlias('wf', 'champion')).version).toBe(1);
     const manifest = await client.getVersion('wf', 1);
     expect(manifest.files.map((f) => f.path)).toEqual(expect.arrayContaining(['config.json', 'tokenizer.json', 'onnx/model_quantized.onnx', 'metrics.json']));

@@ -164,6 +164,12 @@ export interface ModelVersionRef {
 export interface EdgePrediction extends Prediction {
   /** Its history row's id: `POST /api/v1/feedback` with it corrects this answer. */
   id: string;
+  /**
+   * The text's language and whether the model was trained on it (registry/src/language.ts states the rule:
+   * `detected` is null for texts under 20 characters or that the detector cannot place; `supported` is false only
+   * for a confident detection of a language the model does not know).
+   */
+  language: { detected: string | null; supported: boolean };
 }
 
 /** Answer to `{text}`. */

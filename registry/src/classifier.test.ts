@@ -131,7 +131,15 @@ describe('readModelConfig', () => {
       { model_max_length: 128, pad_token: '[PAD]' },
       { added_tokens: [{ id: 7, content: '[PAD]' }] },
     );
-    expect(cfg).toEqual({ labels: ['negative', 'positive'], maxLength: 128, padId: 7, unkId: null, specialIds: [] });
+    expect(cfg).toEqual({ labels: ['negative', 'positive'], maxLength: 128, padId: 7, unkId: null, specialIds: [], languages: null });
+  });
+
+  it('reads the training languages from config.json sentiment_edge.languages (null when absent or malformed)', () => {
+    const read = (sentiment_edge: unknown) => readModelConfig({ id2label: { '0': 'negative', '1': 'positive' }, sentiment_edge }, {}, {}).languages;
+    expect(read({ languages: ['en', 'fr'] })).toEqual(['en', 'fr']);
+    expect(read({})).toBeNull();
+    expect(read({ languages: 'en' })).toBeNull();
+    expect(read({ languages: ['en', 3] })).toBeNull();
   });
 
   it('reads the unknown token and the special tokens (for drift monitoring)', () => {

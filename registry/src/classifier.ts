@@ -55,6 +55,8 @@ export interface ModelConfig {
   unkId?: number | null;
   /** Ids of the special tokens ([CLS], [SEP], [PAD] …: tokenizer.json added_tokens marked special). */
   specialIds?: readonly number[];
+  /** The languages the model was trained on (BCP 47; config.json sentiment_edge.languages), null when not recorded. */
+  languages?: readonly string[] | null;
 }
 
 export class ModelConfigError extends Error {
@@ -80,11 +82,15 @@ export function readModelConfig(config: unknown, tokenizerConfig: unknown, token
   const unkToken = tj?.model?.unk_token;
   const unkId = typeof unkToken === 'string' ? (tj?.model?.vocab?.[unkToken] ?? tj?.added_tokens?.find((t) => t.content === unkToken)?.id ?? null) : null;
   const specialIds = (tj?.added_tokens ?? []).filter((t) => t.special === true && t.content !== unkToken).map((t) => t.id);
-  return { labels, maxLength, padId, unkId, specialIds };
+  const langs = (config as { sentiment_edge?: { languages?: unknown } }).sentiment_edge?.languages;
+  const languages = Array.isArray(langs) && langs.every((l) => typeof l === 'string') ? (langs as string[]) : null;
+  return { labels, maxLength, padId, unkId, specialIds, languages };
 }
 
 export interface Classifier {
   readonly labels: readonly string[];
+  /** The languages the model was trained on (BCP 47), null for models that do not record them (language.ts: never warn). */
+  readonly languages: readonly string[] | null;
   /** Token ids exactly as fed to the graph (special tokens added, truncated to maxLength). */
   encode(text: string): number[];
   /** Raw logits for each text, in input order, one batched session run. */
@@ -193,6 +199,7 @@ export function createClassifier<T>(
 
   return {
     labels,
+    languages: config.languages ?? null,
     encode,
     logits,
     probabilities,

@@ -9,6 +9,7 @@
  *
  * Talks to REGISTRY_URL (default the local `pnpm dev` Worker) with REGISTRY_TOKEN for writes.
  */
+import { languageName } from './language.ts';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parseLabelledDelimited } from './dataset.ts';
@@ -67,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
         const perClass = Object.entries(ev.perClass).map(([l, c]) => [l, c.precision.toFixed(4), c.recall.toFixed(4), c.f1.toFixed(4), String(c.support)]);
         print(
           `${m.name}@${m.version} (${m.status}), labels ${m.labels.join(', ')}, ${kb(m.bytes)}, created ${m.createdAt}\n` +
+            `languages: ${m.training?.languages?.length ? m.training.languages.map((l) => `${languageName(l)} (${l})`).join(', ') : 'not recorded'}\n` +
             `evaluated on ${ev.dataset.name} (${ev.dataset.rows} rows): accuracy ${ev.accuracy.toFixed(4)}, macro-F1 ${ev.macroF1.toFixed(4)}, macro-recall ${ev.macroRecall.toFixed(4)}\n` +
             table(['label', 'precision', 'recall', 'f1', 'support'], perClass) +
             `\nfiles:\n${m.files.map((f) => `  ${f.path}  ${kb(f.bytes)}  ${f.sha256}`).join('\n')}`,

@@ -81,4 +81,11 @@ describe('ManifestDraft', () => {
     expect(ManifestDraft.safeParse({ ...draft, version: 2 ** 53 }).success).toBe(false);
     expect(ManifestDraft.safeParse({ ...draft, training: { ...draft.training, parent: { name: 'x', version: 2 ** 53 + 2 } } }).success).toBe(false);
   });
+
+  it('keeps the training languages (and accepts records without them)', () => {
+    const withLanguages = ManifestDraft.parse({ ...draft, training: { ...draft.training, languages: ['en', 'fr'] } });
+    expect(withLanguages.training?.languages).toEqual(['en', 'fr']);
+    expect(ManifestDraft.parse(draft).training?.languages).toBeUndefined();
+    expect(ManifestDraft.safeParse({ ...draft, training: { ...draft.training, languages: [''] } }).success).toBe(false);
+  });
 });

@@ -120,6 +120,8 @@ export const TrainingInfo = z.object({
   seed: z.number().int(),
   durationMs: z.number().nonnegative(),
   parent: ModelRef.nullable(),
+  /** The languages of the training rows (ISO 639-1, from training-meta.json; optional: older versions have none). */
+  languages: z.array(z.string().min(2).max(16)).max(64).optional(),
 });
 export type TrainingInfo = z.infer<typeof TrainingInfo>;
 

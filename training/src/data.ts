@@ -28,6 +28,8 @@ export interface Dataset {
   labelSet: string[];
   /** Index into labelSet, one per text. */
   labelIds: Int32Array;
+  /** Rows of the file whose text was empty (white space only): skipped, counted here. */
+  emptySkipped?: number;
 }
 
 export function sha256File(path: string): string {
@@ -84,11 +86,13 @@ export function loadDataset(path: string, options: LoadDatasetOptions = {}): Dat
   if (!existsSync(path)) throw new Error(`data file ${path} does not exist: pass a CSV, TSV or JSONL file with text and label columns`);
   const buf = readFileSync(path);
   const sha256 = createHash('sha256').update(buf).digest('hex');
-  const content = buf.toString('utf8');
-  const rows =
+  const content = decodeUtf8(buf, path);
+  const all =
     format === 'jsonl'
       ? readJsonl(content, textColumn, labelColumn, path)
       : parseLabelledDelimited(content, { delimiter: format === 'tsv' ? '\t' : ',', textColumn, labelColumn, source: path });
+  const rows = all.filter((r) => r.text.trim() !== '');
+  if (rows.length === 0 && all.length > 0) throw new Error(`${path}: every one of its ${all.length} rows has an empty text`);
   // The same label mapping the Worker's evaluations use (registry/src/dataset.ts).
   const { labelSet, labelIds } = mapLabels(rows, options.labels, path);
   return {
@@ -99,7 +103,29 @@ export function loadDataset(path: string, options: LoadDatasetOptions = {}): Dat
     labels: rows.map((r) => r.label),
     labelSet,
     labelIds,
+    emptySkipped: all.length - rows.length,
   };
+}
+
+/** The file as UTF-8 text; anything else is an error naming the first line with a byte sequence that is not UTF-8. */
+export function decodeUtf8(buf: Buffer, path: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(buf);
+  } catch {
+    const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+    let start = 0;
+    for (let line = 1; start <= buf.length; line++) {
+      const nl = buf.indexOf(0x0a, start);
+      const end = nl < 0 ? buf.length : nl;
+      try {
+        decoder.decode(buf.subarray(start, end));
+      } catch {
+        throw new Error(`${path}: line ${line} is not UTF-8 text (e.g. a Latin-1 or Windows-1252 file): save the file as UTF-8 and try again`);
+      }
+      start = end + 1;
+    }
+    throw new Error(`${path}: not UTF-8 text: save the file as UTF-8 and try again`);
+  }
 }
 
 /** An in-memory dataset (no file behind it): `rows` are [text, label] pairs, each label one of `labelSet`. */
@@ -178,5 +204,6 @@ export function concatDatasets(parts: readonly Dataset[], labels?: readonly stri
   const sha256 = createHash('sha256')
     .update(parts.map((p) => p.sha256).sort().join('\n'))
     .digest('hex');
-  return { name: parts.map((p) => p.name).join('+'), path: parts.map((p) => p.path).join('+'), sha256, texts, labels: allLabels, labelSet, labelIds };
+  const emptySkipped = parts.reduce((n, p) => n + (p.emptySkipped ?? 0), 0);
+  return { name: parts.map((p) => p.name).join('+'), path: parts.map((p) => p.path).join('+'), sha256, texts, labels: allLabels, labelSet, labelIds, emptySkipped };
 }

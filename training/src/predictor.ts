@@ -54,6 +54,7 @@ export async function loadPredictor(dir: string, options: PredictorOptions = {})
 
   return {
     labels: config.labels,
+    languages: classifier.languages,
     modelPath,
     maxLength: config.maxLength,
     encode: classifier.encode,

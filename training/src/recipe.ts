@@ -15,6 +15,7 @@
 import { resolve } from 'node:path';
 import { concatDatasets, datasetFromRows, loadDataset, subsetDataset, type Dataset } from './data.ts';
 import { createRng } from './rng.ts';
+import { trainingLanguageReport } from './own-data.ts';
 
 export const DEFAULT_LABELS = ['negative', 'neutral', 'positive'] as const;
 
@@ -36,6 +37,9 @@ export const DEFAULT_SOURCES: readonly Source[] = [
   { file: 'amazon/alexa-train.csv', holdOut: true },
   // Everyday Reddit comments (3 classes, ≈ 40 % neutral): the plain conversational sentences the other sources lack.
   { file: 'goemotions/train.csv', holdOut: true },
+  // French movie reviews: the default model answers French too (weighted like any source: ×3 lost 7–9 pt on the
+  // review sets and did not help allocine, 0.831 → 0.820; training/README).
+  { file: 'allocine/train.csv', holdOut: true },
 ];
 
 export interface WeightingOptions {
@@ -76,7 +80,9 @@ export interface RecipeData {
    * Per source: rows used for training, rows held out, and the weight of one row of each class. `file` is
    * relative to the data directory; `generated` marks the made-up-word rows (no file).
    */
-  sources: { file: string; train: number; heldOut: number; weight: Record<string, number>; generated?: true }[];
+  sources: { file: string; train: number; heldOut: number; weight: Record<string, number>; languages: string[]; generated?: true }[];
+  /** The languages of the sources (BCP 47; each source's own, from a sample of its rows), most common first. */
+  languages: string[];
 }
 
 /** FNV-1a of a string, in [0, 1). */
@@ -126,14 +132,14 @@ export function loadRecipeData(dataDir: string, options: Partial<WeightingOption
     for (const l of part.labels) weights.push(perRow[l]!);
     const twoWay = !counts.has('neutral');
     for (let i = 0; i < part.texts.length; i++) polar.push(twoWay ? 1 : 0);
-    report.push({ file: src.file, train: part.texts.length, heldOut: heldIdx.length, weight: perRow });
+    report.push({ file: src.file, train: part.texts.length, heldOut: heldIdx.length, weight: perRow, languages: trainingLanguageReport(part.texts, 300).languages });
   }
   if (o.unknownRows > 0) {
     const texts = unknownTexts(o.unknownRows);
     trainParts.push(datasetFromRows('made-up words (neutral)', texts.map((t) => [t, 'neutral'] as const), labels));
     const w = Math.pow(texts.length, o.sourcePower) / texts.length;
     for (let i = 0; i < texts.length; i++) (weights.push(w), polar.push(0));
-    report.push({ file: 'made-up words (neutral)', train: texts.length, heldOut: 0, weight: { neutral: w }, generated: true });
+    report.push({ file: 'made-up words (neutral)', train: texts.length, heldOut: 0, weight: { neutral: w }, languages: [], generated: true });
   }
   const mean = weights.reduce((a, b) => a + b, 0) / weights.length;
   const rowWeights = Float32Array.from(weights, (w) => w / mean);
@@ -142,5 +148,6 @@ export function loadRecipeData(dataDir: string, options: Partial<WeightingOption
   // The dataset identity is the source files' (not the subsets'): the split is a fixed function of the text.
   const heldOut = concatDatasets(heldParts, labels);
   heldOut.name = 'held-out rows of the training sources';
-  return { train, rowWeights, polarRows: Uint8Array.from(polar), heldOut, sources: report };
+  const languages = [...new Set(report.flatMap((r) => r.languages))];
+  return { train, rowWeights, polarRows: Uint8Array.from(polar), heldOut, sources: report, languages };
 }

@@ -49,6 +49,8 @@ export const SUITE_SETS: readonly SuiteSetSpec[] = [
   { id: 'amazon/food-test', evaluationOnly: false },
   { id: 'amazon/alexa-test', evaluationOnly: false },
   { id: 'goemotions/test', evaluationOnly: false },
+  // French movie reviews (the default recipe trains on allocine/train.csv).
+  { id: 'allocine/test', evaluationOnly: false },
   { id: 'uci/amazon', evaluationOnly: true },
   { id: 'uci/imdb', evaluationOnly: true },
   { id: 'uci/yelp', evaluationOnly: true },

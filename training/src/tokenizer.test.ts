@@ -42,4 +42,30 @@ describe('tokenizer', () => {
     expect(t.encode('boringa').tokens).toEqual(['[CLS]', 'boring', '##a', '[SEP]']);
     expect(t.encode('boringz').tokens).toEqual(['[CLS]', '[UNK]', '[SEP]']); // 'z' never seen
   });
+
+  it('reads French, Spanish and German: NFKC, case, accents, elisions, typographic apostrophes and quotes', () => {
+    const split = wordSplitter();
+    expect(split("L'acteur est GÉNIAL, qu'il joue !")).toEqual(['l', 'acteur', 'est', 'genial', ',', 'qu', 'il', 'joue', '!']);
+    // typographic apostrophe and guillemets
+    expect(split('J’ai adoré « ce film »')).toEqual(['j', 'ai', 'adore', '"', 'ce', 'film', '"']);
+    expect(split("d'une c'est n'importe s'il m'a t'es")).toEqual(['d', 'une', 'c', 'est', 'n', 'importe', 's', 'il', 'm', 'a', 't', 'es']);
+    // full-width letters and ligatures fold (NFKC); decomposed accents meet composed ones
+    expect(split('ｇｏｏｄ ﬁlm')).toEqual(['good', 'film']);
+    expect(split('de\u0301c\u0327u')).toEqual(split('déçu'));
+    expect(split('¡Qué película tan aburrida!')).toEqual(['¡', 'que', 'pelicula', 'tan', 'aburrida', '!']);
+    expect(split('Über die Maßen schön')).toEqual(['uber', 'die', 'maßen', 'schon']);
+    expect(split('“Great” movie')).toEqual(['"', 'great', '"', 'movie']);
+    // English contractions are not elisions
+    expect(split("Let's go, I'm here, it's fine")).toEqual(['let', "'", 's', 'go', ',', 'i', "'", 'm', 'here', ',', 'it', "'", 's', 'fine']);
+  });
+
+  it('splits Cyrillic, Arabic and CJK text into words (CJK: one ideograph each) and encodes it without errors', () => {
+    const split = wordSplitter();
+    expect(split('Отличный фильм!')).toEqual(['отличныи', 'фильм', '!']);
+    expect(split('فيلم رائع')).toHaveLength(2);
+    expect(split('这部电影非常好看')).toEqual(['这', '部', '电', '影', '非', '常', '好', '看']);
+    const texts = ['Отличный фильм!', 'فيلم رائع', '这部电影非常好看', 'この映画は素晴らしい', '좋은 영화'];
+    const t = createTokenizer(buildTokenizerJson(buildVocab(texts)));
+    for (const ids of encodeTexts(t, texts)) expect(Array.from(ids).filter((id) => id === UNK_ID)).toEqual([]);
+  });
 });

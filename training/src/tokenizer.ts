@@ -15,9 +15,18 @@ export const DEFAULT_MAX_LENGTH = 4096;
 export type TokenizerJson = Record<string, unknown>;
 
 /**
- * Normaliser: BertNormalizer (lower-case, clean, strip accents), curly apostrophes → ', and "n't" → " not"
- * so raw "doesn't", "don't" and SST-2's tokenised "does n't" / "ca n't" all yield the word "not".
- * BertPreTokenizer then splits punctuation, so "it's" and "it 's" both become it / ' / s.
+ * Normaliser, in order:
+ * - NFKC: compatibility forms fold to plain ones (full-width "ｇｏｏｄ" → "good", the ligature "ﬁ" → "fi", "½" → "1⁄2");
+ * - BertNormalizer: clean control characters, lower-case, strip accents (so "déçu" and a hurried "decu" meet),
+ *   spaces around CJK ideographs (each one a word);
+ * - typographic apostrophes (’ ‘ ʼ ′ ` ´) → ', and typographic quotes (« » “ ” „ ‟) → ";
+ * - "n't" → " not", so raw "doesn't", "don't" and SST-2's tokenised "does n't" / "ca n't" all yield "not";
+ * - French elisions: the apostrophe after a word-initial l, d, j, m, n, s, t, c or qu becomes a space ("l'acteur"
+ *   → "l acteur", "qu'il" → "qu il", "j’ai" → "j ai"), so the elided word is a word of its own and the noun
+ *   keeps its plain row. English is unaffected ("it's", "I'm", "let's": the apostrophe follows no such initial).
+ * BertPreTokenizer then splits on white space and punctuation, so "it's" and "it 's" both become it / ' / s.
+ * Every step is a standard tokenizer.json component (no back-references in replacements), read alike by
+ * @huggingface/tokenizers (training, browser, Worker) and transformers.js (tested).
  */
 /** A regex replacement the normaliser applies after lower-casing (e.g. identity.ts identityPhraseRules). */
 export interface ReplaceRule {
@@ -29,9 +38,12 @@ function normalizer(rules: readonly ReplaceRule[] = []): Record<string, unknown>
   return {
     type: 'Sequence',
     normalizers: [
+      { type: 'NFKC' },
       { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
-      { type: 'Replace', pattern: { Regex: '[\u2018\u2019\u02bc`]' }, content: "'" },
+      { type: 'Replace', pattern: { Regex: '[\u2018\u2019\u02bc\u2032`\u00b4]' }, content: "'" },
+      { type: 'Replace', pattern: { Regex: '[\u00ab\u00bb\u201c\u201d\u201e\u201f]' }, content: '"' },
       { type: 'Replace', pattern: { Regex: "n't\\b" }, content: ' not' },
+      { type: 'Replace', pattern: { Regex: "(?<=\\b(?:qu|[cdjlmnst]))'" }, content: ' ' },
       ...rules.map((r) => ({ type: 'Replace', pattern: { Regex: r.pattern }, content: r.content })),
     ],
   };

@@ -1,10 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { env, pipeline } from '@huggingface/transformers';
+import { AutoTokenizer, env, pipeline } from '@huggingface/transformers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadPredictor } from './predictor.ts';
 import { buildTinyModel } from './tiny.ts';
+import { buildTokenizerJson, buildVocab, createTokenizer } from './tokenizer.ts';
+import { writeFileSync, mkdirSync } from 'node:fs';
 
 const texts = ["It's not good at all.", 'a wonderful , moving film', 'I loved it!', "doesn't work, don't buy", 'meh', 'My Roman Catholic and my Sikh neighbours were kind.'];
 
@@ -42,4 +44,16 @@ describe('transformers.js loads the exported directory', () => {
       await classify.dispose();
     });
   }
+
+  it('its tokenizer gives the same ids as ours on French, Spanish, German, Cyrillic, Arabic and CJK text', async () => {
+    const texts = ["L'acteur est GÉNIAL, qu’il joue « bien » !", 'J’ai adoré, c\'est ﬁni', '¡Qué película tan aburrida!', 'Über die Maßen schön', 'Отличный фильм!', 'فيلم رائع', '这部电影非常好看', "It's NOT good, doesn't work", 'ｇｏｏｄ'];
+    const json = buildTokenizerJson(buildVocab(texts.slice(0, 7)));
+    const dir = join(root, 'multilingual');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(json));
+    writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'BertTokenizer', model_max_length: 4096 }));
+    const theirs = await AutoTokenizer.from_pretrained('multilingual');
+    const ours = createTokenizer(json);
+    for (const t of texts) expect(Array.from(theirs.encode(t))).toEqual(ours.encode(t).ids);
+  });
 });

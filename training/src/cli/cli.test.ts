@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,4 +117,46 @@ describe('CLIs', () => {
   it('train refuses an unknown --encoder before reading any data', async () => {
     await expect(tsx('train.ts', ['--encoder', 'lstm'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--encoder must be pooled or cnn, got "lstm"/) });
   });
+
+  it('train --data searches recipes on a validation split, records the table and the linear baseline, and the languages', async () => {
+    const csv = join(dir, 'fr.csv');
+    const pos = ['génial', 'magnifique', 'superbe', 'émouvant'];
+    const neg = ['nul', 'ennuyeux', 'raté', 'décevant'];
+    const rows = Array.from({ length: 120 }, (_, i) => (i % 2 ? `"Le film est ${neg[i % 4]}, vraiment ${neg[(i >> 1) % 4]} du début à la fin",negative` : `"J'ai trouvé ce film ${pos[i % 4]}, l'acteur est ${pos[(i >> 1) % 4]}",positive`));
+    writeFileSync(csv, `text,label\n${rows.join('\n')}\n"   ",positive\n`);
+    const out = join(dir, 'searched');
+    const { stdout } = await tsx('train.ts', ['--data', csv, '--out', out, '--budget', '5']);
+    expect(stdout).toMatch(/languages: French/);
+    expect(stdout).toMatch(/1 row with an empty text skipped/);
+    expect(stdout).toMatch(/recipe search on fr\.csv: 102 training rows, 18 validation rows/);
+    expect(stdout).toMatch(/linear C=4: validation macro-F1 \d\.\d{4}/);
+    expect(stdout).toMatch(/baseline: TF-IDF\+LR/);
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(metrics.selection.candidates[0].name).toBe('linear C=4');
+    expect(metrics.selection.chosen).toEqual(expect.any(String));
+    expect(metrics.baseline.macroF1).toBeGreaterThan(0.5);
+    const meta = JSON.parse(readFileSync(join(out, 'training-meta.json'), 'utf8'));
+    expect(meta.selection.chosen).toBe(metrics.selection.chosen);
+    expect(meta.languages).toEqual(['fr']);
+    expect(meta.dataset).toBe('fr.csv');
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).sentiment_edge.languages).toEqual(['fr']);
+    const card = readFileSync(join(out, 'README.md'), 'utf8');
+    expect(card).toMatch(/Languages of the training rows: French \(`fr`\)/);
+    expect(card).toMatch(/## Recipe search[\s\S]*\| linear baseline: TF-IDF/);
+    // Nothing but the model directory was left beside it (it was written to a temporary directory and renamed).
+    expect(readdirSync(dir).filter((f) => f.includes('searched'))).toEqual(['searched']);
+  }, 120_000);
+
+  it('train refuses a single label and too few rows, and leaves no output directory', async () => {
+    const one = join(dir, 'one.csv');
+    writeFileSync(one, `text,label\n${Array.from({ length: 30 }, (_, i) => `good ${i},positive`).join('\n')}\n`);
+    const out = join(dir, 'refused');
+    await expect(tsx('train.ts', ['--data', one, '--out', out])).rejects.toMatchObject({ stderr: expect.stringMatching(/at least two labels/) });
+    const few = join(dir, 'few.csv');
+    writeFileSync(few, `text,label\n${Array.from({ length: 30 }, (_, i) => `good ${i},positive`).join('\n')}\nbad,negative\n`);
+    await expect(tsx('train.ts', ['--data', few, '--out', out])).rejects.toMatchObject({ stderr: expect.stringMatching(/"negative" has 1; each label needs at least 14 rows/) });
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('refused'))).toEqual([]);
+    await expect(tsx('train.ts', ['--data', few, '--budget', '10', '--epochs', '2'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--budget bounds the recipe search/) });
+  }, 60_000);
 });

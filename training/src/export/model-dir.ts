@@ -1,7 +1,9 @@
 /** Writes a trained model as a Hugging Face–layout directory and reads one back for warm starts. */
-import { mkdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, statSync, existsSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { languageName } from '@sentiment-edge/registry/language';
 import { featureDim } from '../conv.ts';
+import { selectionMarkdown, type SelectionRecord } from '../selection.ts';
 import { DATA_DIR } from '../paths.ts';
 import { hasContrast, hasIntensity, type ModelShape, type ModelWeights } from '../model.ts';
 import { summarizeMetrics } from '../metrics.ts';
@@ -20,6 +22,10 @@ export interface ExportOptions {
   modelName?: string;
   /** The training files, recorded in training-meta.json as `datasetFiles` (bench/peers.ts trains its peers on them). */
   datasetFiles?: string[];
+  /** The languages of the training rows (BCP 47, e.g. ["en", "fr"]): config.json, training-meta.json, the card. */
+  languages?: string[];
+  /** The recipe search (`pnpm train --data`): metrics.json, training-meta.json and the model card. */
+  selection?: SelectionRecord;
 }
 
 export interface ExportResult {
@@ -43,9 +49,11 @@ export interface TrainingMeta {
   createdAt: string;
   /** The training files: paths relative to the data directory when inside it, else absolute (absent in older models). */
   datasetFiles?: string[];
+  languages?: string[];
+  selection?: SelectionRecord;
 }
 
-function buildConfig(model: TrainedModel): Record<string, unknown> {
+function buildConfig(model: TrainedModel, languages: readonly string[] | undefined): Record<string, unknown> {
   const s = model.weights.shape;
   const id2label: Record<string, string> = {};
   const label2id: Record<string, number> = {};
@@ -72,11 +80,13 @@ function buildConfig(model: TrainedModel): Record<string, unknown> {
       temperature: model.weights.temperature,
       // Graph outputs: logits [batch, labels]; token_scores [batch, sequence, labels] for linear models.
       outputs: s.hidden || s.conv ? ['logits'] : ['logits', 'token_scores'],
+      // The languages of the training rows (BCP 47): answers in other languages carry a warning.
+      ...(languages ? { languages } : {}),
     },
   };
 }
 
-function modelCard(model: TrainedModel, name: string, sizes: { fp32: number; int8: number }): string {
+function modelCard(model: TrainedModel, name: string, sizes: { fp32: number; int8: number }, options: ExportOptions): string {
   const v = model.validation;
   const s = model.weights.shape;
   const rows = model.labels
@@ -109,6 +119,11 @@ ${s.negationScope ? `Negation scope: words up to ${s.negationScope} tokens after
 \`${model.datasetName}\` (sha256 \`${model.datasetSha256}\`), seed ${model.params.seed}: ${epochsText(model)}, in ${(model.durationMs / 1000).toFixed(1)} s.
 ${model.warmStartSource ? `Warm-started from \`${model.warmStartSource}\`.` : ''}
 
+${options.languages ? `Languages of the training rows: ${options.languages.length ? options.languages.map((l) => `${languageName(l)} (\`${l}\`)`).join(', ') : 'not detected'}.
+` : ''}${options.selection ? `
+## Recipe search
+${selectionMarkdown(options.selection)}
+` : ''}
 ## Validation metrics (training's validation rows: ${v.rows}, scored by the most probable of the ${model.labels.length} labels)
 The registry's figures (the app's model panel and dashboard) are the publish gate's evaluation instead, on the file it names.
 
@@ -119,7 +134,7 @@ Accuracy ${v.accuracy.toFixed(4)}, macro-F1 ${v.macroF1.toFixed(4)}, macro-recal
 ${rows}
 
 ## Intended use and limits
-Short English texts (reviews, posts) where a fast, small, private, on-device model is worth a few points of accuracy
+Short texts in the training languages (reviews, posts) where a fast, small, private, on-device model is worth a few points of accuracy
 compared to a transformer. It is a bag of words and word pairs${s.conv ? ` with a ${s.conv.width}-word convolution beside it` : ''}: it misses long-range composition ("I expected to hate
 it, but…"), sarcasm, and domain shift (a model trained on movie reviews is noticeably worse on tweets). Do not use
 it for decisions about individuals.
@@ -143,11 +158,28 @@ export function writeModelFiles(dir: string, weights: ModelWeights, quantization
   return { fp32: fp32.length, int8: int8.length };
 }
 
-export function exportModel(model: TrainedModel, dir: string, options: ExportOptions = {}): ExportResult {
-  mkdirSync(dir, { recursive: true });
+/**
+ * Writes the model directory into a temporary sibling and renames it into place at the end, so a failure
+ * leaves no half-written directory (an existing one at `out` is replaced only once the new one is complete).
+ */
+export function exportModel(model: TrainedModel, out: string, options: ExportOptions = {}): ExportResult {
+  mkdirSync(dirname(out), { recursive: true });
+  const dir = mkdtempSync(join(dirname(out), `.${basename(out)}.tmp-`));
+  try {
+    const result = writeModelDir(model, dir, options);
+    if (existsSync(out)) rmSync(out, { recursive: true });
+    renameSync(dir, out);
+    return { ...result, dir: out };
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+function writeModelDir(model: TrainedModel, dir: string, options: ExportOptions): ExportResult {
   const sizes = writeModelFiles(dir, model.weights, options.quantization ?? 'per-column');
   const json = (name: string, value: unknown): void => writeFileSync(join(dir, name), `${JSON.stringify(value, null, 2)}\n`);
-  json('config.json', buildConfig(model));
+  json('config.json', buildConfig(model, options.languages));
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(model.tokenizerJson));
   json('tokenizer_config.json', model.tokenizerConfig);
   json('metrics.json', {
@@ -162,6 +194,7 @@ export function exportModel(model: TrainedModel, dir: string, options: ExportOpt
       macroRecall: h.validation.macroRecall,
       ece: h.validation.ece,
     })),
+    ...(options.selection ? { selection: options.selection, baseline: options.selection.baseline } : {}),
     ...(options.extraMetrics ?? {}),
   });
   const meta: TrainingMeta = {
@@ -176,9 +209,11 @@ export function exportModel(model: TrainedModel, dir: string, options: ExportOpt
     architecture: ARCHITECTURE,
     createdAt: new Date().toISOString(),
     ...(options.datasetFiles ? { datasetFiles: options.datasetFiles.map(dataRelative) } : {}),
+    ...(options.languages ? { languages: options.languages } : {}),
+    ...(options.selection ? { selection: options.selection } : {}),
   };
   json('training-meta.json', meta);
-  writeFileSync(join(dir, 'README.md'), modelCard(model, options.modelName ?? 'sentiment-edge model', sizes));
+  writeFileSync(join(dir, 'README.md'), modelCard(model, options.modelName ?? 'sentiment-edge model', sizes, options));
   const files = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx', 'onnx/model_quantized.onnx', 'metrics.json', 'README.md', 'training-meta.json'];
   return { dir, files, sizes };
 }

@@ -45,7 +45,8 @@ function ngrams(tokens: readonly string[]): string[] {
   return out;
 }
 
-interface Csr {
+/** Sparse rows (compressed sparse row): row i's features are indices[indptr[i] … indptr[i+1]) with their values. */
+export interface Csr {
   indptr: Int32Array;
   indices: Int32Array;
   values: Float64Array;
@@ -186,26 +187,19 @@ export function lbfgs(
   return { x, value: fx, iterations: it };
 }
 
-export function trainTfidfLr(texts: readonly string[], labels: readonly string[], options: TfidfLrOptions = {}): TfidfLrModel {
-  const { C = 1, minDf = 2, maxIterations = 300, tolerance = 1e-7 } = options;
-  if (texts.length !== labels.length) throw new Error(`trainTfidfLr: ${texts.length} texts but ${labels.length} labels`);
-  const labelSet = [...new Set(labels)].sort();
-  if (labelSet.length < 2) throw new Error('trainTfidfLr: need at least two labels');
-  // document frequencies → vocabulary (min_df) in first-seen order
-  const df = new Map<string, number>();
-  for (const t of texts) for (const g of new Set(ngrams(tokenize(t)))) df.set(g, (df.get(g) ?? 0) + 1);
-  const vocabulary = new Map<string, number>();
-  for (const [g, c] of df) if (c >= minDf) vocabulary.set(g, vocabulary.size);
-  const F = vocabulary.size;
-  const idf = new Float64Array(F);
-  for (const [g, f] of vocabulary) idf[f] = Math.log((1 + texts.length) / (1 + df.get(g)!)) + 1;
-  const X = vectorize(texts, vocabulary, idf);
-  const K = labelSet.length;
-  const y = Int32Array.from(labels, (l) => labelSet.indexOf(l));
-  const n = texts.length;
+/**
+ * Multinomial logistic regression on sparse rows: minimises Σ cross-entropy + ||W||² / 2C (bias not regularised)
+ * by full-batch L-BFGS from zero, so it is deterministic. Returns W as K × F (weights[k * F + f]) and the bias.
+ */
+export function fitLogisticRegression(
+  X: Csr,
+  y: Int32Array,
+  K: number,
+  F: number,
+  { C = 1, maxIterations = 300, tolerance = 1e-7 }: { C?: number; maxIterations?: number; tolerance?: number } = {},
+): { weights: Float64Array; bias: Float64Array; iterations: number } {
+  const n = X.indptr.length - 1;
   const P = new Float64Array(n * K);
-
-  // x = [W (K×F), b (K)]; objective: Σ cross-entropy + ||W||² / 2C (bias not regularised)
   const objective = (x: Float64Array, grad: Float64Array): number => {
     const W = x.subarray(0, K * F);
     const b = x.subarray(K * F);
@@ -229,8 +223,26 @@ export function trainTfidfLr(texts: readonly string[], labels: readonly string[]
     return loss + reg / (2 * C);
   };
   const { x, iterations } = lbfgs(objective, new Float64Array(K * F + K), { maxIterations, tolerance });
-  const weights = x.slice(0, K * F);
-  const bias = x.slice(K * F);
+  return { weights: x.slice(0, K * F), bias: x.slice(K * F), iterations };
+}
+
+export function trainTfidfLr(texts: readonly string[], labels: readonly string[], options: TfidfLrOptions = {}): TfidfLrModel {
+  const { C = 1, minDf = 2, maxIterations = 300, tolerance = 1e-7 } = options;
+  if (texts.length !== labels.length) throw new Error(`trainTfidfLr: ${texts.length} texts but ${labels.length} labels`);
+  const labelSet = [...new Set(labels)].sort();
+  if (labelSet.length < 2) throw new Error('trainTfidfLr: need at least two labels');
+  // document frequencies → vocabulary (min_df) in first-seen order
+  const df = new Map<string, number>();
+  for (const t of texts) for (const g of new Set(ngrams(tokenize(t)))) df.set(g, (df.get(g) ?? 0) + 1);
+  const vocabulary = new Map<string, number>();
+  for (const [g, c] of df) if (c >= minDf) vocabulary.set(g, vocabulary.size);
+  const F = vocabulary.size;
+  const idf = new Float64Array(F);
+  for (const [g, f] of vocabulary) idf[f] = Math.log((1 + texts.length) / (1 + df.get(g)!)) + 1;
+  const X = vectorize(texts, vocabulary, idf);
+  const K = labelSet.length;
+  const y = Int32Array.from(labels, (l) => labelSet.indexOf(l));
+  const { weights, bias, iterations } = fitLogisticRegression(X, y, K, F, { C, maxIterations, tolerance });
 
   return {
     labels: labelSet,

@@ -31,10 +31,11 @@ describe('answerWording (the one rule for the result, the history, the batch tab
   });
 
   it('takes a language note: a language the model was not trained on makes the answer unreliable', () => {
-    expect(answerWording({ score: 0.9, language: { detected: 'French', supported: true } }).note).toBe('');
-    const fr = answerWording({ score: 0.9, language: { detected: 'French', supported: false } });
-    expect(fr).toMatchObject({ confidence: 'uncertain', unreliable: true, note: 'unreliable: French is not a language the model was trained on' });
-    expect(fr.notes[0]!.sentence).toBe('This text looks like French, which the model was not trained on; the answer is unreliable.');
+    expect(answerWording({ score: 0.9, language: { detected: 'fr', supported: true, note: null } }).note).toBe('');
+    const note = 'This looks like Italian; this model knows English and French, so the answer may be wrong.';
+    const it_ = answerWording({ score: 0.9, language: { detected: 'it', supported: false, note } });
+    expect(it_).toMatchObject({ confidence: 'uncertain', unreliable: true, note: 'unreliable: written in a language the model was not trained on (it)' });
+    expect(it_.notes[0]!.sentence).toBe(note);
   });
 });
 

@@ -28,8 +28,10 @@ export function mostlyUnknown(unknownShare: number): boolean {
 
 /** The language a text seems written in, and whether the model was trained on it (set by the language check). */
 export interface LanguageNote {
-  detected: string;
+  detected: string | null;
   supported: boolean;
+  /** The plain sentence (registry languageNote: "This looks like Italian; this model knows …"), when there is one. */
+  note?: string | null;
 }
 
 /** What the wording rule needs to know about one answer, wherever it is shown. */
@@ -75,8 +77,8 @@ export function answerWording(a: AnswerFacts): AnswerWording {
   if (a.language && !a.language.supported) {
     notes.push({
       kind: 'language',
-      short: `unreliable: ${a.language.detected} is not a language the model was trained on`,
-      sentence: `This text looks like ${a.language.detected}, which the model was not trained on; the answer is unreliable.`,
+      short: `unreliable: written in a language the model was not trained on (${a.language.detected ?? 'unknown'})`,
+      sentence: a.language.note ?? 'This text looks like a language the model was not trained on; the answer is unreliable.',
     });
   }
   return {

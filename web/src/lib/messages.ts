@@ -55,6 +55,12 @@ export interface ExplainedPrediction extends Prediction {
   tokenStats?: { tokens: number; unknownShare: number };
   /** Set when the text is longer than the model reads: tokens fed to the graph, and tokens the whole text has. */
   tokens?: { read: number; total: number };
+  /**
+   * The text's language against the model's (registry/src/language.ts; set when the model records its languages):
+   * `note` is the sentence to show ("This looks like Italian; this model knows English and French, …") or null
+   * (absent on the server's answers, which carry `{detected, supported}` only).
+   */
+  language?: { detected: string | null; supported: boolean; note?: string | null };
 }
 
 export interface CancelRequest {

@@ -291,6 +291,7 @@ describe("the promotion policy's decisions", () => {
     estimatedAccuracy: rows ? 0.8 : null,
     realisedAccuracy: null,
     latencyP95Ms: rows ? 2 : null,
+    sources: { edge: rows, browser: { stored: 0, counted: 0, clientDays: 0, outlierClientDays: 0 }, failed: 0, feedback: { trusted: 0, untrusted: 0 } },
     since,
     ...extra,
   });

@@ -271,6 +271,15 @@ async function explained(c: Classifier, texts: string[]): Promise<ExplainedPredi
     const total = tokenizer?.encode(text).ids.length ?? 0;
     out.push({ ...prediction, why: { by, units }, tokenStats: c.tokenStats(text), ...(total > maxTokens ? { tokens: { read: maxTokens, total } } : {}) });
   }
+  const languages = c.languages;
+  if (languages?.length) {
+    // The detector (≈ 34 kB gzip of n-gram profiles) is its own chunk, loaded with the first explained answer.
+    const { checkLanguage, languageNote } = await import('@sentiment-edge/registry/language');
+    out.forEach((p, i) => {
+      const check = checkLanguage(texts[i]!, languages, p.tokenStats?.unknownShare);
+      p.language = { ...check, note: languageNote(check, languages) };
+    });
+  }
   return out;
 }
 

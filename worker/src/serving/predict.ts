@@ -4,7 +4,8 @@
  */
 import { MAX_CLIENT_KEY_CHARS, MAX_TEXT_CHARS, MAX_TEXTS, toPrediction, type HistoryRecord, type PredictManyResponse, type PredictOneResponse, type EdgePrediction } from '@sentiment-edge/registry';
 import { ApiError } from '../errors.ts';
-import { analyze, DEFAULT_PRECISION, modelCache, PRECISIONS, versionAtFault, type LoadedModel, type Precision } from '../inference/models.ts';
+import { checkLanguage } from '@sentiment-edge/registry/language';
+import { analyze, DEFAULT_PRECISION, modelCache, PRECISIONS, StillLoading, versionAtFault, type LoadedModel, type Precision } from '../inference/models.ts';
 import { recordModelLoad } from './metrics.ts';
 import { resolveModel, type ResolveOptions, type Resolved } from './resolve.ts';
 import { sha256Hex } from './history.ts';
@@ -131,7 +132,13 @@ export async function predict(env: PredictEnv, input: PredictInput, started = pe
   }
   const { probabilities: probs, stats } = analysed;
   // Each answer names its history row, so a client can correct it (POST /api/v1/feedback).
-  const predictions: EdgePrediction[] = probs.map((p) => ({ id: crypto.randomUUID(), ...toPrediction(p, loaded.labels) }));
+  // `language`: the text's language and whether the model knows it (registry/src/language.ts: the rule).
+  const languages = loaded.classifier.languages;
+  const predictions: EdgePrediction[] = probs.map((p, i) => ({
+    id: crypto.randomUUID(),
+    ...toPrediction(p, loaded.labels),
+    language: checkLanguage(input.texts[i]!, languages, stats[i]!.unknownShare),
+  }));
   const latencyMs = round3(performance.now() - started);
   const model = { name: resolved.name, version: resolved.version };
   // `model` names the version that served (the canary's for clients in its share), `ref` how it was chosen.

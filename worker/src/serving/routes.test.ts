@@ -402,3 +402,27 @@ describe('with a champion', () => {
     for (const p of ['/api/v1/predict', '/predict', '/api/v1/history', '/api/v1/model-info', '/api/v1/admin/reload', '/metrics']) expect(doc.paths[p]).toBeDefined();
   });
 });
+
+describe('the language of each text', () => {
+  it('says which language a text is in and whether the model knows it (config.json sentiment_edge.languages)', async () => {
+    const config = JSON.parse(new TextDecoder().decode(champion.files['config.json']!));
+    config.sentiment_edge = { ...config.sentiment_edge, languages: ['en'] };
+    const files = { ...champion.files, 'config.json': new TextEncoder().encode(JSON.stringify(config)) };
+    const v = await publish('langs', { files });
+    await setAlias('langs', 'champion', v);
+    const texts = ['This is a great movie, I loved every minute of it', 'Questo film è davvero bello, mi è piaciuto molto', 'bello!'];
+    const r = await callJson('POST', '/api/v1/predict', { body: { texts, model: 'langs' }, token: null });
+    expect(r.status).toBe(200);
+    expect(r.body.predictions.map((p: { language: unknown }) => p.language)).toEqual([
+      { detected: 'en', supported: true },
+      { detected: 'it', supported: false },
+      // under 20 characters: not judged, never flagged
+      { detected: null, supported: true },
+    ]);
+    // A model that records no languages never flags a text.
+    const old = await callJson('POST', '/api/v1/predict', { body: { text: texts[1] }, token: null });
+    expect(old.body.language).toEqual({ detected: 'it', supported: true });
+    const doc: any = await (await call('GET', '/openapi.json')).json();
+    expect(JSON.stringify(doc.components.schemas.PredictOneResponse)).toContain('"language"');
+  });
+});

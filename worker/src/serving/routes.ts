@@ -133,6 +133,12 @@ const PredictionSchema = z.object({
   label: z.string(),
   score: z.number(),
   probabilities: Probabilities,
+  language: z
+    .object({
+      detected: z.string().nullable().openapi({ description: 'BCP 47 code of the language detected (franc-min), or null for texts under 20 characters or that cannot be placed', example: 'it' }),
+      supported: z.boolean().openapi({ description: 'false only when the text (20+ characters) is confidently in a language the model was not trained on (config.json sentiment_edge.languages), its words are mostly unknown to the model, and none of the model languages is a close second: then the answer may be wrong' }),
+    })
+    .openapi({ description: 'The text\'s language and whether the model knows it' }),
 });
 const ModelRefSchema = z.object({ name: z.string(), version: z.number().int() }).openapi({ description: 'The version that served the answer (the canary, for clients in its share)' });
 const RefSchema = z.string().openapi({ description: 'How the version was chosen: NAME@champion, NAME@canary (a champion request in the canary share), NAME@ALIAS or NAME@VERSION', example: 'sentiment@canary' });
