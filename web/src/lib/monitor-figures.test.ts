@@ -315,7 +315,7 @@ describe("the promotion policy's decisions", () => {
       [2, '2026-11-30T10:00:00.000Z', 'canary v2', 'roll back', 'applied: canary v2 removed'],
       [1, '2026-11-30T09:00:00.000Z', 'canary v2', 'hold', 'nothing moved'],
     ]);
-    expect(f.rows[2]!.reasons).toEqual(['traffic too thin: canary v2 has 150 rows of traffic since 2026-11-30 08:00 UTC (75 answered, 0 failed, 75 shadow); the policy needs 200']);
+    expect(f.rows[2]!.reasons).toEqual(['traffic too thin: canary v2 has 150 rows of traffic since 2026-11-30 08:00 UTC (75 answered: 75 edge + 0 browser counted of 0 synced; 0 failed, 75 shadow); the policy needs 200']);
     expect(f.rows[1]!.reasons).toEqual(['regression: error rate 16.7 % (30 of 180 texts) vs champion 0.0 % + 1.0 % tolerance']);
     expect(f.rows[0]!.reasons.length).toBeGreaterThan(1);
     expect(f.rows.flatMap((r) => r.reasons).join(' ')).not.toMatch(/\dT\d/);
