@@ -24,11 +24,23 @@ import { FEEDBACK_TOKEN } from './test/tokens.ts';
 
 const REGISTRY_TESTS = ['test/**/*.test.ts', 'src/db/**/*.test.ts', 'src/storage/**/*.test.ts', 'src/auth.test.ts'];
 /**
- * Worker tests whose every model has a unique name (test/helpers.ts uniqueName) and whose assertions hold
- * whatever other models the storage holds (the hourly job judges every model): they share one runtime, as
- * the registry project does, instead of starting workerd with the model fixtures once per file.
+ * Worker tests whose every model has a unique name (test/helpers.ts uniqueName, or a name no other test
+ * uses) and whose assertions hold whatever other models the storage holds (the hourly job judges every
+ * model), or that touch no storage at all (metrics, ort): they share one runtime, as the registry project
+ * does, instead of starting workerd with the model fixtures once per file (each start: 20–40 s on a
+ * loaded 2-core machine, for files whose tests run in milliseconds). Module state they change (the
+ * resolver's cache, the metrics clock) they reset or restore themselves.
  */
-const SHARED_WORKER_TESTS = ['src/monitor/**/*.test.ts', 'src/serving/canary.test.ts', 'src/routes/evaluations.test.ts', 'src/routes/feedback.test.ts'];
+const SHARED_WORKER_TESTS = [
+  'src/monitor/**/*.test.ts',
+  'src/serving/canary.test.ts',
+  'src/routes/evaluations.test.ts',
+  'src/routes/feedback.test.ts',
+  'src/serving/metrics.test.ts',
+  'src/serving/resolve.test.ts',
+  'src/inference/models.test.ts',
+  'src/inference/ort.test.ts',
+];
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -105,6 +117,9 @@ export default defineConfig({
     setupFiles: ['./test/apply-migrations.ts'],
     // Requests through workerd: a test of a few dozen requests can take seconds on a busy 2-core machine.
     testTimeout: 30_000,
+    // Most of a file's time is its workerd start (the `worker` project starts one per file) and waiting on
+    // it: two runtimes at once on 2 cores, where vitest's default is one.
+    maxWorkers: 2,
     projects: [
       // Small, so the 413 paths are testable without megabytes.
       { extends: true, test: { name: 'registry', include: REGISTRY_TESTS, isolate: false, provide: { maxFileBytes: '65536', tinyModels: false } } },
