@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '@sentiment-edge/registry';
-import { DATA_DIR, writeSuiteFixtures } from '@sentiment-edge/training';
+import { DATA_DIR, SUITE_SETS, writeSuiteFixtures } from '@sentiment-edge/training';
 import { REPO_ROOT, startLocalWorker, type LocalWorker } from '@sentiment-edge/worker/local';
 import { dispatchInputs, readWorkflow, runJob, type JobRun } from './src/workflow.ts';
 
@@ -76,7 +76,7 @@ describe('train-publish.yml', () => {
     // The model directory (the artifact) carries the suite the Evaluate step wrote into it.
     const modelDir = job.env.MODEL_DIR!;
     expect(modelDir).toBe(join(work, 'first', 'candidate'));
-    expect(JSON.parse(readFileSync(join(modelDir, 'metrics.json'), 'utf8')).suite.sets).toHaveLength(12);
+    expect(JSON.parse(readFileSync(join(modelDir, 'metrics.json'), 'utf8')).suite.sets).toHaveLength(SUITE_SETS.length);
     expect((await client.getAlias('wf', 'champion')).version).toBe(1);
     const manifest = await client.getVersion('wf', 1);
     expect(manifest.files.map((f) => f.path)).toEqual(expect.arrayContaining(['config.json', 'tokenizer.json', 'onnx/model_quantized.onnx', 'metrics.json']));

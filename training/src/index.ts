@@ -19,3 +19,4 @@ export { LARGE_DATA_PRESET, SMALL_DATA_PRESET, presetFor } from './presets.ts';
 export { lexiconPrior } from './lexicon.ts';
 export type { LexiconSource } from './lexicon.ts';
 export { writeSuiteFixtures } from './suite-fixtures.ts';
+export { SUITE_SETS } from './suite.ts';
