@@ -55,7 +55,7 @@ if (champion.ok) {
   console.log(`\n${model}@champion is version ${version}. Open ${url}`);
 } else {
   const dir = join(root, 'models', model);
-  console.log(`\n${model} has no champion yet: training the default model (negative / neutral / positive, every training set; one to two minutes), then publishing it.`);
+  console.log(`\n${model} has no champion yet: training the default model (negative / neutral / positive, every training set; two to three minutes), then publishing it.`);
   if (!existsSync(join(dir, 'onnx/model_quantized.onnx'))) {
     run('pnpm', ['train', '--out', dir], { env: { ...process.env, SENTIMENT_DATA: data } });
   }
