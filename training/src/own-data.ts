@@ -45,7 +45,11 @@ export function splitForSelection(ds: Dataset, seed: number): { train: Dataset; 
   return { train: s.train, ...dropCoveredRows(s.train, s.validation) };
 }
 
-const words = (t: string) => t.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+/** The text's `n`-word sequences (lower case, letters and digits), or the whole text when it has fewer words. */
+function wordGrams(t: string, n: number): string[] {
+  const w = t.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return w.length < n ? [w.join(' ')] : Array.from({ length: w.length - n + 1 }, (_, k) => w.slice(k, k + n).join(' '));
+}
 
 /**
  * The validation rows without those whose every `n`-word sequence (the whole text when shorter) occurs in some
@@ -56,16 +60,10 @@ const words = (t: string) => t.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
  */
 export function dropCoveredRows(train: Dataset, validation: Dataset, n = 4): { validation: Dataset; dropped: number } {
   const seen = new Set<string>();
-  for (const t of train.texts) {
-    const w = words(t);
-    if (w.length < n) seen.add(w.join(' '));
-    for (let i = 0; i + n <= w.length; i++) seen.add(w.slice(i, i + n).join(' '));
-  }
+  for (const t of train.texts) for (const g of wordGrams(t, n)) seen.add(g);
   const keep: number[] = [];
   validation.texts.forEach((t, i) => {
-    const w = words(t);
-    const grams = w.length < n ? [w.join(' ')] : Array.from({ length: w.length - n + 1 }, (_, k) => w.slice(k, k + n).join(' '));
-    if (!grams.every((g) => seen.has(g))) keep.push(i);
+    if (!wordGrams(t, n).every((g) => seen.has(g))) keep.push(i);
   });
   const kept = subsetDataset(validation, keep, 'uncovered');
   const enough = validation.labelSet.every((l) => !validation.labels.includes(l) || kept.labels.filter((x) => x === l).length >= 2);
