@@ -6,12 +6,14 @@ import { servesCanary } from '@sentiment-edge/registry';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { callJson, publish, tinyModel, uniqueName } from '../../test/helpers.ts';
+import { callJson, publish, tinyModel } from '../../test/helpers.ts';
 import { buildApp } from '../app.ts';
 import { HISTORY_FLUSH_MS } from './history.ts';
 import { resetResolver } from './resolve.ts';
 
-const NAME = uniqueName('canary');
+// A fixed name keeps the hash draw below fixed: the share of these 400 keys for this name is one known
+// draw (within 0.05 of 0.3), not a new draw each run that misses the bound in about 3 % of runs.
+const NAME = 'canary-fixed-draw';
 const app = buildApp();
 const SHARE = 0.3;
 let v1: number;
