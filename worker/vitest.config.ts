@@ -36,9 +36,9 @@ const SHARED_WORKER_TESTS = [
   'src/serving/canary.test.ts',
   'src/routes/evaluations.test.ts',
   'src/routes/feedback.test.ts',
-  'src/serving/metrics.test.ts',
+  'src/serving/prometheus.test.ts',
   'src/serving/resolve.test.ts',
-  'src/inference/models.test.ts',
+  'src/inference/model-cache.test.ts',
   'src/inference/ort.test.ts',
 ];
 

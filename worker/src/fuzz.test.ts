@@ -12,7 +12,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_FILES, TOKEN, call, describeFiles, enc, makeDraft, publish } from '../test/helpers.ts';
 import { buildApp } from './app.ts';
-import { decodeCursor, sha256Hex } from './serving/history.ts';
+import { decodeCursor } from './db/history.ts';
+import { sha256Hex } from './serving/history.ts';
 
 const RUNS = 1000;
 const SEED = 20261130;

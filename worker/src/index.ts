@@ -2,7 +2,7 @@
 import { buildApp } from './app.ts';
 import type { Env } from './env.ts';
 import { runLoop } from './monitor/loop.ts';
-import { noteRequest } from './serving/metrics.ts';
+import { noteRequest } from './serving/prometheus.ts';
 
 const app = buildApp();
 

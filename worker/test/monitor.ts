@@ -8,7 +8,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from 'cloudflare:workers';
 import { expect, vi } from 'vitest';
 import worker from '../src/index.ts';
-import { insertHistory } from '../src/serving/history.ts';
+import { insertHistory } from '../src/db/history.ts';
 import { call, callJson, describeFiles, DEFAULT_FILES, makeDraft } from './helpers.ts';
 
 export const LABELS = ['negative', 'positive'];

@@ -3,7 +3,8 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_FILES, describeFiles, makeDraft, rejectsWith, uniqueName } from '../../test/helpers.ts';
 import { aliasHistory, deleteAlias, getAlias, listAliases, setAlias } from './aliases.ts';
-import { archiveVersion, createVersion, finalizeVersion, listFiles, markFileUploaded } from './models.ts';
+import { archiveVersion, createVersion, finalizeVersion } from './versions.ts';
+import { listFiles, markFileUploaded } from './version-files.ts';
 
 const db = () => env.DB;
 

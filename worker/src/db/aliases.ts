@@ -223,3 +223,26 @@ export async function promoteAlias(db: D1Database, p: PromoteInput, now = new Da
   ]);
   return event?.meta.changes === 1;
 }
+
+/** A version some alias points at, with its aliases (JSON array) and the manifest figures the drift report needs. */
+export interface AliasedVersion {
+  name: string;
+  version: number;
+  aliases: string;
+  profile: string | null;
+  ece: number | null;
+  accuracy: number | null;
+}
+
+/** Every version an alias points at (the hourly job's list), by name and version. */
+export async function listAliasedVersions(db: D1Database): Promise<AliasedVersion[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT a.name, a.version, json_group_array(a.alias) AS aliases, v.manifest -> '$.profile' AS profile,
+            v.manifest ->> '$.evaluation.ece' AS ece, v.manifest ->> '$.evaluation.accuracy' AS accuracy
+     FROM aliases a JOIN versions v ON v.name = a.name AND v.version = a.version
+     GROUP BY a.name, a.version ORDER BY a.name, a.version`,
+    )
+    .all<AliasedVersion>();
+  return results;
+}

@@ -4,7 +4,6 @@
  * prediction kept its text, i.e. made while STORE_TEXT was on); realised accuracy per version and day
  * (trusted corrections only). Trusted: sent with REGISTRY_TOKEN or FEEDBACK_TOKEN (issue 21).
  */
-import type { RealisedAccuracySource } from '../monitor/realised.ts';
 import type { FeedbackItem, FeedbackResponse, RealisedAccuracyRow } from '@sentiment-edge/registry';
 import { ApiError } from '../errors.ts';
 
@@ -174,8 +173,15 @@ export function accuracyOf(f: WindowFeedback): { accuracy: number; rows: number 
 }
 
 /**
+ * Where the monitoring job reads realised accuracy from (monitor/run.ts `MonitorOptions.realised`; default
+ * `windowRealisedAccuracy`): accuracy measured on labels users gave, shown beside the estimated one in the
+ * drift report and /metrics. A version with no feedback in the window gives null: "not measured", never 0.
+ */
+export type RealisedAccuracySource = (db: D1Database, name: string, version: number, start: string, end: string) => Promise<{ accuracy: number; rows: number } | null>;
+
+/**
  * Realised accuracy of one version over predictions made in [start, end) that received trusted feedback
- * (from REGISTRY_TOKEN or FEEDBACK_TOKEN; issue 21), on any row: the monitoring job's source
- * (monitor/realised.ts). null when none did ("not measured", never 0).
+ * (from REGISTRY_TOKEN or FEEDBACK_TOKEN), on any row: the monitoring job's source
+ * (`RealisedAccuracySource`). null when none did ("not measured", never 0).
  */
 export const windowRealisedAccuracy: RealisedAccuracySource = async (db, name, version, start, end) => accuracyOf(await windowFeedback(db, name, version, start, end, { browserRows: true }));

@@ -16,7 +16,9 @@ import {
   type AbVersion,
   type PredictionSource,
 } from '@sentiment-edge/registry';
-import { getModel } from '../db/models.ts';
+import { abLatencyAtRank, abVersionRows, versionSpans } from '../db/history-aggregates.ts';
+import { shadowPairAgreement } from '../db/shadow.ts';
+import { existingVersions, getModel } from '../db/versions.ts';
 import { ApiError } from '../errors.ts';
 
 export const DEFAULT_AB_DAYS = 7;
@@ -43,17 +45,11 @@ export async function abReadout(db: D1Database, opts: AbOptions): Promise<AbRead
   const source = opts.source ?? null;
 
   if (!(await getModel(db, model))) throw ApiError.notFound(`no model named "${model}"`);
-  const { results: known } = await db.prepare(`SELECT version FROM versions WHERE name = ?1 AND version IN (?2, ?3)`).bind(model, a, b).all<{ version: number }>();
-  const missing = [a, b].filter((v) => !known.some((k) => k.version === v));
+  const known = await existingVersions(db, model, [a, b]);
+  const missing = [a, b].filter((v) => !known.includes(v));
   if (missing.length) throw ApiError.notFound(`model ${model} has no version ${missing.join(' or ')}`, { missing });
 
-  // ?1 model, ?2 version, ?3 start, ?4 end, ?5 source (NULL: both)
-  const rows = `FROM predictions WHERE model_name = ?1 AND model_version = ?2 AND created_at >= ?3 AND created_at <= ?4 AND (?5 IS NULL OR source = ?5)`;
-  const [spanA, spanB] = await db.batch<{ first: string | null; last: string | null }>(
-    [a, b].map((v) => db.prepare(`SELECT MIN(created_at) AS first, MAX(created_at) AS last ${rows}`).bind(model, v, window.start, window.end, source)),
-  );
-  const sa = spanA!.results[0]!;
-  const sb = spanB!.results[0]!;
+  const [sa, sb] = await versionSpans(db, model, [a, b], window.start, window.end, source);
   let overlap: AbReadout['overlap'] = null;
   if (sa.first && sb.first && sa.last && sb.last) {
     const start = sa.first > sb.first ? sa.first : sb.first;
@@ -64,26 +60,13 @@ export async function abReadout(db: D1Database, opts: AbOptions): Promise<AbRead
   const stats = async (version: number): Promise<AbVersion> => {
     const empty: AbVersion = { version, n: 0, labels: {}, labelMix: {}, meanConfidence: null, latencyMs: { p50: null, p95: null }, feedback: { n: 0, correct: 0, accuracy: null, interval: null } };
     if (!overlap) return empty;
-    const bind = [model, version, overlap.start, overlap.end, source] as const;
-    const [labels, feedback] = await db.batch([
-      db.prepare(`SELECT label, COUNT(*) AS n, SUM(score) AS score ${rows} GROUP BY label ORDER BY label`).bind(...bind),
-      // Feedback on the rows above: joined to the history so that the source filter applies too.
-      db
-        .prepare(
-          `SELECT COUNT(*) AS n, COALESCE(SUM(f.predicted_label = f.label), 0) AS correct
-           FROM feedback f JOIN predictions p ON p.id = f.prediction_id
-           WHERE f.model_name = ?1 AND f.model_version = ?2 AND f.predicted_at >= ?3 AND f.predicted_at <= ?4 AND (?5 IS NULL OR p.source = ?5)`,
-        )
-        .bind(...bind),
-    ]);
-    const byLabel = labels!.results as { label: string; n: number; score: number }[];
+    const range = { model, version, start: overlap.start, end: overlap.end, source };
+    const { labels: byLabel, feedback: fb } = await abVersionRows(db, range);
     const n = byLabel.reduce((s, r) => s + r.n, 0);
     if (n === 0) return empty;
     const counts = Object.fromEntries(byLabel.map((r) => [r.label, r.n]));
-    const latency = async (q: number) =>
-      (await db.prepare(`SELECT latency_ms ${rows} ORDER BY latency_ms LIMIT 1 OFFSET ?6`).bind(...bind, nearestRankIndex(n, q)).first<{ latency_ms: number }>())?.latency_ms ?? null;
+    const latency = (q: number) => abLatencyAtRank(db, range, nearestRankIndex(n, q));
     const [p50, p95] = [await latency(0.5), await latency(0.95)];
-    const fb = feedback!.results[0] as { n: number; correct: number };
     return {
       version,
       n,
@@ -97,14 +80,7 @@ export async function abReadout(db: D1Database, opts: AbOptions): Promise<AbRead
   const [va, vb] = [await stats(a), await stats(b)];
 
   // Shadow pairs in the whole window, either way round (a as champion and b as challenger, or the reverse).
-  const shadow = await db
-    .prepare(
-      `SELECT COUNT(*) AS n, COALESCE(SUM(champion_label = challenger_label), 0) AS same FROM shadow_predictions
-       WHERE model_name = ?1 AND created_at >= ?4 AND created_at <= ?5
-         AND ((champion_version = ?2 AND challenger_version = ?3) OR (champion_version = ?3 AND challenger_version = ?2))`,
-    )
-    .bind(model, a, b, window.start, window.end)
-    .first<{ n: number; same: number }>();
+  const shadow = await shadowPairAgreement(db, model, a, b, window.start, window.end);
 
   const diff = newcombeDifference(vb.feedback.correct, vb.feedback.n, va.feedback.correct, va.feedback.n);
   return {

@@ -3,20 +3,19 @@
  * one window: from the moment the candidate's alias was last set to now. For the candidate and the
  * champion alike: answered texts (history), failed texts (version_errors), CBPE estimated accuracy,
  * realised accuracy from feedback (db/feedback.ts, as the drift report uses it), and p95 latency of edge
- * rows. For the candidate also the champion texts it shadow-scored (window.ts readShadow): their
+ * rows. For the candidate also the champion texts it shadow-scored (db/shadow.ts readShadow): their
  * agreement, and their challenger confidences count in its CBPE estimate (Σp, Σp(1−p) of its own rows
  * and of its shadow rows together).
  *
- * Only trusted evidence (issue 21): edge rows, shadow pairs, failures that are the version's fault
- * (version-errors.ts), feedback from trusted clients; synced browser rows only where the policy opts in
+ * Only trusted evidence: edge rows, shadow pairs, failures that are the version's fault
+ * (db/promotion.ts version_errors), feedback from trusted clients; synced browser rows only where the policy opts in
  * (`browserEvidence`, bounded and with outliers left out: browserSums). `sources` records what was counted.
  */
 import { estimateAccuracyFromSums, tukeyInliers, type BrowserEvidence, type EvidenceSources, type PromotionEvidence, type VersionEvidence } from '@sentiment-edge/registry';
 import { accuracyOf, windowFeedback } from '../db/feedback.ts';
-import { countVersionErrors } from './version-errors.ts';
-import { readShadow } from './window.ts';
-
-const OWN = `FROM predictions INDEXED BY predictions_by_model WHERE model_name = ?1 AND created_at >= ?3 AND created_at < ?4 AND model_version = ?2`;
+import { browserClientDaySums, browserRowCount, edgeLatencyAtRank, edgeScoreSums } from '../db/history-aggregates.ts';
+import { countVersionErrors } from '../db/promotion.ts';
+import { challengerScoreSums, readShadow } from '../db/shadow.ts';
 
 interface Sums {
   rows: number;
@@ -27,24 +26,14 @@ interface Sums {
 const NONE: Sums = { rows: 0, sumP: 0, sumPQ: 0 };
 
 /**
- * The synced browser rows the policy counts (issue 21): none unless it opts in (`browser` not null); then
+ * The synced browser rows the policy counts: none unless it opts in (`browser` not null); then
  * at most `maxRowsPerClientDay` rows per client (the sha256 prefix of the syncing address) and UTC day,
  * the earliest first, and no client-day whose mean confidence is a Tukey outlier among all client-days.
  */
 async function browserSums(db: D1Database, name: string, version: number, start: string, end: string, browser: BrowserEvidence | null): Promise<{ sums: Sums; sources: EvidenceSources['browser'] }> {
-  const stored = await db.prepare(`SELECT COUNT(*) AS n ${OWN} AND source = 'browser'`).bind(name, version, start, end).first<{ n: number }>();
-  const sources = { stored: Number(stored?.n ?? 0), counted: 0, clientDays: 0, outlierClientDays: 0 };
+  const sources = { stored: await browserRowCount(db, name, version, start, end), counted: 0, clientDays: 0, outlierClientDays: 0 };
   if (browser === null || sources.stored === 0) return { sums: NONE, sources };
-  const { results } = await db
-    .prepare(
-      `SELECT COUNT(*) AS n, TOTAL(score) AS p, TOTAL(score * (1 - score)) AS pq FROM (
-         SELECT score, client_hash, substr(created_at, 1, 10) AS day,
-                ROW_NUMBER() OVER (PARTITION BY client_hash, substr(created_at, 1, 10) ORDER BY created_at, id) AS k
-         ${OWN} AND source = 'browser')
-       WHERE k <= ?5 GROUP BY client_hash, day`,
-    )
-    .bind(name, version, start, end, browser.maxRowsPerClientDay)
-    .all<{ n: number; p: number; pq: number }>();
+  const results = await browserClientDaySums(db, name, version, start, end, browser.maxRowsPerClientDay);
   const keep = tukeyInliers(results.map((g) => g.p / g.n));
   const sums = { ...NONE };
   results.forEach((g, i) => {
@@ -57,16 +46,12 @@ async function browserSums(db: D1Database, name: string, version: number, start:
 }
 
 async function versionFigures(db: D1Database, name: string, version: number, start: string, end: string, browser: BrowserEvidence | null, extra: Sums = NONE): Promise<VersionEvidence> {
-  const edge = (await db.prepare(`SELECT COUNT(*) AS n, TOTAL(score) AS p, TOTAL(score * (1 - score)) AS pq ${OWN} AND source = 'edge'`).bind(name, version, start, end).first<{ n: number; p: number; pq: number }>())!;
+  const edge = await edgeScoreSums(db, name, version, start, end);
   const edgeRows = Number(edge.n);
   let latencyP95Ms: number | null = null;
   if (edgeRows > 0) {
     // The nearest-rank p95: the ⌈0.95·n⌉-th smallest per-text latency.
-    const row = await db
-      .prepare(`SELECT latency_ms AS l ${OWN} AND source = 'edge' ORDER BY latency_ms LIMIT 1 OFFSET ?5`)
-      .bind(name, version, start, end, Math.ceil(0.95 * edgeRows) - 1)
-      .first<{ l: number }>();
-    latencyP95Ms = row ? Number(row.l) : null;
+    latencyP95Ms = await edgeLatencyAtRank(db, name, version, start, end, Math.ceil(0.95 * edgeRows) - 1);
   }
   const fromBrowser = await browserSums(db, name, version, start, end, browser);
   const rows = edgeRows + fromBrowser.sums.rows;
@@ -104,14 +89,7 @@ export async function readEvidence(
     const summary = await readShadow(db, name, champion.version, start, at, candidate.version);
     if (summary) {
       shadow = { rows: summary.rows, agreement: summary.agreement };
-      const s = await db
-        .prepare(
-          `SELECT COUNT(*) AS n, TOTAL(challenger_score) AS p, TOTAL(challenger_score * (1 - challenger_score)) AS pq FROM shadow_predictions
-           WHERE model_name = ?1 AND champion_version = ?2 AND challenger_version = ?3 AND created_at >= ?4 AND created_at < ?5`,
-        )
-        .bind(name, champion.version, candidate.version, start, at)
-        .first<{ n: number; p: number; pq: number }>();
-      shadowSums = { rows: Number(s!.n), sumP: Number(s!.p), sumPQ: Number(s!.pq) };
+      shadowSums = await challengerScoreSums(db, name, champion.version, candidate.version, start, at);
     }
   }
   return {

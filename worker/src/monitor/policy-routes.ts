@@ -8,12 +8,12 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ModelName, policyRoutes, PromotionPolicy, type DecisionList, type PolicyResponse } from '@sentiment-edge/registry';
 import { requireMonitorReadToken, requireToken } from '../auth.ts';
-import { getModel } from '../db/models.ts';
+import { getModel } from '../db/versions.ts';
 import type { AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { newApp } from '../openapi-app.ts';
 import { errors, json, wholeNumberParam } from '../schemas.ts';
-import { getPolicy, listDecisions, putPolicy } from './promotion.ts';
+import { getPolicy, listDecisions, putPolicy } from '../db/promotion.ts';
 
 export const DEFAULT_DECISIONS = 50;
 export const MAX_DECISIONS = 500;

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { call, callJson, publish, TOKEN, uniqueName } from '../../test/helpers.ts';
 import { HOUR, publishVersion, recordWebhooks, REFERENCE, runScheduled, sample, seedHistory, SECRET, verifySignature } from '../../test/monitor.ts';
 import { runPromotions } from './promotion.ts';
-import { recordVersionError } from './version-errors.ts';
+import { recordVersionError } from '../db/promotion.ts';
 import { SIGNATURE_HEADER } from './webhook.ts';
 
 const POLICY: PromotionPolicyInput = { minRows: 200, minHours: 24, conditions: { realisedAccuracy: { minRows: 20, tolerance: 0.05 } } };

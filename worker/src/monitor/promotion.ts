@@ -1,5 +1,5 @@
 /**
- * The promotion policy in the hourly job (issue 15, item 2). For each model with a policy
+ * The promotion policy in the hourly job. For each model with a policy
  * (`promotion_policies`): the candidate is its `canary` alias if it has one, else its `challenger`;
  * the evidence since the candidate's alias was set is read (evidence.ts), the pure decision made
  * (registry/src/policy.ts `decidePolicy`), and carried out with compare-and-set:
@@ -13,36 +13,18 @@
  * A manual override always wins: an operator who moved either alias after the evidence was read makes
  * the compare-and-set fail, and the decision is stored with outcome `conflict` (nothing moved); one who
  * moved the champion after the candidate was set makes the policy hold until the candidate is set again. Every
- * decision is stored (`promotion_decisions`, GET /api/v1/models/{name}/decisions); promote and roll
+ * decision is stored (db/promotion.ts `promotion_decisions`, GET /api/v1/models/{name}/decisions); promote and roll
  * back decisions (applied or not) are POSTed to ALERT_WEBHOOK_URL, signed like drift alerts.
  */
 import { auditReason, decidePolicy, PromotionPolicy, type Decision, type DecisionOutcome, type PromotionDecision, type PromotionEvidence } from '@sentiment-edge/registry';
 import { deleteAlias, listAliases, promoteAlias } from '../db/aliases.ts';
+import { getPolicy, listPolicyModels, setDecisionWebhook, storeDecision } from '../db/promotion.ts';
 import { ApiError } from '../errors.ts';
 import type { MonitorConfig } from './config.ts';
 import { readEvidence } from './evidence.ts';
 import { DELIVERY_HEADER, postWithRetries, SIGNATURE_HEADER, signBody, type DeliverOptions } from './webhook.ts';
 
 export const POLICY_ACTOR = 'policy';
-
-// ---- the stored policy ---------------------------------------------------------------------------
-
-export async function putPolicy(db: D1Database, name: string, policy: PromotionPolicy, now = new Date().toISOString()): Promise<{ policy: PromotionPolicy; updatedAt: string }> {
-  await db
-    .prepare(
-      `INSERT INTO promotion_policies (model_name, policy, paused, updated_at) VALUES (?1, ?2, ?3, ?4)
-       ON CONFLICT (model_name) DO UPDATE SET policy = excluded.policy, paused = excluded.paused, updated_at = excluded.updated_at`,
-    )
-    .bind(name, JSON.stringify(policy), policy.paused ? 1 : 0, now)
-    .run();
-  return { policy, updatedAt: now };
-}
-
-export async function getPolicy(db: D1Database, name: string): Promise<{ policy: PromotionPolicy; updatedAt: string } | null> {
-  const row = await db.prepare(`SELECT policy, updated_at FROM promotion_policies WHERE model_name = ?1`).bind(name).first<{ policy: string; updated_at: string }>();
-  // Parsed again so that a policy stored before a new field existed gets that field's default.
-  return row ? { policy: PromotionPolicy.parse(JSON.parse(row.policy)), updatedAt: row.updated_at } : null;
-}
 
 // ---- one model -----------------------------------------------------------------------------------
 
@@ -88,17 +70,6 @@ export async function applyDecision(db: D1Database, e: Evaluation, at: string): 
   return 'none';
 }
 
-async function storeDecision(db: D1Database, e: Evaluation, outcome: DecisionOutcome, at: string): Promise<number> {
-  const row = await db
-    .prepare(
-      `INSERT INTO promotion_decisions (model_name, created_at, candidate_alias, candidate_version, champion_version, action, outcome, reasons, checks, evidence, policy)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id`,
-    )
-    .bind(e.name, at, e.candidate.alias, e.candidate.version, e.champion, e.decision.action, outcome, JSON.stringify(e.decision.reasons), JSON.stringify(e.decision.checks), JSON.stringify(e.evidence), JSON.stringify(e.policy))
-    .first<{ id: number }>();
-  return row!.id;
-}
-
 /** The webhook body of a promote / roll back decision. */
 export function decisionPayload(d: PromotionDecision) {
   const verb = d.action === 'promote' ? `promoted ${d.candidate.alias} v${d.candidate.version} to champion (was v${d.championVersion ?? '–'})` : `rolled back ${d.candidate.alias} v${d.candidate.version}`;
@@ -125,9 +96,8 @@ export interface PromotionRunOptions extends Omit<DeliverOptions, 'now'> {
 /** Decides and acts for every model with a policy; one model's failure is logged and does not stop the others. */
 export async function runPromotions(db: D1Database, webhook: MonitorConfig['webhook'], opts: PromotionRunOptions = {}): Promise<PromotionDecision[]> {
   const at = new Date(opts.now ?? Date.now()).toISOString();
-  const { results } = await db.prepare(`SELECT model_name FROM promotion_policies ORDER BY model_name`).all<{ model_name: string }>();
   const out: PromotionDecision[] = [];
-  for (const { model_name: name } of results) {
+  for (const name of await listPolicyModels(db)) {
     try {
       const stored = await getPolicy(db, name);
       if (!stored) continue;
@@ -135,7 +105,7 @@ export async function runPromotions(db: D1Database, webhook: MonitorConfig['webh
       if (!e) continue;
       await opts.beforeApply?.(e);
       const outcome = await applyDecision(db, e, at);
-      const id = await storeDecision(db, e, outcome, at);
+      const id = await storeDecision(db, { ...e, outcome, at });
       const decision: PromotionDecision = {
         id,
         model: name,
@@ -154,7 +124,7 @@ export async function runPromotions(db: D1Database, webhook: MonitorConfig['webh
         if (webhook.secret) headers[SIGNATURE_HEADER] = await signBody(webhook.secret, body);
         const sent = await postWithRetries(webhook.url, body, headers, webhook, { ...(opts.fetch ? { fetch: opts.fetch } : {}), ...(opts.sleep ? { sleep: opts.sleep } : {}) });
         decision.webhook = sent.status;
-        await db.prepare(`UPDATE promotion_decisions SET webhook_status = ?2 WHERE id = ?1`).bind(id, sent.status).run();
+        await setDecisionWebhook(db, id, sent.status);
       }
       out.push(decision);
     } catch (err) {
@@ -162,41 +132,4 @@ export async function runPromotions(db: D1Database, webhook: MonitorConfig['webh
     }
   }
   return out;
-}
-
-// ---- reading decisions ---------------------------------------------------------------------------
-
-interface DecisionRow {
-  id: number;
-  model_name: string;
-  created_at: string;
-  candidate_alias: 'canary' | 'challenger';
-  candidate_version: number;
-  champion_version: number | null;
-  action: PromotionDecision['action'];
-  outcome: DecisionOutcome;
-  reasons: string;
-  checks: string;
-  evidence: string;
-  policy: string;
-  webhook_status: 'delivered' | 'failed' | null;
-}
-
-/** The model's decisions, newest first. */
-export async function listDecisions(db: D1Database, name: string, n: number): Promise<PromotionDecision[]> {
-  const { results } = await db.prepare(`SELECT * FROM promotion_decisions WHERE model_name = ?1 ORDER BY id DESC LIMIT ?2`).bind(name, n).all<DecisionRow>();
-  return results.map((r) => ({
-    id: r.id,
-    model: r.model_name,
-    createdAt: r.created_at,
-    candidate: { name: r.model_name, version: r.candidate_version, alias: r.candidate_alias },
-    championVersion: r.champion_version,
-    action: r.action,
-    outcome: r.outcome,
-    reasons: JSON.parse(r.reasons) as string[],
-    checks: JSON.parse(r.checks) as Decision['checks'],
-    evidence: JSON.parse(r.evidence) as PromotionEvidence,
-    policy: JSON.parse(r.policy) as PromotionPolicy,
-    webhook: r.webhook_status,
-  }));
 }

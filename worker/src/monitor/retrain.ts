@@ -1,5 +1,5 @@
 /**
- * Drift-triggered retraining (issue 15, item 3). When the hourly job opens a drift alert for a model
+ * Drift-triggered retraining. When the hourly job opens a drift alert for a model
  * (run.ts), or, with RETRAIN_SCHEDULE_HOURS > 0, when the model's last dispatch is that old, the Worker
  * POSTs a CI dispatch in GitHub's `repository_dispatch` shape to RETRAIN_DISPATCH_URL:
  *
@@ -8,11 +8,12 @@
  *
  * (.github/workflows/train-publish.yml listens for `repository_dispatch: types: [retrain]`: train → gate →
  * publish, the new version arriving as challenger for the promotion policy to judge.) At most one
- * dispatch per model per RETRAIN_COOLDOWN_HOURS: the `retrain_dispatches` row is claimed by one
+ * dispatch per model per RETRAIN_COOLDOWN_HOURS: the `retrain_dispatches` row is claimed (db/promotion.ts) by one
  * conditional INSERT before the request is sent, so overlapping runs cannot both send. A failed
  * dispatch does not count against the cooldown (the next run tries again).
  */
 import type { DriftReport } from '@sentiment-edge/registry';
+import { claimRetrainDispatch, finishRetrainDispatch, modelsDueForRetraining } from '../db/promotion.ts';
 import type { RetrainConfig } from './config.ts';
 import { postWithRetries, type DeliverOptions, type PostOutcome } from './webhook.ts';
 
@@ -53,26 +54,15 @@ export function retrainPayload(model: string, reason: RetrainReason, report: Dri
 export async function dispatchRetrain(db: D1Database, cfg: RetrainConfig, model: string, reason: RetrainReason, report: DriftReport | null, now: number, opts: DeliverOptions = {}): Promise<RetrainOutcome> {
   const at = new Date(now).toISOString();
   const since = new Date(now - cfg.cooldownHours * 3_600_000).toISOString();
-  const claimed = await db
-    .prepare(
-      `INSERT INTO retrain_dispatches (model_name, created_at, reason, status, report_id)
-       SELECT ?1, ?2, ?3, 'sending', ?4
-       WHERE NOT EXISTS (SELECT 1 FROM retrain_dispatches WHERE model_name = ?1 AND created_at > ?5 AND status != 'failed')
-       RETURNING id`,
-    )
-    .bind(model, at, reason, report?.id ?? null, since)
-    .first<{ id: number }>();
-  if (!claimed) return { model, reason, status: 'skipped', id: null, attempts: 0, lastStatus: null, lastError: null };
+  const claimed = await claimRetrainDispatch(db, model, at, reason, report?.id ?? null, since);
+  if (claimed === null) return { model, reason, status: 'skipped', id: null, attempts: 0, lastStatus: null, lastError: null };
 
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/vnd.github+json', 'user-agent': 'sentiment-edge-retrain' };
   if (cfg.token) headers.authorization = `Bearer ${cfg.token}`;
   const outcome = await postWithRetries(cfg.url, JSON.stringify(retrainPayload(model, reason, report)), headers, cfg, opts);
-  await db
-    .prepare(`UPDATE retrain_dispatches SET status = ?2, attempts = ?3, last_status = ?4, last_error = ?5 WHERE id = ?1`)
-    .bind(claimed.id, outcome.status, outcome.attempts, outcome.lastStatus, outcome.lastError?.slice(0, 500) ?? null)
-    .run();
+  await finishRetrainDispatch(db, claimed, outcome);
   if (outcome.status === 'failed') console.warn(`retrain dispatch for ${model} failed after ${outcome.attempts} attempts (${outcome.lastError})`);
-  return { model, reason, id: claimed.id, ...outcome };
+  return { model, reason, id: claimed, ...outcome };
 }
 
 /**
@@ -86,16 +76,8 @@ export async function retrainAfterMonitor(db: D1Database, cfg: RetrainConfig, re
   for (const r of reports) if (r.alerts.opened.length > 0 && !drifted.has(r.model.name)) drifted.set(r.model.name, r);
   for (const [model, report] of drifted) out.push(await dispatchRetrain(db, cfg, model, 'drift', report, now, opts));
   if (cfg.scheduleHours > 0) {
-    const due = new Date(now - cfg.scheduleHours * 3_600_000).toISOString();
-    const { results } = await db
-      .prepare(
-        `SELECT DISTINCT a.name FROM aliases a WHERE a.alias = 'champion'
-           AND NOT EXISTS (SELECT 1 FROM retrain_dispatches d WHERE d.model_name = a.name AND d.created_at > ?1 AND d.status != 'failed')
-         ORDER BY a.name`,
-      )
-      .bind(due)
-      .all<{ name: string }>();
-    for (const { name } of results) if (!drifted.has(name)) out.push(await dispatchRetrain(db, cfg, name, 'schedule', null, now, opts));
+    const due = await modelsDueForRetraining(db, new Date(now - cfg.scheduleHours * 3_600_000).toISOString());
+    for (const name of due) if (!drifted.has(name)) out.push(await dispatchRetrain(db, cfg, name, 'schedule', null, now, opts));
   }
   return out;
 }

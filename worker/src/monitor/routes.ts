@@ -11,7 +11,7 @@ import type { AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { newApp } from '../openapi-app.ts';
 import { errors, json, VersionNumber, wholeNumberParam } from '../schemas.ts';
-import { listDrift } from './reports.ts';
+import { listDrift } from '../db/drift.ts';
 import { abReadout, DEFAULT_AB_DAYS, MAX_AB_DAYS } from './ab.ts';
 
 export const DEFAULT_REPORTS = 24;

@@ -5,7 +5,7 @@
  * estimates its accuracy from its confidences (CBPE), summarises shadow scoring against the
  * challenger, stores one report per version (drift_reports), opens and resolves alerts
  * (drift_alerts), sends each new alert to ALERT_WEBHOOK_URL once (webhook.ts), and finally prunes
- * history older than HISTORY_DAYS (retention.ts).
+ * history older than HISTORY_DAYS (db/retention.ts).
  */
 import {
   checkDrift,
@@ -20,11 +20,13 @@ import {
 } from '@sentiment-edge/registry';
 import type { Env } from '../env.ts';
 import { monitorConfig, type MonitorConfig } from './config.ts';
-import { windowRealisedAccuracy } from '../db/feedback.ts';
-import type { RealisedAccuracySource } from './realised.ts';
-import { pruneHistory, type PruneResult } from './retention.ts';
+import { listAliasedVersions, type AliasedVersion } from '../db/aliases.ts';
+import { keepAlert, openAlert, openAlerts, resolveAlert, setReportAlerts, storeReport } from '../db/drift.ts';
+import { readWindow } from '../db/history-aggregates.ts';
+import { readShadow } from '../db/shadow.ts';
+import { windowRealisedAccuracy, type RealisedAccuracySource } from '../db/feedback.ts';
+import { pruneHistory, type PruneResult } from '../db/retention.ts';
 import { deliverAlert, type DeliverOptions, type DeliveryOutcome } from './webhook.ts';
-import { readShadow, readWindow } from './window.ts';
 
 /** The report's shape is the API's (registry drift-api.ts), so the Worker and its clients cannot disagree. */
 export type { DriftReport } from '@sentiment-edge/registry';
@@ -42,26 +44,12 @@ export interface MonitorOptions extends Omit<DeliverOptions, 'now'> {
   realised?: RealisedAccuracySource;
 }
 
-interface AliasedVersion {
-  name: string;
-  version: number;
-  aliases: string;
-  profile: string | null;
-  ece: number | null;
-  accuracy: number | null;
-}
-
 export async function runMonitor(env: Env, opts: MonitorOptions = {}): Promise<MonitorRun> {
   const config = monitorConfig(env);
   const now = opts.now ?? Date.now();
   const end = new Date(now).toISOString();
   const start = new Date(now - config.windowHours * 3_600_000).toISOString();
-  const { results: versions } = await env.DB.prepare(
-    `SELECT a.name, a.version, json_group_array(a.alias) AS aliases, v.manifest -> '$.profile' AS profile,
-            v.manifest ->> '$.evaluation.ece' AS ece, v.manifest ->> '$.evaluation.accuracy' AS accuracy
-     FROM aliases a JOIN versions v ON v.name = a.name AND v.version = a.version
-     GROUP BY a.name, a.version ORDER BY a.name, a.version`,
-  ).all<AliasedVersion>();
+  const versions = await listAliasedVersions(env.DB);
 
   const reports: DriftReport[] = [];
   const deliveries: DeliveryOutcome[] = [];
@@ -118,60 +106,25 @@ async function buildReport(db: D1Database, v: AliasedVersion, config: MonitorCon
   };
 }
 
-async function storeReport(db: D1Database, r: DriftReport): Promise<number> {
-  const row = await db
-    .prepare(
-      `INSERT INTO drift_reports (created_at, model_name, model_version, window_start, window_end, rows, status, drifted_features,
-         estimated_accuracy, estimated_accuracy_low, estimated_accuracy_high, shadow_agreement, report)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id`,
-    )
-    .bind(
-      r.createdAt,
-      r.model.name,
-      r.model.version,
-      r.window.start,
-      r.window.end,
-      r.rows,
-      r.status,
-      JSON.stringify(r.driftedFeatures),
-      r.estimatedAccuracy?.estimate ?? null,
-      r.estimatedAccuracy?.low ?? null,
-      r.estimatedAccuracy?.high ?? null,
-      r.shadow?.agreement ?? null,
-      JSON.stringify(r),
-    )
-    .first<{ id: number }>();
-  return row!.id;
-}
-
 /**
  * Opens an alert for each drifted feature without an open one, keeps open ones that still drift,
  * resolves open ones whose feature was checked and did not drift (a skipped feature keeps its state).
  * Writes the outcome into the stored report. Returns the alerts opened now.
  */
 async function updateAlerts(db: D1Database, r: DriftReport, reportId: number, at: string): Promise<{ id: number; feature: DriftFeature; check: FeatureCheck }[]> {
-  const { results: open } = await db
-    .prepare(`SELECT id, feature FROM drift_alerts WHERE model_name = ?1 AND model_version = ?2 AND state = 'open'`)
-    .bind(r.model.name, r.model.version)
-    .all<{ id: number; feature: DriftFeature }>();
+  const open = await openAlerts(db, r.model.name, r.model.version);
   const openByFeature = new Map(open.map((a) => [a.feature, a.id]));
   const opened: { id: number; feature: DriftFeature; check: FeatureCheck }[] = [];
   for (const c of r.features) {
     if (isSkipped(c)) continue;
     const existing = openByFeature.get(c.feature);
     if (c.drifted && existing === undefined) {
-      const row = await db
-        .prepare(
-          `INSERT INTO drift_alerts (model_name, model_version, feature, state, opened_at, opened_report_id, last_report_id, psi, p_value)
-           VALUES (?1, ?2, ?3, 'open', ?4, ?5, ?5, ?6, ?7) ON CONFLICT DO NOTHING RETURNING id`,
-        )
-        .bind(r.model.name, r.model.version, c.feature, at, reportId, c.psi, c.pValue)
-        .first<{ id: number }>();
-      if (row) opened.push({ id: row.id, feature: c.feature, check: c });
+      const id = await openAlert(db, { name: r.model.name, version: r.model.version, feature: c.feature, at, reportId, psi: c.psi, pValue: c.pValue });
+      if (id !== null) opened.push({ id, feature: c.feature, check: c });
     } else if (c.drifted) {
-      await db.prepare(`UPDATE drift_alerts SET last_report_id = ?2, psi = ?3, p_value = ?4 WHERE id = ?1`).bind(existing, reportId, c.psi, c.pValue).run();
+      await keepAlert(db, existing!, reportId, c.psi, c.pValue);
     } else if (existing !== undefined) {
-      await db.prepare(`UPDATE drift_alerts SET state = 'resolved', resolved_at = ?2, last_report_id = ?3 WHERE id = ?1 AND state = 'open'`).bind(existing, at, reportId).run();
+      await resolveAlert(db, existing, at, reportId);
       r.alerts.resolved.push(c.feature);
     }
   }
@@ -179,7 +132,7 @@ async function updateAlerts(db: D1Database, r: DriftReport, reportId: number, at
   const stillOpen = new Set([...openByFeature.keys()].filter((f) => !r.alerts.resolved.includes(f)));
   for (const a of opened) stillOpen.add(a.feature);
   r.alerts.open = [...stillOpen].sort();
-  await db.prepare(`UPDATE drift_reports SET report = json_set(report, '$.alerts', json(?2), '$.id', ?1) WHERE id = ?1`).bind(reportId, JSON.stringify(r.alerts)).run();
+  await setReportAlerts(db, reportId, r.alerts);
   return opened;
 }
 

@@ -3,15 +3,16 @@
  * also scored by its challenger, after the answer (the request's waitUntil), so the answer never
  * waits for it. One `shadow_predictions` row per text: both labels and the challenger's confidence,
  * keyed by the champion's history row id; no text is stored. The hourly job summarises them per
- * window in the champion's drift report (window.ts readShadow).
+ * window in the champion's drift report (db/shadow.ts readShadow).
  *
  * Browser predictions are not shadow-scored: the Worker never sees their texts (and may not keep
  * them), only the synced result.
  */
 import type { HistoryRecord } from '@sentiment-edge/registry';
-import { analyze, modelCache, versionAtFault, type Precision } from '../inference/models.ts';
-import { recordVersionError } from './version-errors.ts';
-import { aliasVersion, CHALLENGER, CHAMPION, type ResolveOptions } from '../serving/resolve.ts';
+import { analyze, modelCache, versionAtFault, type Precision } from '../inference/model-cache.ts';
+import { recordVersionError } from '../db/promotion.ts';
+import { insertShadowRows } from '../db/shadow.ts';
+import { aliasVersion, CHALLENGER, CHAMPION, type LookupOptions } from '../inference/alias-cache.ts';
 
 export interface ShadowEnv {
   DB: D1Database;
@@ -27,7 +28,7 @@ export function sampleShadow(ref: string, name: string, rate: number, random = M
  * Scores `texts` with the model's challenger (if it has one other than the champion) and records
  * the comparison with the champion's rows. Returns how many rows were written.
  */
-export async function scoreShadow(env: ShadowEnv, name: string, championVersion: number, precision: Precision, texts: readonly string[], rows: readonly HistoryRecord[], resolve: Omit<ResolveOptions, 'now'> = {}): Promise<number> {
+export async function scoreShadow(env: ShadowEnv, name: string, championVersion: number, precision: Precision, texts: readonly string[], rows: readonly HistoryRecord[], resolve: Omit<LookupOptions, 'now'> = {}): Promise<number> {
   const challenger = await aliasVersion(env.DB, name, CHALLENGER, resolve);
   if (challenger === null || challenger === championVersion) return 0;
   let model: Awaited<ReturnType<typeof modelCache.get>>;
@@ -47,12 +48,5 @@ export async function scoreShadow(env: ShadowEnv, name: string, championVersion:
     const r = rows[i]!;
     return [r.id, r.createdAt, name, championVersion, challenger, r.label, model.labels[best]!, p[best]!];
   });
-  const res = await env.DB.prepare(
-    `INSERT INTO shadow_predictions (id, created_at, model_name, champion_version, challenger_version, champion_label, challenger_label, challenger_score)
-     SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]', value ->> '$[5]', value ->> '$[6]', value ->> '$[7]'
-     FROM json_each(?1) WHERE true ON CONFLICT (id) DO NOTHING`,
-  )
-    .bind(JSON.stringify(tuples))
-    .run();
-  return res.meta.changes ?? 0;
+  return insertShadowRows(env.DB, tuples);
 }

@@ -7,6 +7,7 @@
  * backoff on network errors and non-2xx answers; after the last one the row says `failed`.
  */
 import type { MonitorConfig } from './config.ts';
+import { claimDelivery, recordDelivery } from '../db/drift.ts';
 
 export const SIGNATURE_HEADER = 'X-Sentiment-Signature-256';
 export const DELIVERY_HEADER = 'X-Sentiment-Delivery';
@@ -37,17 +38,13 @@ export interface DeliverOptions {
 /** Delivers one alert's payload (see the module comment). */
 export async function deliverAlert(db: D1Database, webhook: NonNullable<MonitorConfig['webhook']>, alertId: number, payload: unknown, opts: DeliverOptions = {}): Promise<DeliveryOutcome> {
   const now = opts.now ?? (() => new Date().toISOString());
-  const claimed = await db
-    .prepare(`INSERT INTO alert_deliveries (alert_id, url, status, attempts, created_at, updated_at) VALUES (?1, ?2, 'sending', 0, ?3, ?3) ON CONFLICT (alert_id) DO NOTHING`)
-    .bind(alertId, webhook.url, now())
-    .run();
-  if ((claimed.meta.changes ?? 0) === 0) return { alertId, status: 'skipped', attempts: 0, lastStatus: null, lastError: null };
+  if (!(await claimDelivery(db, alertId, webhook.url, now()))) return { alertId, status: 'skipped', attempts: 0, lastStatus: null, lastError: null };
 
   const body = JSON.stringify(payload);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'sentiment-edge-alerts', [DELIVERY_HEADER]: String(alertId) };
   if (webhook.secret) headers[SIGNATURE_HEADER] = await signBody(webhook.secret, body);
-  const outcome = await postWithRetries(webhook.url, body, headers, webhook, opts, (attempt, lastStatus, lastError) => record(db, alertId, 'sending', attempt, lastStatus, lastError, now()));
-  await record(db, alertId, outcome.status, outcome.attempts, outcome.lastStatus, outcome.lastError, now());
+  const outcome = await postWithRetries(webhook.url, body, headers, webhook, opts, (attempt, lastStatus, lastError) => recordDelivery(db, alertId, 'sending', attempt, lastStatus, lastError, now()));
+  await recordDelivery(db, alertId, outcome.status, outcome.attempts, outcome.lastStatus, outcome.lastError, now());
   if (outcome.status === 'failed') console.warn(`alert ${alertId}: webhook ${webhook.url} failed after ${webhook.attempts} attempts (${outcome.lastError})`);
   return { alertId, ...outcome };
 }
@@ -91,11 +88,4 @@ export async function postWithRetries(
     await onFailedAttempt?.(attempt, lastStatus, lastError);
   }
   return { status: 'failed', attempts: retry.attempts, lastStatus, lastError };
-}
-
-async function record(db: D1Database, alertId: number, status: string, attempts: number, lastStatus: number | null, lastError: string | null, at: string): Promise<void> {
-  await db
-    .prepare(`UPDATE alert_deliveries SET status = ?2, attempts = ?3, last_status = ?4, last_error = ?5, updated_at = ?6 WHERE alert_id = ?1`)
-    .bind(alertId, status, attempts, lastStatus, lastError?.slice(0, 500) ?? null, at)
-    .run();
 }

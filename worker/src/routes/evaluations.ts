@@ -24,8 +24,9 @@ import { requireToken } from '../auth.ts';
 import { failEvaluation, finishEvaluation, insertFinishedEvaluation, insertRunningEvaluation, listEvaluations } from '../db/evaluations.ts';
 import type { AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
-import { evaluationMetrics, parseEvaluationCsv, scoreTexts } from '../inference/evaluate.ts';
-import { modelCache, type Precision } from '../inference/models.ts';
+import { evaluationMetrics, parseEvaluationCsv, scoreTexts } from '../inference/score-dataset.ts';
+import { modelCache, type Precision } from '../inference/model-cache.ts';
+import { versionLabels } from '../db/versions.ts';
 import { newApp } from '../openapi-app.ts';
 import { errors, json } from '../schemas.ts';
 import { resolveModel } from '../serving/resolve.ts';
@@ -186,8 +187,7 @@ async function handleJson(c: Context<AppEnv>): Promise<Response> {
     }
     if (ref.kind !== 'version') throw ApiError.badRequest(`a recorded result names its version: "model": "${ref.name}@<version>" (got "${body.model}")`);
     const model = await resolveVersion(c, body.model);
-    const manifest = await c.env.DB.prepare(`SELECT manifest ->> '$.labels' AS labels FROM versions WHERE name = ?1 AND version = ?2`).bind(model.name, model.version).first<{ labels: string }>();
-    const labels = JSON.parse(manifest!.labels) as string[];
+    const labels = (await versionLabels(c.env.DB, model.name, model.version))!;
     const { dataset, ...metrics } = body.result;
     const n = labels.length;
     if (metrics.confusion.length !== n || metrics.confusion.some((r) => r.length !== n) || Object.keys(metrics.perClass).some((k) => !labels.includes(k))) {

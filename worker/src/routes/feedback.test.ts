@@ -6,7 +6,8 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { callJson, call, publish, tinyModel, TOKEN, uniqueName } from '../../test/helpers.ts';
 import { FEEDBACK_TOKEN } from '../../test/tokens.ts';
-import { insertHistory, sha256Hex } from '../serving/history.ts';
+import { insertHistory } from '../db/history.ts';
+import { sha256Hex } from '../serving/history.ts';
 
 const model = tinyModel(7);
 const NAME = uniqueName('fb');

@@ -2,6 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { HealthResponse, ReadyResponse } from '@sentiment-edge/registry';
 import { getAlias } from '../db/aliases.ts';
+import { pingD1 } from '../db/health.ts';
 import { newApp } from '../openapi-app.ts';
 import { HealthSchema, ReadySchema, json } from '../schemas.ts';
 
@@ -41,7 +42,7 @@ export const opsRoutes = newApp()
 export async function readiness(db: D1Database, defaultModel: string): Promise<ReadyResponse> {
   const checks: ReadyResponse['checks'] = {};
   try {
-    await db.prepare('SELECT 1').first();
+    await pingD1(db);
     checks.d1 = { ok: true };
   } catch (e) {
     checks.d1 = { ok: false, message: `D1 query failed: ${(e as Error).message}` };

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { callJson, publish, tinyModel } from '../../test/helpers.ts';
 import { buildApp } from '../app.ts';
 import { HISTORY_FLUSH_MS } from './history.ts';
-import { resetResolver } from './resolve.ts';
+import { resetResolver } from '../inference/alias-cache.ts';
 
 // A fixed name keeps the hash draw below fixed: the share of these 400 keys for this name is one known
 // draw (within 0.05 of 0.3), not a new draw each run that misses the bound in about 3 % of runs.

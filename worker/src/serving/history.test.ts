@@ -3,7 +3,8 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { publish, rejectsWith, uniqueName } from '../../test/helpers.ts';
 import { ApiError } from '../errors.ts';
-import { decodeCursor, encodeCursor, HISTORY_FLUSH_ROWS, historyQuerySql, insertHistory, listHistory, parseSyncBody, queueHistory, sha256Hex } from './history.ts';
+import { decodeCursor, encodeCursor, historyQuerySql, insertHistory, listHistory } from '../db/history.ts';
+import { HISTORY_FLUSH_ROWS, parseSyncBody, queueHistory, sha256Hex } from './history.ts';
 
 const SHA = 'b'.repeat(64);
 

@@ -1,8 +1,8 @@
 /** GET /api/v1/model-info as a data function: champion and challenger of every model. */
 import type { Manifest, ModelInfo, ModelInfoResponse, VersionInfo } from '@sentiment-edge/registry';
-import { getVersion, listModels } from '../db/models.ts';
-import { modelCache } from '../inference/models.ts';
-import { CHALLENGER, CHAMPION } from './resolve.ts';
+import { getVersion, listModels } from '../db/versions.ts';
+import { modelCache } from '../inference/model-cache.ts';
+import { CHALLENGER, CHAMPION } from '../inference/alias-cache.ts';
 
 function versionInfo(m: Manifest): VersionInfo {
   return {

@@ -5,12 +5,12 @@
 import { MAX_CLIENT_KEY_CHARS, MAX_TEXT_CHARS, MAX_TEXTS, toPrediction, type HistoryRecord, type PredictManyResponse, type PredictOneResponse, type EdgePrediction } from '@sentiment-edge/registry';
 import { ApiError } from '../errors.ts';
 import { checkLanguage } from '@sentiment-edge/registry/language';
-import { analyze, DEFAULT_PRECISION, modelCache, PRECISIONS, StillLoading, versionAtFault, type LoadedModel, type Precision } from '../inference/models.ts';
-import { recordModelLoad } from './metrics.ts';
+import { analyze, DEFAULT_PRECISION, modelCache, PRECISIONS, StillLoading, versionAtFault, type LoadedModel, type Precision } from '../inference/model-cache.ts';
+import { recordModelLoad } from './prometheus.ts';
 import { resolveModel, type ResolveOptions, type Resolved } from './resolve.ts';
 import { sha256Hex } from './history.ts';
 import { textProblem } from './text.ts';
-import { recordVersionError } from '../monitor/version-errors.ts';
+import { recordVersionError } from '../db/promotion.ts';
 
 export interface PredictInput {
   texts: string[];

@@ -2,7 +2,8 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { callJson, publish, tinyModel } from '../../test/helpers.ts';
 import { ApiError } from '../errors.ts';
-import { ALIAS_FRESH_MS, ALIAS_MAX_AGE_MS, resetResolver, resolveModel } from './resolve.ts';
+import { ALIAS_FRESH_MS, ALIAS_MAX_AGE_MS, resetResolver } from '../inference/alias-cache.ts';
+import { resolveModel } from './resolve.ts';
 
 const NAME = 'resolve-test';
 

@@ -5,9 +5,9 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, callJson, publish, sampleValue, scrapeMetrics, tinyModel, waitForMetrics, type Scrape } from '../../test/helpers.ts';
 import { buildApp } from '../app.ts';
-import { modelCache } from '../inference/models.ts';
+import { modelCache } from '../inference/model-cache.ts';
 import { HISTORY_FLUSH_MS } from './history.ts';
-import { CONFIDENCE_BUCKETS, LATENCY_BUCKETS_SECONDS } from './metrics.ts';
+import { CONFIDENCE_BUCKETS, LATENCY_BUCKETS_SECONDS } from '../db/rollups.ts';
 
 const NAME = env.DEFAULT_MODEL; // 'sentiment'
 const [champion, challenger] = [tinyModel(7), tinyModel(99)];

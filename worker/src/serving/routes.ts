@@ -11,19 +11,21 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { publicCaller, requireMetricsToken, requireReadToken, requireToken } from '../auth.ts';
 import type { AppEnv, Env } from '../env.ts';
 import { ApiError } from '../errors.ts';
-import { modelCache } from '../inference/models.ts';
+import { modelCache } from '../inference/model-cache.ts';
 import { ORT_VERSION } from '../inference/ort.ts';
 import { newApp } from '../openapi-app.ts';
 import { countClient, limitClient, predictCost, refuseRemembered } from '../rate-limit.ts';
 import { errors, json } from '../schemas.ts';
-import { clientHash, HistoryQueryInput, insertHistory, listHistory, parseSyncBody, queueError, queueHistory } from './history.ts';
-import { readRollupTotals, recordPredictLatency, renderMetrics } from './metrics.ts';
+import { countHistoryBySource, insertHistory, listHistory } from '../db/history.ts';
+import { clientHash, HistoryQueryInput, parseSyncBody, queueError, queueHistory } from './history.ts';
+import { readRollupTotals } from '../db/rollups.ts';
+import { recordPredictLatency, renderMetrics } from './prometheus.ts';
 import { modelInfo } from './model-info.ts';
 import { clientKeyProblem, parsePredictBody, predict, type PredictInput } from './predict.ts';
-import { reloadAliases } from './resolve.ts';
+import { reloadAliases } from '../inference/alias-cache.ts';
 import { shadowRate } from '../monitor/config.ts';
-import { monitorLines } from '../monitor/gauges.ts';
-import { readMonitorGauges } from '../monitor/reports.ts';
+import { monitorLines } from './monitor-gauges.ts';
+import { readMonitorGauges } from '../db/drift.ts';
 import { sampleShadow, scoreShadow } from '../monitor/shadow.ts';
 
 /** Largest predict body accepted before parsing: 256 texts × 5000 characters × 4 bytes, plus JSON. */
@@ -284,10 +286,7 @@ function cachedRead<T>(what: string, ttlMs: number, read: (db: D1Database) => Pr
   };
 }
 
-const historyRows = cachedRead('counting history rows', 60_000, async (db) => {
-  const { results } = await db.prepare(`SELECT source, COUNT(*) AS count FROM predictions GROUP BY source`).all<{ source: string; count: number }>();
-  return results;
-});
+const historyRows = cachedRead('counting history rows', 60_000, countHistoryBySource);
 
 /** How long one isolate reuses its read of the D1 rollups, so that scrapes stay cheap. */
 export const ROLLUP_CACHE_MS = 5_000;

@@ -13,7 +13,8 @@
 import { createClassifier, MODEL_LAYOUT, readModelConfig, type Classifier, type TokenStats } from '@sentiment-edge/registry';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ApiError } from '../errors.ts';
-import { getVersion, servedObjectKeys } from '../db/models.ts';
+import { getVersion } from '../db/versions.ts';
+import { servedObjectKeys } from '../db/version-files.ts';
 import { objectKey } from '../storage/files.ts';
 import { createSession, Tensor, type Session } from './ort.ts';
 

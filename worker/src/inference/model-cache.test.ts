@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { objectKey } from '../storage/files.ts';
-import { classify, ModelCache } from './models.ts';
+import { classify, ModelCache } from './model-cache.ts';
 import { rejectsWith, tinyModel } from '../../test/helpers.ts';
 
 const NAME = 'cache-test';

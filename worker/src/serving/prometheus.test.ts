@@ -1,7 +1,8 @@
 // The per-isolate uptime: measured from the first request this isolate served (workerd evaluates the
 // module scope at deploy time with Date.now() = 0, so a module-load timestamp gave a Unix time).
 import { describe, expect, it } from 'vitest';
-import { bucketLe, CONFIDENCE_BUCKETS, metrics, noteRequest, renderMetrics } from './metrics.ts';
+import { bucketLe, CONFIDENCE_BUCKETS } from '../db/rollups.ts';
+import { metrics, noteRequest, renderMetrics } from './prometheus.ts';
 
 const uptime = (text: string) => Number(/^sentiment_isolate_uptime_seconds (\S+)$/m.exec(text)?.[1]);
 const render = (now: number) => renderMetrics({ loadedSessions: [], historyRows: null, rollups: null, now });

@@ -2,7 +2,8 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_FILES, describeFiles, makeDraft, rejectsWith, uniqueName } from '../../test/helpers.ts';
-import { archiveVersion, createVersion, finalizeVersion, forgetFileUpload, getModel, getServedFile, servedObjectKeys, getVersion, listFiles, listModels, listVersions, markFileUploaded, resolveRef } from './models.ts';
+import { archiveVersion, createVersion, finalizeVersion, getModel, getVersion, listModels, listVersions, resolveRef } from './versions.ts';
+import { forgetFileUpload, getServedFile, servedObjectKeys, listFiles, markFileUploaded } from './version-files.ts';
 import { setAlias } from './aliases.ts';
 
 const db = () => env.DB;

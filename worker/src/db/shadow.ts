@@ -1,52 +1,21 @@
 /**
- * One version's window of history, aggregated in D1 (a few GROUP BY queries, never the rows
- * themselves): bucket counts over the reference profile's bounds, the predicted-label mix, the sums
- * CBPE needs, and the shadow comparison with the challenger.
+ * Shadow scoring's table (`shadow_predictions`, migrations/0006_drift_shadow.sql): one row per text a
+ * challenger scored beside its champion, keyed by the champion's history row id; no text. Written after
+ * the /predict answer (monitor/shadow.ts), summarised per window for the drift report, the promotion
+ * evidence and the A/B readout.
  */
-import type { ReferenceProfile, WindowCounts } from '@sentiment-edge/registry';
 
-/** `CASE WHEN col <= b0 THEN 0 WHEN col <= b1 THEN 1 … ELSE n END`: registry bucketIndex in SQL (bounds are numbers from a validated manifest). */
-export function bucketSql(column: string, bounds: readonly number[]): string {
-  return `CASE ${bounds.map((b, i) => `WHEN ${column} <= ${Number(b)} THEN ${i}`).join(' ')} ELSE ${bounds.length} END`;
-}
-
-export interface VersionWindow {
-  counts: WindowCounts;
-  rows: number;
-  /** Σp and Σp(1−p) of the top-class probabilities, for CBPE. */
-  sumScore: number;
-  sumScoreVariance: number;
-}
-
-const WINDOW = `FROM predictions INDEXED BY predictions_by_model WHERE model_name = ?1 AND created_at >= ?3 AND created_at < ?4 AND model_version = ?2`;
-
-export async function readWindow(db: D1Database, name: string, version: number, start: string, end: string, profile: Pick<ReferenceProfile, 'tokens' | 'unknownShare' | 'confidence'>): Promise<VersionWindow> {
-  const hist = (column: string, bounds: readonly number[]) =>
-    db.prepare(`SELECT ${bucketSql(column, bounds)} AS b, COUNT(*) AS n ${WINDOW} AND ${column} IS NOT NULL GROUP BY b`).bind(name, version, start, end);
-  const [tokens, unknown, confidence, labels, totals] = await db.batch<Record<string, number | string>>([
-    hist('token_count', profile.tokens.bounds),
-    hist('unknown_share', profile.unknownShare.bounds),
-    hist('score', profile.confidence.bounds),
-    db.prepare(`SELECT label, COUNT(*) AS n ${WINDOW} GROUP BY label`).bind(name, version, start, end),
-    db.prepare(`SELECT COUNT(*) AS n, TOTAL(score) AS p, TOTAL(score * (1 - score)) AS pq ${WINDOW}`).bind(name, version, start, end),
-  ]);
-  const toCounts = (rows: Record<string, number | string>[], size: number) => {
-    const out = new Array<number>(size).fill(0);
-    for (const r of rows) out[Number(r.b)] = Number(r.n);
-    return out;
-  };
-  const t = totals!.results[0] ?? { n: 0, p: 0, pq: 0 };
-  return {
-    counts: {
-      tokens: toCounts(tokens!.results, profile.tokens.bounds.length + 1),
-      unknownShare: toCounts(unknown!.results, profile.unknownShare.bounds.length + 1),
-      confidence: toCounts(confidence!.results, profile.confidence.bounds.length + 1),
-      labels: Object.fromEntries(labels!.results.map((r) => [String(r.label), Number(r.n)])),
-    },
-    rows: Number(t.n),
-    sumScore: Number(t.p),
-    sumScoreVariance: Number(t.pq),
-  };
+/** Stores shadow rows (`[id, createdAt, model, championVersion, challengerVersion, championLabel, challengerLabel, challengerScore]` each); returns how many were new. */
+export async function insertShadowRows(db: D1Database, tuples: readonly unknown[][]): Promise<number> {
+  const res = await db
+    .prepare(
+      `INSERT INTO shadow_predictions (id, created_at, model_name, champion_version, challenger_version, champion_label, challenger_label, challenger_score)
+     SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]', value ->> '$[5]', value ->> '$[6]', value ->> '$[7]'
+     FROM json_each(?1) WHERE true ON CONFLICT (id) DO NOTHING`,
+    )
+    .bind(JSON.stringify(tuples))
+    .run();
+  return res.meta.changes ?? 0;
 }
 
 export interface ShadowSummary {
@@ -101,4 +70,28 @@ export async function readShadow(db: D1Database, name: string, championVersion: 
     challengerMeanConfidence: Number(t.conf) / n,
     otherRows: byVersion.filter((r) => r !== pick).reduce((s, r) => s + r.n, 0),
   };
+}
+
+/** Σp and Σp(1−p) of the challenger's confidences on the shadow rows of one champion/challenger pair in [start, end). */
+export async function challengerScoreSums(db: D1Database, name: string, championVersion: number, challengerVersion: number, start: string, end: string): Promise<{ rows: number; sumP: number; sumPQ: number }> {
+  const s = await db
+    .prepare(
+      `SELECT COUNT(*) AS n, TOTAL(challenger_score) AS p, TOTAL(challenger_score * (1 - challenger_score)) AS pq FROM shadow_predictions
+           WHERE model_name = ?1 AND champion_version = ?2 AND challenger_version = ?3 AND created_at >= ?4 AND created_at < ?5`,
+    )
+    .bind(name, championVersion, challengerVersion, start, end)
+    .first<{ n: number; p: number; pq: number }>();
+  return { rows: Number(s!.n), sumP: Number(s!.p), sumPQ: Number(s!.pq) };
+}
+
+/** Shadow pairs of versions a and b in [start, end], either way round (a as champion and b as challenger, or the reverse), and how many agreed. */
+export async function shadowPairAgreement(db: D1Database, model: string, a: number, b: number, start: string, end: string): Promise<{ n: number; same: number } | null> {
+  return db
+    .prepare(
+      `SELECT COUNT(*) AS n, COALESCE(SUM(champion_label = challenger_label), 0) AS same FROM shadow_predictions
+       WHERE model_name = ?1 AND created_at >= ?4 AND created_at <= ?5
+         AND ((champion_version = ?2 AND challenger_version = ?3) OR (champion_version = ?3 AND challenger_version = ?2))`,
+    )
+    .bind(model, a, b, start, end)
+    .first<{ n: number; same: number }>();
 }

@@ -4,6 +4,7 @@
  */
 import { MAX_VERSION, parseVersionText, type Manifest, type ManifestDraft, type ModelSummary, type VersionStatus } from '@sentiment-edge/registry';
 import { ApiError } from '../errors.ts';
+import { listFiles, OBJECT_KEY, VISIBLE } from './version-files.ts';
 
 interface VersionRow {
   name: string;
@@ -14,22 +15,6 @@ interface VersionRow {
   created_at: string;
 }
 
-export interface FileRow {
-  path: string;
-  sha256: string;
-  bytes: number;
-  uploaded_sha256: string | null;
-  uploaded_at: string | null;
-  /** The R2 key of the verified upload (the pre-0003 key for files uploaded before per-attempt keys). */
-  object_key: string;
-}
-
-/**
- * The R2 key of a file's verified bytes, as SQL over `files f`: uploads since migration 0003 record
- * their own per-attempt key; older ones live at models/<name>/<version>/<path> (storage/files.ts objectKey).
- */
-const OBJECT_KEY = `COALESCE(f.object_key, 'models/' || f.name || '/' || f.version || '/' || f.path)`;
-const FILE_COLUMNS = `f.path, f.sha256, f.bytes, f.uploaded_sha256, f.uploaded_at, ${OBJECT_KEY} AS object_key`;
 
 type StoredManifest = Omit<Manifest, 'status' | 'bytes'>;
 
@@ -38,7 +23,6 @@ function toManifest(row: VersionRow): Manifest {
   return { ...stored, name: row.name, version: row.version, createdAt: row.created_at, status: row.status, bytes: row.bytes };
 }
 
-const VISIBLE = `status IN ('ready', 'archived')`;
 
 export async function listModels(db: D1Database): Promise<ModelSummary[]> {
   const { results: models } = await db
@@ -94,6 +78,42 @@ export async function requireVersion(db: D1Database, name: string, version: numb
   const m = await getVersion(db, name, version, opts);
   if (!m) throw ApiError.notFound(`model ${name} has no version ${version}${opts.includePending ? '' : ' (pending versions are invisible until finalized)'}`);
   return m;
+}
+
+/** Which of `versions` name has (in any status). */
+export async function existingVersions(db: D1Database, name: string, versions: readonly [number, number]): Promise<number[]> {
+  const { results } = await db.prepare(`SELECT version FROM versions WHERE name = ?1 AND version IN (?2, ?3)`).bind(name, versions[0], versions[1]).all<{ version: number }>();
+  return results.map((r) => r.version);
+}
+
+/** A version's labels (its manifest's), or null when it does not exist. */
+export async function versionLabels(db: D1Database, name: string, version: number): Promise<string[] | null> {
+  const row = await db.prepare(`SELECT manifest ->> '$.labels' AS labels FROM versions WHERE name = ?1 AND version = ?2`).bind(name, version).first<{ labels: string }>();
+  return row ? (JSON.parse(row.labels) as string[]) : null;
+}
+
+/** name@version → labels, for the ready or archived versions among `pairs` (one D1 query). */
+export async function visibleVersionLabels(db: D1Database, pairs: readonly (readonly [string, number])[]): Promise<Map<string, string[]>> {
+  const { results } = await db
+    .prepare(
+      `SELECT name, version, manifest ->> '$.labels' AS labels FROM versions
+       WHERE status IN ('ready', 'archived') AND (name, version) IN (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?1))`,
+    )
+    .bind(JSON.stringify(pairs))
+    .all<{ name: string; version: number; labels: string }>();
+  return new Map(results.map((r) => [`${r.name}@${r.version}`, JSON.parse(r.labels) as string[]]));
+}
+
+/** Whether name@version exists (ready or archived) and whether one of `aliases` points at it. */
+export async function versionServedState(db: D1Database, name: string, version: number, aliases: readonly string[]): Promise<{ exists: boolean; served: boolean }> {
+  const row = await db
+    .prepare(
+      `SELECT EXISTS (SELECT 1 FROM aliases a WHERE a.name = v.name AND a.version = v.version AND a.alias IN (SELECT value FROM json_each(?3))) AS served
+       FROM versions v WHERE v.name = ?1 AND v.version = ?2 AND v.status IN ('ready', 'archived')`,
+    )
+    .bind(name, version, JSON.stringify(aliases))
+    .first<{ served: number }>();
+  return { exists: row !== null, served: row?.served === 1 };
 }
 
 /** How far past a model's highest version an explicit version may jump, so that automatic numbering never runs out. */
@@ -152,84 +172,6 @@ export async function createVersion(db: D1Database, draft: ManifestDraft, now = 
 
 export function isUniqueViolation(e: unknown): boolean {
   return e instanceof Error && /UNIQUE constraint failed|PRIMARY KEY/i.test(e.message);
-}
-
-export async function listFiles(db: D1Database, name: string, version: number): Promise<FileRow[]> {
-  const { results } = await db.prepare(`SELECT ${FILE_COLUMNS} FROM files f WHERE f.name = ?1 AND f.version = ?2 ORDER BY f.path`).bind(name, version).all<FileRow>();
-  return results;
-}
-
-export async function getFile(db: D1Database, name: string, version: number, path: string): Promise<FileRow | null> {
-  return db.prepare(`SELECT ${FILE_COLUMNS} FROM files f WHERE f.name = ?1 AND f.version = ?2 AND f.path = ?3`).bind(name, version, path).first<FileRow>();
-}
-
-/** A file of a ready or archived version (what downloads and the model loader may read), or null. */
-export async function getServedFile(db: D1Database, name: string, version: number, path: string): Promise<FileRow | null> {
-  return db
-    .prepare(`SELECT ${FILE_COLUMNS} FROM files f JOIN versions v ON v.name = f.name AND v.version = f.version WHERE f.name = ?1 AND f.version = ?2 AND f.path = ?3 AND v.${VISIBLE}`)
-    .bind(name, version, path)
-    .first<FileRow>();
-}
-
-/** path → R2 key of every file of a ready or archived version (empty when there is none). */
-export async function servedObjectKeys(db: D1Database, name: string, version: number): Promise<Map<string, string>> {
-  const { results } = await db
-    .prepare(`SELECT f.path, ${OBJECT_KEY} AS object_key FROM files f JOIN versions v ON v.name = f.name AND v.version = f.version WHERE f.name = ?1 AND f.version = ?2 AND v.${VISIBLE}`)
-    .bind(name, version)
-    .all<{ path: string; object_key: string }>();
-  return new Map(results.map((r) => [r.path, r.object_key]));
-}
-
-export interface RecordedUpload {
-  /** false: the version is no longer pending (finalized meanwhile); nothing was recorded. */
-  recorded: boolean;
-  /** The R2 key of the verified upload this one replaced, now unreferenced (delete it), or null. */
-  replacedKey: string | null;
-}
-
-/**
- * Records verified bytes for a file of a pending version: their sha256 and the R2 key they were
- * streamed to (`key`; null only for callers that wrote the legacy key). Reading the key it replaces
- * and writing the new one happen in one D1 batch (one transaction), so no key still referenced is
- * ever reported as replaced.
- */
-export async function markFileUploaded(
-  db: D1Database,
-  name: string,
-  version: number,
-  path: string,
-  sha256: string,
-  key: string | null = null,
-  now = new Date().toISOString(),
-): Promise<RecordedUpload> {
-  const [before, update] = await db.batch<{ object_key: string | null }>([
-    db.prepare(`SELECT object_key FROM files WHERE name = ?1 AND version = ?2 AND path = ?3`).bind(name, version, path),
-    db
-      .prepare(
-        `UPDATE files SET uploaded_sha256 = ?4, uploaded_at = ?5, object_key = ?6
-         WHERE name = ?1 AND version = ?2 AND path = ?3
-           AND EXISTS (SELECT 1 FROM versions v WHERE v.name = ?1 AND v.version = ?2 AND v.status = 'pending')`,
-      )
-      .bind(name, version, path, sha256, now, key),
-  ]);
-  const recorded = update?.meta.changes === 1;
-  const old = before?.results[0]?.object_key ?? null;
-  return { recorded, replacedKey: recorded && old !== null && old !== key ? old : null };
-}
-
-/**
- * Forgets a file's recorded upload when its bytes turned out to be missing or wrong in R2 (finalize
- * checks them), but only while the record still names `key`: a newer verified upload is kept.
- */
-export async function forgetFileUpload(db: D1Database, name: string, version: number, path: string, key: string): Promise<void> {
-  await db
-    .prepare(
-      `UPDATE files AS f SET uploaded_sha256 = NULL, uploaded_at = NULL, object_key = NULL
-       WHERE f.name = ?1 AND f.version = ?2 AND f.path = ?3 AND ${OBJECT_KEY} = ?4
-         AND EXISTS (SELECT 1 FROM versions v WHERE v.name = ?1 AND v.version = ?2 AND v.status = 'pending')`,
-    )
-    .bind(name, version, path, key)
-    .run();
 }
 
 /**

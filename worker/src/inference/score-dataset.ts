@@ -7,7 +7,7 @@
  */
 import { DatasetError, scoreLabelled, EVALUATION_BATCH, mapLabels, MAX_EVALUATION_ROWS, parseLabelledDelimited, type EvaluationMetrics, type LabelledRow } from '@sentiment-edge/registry';
 import { ApiError } from '../errors.ts';
-import { classify, modelCache, type LoadedModel, type ModelStore, type Precision } from './models.ts';
+import { classify, modelCache, type LoadedModel, type ModelStore, type Precision } from './model-cache.ts';
 
 export interface ParsedDataset {
   texts: string[];

@@ -2,8 +2,8 @@
  * The monitoring gauges of GET /metrics, from the latest drift report of each version an alias
  * points at (written by the hourly job, so they change once an hour) and the open alerts.
  */
-import { labelString } from '../serving/metrics.ts';
-import type { MonitorGauges } from './reports.ts';
+import { labelString } from './prometheus.ts';
+import type { MonitorGauges } from '../db/drift.ts';
 
 function gauge(name: string, help: string, samples: [Record<string, string | number>, number][]): string[] {
   return [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, ...samples.map(([labels, v]) => `${name}{${labelString(labels)}} ${v}`)];
