@@ -2,7 +2,7 @@
  * User feedback in D1 (migrations/0005_evaluations_feedback.sql, 0009: `trusted`): one correction per
  * prediction, replaced by a later one; the export of corrected texts (only trusted corrections of rows whose
  * prediction kept its text, i.e. made while STORE_TEXT was on); realised accuracy per version and day
- * (trusted corrections only). Trusted: sent with REGISTRY_TOKEN or FEEDBACK_TOKEN (issue 21).
+ * (trusted corrections only). Trusted: sent with REGISTRY_TOKEN or FEEDBACK_TOKEN, never by anonymous callers.
  */
 import type { FeedbackItem, FeedbackResponse, RealisedAccuracyRow } from '@sentiment-edge/registry';
 import { ApiError } from '../errors.ts';
@@ -34,7 +34,7 @@ async function findPredictions(db: D1Database, ids: readonly string[]): Promise<
 }
 
 export interface FeedbackOptions {
-  /** Sent with REGISTRY_TOKEN or FEEDBACK_TOKEN: counts in realised accuracy and the export (issue 21). */
+  /** Sent with REGISTRY_TOKEN or FEEDBACK_TOKEN: counts in realised accuracy and the export; anonymous feedback is stored but not counted. */
   trusted: boolean;
   /** Writes this isolate's queued edge rows now (serving/history.ts flushHistory), before looking again for missing ids. */
   flush?: () => Promise<unknown>;

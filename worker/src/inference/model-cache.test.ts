@@ -49,7 +49,7 @@ describe('ModelCache', () => {
     const counting = { DB: env.DB, MODELS: { get: (k: string) => (gets++, env.MODELS.get(k)) } as unknown as R2Bucket };
     await expect(cache.get(counting, NAME, 9, 'int8')).rejects.toMatchObject({ status: 503, code: 'not_ready' });
     const reads = gets;
-    // Within failedMs: the same error at once, no R2 read (before issue 21 every request loaded it again).
+    // Within failedMs: the same error at once, no R2 read (without the remembered failure every request would load it again).
     for (let i = 0; i < 5; i++) await expect(cache.get(counting, NAME, 9, 'int8')).rejects.toMatchObject({ status: 503 });
     expect(gets).toBe(reads);
     await new Promise((r) => setTimeout(r, 170));

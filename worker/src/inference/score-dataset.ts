@@ -75,7 +75,7 @@ export async function parseEvaluationCsv(content: string, modelLabels: readonly 
 /**
  * Scores texts on a cached model, batch by batch; takes a fresh session when the cached one was evicted
  * meanwhile. Between batches it yields to the isolate's other requests (`scheduler.wait(0)`: a macrotask),
- * so /live and /predict wait at most one batch while an evaluation runs, not the whole run (issue 21).
+ * so /live and /predict wait at most one batch while an evaluation runs, not the whole run.
  */
 export async function scoreTexts(store: ModelStore, model: LoadedModel, texts: readonly string[]): Promise<Float32Array[]> {
   const out: Float32Array[] = [];

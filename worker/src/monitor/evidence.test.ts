@@ -1,4 +1,4 @@
-// Issue 21: the promotion policy acts only on trusted evidence. Each attack of the issue is replayed
+// The promotion policy acts only on trusted evidence. Each way an anonymous caller could forge evidence is replayed
 // through the real Worker (anonymous requests with CF-Connecting-IP, as Cloudflare's edge sends them) and
 // the hourly job; nothing may move. The decisions record what they counted, by source.
 import { MODEL_LAYOUT, type PromotionDecision, type PromotionPolicyInput } from '@sentiment-edge/registry';
@@ -41,7 +41,7 @@ const sync = (items: unknown[], ip: string) => callJson<any>('POST', '/api/v1/hi
 const aliases = async (name: string) => Object.fromEntries(((await callJson('GET', `/api/v1/models/${name}/aliases`)).body.aliases as { alias: string; version: number }[]).map((a) => [a.alias, a.version]));
 const lastDecision = async (name: string): Promise<PromotionDecision> => (await callJson('GET', `/api/v1/models/${name}/decisions?n=1`)).body.decisions[0];
 
-describe('evidence anyone can write moves nothing (issue 21)', () => {
+describe('evidence anyone can write moves nothing', () => {
   it('forced rollback: 500 anonymous forged browser rows are stored for the history but not counted', async () => {
     const s = await setup('forge-rollback', {});
     const r = await sync([...forged(s.name, s.canary, 250, 0.55), ...forged(s.name, s.champion, 250, 0.99)], '203.0.113.99');

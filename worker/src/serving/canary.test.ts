@@ -94,7 +94,7 @@ describe('canary share at /predict', () => {
     expect((await predict({ text: 'fine', model: NAME }, { 'CF-Connecting-IP': inShare })).body.model.version).toBe(v2);
     expect((await predict({ text: 'fine', model: NAME })).body).toMatchObject({ model: { version: v1 }, ref: `${NAME}@champion` });
     const key = Array.from({ length: 200 }, (_, i) => `k${i}`).find((k) => servesCanary(k, NAME, SHARE))!;
-    // Other aliases need the token (anonymous requests get the champion and the canary only: issue 21).
+    // Other aliases need the token (anonymous requests get the champion and the canary only).
     expect((await predict({ text: 'fine', model: `${NAME}@challenger`, clientKey: key })).status).toBe(401);
     expect((await predict({ text: 'fine', model: `${NAME}@challenger`, clientKey: key }, { authorization: `Bearer ${env.REGISTRY_TOKEN}` })).body).toMatchObject({ model: { version: v2 }, ref: `${NAME}@challenger` });
     expect((await predict({ text: 'fine', model: `${NAME}@${v1}`, clientKey: key }, { authorization: `Bearer ${env.REGISTRY_TOKEN}` })).body.model.version).toBe(v1);

@@ -68,7 +68,7 @@ describe('resolveModel', () => {
     expect((await resolveModel(env.DB, `${NAME}@${v2}`, 'sentiment', { operator: true })).version).toBe(v2);
     // The champion is public by number too.
     expect((await resolveModel(env.DB, `${NAME}@${v1}`, 'sentiment')).version).toBe(v1);
-    // A challenger is not served by default (only shadow-scored): its version and alias need the token (issue 21).
+    // A challenger is not served by default (only shadow-scored): its version and alias need the token.
     await callJson('PUT', `/api/v1/models/${NAME}/aliases/challenger`, { body: { version: v2 } });
     resetResolver();
     expect(await status(resolveModel(env.DB, `${NAME}@${v2}`, 'sentiment'))).toBe(401);
