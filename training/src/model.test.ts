@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { contrastFlags, DEFAULT_BIGRAM_PRIME, intensityFlags, negatedRow, scopedUnigrams, type ModelShape } from './model.ts';
+import { DEFAULT_BIGRAM_PRIME, negatedRow, scopedUnigrams, type ModelShape } from './model.ts';
+import { contrastFlags, intensityFlags } from './windows.ts';
 
 const shape: ModelShape = {
   vocabSize: 20,

@@ -14,6 +14,7 @@
  */
 import { resolve } from 'node:path';
 import { concatDatasets, datasetFromRows, loadDataset, subsetDataset, type Dataset } from './data.ts';
+import { everydayRows } from './everyday.ts';
 import { createRng } from './rng.ts';
 import { trainingLanguageReport } from './own-data.ts';
 
@@ -56,9 +57,15 @@ export interface WeightingOptions {
    * text with no evidence should get neutral, not whatever the [UNK] row learned from names and typos.
    */
   unknownRows: number;
+  /**
+   * Generated everyday sentences (everyday.ts: own templates × lexicon adjectives, plain, negated and neutral),
+   * weighted like a source of that size times `everydayWeight` (0 rows = off).
+   */
+  everydayRows: number;
+  everydayWeight: number;
 }
 
-export const DEFAULT_WEIGHTING: WeightingOptions = { sourcePower: 0.5, classPower: 1, classPower3: 0.5, holdOutShare: 0.05, unknownRows: 1000 };
+export const DEFAULT_WEIGHTING: WeightingOptions = { sourcePower: 0.5, classPower: 1, classPower3: 0.5, holdOutShare: 0.05, unknownRows: 1000, everydayRows: 0, everydayWeight: 1 };
 
 /** `n` texts of 1–4 made-up lower-case words (consonant strings, so never a vocabulary word), deterministic. */
 export function unknownTexts(n: number, seed = 1): string[] {
@@ -140,6 +147,13 @@ export function loadRecipeData(dataDir: string, options: Partial<WeightingOption
     const w = Math.pow(texts.length, o.sourcePower) / texts.length;
     for (let i = 0; i < texts.length; i++) (weights.push(w), polar.push(0));
     report.push({ file: 'made-up words (neutral)', train: texts.length, heldOut: 0, weight: { neutral: w }, languages: [], generated: true });
+  }
+  if (o.everydayRows > 0) {
+    const rows = everydayRows(o.everydayRows);
+    trainParts.push(datasetFromRows('generated everyday sentences', rows, labels));
+    const w = (o.everydayWeight * Math.pow(rows.length, o.sourcePower)) / rows.length;
+    for (let i = 0; i < rows.length; i++) (weights.push(w), polar.push(0));
+    report.push({ file: 'generated everyday sentences', train: rows.length, heldOut: 0, weight: { negative: w, neutral: w, positive: w }, languages: ['en'], generated: true });
   }
   const mean = weights.reduce((a, b) => a + b, 0) / weights.length;
   const rowWeights = Float32Array.from(weights, (w) => w / mean);

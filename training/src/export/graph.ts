@@ -1,6 +1,7 @@
 /** The ONNX graph of the embedding-bag classifier (opset 13), fp32 or with int8 weights. */
 import { featureDim, padBefore } from '../conv.ts';
-import { hasContrast, hasIntensity, NEGATED_MARK, type ModelWeights } from '../model.ts';
+import { NEGATED_MARK, type ModelWeights } from '../model.ts';
+import { hasContrast, hasIntensity } from '../windows.ts';
 import { DataType, floatTensor, int64Tensor, int8Tensor, type Graph, type Node, type Tensor } from './onnx-proto.ts';
 
 /**
