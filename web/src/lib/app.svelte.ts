@@ -220,7 +220,7 @@ export class AppModel {
 
   #newBridge(): InferenceBridge {
     this.#bridge?.terminate();
-    const w = new Worker(new URL('../worker/inference.worker.ts', import.meta.url), { type: 'module', name: 'inference' });
+    const w = new Worker(new URL('../inference-worker/inference.worker.ts', import.meta.url), { type: 'module', name: 'inference' });
     this.#bridge = new InferenceBridge(w);
     return this.#bridge;
   }

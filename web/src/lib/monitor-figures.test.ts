@@ -30,7 +30,7 @@ import {
   saveMonitorCopy,
   type MonitorCopy,
 } from './monitor-figures.ts';
-import { MemoryStorage } from './memory-storage.ts';
+import { MemoryStorage } from '../../test/memory-storage.ts';
 
 const run = (version: number, sha: string, createdAt: string, accuracy: number, extra: Partial<EvaluationRun> = {}): EvaluationRun => ({
   id: `${version}-${sha}-${createdAt}`,
