@@ -35,7 +35,7 @@ function engine(load: 'ok' | 'integrity' | 'offline_no_model', over: Partial<Eng
   const client = {
     predict: async (text: string, ref: string): Promise<PredictOneResponse> => {
       serverCalls.push(`${ref} ${text}`);
-      return { id: 'srv-1', label: 'negative', score: 0.8, probabilities: { negative: 0.8, positive: 0.2 }, model: { name: 'sentiment', version: 3 }, latencyMs: 5 } as PredictOneResponse;
+      return { id: 'srv-1', label: 'negative', score: 0.8, probabilities: { negative: 0.8, positive: 0.2 }, model: { name: 'sentiment', version: 3 }, latencyMs: 5 } as unknown as PredictOneResponse;
     },
     predictMany: async (texts: string[]) => ({ predictions: texts.map(() => ({ label: 'negative', score: 0.8, probabilities: { negative: 0.8, positive: 0.2 } })) }),
   } as unknown as EngineDeps['client'];
