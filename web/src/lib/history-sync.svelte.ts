@@ -68,27 +68,9 @@ export class HistoryModel {
   /** Stores a settled prediction in the history (pending sync when made in the browser); returns its row id. */
   async record(text: string, r: SettledPrediction): Promise<string | null> {
     if (!this.#store) return null;
-    const rec: LocalHistoryRecord = {
-      id: r.serverId ?? crypto.randomUUID(),
-      createdAt: new Date().toISOString(),
-      model: r.model,
-      label: r.label,
-      score: r.score,
-      probabilities: r.probabilities,
-      textLength: text.length,
-      textSha256: await sha256Hex(text),
-      text,
-      source: r.via === 'server' ? 'edge' : 'browser',
-      latencyMs: Math.round(r.latencyMs * 1000) / 1000,
-      // What drift monitoring needs without the text (browser rows; the server records its own).
-      ...(r.tokenStats ? { tokens: r.tokenStats.tokens, unknownShare: r.tokenStats.unknownShare } : {}),
-      // The server logs its own predictions: only browser rows need sending.
-      syncState: r.via === 'server' ? 'synced' : 'pending',
-    };
+    const rec = await historyRow(text, r, r.model, r.via, r.serverId ?? crypto.randomUUID(), new Date().toISOString(), Math.round(r.latencyMs * 1000) / 1000);
     await this.#store.add(rec);
-    await this.refreshHistory();
-    void this.syncNow();
-    void this.#persistStorage();
+    await this.#saved();
     return rec.id;
   }
 
@@ -101,30 +83,18 @@ export class HistoryModel {
     const t0 = Date.now();
     const latency = Math.round((elapsedMs / Math.max(1, predictions.length)) * 1000) / 1000;
     const rows: LocalHistoryRecord[] = [];
-    for (const [i, p] of predictions.entries()) {
-      const text = texts[i] ?? '';
-      rows.push({
-        id: crypto.randomUUID(),
-        // Distinct, increasing timestamps keep the input order in the (newest first) list.
-        createdAt: new Date(t0 + i).toISOString(),
-        model,
-        label: p.label,
-        score: p.score,
-        probabilities: p.probabilities,
-        textLength: text.length,
-        textSha256: await sha256Hex(text),
-        text,
-        source: via === 'server' ? 'edge' : 'browser',
-        latencyMs: latency,
-        ...(p.tokenStats ? { tokens: p.tokenStats.tokens, unknownShare: p.tokenStats.unknownShare } : {}),
-        syncState: via === 'server' ? 'synced' : 'pending',
-      });
-    }
+    // Distinct, increasing timestamps keep the input order in the (newest first) list.
+    for (const [i, p] of predictions.entries()) rows.push(await historyRow(texts[i] ?? '', p, model, via, crypto.randomUUID(), new Date(t0 + i).toISOString(), latency));
     await this.#store.addMany(rows);
+    await this.#saved();
+    return rows.length;
+  }
+
+  /** After new rows: list them, send them, and ask once to keep the storage. */
+  async #saved(): Promise<void> {
     await this.refreshHistory();
     void this.syncNow();
     void this.#persistStorage();
-    return rows.length;
   }
 
   /** Asks the browser once to keep the model and the history under storage pressure. */
@@ -214,4 +184,24 @@ export class HistoryModel {
     this.#syncFailed = false;
     await this.refreshHistory();
   }
+}
+
+/** A history row of one answer: browser rows wait to be sent, rows the server answered are already there (it logs its own). */
+async function historyRow(text: string, p: ExplainedPrediction, model: { name: string; version: number }, via: Backend | 'server', id: string, createdAt: string, latencyMs: number): Promise<LocalHistoryRecord> {
+  return {
+    id,
+    createdAt,
+    model,
+    label: p.label,
+    score: p.score,
+    probabilities: p.probabilities,
+    textLength: text.length,
+    textSha256: await sha256Hex(text),
+    text,
+    source: via === 'server' ? 'edge' : 'browser',
+    latencyMs,
+    // What drift monitoring needs without the text (browser rows; the server records its own).
+    ...(p.tokenStats ? { tokens: p.tokenStats.tokens, unknownShare: p.tokenStats.unknownShare } : {}),
+    syncState: via === 'server' ? 'synced' : 'pending',
+  };
 }

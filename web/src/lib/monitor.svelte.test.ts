@@ -46,8 +46,8 @@ describe('MonitorModel', () => {
     expect(m.token).toBe('');
     expect(m.copy).toBeNull();
     await m.refresh(query, '').done;
-    expect(m.live).toBe(true);
-    expect(m.problem).toBeNull();
+    expect(m.status.live).toBe(true);
+    expect(m.status.problem).toBeNull();
     expect(m.copy?.model).toBe('sentiment');
     expect(m.copy?.canary).toEqual({ version: 2, share: 0.25, champion: 1 });
     expect(m.copy?.timeline.map((e) => e.text)).toEqual(['canary set to v2', 'champion set to v1']);
@@ -64,12 +64,12 @@ describe('MonitorModel', () => {
     const m = new MonitorModel({ client: publicClient(new ApiError(0, 'network_error', 'fetch failed')), reader: () => reader(), storage });
     expect(m.copy).toEqual(kept);
     await m.refresh(query, '').done;
-    expect(m.problem).toBe(OFFLINE_WORDS);
-    expect(m.live).toBe(false);
+    expect(m.status.problem).toBe(OFFLINE_WORDS);
+    expect(m.status.live).toBe(false);
     expect(m.copy).toEqual(kept);
     const other = new MonitorModel({ client: publicClient(new ApiError(500, 'internal', 'boom')), reader: () => reader(), storage });
     await other.refresh(query, '').done;
-    expect(other.problem).toBe(PUBLIC_PROBLEM);
+    expect(other.status.problem).toBe(PUBLIC_PROBLEM);
   });
 
   it('with the token: drift, decisions (no policy set) and no A/B readout when it fails', async () => {
@@ -81,14 +81,14 @@ describe('MonitorModel', () => {
     expect(storage.getItem(READ_TOKEN_KEY)).toBe('secret');
     await m.refresh(query, m.token).done;
     expect(tokens).toEqual(['secret']);
-    expect(m.driftLive).toBe(true);
-    expect(m.driftProblem).toBeNull();
+    expect(m.status.driftLive).toBe(true);
+    expect(m.status.driftProblem).toBeNull();
     expect(m.copy?.drift?.figures).toBeNull();
-    expect(m.decisionsLive).toBe(true);
-    expect(m.decisionsProblem).toBeNull();
+    expect(m.status.decisionsLive).toBe(true);
+    expect(m.status.decisionsProblem).toBeNull();
     expect(m.copy?.decisions?.policy).toBe('none');
     expect(m.copy?.decisions?.rows).toEqual([]);
-    expect(m.ab).toBeNull();
+    expect(m.status.ab).toBeNull();
     expect(loadMonitorCopy(storage)?.decisions?.policy).toBe('none');
     // A new model on the same device starts from the kept token and copy.
     const again = new MonitorModel({ client: publicClient(), reader: () => reader(), storage });
@@ -99,14 +99,14 @@ describe('MonitorModel', () => {
   it('a refused token and failed decisions are said, each on its own', async () => {
     const refused = new MonitorModel({ client: publicClient(), reader: () => reader({ drift: () => Promise.reject(new ApiError(401, 'unauthorized', 'bad token')) }), storage: new MemoryStorage() });
     await refused.refresh(query, 'wrong').done;
-    expect(refused.driftProblem).toBe(TOKEN_REFUSED);
-    expect(refused.driftLive).toBe(false);
-    expect(refused.live).toBe(true); // the public figures still came
+    expect(refused.status.driftProblem).toBe(TOKEN_REFUSED);
+    expect(refused.status.driftLive).toBe(false);
+    expect(refused.status.live).toBe(true); // the public figures still came
     const noDecisions = new MonitorModel({ client: publicClient(), reader: () => reader({ listDecisions: () => Promise.reject(new Error('down')) }), storage: new MemoryStorage() });
     await noDecisions.refresh(query, 'secret').done;
-    expect(noDecisions.decisionsProblem).toBe(DECISIONS_PROBLEM);
-    expect(noDecisions.decisionsLive).toBe(false);
-    expect(noDecisions.driftLive).toBe(true);
+    expect(noDecisions.status.decisionsProblem).toBe(DECISIONS_PROBLEM);
+    expect(noDecisions.status.decisionsLive).toBe(false);
+    expect(noDecisions.status.driftLive).toBe(true);
     expect(noDecisions.copy?.drift).toBeDefined();
   });
 
@@ -116,8 +116,8 @@ describe('MonitorModel', () => {
     const run = m.refresh(query, 'secret');
     run.cancel();
     await run.done;
-    expect(m.live).toBe(false);
-    expect(m.driftLive).toBe(false);
+    expect(m.status.live).toBe(false);
+    expect(m.status.driftLive).toBe(false);
     expect(m.copy).toBeNull();
     expect(loadMonitorCopy(storage)).toBeNull();
   });
@@ -130,7 +130,7 @@ describe('MonitorModel', () => {
     m.forgetToken();
     expect(m.token).toBe('');
     expect(storage.getItem(READ_TOKEN_KEY)).toBeNull();
-    expect([m.driftLive, m.decisionsLive, m.driftProblem, m.decisionsProblem, m.ab]).toEqual([false, false, null, null, null]);
+    expect([m.status.driftLive, m.status.decisionsLive, m.status.driftProblem, m.status.decisionsProblem, m.status.ab]).toEqual([false, false, null, null, null]);
     expect(m.copy?.drift).toBeUndefined();
     expect(m.copy?.decisions).toBeUndefined();
     expect(m.copy?.model).toBe('sentiment');

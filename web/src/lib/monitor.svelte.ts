@@ -38,20 +38,28 @@ export const TOKEN_REFUSED = 'The server did not accept this read token: check i
 export const REPORTS_PROBLEM = 'The server could not give its monitoring reports just now';
 export const DECISIONS_PROBLEM = 'The server could not give the promotion decisions just now';
 
+/** Where each part of the figures comes from now, and what went wrong reading it. */
+export interface MonitorStatus {
+  /** Whether `copy`'s public figures were read from the Worker while this view is open (else they are the kept ones). */
+  live: boolean;
+  driftLive: boolean;
+  problem: string | null;
+  driftProblem: string | null;
+  decisionsLive: boolean;
+  decisionsProblem: string | null;
+  /** The A/B readout of the canary (or challenger) against the champion: live only, not kept on the device. */
+  ab: { alias: string; figures: AbFigures } | null;
+}
+
+const NOTHING_READ: MonitorStatus = { live: false, driftLive: false, problem: null, driftProblem: null, decisionsLive: false, decisionsProblem: null, ab: null };
+
 export class MonitorModel {
   /** The read token saved on this device ('' when none). */
   token = $state('');
   /** The figures shown: read live while this view is open, else the copy kept on this device. */
   copy = $state.raw<MonitorCopy | null>(null);
-  /** Whether `copy`'s public figures were read from the Worker while this view is open (else they are the kept ones). */
-  live = $state(false);
-  driftLive = $state(false);
-  problem = $state<string | null>(null);
-  driftProblem = $state<string | null>(null);
-  decisionsLive = $state(false);
-  decisionsProblem = $state<string | null>(null);
-  /** The A/B readout of the canary (or challenger) against the champion: live only, not kept on the device. */
-  ab = $state.raw<{ alias: string; figures: AbFigures } | null>(null);
+  /** Where each part of the figures comes from now, and what went wrong reading it. */
+  status = $state.raw<MonitorStatus>(NOTHING_READ);
 
   #sources: MonitorSources;
 
@@ -93,17 +101,17 @@ export class MonitorModel {
       // nothing kept
     }
     this.token = '';
-    this.ab = null;
-    this.driftProblem = null;
-    this.driftLive = false;
-    this.decisionsProblem = null;
-    this.decisionsLive = false;
+    this.#set({ ab: null, driftProblem: null, driftLive: false, decisionsProblem: null, decisionsLive: false });
     const copy = this.copy;
     if (copy?.drift || copy?.decisions) {
       const { drift: _, decisions: __, ...rest } = copy;
       this.copy = rest;
       saveMonitorCopy(rest, this.#storage());
     }
+  }
+
+  #set(patch: Partial<MonitorStatus>): void {
+    this.status = { ...this.status, ...patch };
   }
 
   /**
@@ -139,11 +147,10 @@ export class MonitorModel {
         ...(copy?.model === name && copy.decisions ? { decisions: copy.decisions } : {}),
       };
       if (!current()) return;
-      this.problem = null;
-      this.live = true;
+      this.#set({ problem: null, live: true });
     } catch (e) {
       if (!current()) return;
-      this.problem = e instanceof ApiError && e.status === 0 ? OFFLINE_WORDS : PUBLIC_PROBLEM;
+      this.#set({ problem: e instanceof ApiError && e.status === 0 ? OFFLINE_WORDS : PUBLIC_PROBLEM });
     }
     if (tok) {
       try {
@@ -155,8 +162,7 @@ export class MonitorModel {
         const version = figures?.report.version ?? champion;
         const byDay = version === null ? null : realisedByDay(feedback.rows, version);
         next = { ...(next ?? this.copy ?? { at: new Date().toISOString(), model: name, evaluations: [], timeline: [] }), drift: { at: new Date().toISOString(), figures, byDay } };
-        this.driftProblem = null;
-        this.driftLive = true;
+        this.#set({ driftProblem: null, driftLive: true });
         // The policy's decisions are extra too: when they fail, the last ones kept stay, dated.
         const policy: Promise<PolicyState> = reader.getPolicy(name).then(
           (p) => (p.policy.paused ? 'paused' : 'set'),
@@ -166,19 +172,19 @@ export class MonitorModel {
         if (!current()) return;
         if (decided) {
           next = { ...next, decisions: { at: new Date().toISOString(), ...decisionFigures(decided[0], decided[1]) } };
-          this.decisionsProblem = null;
-          this.decisionsLive = true;
+          this.#set({ decisionsProblem: null, decisionsLive: true });
         } else {
-          this.decisionsProblem = DECISIONS_PROBLEM;
+          this.#set({ decisionsProblem: DECISIONS_PROBLEM });
         }
         // The A/B readout is extra: when it fails, the drift figures above still show.
         const pair = abPair(known);
         const readout = pair ? await reader.ab({ model: name, a: pair.a, b: pair.b, days: 7 }).catch(() => null) : null;
-        if (current()) this.ab = pair && readout ? { alias: pair.alias, figures: abFigures(readout) } : null;
+        if (current()) this.#set({ ab: pair && readout ? { alias: pair.alias, figures: abFigures(readout) } : null });
       } catch (e) {
         if (!current()) return;
-        this.driftProblem =
-          e instanceof ApiError && (e.status === 401 || e.status === 403) ? TOKEN_REFUSED : e instanceof ApiError && e.status === 0 ? OFFLINE_WORDS : REPORTS_PROBLEM;
+        this.#set({
+          driftProblem: e instanceof ApiError && (e.status === 401 || e.status === 403) ? TOKEN_REFUSED : e instanceof ApiError && e.status === 0 ? OFFLINE_WORDS : REPORTS_PROBLEM,
+        });
       }
     }
     if (next && current()) {
