@@ -40,11 +40,11 @@ describe('ModelCatalog', () => {
     expect(loaded).toEqual([2]);
     expect(c.manifest?.version).toBe(2);
     expect(c.modelName).toBe('sentiment');
-    expect(c.catalog?.versions.map((v) => v.version)).toEqual([2, 1]);
-    expect(c.catalog?.aliases).toEqual({ champion: 2 });
+    expect(c.listing?.versions.map((v) => v.version)).toEqual([2, 1]);
+    expect(c.listing?.aliases).toEqual({ champion: 2 });
     expect((JSON.parse(storage.getItem(SELECTED_KEY)!) as Manifest).version).toBe(2);
     expect(storage.getItem(SELECTED_VIA_KEY)).toBeNull();
-    expect(JSON.parse(storage.getItem(CATALOG_KEY)!)).toEqual(c.catalog);
+    expect(JSON.parse(storage.getItem(CATALOG_KEY)!)).toEqual(c.listing);
     expect(c.newerChampion).toBeNull();
   });
 
@@ -75,14 +75,14 @@ describe('ModelCatalog', () => {
   it('no saved choice and no server: says why, and keeps the catalog it had', async () => {
     storage.setItem(CATALOG_KEY, JSON.stringify({ aliases: { champion: 1 }, versions: [version(1)] }));
     const c = new ModelCatalog(registry({ down: true }), 'http://test', async () => undefined);
-    expect(c.catalog?.aliases).toEqual({ champion: 1 });
+    expect(c.listing?.aliases).toEqual({ champion: 1 });
     const none = vi.fn();
     await c.chooseInitialModel(none);
     expect(none).toHaveBeenCalledOnce();
     expect(String(none.mock.calls[0]![0])).toContain('fetch failed');
     expect(c.manifest).toBeNull();
     expect(await c.refreshCatalog()).toBeNull();
-    expect(c.catalog?.aliases).toEqual({ champion: 1 });
+    expect(c.listing?.aliases).toEqual({ champion: 1 });
   });
 
   it('a model card comes from the registry when the device has none, and a version without one has none', async () => {

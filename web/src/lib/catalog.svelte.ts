@@ -32,7 +32,8 @@ export class ModelCatalog {
   /** Why newerChampion is offered: it is the champion, or this browser's canary. */
   newerVia = $state.raw<Recommendation['via']>('champion');
   info = $state.raw<ModelInfoResponse | null>(null);
-  catalog = $state.raw<AliasInfo | null>(null);
+  /** The versions (ready ones, newest first) and aliases last read from the server, or kept on the device. */
+  listing = $state.raw<AliasInfo | null>(null);
 
   #client: CatalogClient;
   #baseUrl: string;
@@ -44,7 +45,7 @@ export class ModelCatalog {
     this.#baseUrl = baseUrl;
     this.#load = load;
     // A missing or damaged copy: fetched again when online.
-    this.catalog = loadJson<AliasInfo>(CATALOG_KEY) ?? this.catalog;
+    this.listing = loadJson<AliasInfo>(CATALOG_KEY) ?? this.listing;
   }
 
   get modelName(): string {
@@ -70,7 +71,7 @@ export class ModelCatalog {
       if (rec?.via === 'canary') {
         // This browser is in the canary's share: its first model is the canary (the same choice /predict makes).
         const name = this.modelName;
-        await this.select(this.catalog?.versions.find((v) => v.version === rec.version) ?? (await this.#client.getVersion(name, rec.version)), 'canary');
+        await this.select(this.listing?.versions.find((v) => v.version === rec.version) ?? (await this.#client.getVersion(name, rec.version)), 'canary');
         return;
       }
       const champion = await this.#client.resolve(`${this.modelName}@champion`);
@@ -93,12 +94,12 @@ export class ModelCatalog {
     try {
       const name = this.modelName;
       const [model, list, aliasList] = await Promise.all([this.#client.getModel(name), this.#client.listVersions(name), this.#client.listAliases(name)]);
-      this.catalog = { aliases: model.aliases, versions: list.versions.filter((v) => v.status === 'ready').sort((a, b) => b.version - a.version) };
-      saveJson(CATALOG_KEY, this.catalog);
+      this.listing = { aliases: model.aliases, versions: list.versions.filter((v) => v.status === 'ready').sort((a, b) => b.version - a.version) };
+      saveJson(CATALOG_KEY, this.listing);
       const rec = recommendedVersion(name, aliasList.aliases, clientKey());
       const cur = this.manifest;
       if (cur && rec && shouldOffer(cur.version, this.#selectedVia(), rec)) {
-        this.newerChampion = this.catalog.versions.find((v) => v.version === rec.version) ?? (await this.#client.getVersion(name, rec.version));
+        this.newerChampion = this.listing.versions.find((v) => v.version === rec.version) ?? (await this.#client.getVersion(name, rec.version));
         this.newerVia = rec.via;
       } else {
         this.newerChampion = null;

@@ -46,8 +46,8 @@ describe('HistoryModel', () => {
     await h.syncNow();
     expect(server.rows.size).toBe(1);
     expect(server.rows.get(id!)).toMatchObject({ label: 'positive', source: 'browser', latencyMs: 1.235, tokens: 3, unknownShare: 0 });
-    expect(h.historyCounts).toEqual({ total: 1, pending: 0 });
-    expect(h.history.map((r) => r.text)).toEqual(['I love it']);
+    expect(h.counts).toEqual({ total: 1, pending: 0 });
+    expect(h.rows.map((r) => r.text)).toEqual(['I love it']);
     expect(h.syncMessage).toBe('Synced 1 prediction to the server.');
   });
 
@@ -56,7 +56,7 @@ describe('HistoryModel', () => {
     const id = await h.record('meh', answer({ via: 'server', serverId: 'srv-9' }));
     await h.syncNow();
     expect(id).toBe('srv-9');
-    expect(h.history[0]).toMatchObject({ id: 'srv-9', source: 'edge', syncState: 'synced' });
+    expect(h.rows[0]).toMatchObject({ id: 'srv-9', source: 'edge', syncState: 'synced' });
     expect(server.rows.size).toBe(0);
   });
 
@@ -65,8 +65,8 @@ describe('HistoryModel', () => {
     const p = answer();
     expect(await h.recordMany(['a', 'b', 'c'], [p, p, p], 'server', { name: 'sentiment', version: 2 }, 30)).toBe(3);
     await h.syncNow();
-    expect(h.history.map((r) => r.text)).toEqual(['c', 'b', 'a']);
-    expect(h.history.every((r) => r.latencyMs === 10 && r.syncState === 'synced')).toBe(true);
+    expect(h.rows.map((r) => r.text)).toEqual(['c', 'b', 'a']);
+    expect(h.rows.every((r) => r.latencyMs === 10 && r.syncState === 'synced')).toBe(true);
     expect(server.rows.size).toBe(0);
   });
 
@@ -77,11 +77,11 @@ describe('HistoryModel', () => {
     await h.syncNow();
     expect(h.syncMessage).toBe('Your predictions are saved on this device and will be sent when the server can be reached (the server cannot be reached). Trying again automatically.');
     expect(h.retryPending).toBe(true);
-    expect(h.historyCounts.pending).toBe(1);
-    await h.clearHistory();
+    expect(h.counts.pending).toBe(1);
+    await h.clear();
     expect(h.syncMessage).toBeNull();
     expect(h.retryPending).toBe(false);
-    expect(h.historyCounts).toEqual({ total: 0, pending: 0 });
+    expect(h.counts).toEqual({ total: 0, pending: 0 });
   });
 
   it('offline: nothing is sent', async () => {
@@ -89,7 +89,7 @@ describe('HistoryModel', () => {
     await h.record('x', answer());
     await h.syncNow();
     expect(server.rows.size).toBe(0);
-    expect(h.historyCounts.pending).toBe(1);
+    expect(h.counts.pending).toBe(1);
   });
 
   it('a correction is sent after its row; delete and undo put the row back as it was', async () => {
@@ -100,14 +100,14 @@ describe('HistoryModel', () => {
     await h.syncNow();
     expect(server.feedback).toEqual([{ predictionId: id, label: 'negative' }]);
     const row = await h.deleteRecord(id);
-    expect(h.history).toEqual([]);
+    expect(h.rows).toEqual([]);
     await h.restoreRecord(row!);
-    expect(h.history).toEqual([row]);
-    expect((await h.allHistory()).map((r) => r.id)).toEqual([id]);
-    await h.refreshHistory({ label: 'positive' });
-    expect(h.history.map((r) => r.id)).toEqual([id]);
-    await h.refreshHistory({ label: 'neutral' });
-    expect(h.history).toEqual([]);
+    expect(h.rows).toEqual([row]);
+    expect((await h.all()).map((r) => r.id)).toEqual([id]);
+    await h.refresh({ label: 'positive' });
+    expect(h.rows.map((r) => r.id)).toEqual([id]);
+    await h.refresh({ label: 'neutral' });
+    expect(h.rows).toEqual([]);
   });
 
   it('asks once to keep the storage, after the first saved prediction', async () => {

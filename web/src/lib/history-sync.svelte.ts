@@ -28,10 +28,10 @@ export interface HistoryOptions {
 }
 
 export class HistoryModel {
-  history = $state.raw<LocalHistoryRecord[]>([]);
-  historyCounts = $state.raw({ total: 0, pending: 0 });
-  historyLabels = $state.raw<string[]>([]);
-  historyFilter = $state.raw<HistoryFilter>({});
+  rows = $state.raw<LocalHistoryRecord[]>([]);
+  counts = $state.raw({ total: 0, pending: 0 });
+  labels = $state.raw<string[]>([]);
+  filter = $state.raw<HistoryFilter>({});
   syncMessage = $state.raw<string | null>(null);
   /** Whether the browser keeps this site's storage (model + history) under storage pressure: null until known. */
   persisted = $state.raw<boolean | null>(null);
@@ -62,7 +62,7 @@ export class HistoryModel {
     this.#store = await HistoryStore.open(dbName);
     this.#sync = new HistorySync(this.#store, this.#client);
     this.#feedbackSync = new FeedbackSync(this.#store, this.#client);
-    await this.refreshHistory();
+    await this.refresh();
   }
 
   /** Stores a settled prediction in the history (pending sync when made in the browser); returns its row id. */
@@ -92,7 +92,7 @@ export class HistoryModel {
 
   /** After new rows: list them, send them, and ask once to keep the storage. */
   async #saved(): Promise<void> {
-    await this.refreshHistory();
+    await this.refresh();
     void this.syncNow();
     void this.#persistStorage();
   }
@@ -110,31 +110,31 @@ export class HistoryModel {
 
   /** Deletes a row from this device; returns it, so that "Undo" can put it back (restoreRecord). */
   async deleteRecord(id: string): Promise<LocalHistoryRecord | null> {
-    const row = this.history.find((h) => h.id === id) ?? null;
+    const row = this.rows.find((h) => h.id === id) ?? null;
     await this.#store?.delete(id);
-    await this.refreshHistory();
+    await this.refresh();
     return row;
   }
 
   /** Puts a deleted row back as it was (same id, time, sync state and correction). */
   async restoreRecord(row: LocalHistoryRecord): Promise<void> {
     await this.#store?.add(row);
-    await this.refreshHistory();
+    await this.refresh();
     if (row.syncState === 'pending' || row.feedback?.state === 'pending') void this.syncNow();
   }
 
   /** Every row on this device, newest first (for export). */
-  async allHistory(): Promise<LocalHistoryRecord[]> {
+  async all(): Promise<LocalHistoryRecord[]> {
     return (await this.#store?.all()) ?? [];
   }
 
-  async refreshHistory(filter: HistoryFilter = this.historyFilter): Promise<void> {
+  async refresh(filter: HistoryFilter = this.filter): Promise<void> {
     if (!this.#store) return;
-    this.historyFilter = filter;
+    this.filter = filter;
     const [items, counts, labels] = await Promise.all([this.#store.list(filter), this.#store.counts(), this.#store.labels()]);
-    this.history = items;
-    this.historyCounts = counts;
-    this.historyLabels = labels;
+    this.rows = items;
+    this.counts = counts;
+    this.labels = labels;
   }
 
   async syncNow(): Promise<void> {
@@ -157,7 +157,7 @@ export class HistoryModel {
       this.#syncFailed = true;
       this.#retry.failed();
     }
-    await this.refreshHistory();
+    await this.refresh();
   }
 
   /** Going offline pauses the retry (the `online` event syncs again). */
@@ -173,16 +173,16 @@ export class HistoryModel {
   /** The user says `label` is right for history row `id` ("wrong? pick the right label"): saved here, sent by the next sync. */
   async correct(id: string, label: string): Promise<void> {
     await this.#store?.setFeedback(id, label);
-    await this.refreshHistory();
+    await this.refresh();
     void this.syncNow();
   }
 
-  async clearHistory(): Promise<void> {
+  async clear(): Promise<void> {
     await this.#store?.clear();
     this.#retry.cancel();
     if (this.#syncFailed) this.syncMessage = null;
     this.#syncFailed = false;
-    await this.refreshHistory();
+    await this.refresh();
   }
 }
 

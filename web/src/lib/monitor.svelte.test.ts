@@ -45,7 +45,7 @@ describe('MonitorModel', () => {
     const m = new MonitorModel({ client, reader: makeReader, storage });
     expect(m.token).toBe('');
     expect(m.copy).toBeNull();
-    await m.refresh(query, '').done;
+    await m.refresh(query, '');
     expect(m.status.live).toBe(true);
     expect(m.status.problem).toBeNull();
     expect(m.copy?.model).toBe('sentiment');
@@ -63,12 +63,12 @@ describe('MonitorModel', () => {
     saveMonitorCopy(kept, storage);
     const m = new MonitorModel({ client: publicClient(new ApiError(0, 'network_error', 'fetch failed')), reader: () => reader(), storage });
     expect(m.copy).toEqual(kept);
-    await m.refresh(query, '').done;
+    await m.refresh(query, '');
     expect(m.status.problem).toBe(OFFLINE_WORDS);
     expect(m.status.live).toBe(false);
     expect(m.copy).toEqual(kept);
     const other = new MonitorModel({ client: publicClient(new ApiError(500, 'internal', 'boom')), reader: () => reader(), storage });
-    await other.refresh(query, '').done;
+    await other.refresh(query, '');
     expect(other.status.problem).toBe(PUBLIC_PROBLEM);
   });
 
@@ -79,7 +79,7 @@ describe('MonitorModel', () => {
     m.saveToken('  secret  ');
     expect(m.token).toBe('secret');
     expect(storage.getItem(READ_TOKEN_KEY)).toBe('secret');
-    await m.refresh(query, m.token).done;
+    await m.refresh(query, m.token);
     expect(tokens).toEqual(['secret']);
     expect(m.status.driftLive).toBe(true);
     expect(m.status.driftProblem).toBeNull();
@@ -98,12 +98,12 @@ describe('MonitorModel', () => {
 
   it('a refused token and failed decisions are said, each on its own', async () => {
     const refused = new MonitorModel({ client: publicClient(), reader: () => reader({ drift: () => Promise.reject(new ApiError(401, 'unauthorized', 'bad token')) }), storage: new MemoryStorage() });
-    await refused.refresh(query, 'wrong').done;
+    await refused.refresh(query, 'wrong');
     expect(refused.status.driftProblem).toBe(TOKEN_REFUSED);
     expect(refused.status.driftLive).toBe(false);
     expect(refused.status.live).toBe(true); // the public figures still came
     const noDecisions = new MonitorModel({ client: publicClient(), reader: () => reader({ listDecisions: () => Promise.reject(new Error('down')) }), storage: new MemoryStorage() });
-    await noDecisions.refresh(query, 'secret').done;
+    await noDecisions.refresh(query, 'secret');
     expect(noDecisions.status.decisionsProblem).toBe(DECISIONS_PROBLEM);
     expect(noDecisions.status.decisionsLive).toBe(false);
     expect(noDecisions.status.driftLive).toBe(true);
@@ -113,9 +113,10 @@ describe('MonitorModel', () => {
   it('a cancelled refresh changes nothing', async () => {
     const storage = new MemoryStorage();
     const m = new MonitorModel({ client: publicClient(), reader: () => reader(), storage });
-    const run = m.refresh(query, 'secret');
-    run.cancel();
-    await run.done;
+    let current = true;
+    const run = m.refresh(query, 'secret', () => current);
+    current = false;
+    await run;
     expect(m.status.live).toBe(false);
     expect(m.status.driftLive).toBe(false);
     expect(m.copy).toBeNull();
@@ -126,7 +127,7 @@ describe('MonitorModel', () => {
     const storage = new MemoryStorage();
     const m = new MonitorModel({ client: publicClient(), reader: () => reader(), storage });
     m.saveToken('secret');
-    await m.refresh(query, m.token).done;
+    await m.refresh(query, m.token);
     m.forgetToken();
     expect(m.token).toBe('');
     expect(storage.getItem(READ_TOKEN_KEY)).toBeNull();

@@ -62,23 +62,17 @@ export class MonitorModel {
   status = $state.raw<MonitorStatus>(NOTHING_READ);
 
   #sources: MonitorSources;
+  #storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 
   constructor(sources: MonitorSources) {
     this.#sources = sources;
-    this.token = this.#read();
-    this.copy = loadMonitorCopy(this.#storage());
-  }
-
-  #storage(): Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> {
-    return this.#sources.storage ?? localStorage;
-  }
-
-  #read(): string {
+    this.#storage = sources.storage ?? localStorage;
     try {
-      return this.#storage().getItem(READ_TOKEN_KEY) ?? '';
+      this.token = this.#storage.getItem(READ_TOKEN_KEY) ?? '';
     } catch {
-      return '';
+      // storage disabled: no token kept
     }
+    this.copy = loadMonitorCopy(this.#storage);
   }
 
   /** Keeps a read token on this device (for this visit only when storage is disabled). */
@@ -86,7 +80,7 @@ export class MonitorModel {
     const t = token.trim();
     if (!t) return;
     try {
-      this.#storage().setItem(READ_TOKEN_KEY, t);
+      this.#storage.setItem(READ_TOKEN_KEY, t);
     } catch {
       // storage disabled: the token is used for this visit only
     }
@@ -96,7 +90,7 @@ export class MonitorModel {
   /** Forgets the token and every figure read with it (the kept copy too). */
   forgetToken(): void {
     try {
-      this.#storage().removeItem(READ_TOKEN_KEY);
+      this.#storage.removeItem(READ_TOKEN_KEY);
     } catch {
       // nothing kept
     }
@@ -106,7 +100,7 @@ export class MonitorModel {
     if (copy?.drift || copy?.decisions) {
       const { drift: _, decisions: __, ...rest } = copy;
       this.copy = rest;
-      saveMonitorCopy(rest, this.#storage());
+      saveMonitorCopy(rest, this.#storage);
     }
   }
 
@@ -115,17 +109,11 @@ export class MonitorModel {
   }
 
   /**
-   * Reads every figure for `q` (with `token`, the token-gated ones too), setting the states as answers come;
-   * returns a function that cancels it (a later answer then changes nothing), and a promise of its end.
-   * Reads no reactive state before its first await, so an effect that calls it depends only on its arguments.
+   * Reads every figure for `q` (with `token`, the token-gated ones too), setting the states as answers come,
+   * while `current()` holds (once it is false, a later answer changes nothing). Reads no reactive state before
+   * its first await, so an effect that calls it depends only on its arguments.
    */
-  refresh(q: MonitorQuery, token: string): { cancel: () => void; done: Promise<void> } {
-    let current = true;
-    const done = this.#refresh(q, token, () => current);
-    return { cancel: () => (current = false), done };
-  }
-
-  async #refresh(q: MonitorQuery, tok: string, current: () => boolean): Promise<void> {
+  async refresh(q: MonitorQuery, tok: string, current: () => boolean = () => true): Promise<void> {
     const { model: name, aliases: known } = q;
     const client = this.#sources.client;
     const names = [...new Set(['champion', 'challenger', ...Object.keys(known)])];
@@ -189,7 +177,7 @@ export class MonitorModel {
     }
     if (next && current()) {
       this.copy = next;
-      saveMonitorCopy(next, this.#storage());
+      saveMonitorCopy(next, this.#storage);
     }
   }
 }
