@@ -171,7 +171,7 @@ describe('softmax / toPrediction', () => {
     expect(toPrediction(p, ['a', 'b', 'c']).label).toBe('a');
   });
 
-  it('keeps every label as an own key, "__proto__" included (issue 21)', () => {
+  it('keeps every label as an own key, "__proto__" included (no prototype pollution from a label name)', () => {
     const pred = toPrediction([0.2, 0.8], ['__proto__', 'positive']);
     expect(Object.keys(pred.probabilities)).toEqual(['__proto__', 'positive']);
     expect(JSON.parse(JSON.stringify(pred.probabilities))).toEqual(JSON.parse('{"__proto__": 0.2, "positive": 0.8}'));

@@ -114,7 +114,7 @@ describe('decidePolicy', () => {
     expect(allowed.checks.find((c) => c.check === 'latencyP95')).toMatchObject({ passed: null });
   });
 
-  it('does not promote a canary whose agreement and latency checks were skipped (issue 21), unless the operator allows it or turns them off', () => {
+  it('does not promote a canary whose agreement and latency checks were skipped (forged browser rows carry neither), unless the operator allows it or turns them off', () => {
     // The forged-rows promotion: a canary with answered rows but no shadow rows and no edge latency.
     const skipped = evidence({ shadow: null, latencyP95Ms: null });
     const d = decidePolicy(policy, skipped);

@@ -1,5 +1,5 @@
 /**
- * The promotion policy (issue 15): per model, when the hourly job may promote its candidate (the
+ * The promotion policy: per model, when the hourly job may promote its candidate (the
  * `canary` alias if there is one, else the `challenger`) to champion, must hold, or rolls it back.
  *
  * - `PromotionPolicy` is the contract of `PUT/GET /api/v1/models/{name}/policy` (validated here, so
@@ -17,7 +17,7 @@
  * (no shadow rows, no edge latency, no scored rows) → hold unless the operator set `allowSkippedChecks`;
  * otherwise → promote.
  *
- * Evidence is trusted evidence only (issue 21): edge rows (answers the Worker computed itself), shadow
+ * Evidence is trusted evidence only, so that rows a client forged cannot promote a version: edge rows (answers the Worker computed itself), shadow
  * pairs, failures that are the version's own fault, feedback from trusted clients; browser rows only when
  * the policy opts in (`browserEvidence`), bounded per client and day with outlier client-days left out.
  * `VersionEvidence.sources` records what was counted, by source.

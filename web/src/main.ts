@@ -13,5 +13,16 @@ install.start();
 void app.init();
 mount(App, { target: document.getElementById('app')!, props: { app, pwa, install } });
 pwa.start();
-// For tests and debugging in the console.
-(globalThis as unknown as { sentimentEdge: AppModel }).sentimentEdge = app;
+// For tests and debugging in the console: the engine's state, the history, and one prediction as the main screen makes it.
+(globalThis as unknown as { sentimentEdge: unknown }).sentimentEdge = {
+  get engine() {
+    return app.engine.state;
+  },
+  get history() {
+    return app.history.rows;
+  },
+  get historyCounts() {
+    return app.history.counts;
+  },
+  predict: (text: string) => app.engine.predict(text),
+};

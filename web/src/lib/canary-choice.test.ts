@@ -1,7 +1,7 @@
 import { canaryBucket, servesCanary, type AliasRecord } from '@sentiment-edge/registry';
 import { describe, expect, it } from 'vitest';
 import { clientKey, CLIENT_KEY_STORAGE, recommendedVersion, shouldOffer } from './canary-choice.ts';
-import { MemoryStorage } from './memory-storage.ts';
+import { MemoryStorage } from '../../test/memory-storage.ts';
 
 const alias = (alias: string, version: number, share?: number): AliasRecord => ({ name: 'sentiment', alias, version, updatedAt: '2026-11-30T00:00:00Z', ...(share !== undefined ? { share } : {}) });
 

@@ -3,7 +3,7 @@ import { ApiError, type FeedbackItem, type FeedbackResponse } from '@sentiment-e
 import { describe, expect, it } from 'vitest';
 import { FeedbackSync } from './feedback-sync.ts';
 import { HistoryStore, toApiRecord } from './history-store.ts';
-import { row } from './test-rows.ts';
+import { row } from '../../test/rows.ts';
 
 /** Keeps one correction per prediction like POST /api/v1/feedback; knows only the predictions in `known`. */
 class FakeServer {

@@ -1,7 +1,7 @@
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { exportFileName, historyToCsv, historyToJson } from './history-export.ts';
-import { row } from './test-rows.ts';
+import { row } from '../../test/rows.ts';
 
 describe('history export', () => {
   it('writes one CSV row per prediction with every label probability, quoting commas and newlines', () => {

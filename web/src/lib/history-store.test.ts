@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { HistoryStore, toApiRecord } from './history-store.ts';
-import { row } from './test-rows.ts';
+import { row } from '../../test/rows.ts';
 
 describe('HistoryStore', () => {
   it('lists newest first, filters by label and search text', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Manifest, ModelInfoResponse } from '@sentiment-edge/registry';
 import { loadServerFigures, saveServerFigures, serverFigures } from './server-figures.ts';
-import { MemoryStorage } from './memory-storage.ts';
+import { MemoryStorage } from '../../test/memory-storage.ts';
 
 const SST = { name: 'sst2/validation.csv', sha256: 'a'.repeat(64), rows: 872 };
 const TWEETS = { name: 'tweeteval/val.csv', sha256: 'b'.repeat(64), rows: 2000 };

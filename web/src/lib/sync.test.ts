@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { ApiError, type HistoryRecord, type HistorySyncResponse } from '@sentiment-edge/registry';
 import { describe, expect, it, vi } from 'vitest';
-import { row } from './test-rows.ts';
+import { row } from '../../test/rows.ts';
 import { HistoryStore } from './history-store.ts';
 import { backoffMs, HistorySync, SyncRetry } from './sync.ts';
 

@@ -9,16 +9,16 @@
  *
  * Talks to REGISTRY_URL (default the local `pnpm dev` Worker) with REGISTRY_TOKEN for writes.
  */
-import { languageName } from './language.ts';
+import { languageName } from '../language.ts';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { parseLabelledDelimited } from './dataset.ts';
-import { parseModelRef } from './ref.ts';
-import { CANARY_ALIAS, shareProblem } from './canary.ts';
-import { rollbackAlias } from './rollback.ts';
-import { downloadModel } from './node/download.ts';
-import { runCli, table, UsageError } from './node/cli.ts';
-import { registryFromEnv, userPath } from './node/settings.ts';
+import { parseLabelledDelimited } from '../dataset.ts';
+import { parseModelRef } from '../ref.ts';
+import { CANARY_ALIAS, shareProblem } from '../canary.ts';
+import { rollbackAlias } from '../rollback.ts';
+import { downloadModel } from './download.ts';
+import { runCli, table, UsageError } from './cli.ts';
+import { registryFromEnv, userPath } from './settings.ts';
 
 const USAGE = `usage:
   pnpm registry list

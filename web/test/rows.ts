@@ -1,5 +1,5 @@
 /** Test helper: history rows with increasing timestamps. */
-import type { LocalHistoryRecord } from './history-store.ts';
+import type { LocalHistoryRecord } from '../src/lib/history-store.ts';
 
 let n = 0;
 export function row(over: Partial<LocalHistoryRecord> = {}): LocalHistoryRecord {
