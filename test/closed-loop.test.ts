@@ -4,7 +4,6 @@
 // the hourly job's promotion policy promotes it, with a signed webhook → `pnpm registry rollback`
 // restores the previous champion. The train-publish workflow's own steps are covered by
 // train-publish-workflow.test.ts; this test publishes a tiny model the way its last step does.
-import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -12,9 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient, type PromotionDecision } from '@sentiment-edge/registry';
-import { buildTinyModel, DATA_DIR } from '@sentiment-edge/training';
+import { DATA_DIR } from '@sentiment-edge/training';
+import { buildTinyModel } from '@sentiment-edge/training/testing';
 import { publishModel } from '@sentiment-edge/training/publish';
-import { REPO_ROOT, startLocalWorker, type LocalWorker } from '@sentiment-edge/worker/local';
+import { startLocalWorker, type LocalWorker } from '@sentiment-edge/worker/local';
+import { registryCli } from './src/run.ts';
 
 const NAME = 'loop';
 const SECRET = 'loop-webhook-secret';
@@ -156,7 +157,7 @@ describe('the closed loop', () => {
     expect(hook.headers['x-sentiment-signature-256']).toBe(signature);
 
     // 7. One command undoes it.
-    const rollback = spawnSync('pnpm', ['--silent', 'registry', 'rollback', NAME], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, REGISTRY_URL: worker.url, REGISTRY_TOKEN: worker.token } });
+    const rollback = await registryCli(worker, 'rollback', NAME);
     expect(rollback.status, rollback.stderr).toBe(0);
     expect(rollback.stdout).toContain(`${NAME}@champion: 2 → 1`);
     expect((await client.getModel(NAME)).aliases.champion).toBe(1);

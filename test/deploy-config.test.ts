@@ -1,12 +1,12 @@
 // wrangler.toml, the Env type generated from it, the code that reads env, and the README's configuration
 // table agree; staging declares what the top level declares.
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '@sentiment-edge/worker/local';
 import { SECRETS } from '../scripts/deploy.mjs';
+import { pnpm } from './src/run.ts';
 
 const read = (p: string) => readFileSync(join(REPO_ROOT, p), 'utf8');
 
@@ -60,8 +60,8 @@ function readmeRows(): { name: string; kind: string; default: string }[] {
 }
 
 describe('Worker configuration', () => {
-  it('the generated Env type is up to date with wrangler.toml (wrangler types --check)', () => {
-    const r = spawnSync('pnpm', ['--filter', '@sentiment-edge/worker', 'types:check'], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } });
+  it('the generated Env type is up to date with wrangler.toml (wrangler types --check)', async () => {
+    const r = await pnpm(['--filter', '@sentiment-edge/worker', 'types:check'], { ...process.env, WRANGLER_SEND_METRICS: 'false' });
     expect(r.status, `${r.stdout}\n${r.stderr}\nrun: pnpm --filter @sentiment-edge/worker types`).toBe(0);
   });
 

@@ -1,11 +1,11 @@
 // `pnpm run deploy`: the dry run bundles the Worker as a deploy would and sizes it against the plans'
 // limits (no account needed); the real deploy refuses, before touching anything, without an account.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '@sentiment-edge/worker/local';
+import { pnpm } from './src/run.ts';
 import { bundleSizes, deployTarget, formatSizes, isRealD1Id, LIMITS, PLACEHOLDER_D1_ID, withD1Id } from '../scripts/deploy.mjs';
 
 const work = mkdtempSync(join(tmpdir(), 'deploy-test-'));
@@ -14,14 +14,14 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 function deploy(args: string[], env: NodeJS.ProcessEnv = {}) {
   const base = { ...process.env };
   delete base.CLOUDFLARE_API_TOKEN;
-  return spawnSync('pnpm', ['--silent', 'run', 'deploy', ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...base, ...env } });
+  return pnpm(['--silent', 'run', 'deploy', ...args], { ...base, ...env });
 }
 
 describe('pnpm run deploy', () => {
   // Builds the PWA and bundles the Worker: about a minute alone, several on a loaded 2-core machine.
-  it('--dry-run bundles the Worker; its gzip size is within the Workers Paid plan limit (10 MiB), the Free 3 MiB reported beside it', { timeout: 400_000 }, () => {
+  it('--dry-run bundles the Worker; its gzip size is within the Workers Paid plan limit (10 MiB), the Free 3 MiB reported beside it', { timeout: 400_000 }, async () => {
     const out = join(work, 'bundle');
-    const r = deploy(['--dry-run', '--outdir', out]);
+    const r = await deploy(['--dry-run', '--outdir', out]);
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
     const sizes = bundleSizes(out);
     console.log(`wrangler deploy --dry-run bundle:\n${formatSizes(sizes)}`);
@@ -37,9 +37,9 @@ describe('pnpm run deploy', () => {
     expect(r.stdout).toMatch(/Workers Free plan limit 3\.00 MiB gzip: (within|over)/);
   });
 
-  it('refuses without CLOUDFLARE_API_TOKEN, saying how to get one, before any step that needs an account', () => {
+  it('refuses without CLOUDFLARE_API_TOKEN, saying how to get one, before any step that needs an account', async () => {
     const before = readFileSync(join(REPO_ROOT, 'wrangler.toml'), 'utf8');
-    const r = deploy([]);
+    const r = await deploy([]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/CLOUDFLARE_API_TOKEN is not set: deploying needs a Cloudflare account/);
     expect(r.stderr).toMatch(/pnpm run deploy --dry-run/);
@@ -47,8 +47,8 @@ describe('pnpm run deploy', () => {
     expect(readFileSync(join(REPO_ROOT, 'wrangler.toml'), 'utf8')).toBe(before);
   });
 
-  it('refuses an environment wrangler.toml does not have', () => {
-    const r = deploy(['--env', 'nope'], { CLOUDFLARE_API_TOKEN: 'unused' });
+  it('refuses an environment wrangler.toml does not have', async () => {
+    const r = await deploy(['--env', 'nope'], { CLOUDFLARE_API_TOKEN: 'unused' });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/wrangler.toml has no \[env.nope\]/);
   });

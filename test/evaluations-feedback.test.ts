@@ -2,15 +2,16 @@
 // - publish-model records its gate evaluations in the registry;
 // - a 10,000-row CSV evaluated by the Worker equals `pnpm evaluate` on the same file and model within 1e-6;
 // - feedback: predictions → corrections → export CSV → `pnpm train --data feedback.csv --from NAME@champion` → publish.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLabelledDelimited, RegistryClient, type EvaluationRun } from '@sentiment-edge/registry';
-import { buildTinyModel, DATA_DIR } from '@sentiment-edge/training';
+import { DATA_DIR } from '@sentiment-edge/training';
+import { buildTinyModel } from '@sentiment-edge/training/testing';
 import { publishModel } from '@sentiment-edge/training/publish';
-import { REPO_ROOT, startLocalWorker, type LocalWorker } from '@sentiment-edge/worker/local';
+import { startLocalWorker, type LocalWorker } from '@sentiment-edge/worker/local';
+import { pnpm as runPnpm } from './src/run.ts';
 
 const NAME = 'fbe2e';
 const validation = join(DATA_DIR, 'sst2/validation.csv');
@@ -36,21 +37,7 @@ afterAll(async () => {
 
 const env = () => ({ ...process.env, REGISTRY_URL: worker.url, REGISTRY_TOKEN: worker.token });
 
-/**
- * Runs a pnpm script without blocking the event loop (a spawnSync of tens of seconds leaves undici a
- * keep-alive socket the Worker has closed meanwhile, and the next POST fails with "fetch failed").
- */
-function pnpm(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('pnpm', args, { cwd: REPO_ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const pnpm = (args: string[]) => runPnpm(args, env());
 
 async function cliEvaluate(ref: string, data: string, dtype: 'fp32' | 'q8'): Promise<Record<string, any>> {
   const r = await pnpm(['--silent', 'evaluate', '--model', ref, '--data', data, '--dtype', dtype, '--json']);

@@ -5,12 +5,11 @@
  * very drop), so the check that can fail is the top 3 removed together, where words interact (negation scope).
  * MODEL_DIR=… runs it on another model directory (for example the default model from `pnpm train`).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32, occlude, withoutUnit, type TextUnit } from '@sentiment-edge/registry';
-import { buildTinyModel, DATA_DIR, loadDataset, loadPredictor, type Predictor } from '@sentiment-edge/training';
+import { DATA_DIR, loadDataset, loadPredictor, type Predictor } from '@sentiment-edge/training';
+import { sharedTinyModel } from './src/tiny-models.ts';
 
 /** The text with several units taken out (from the last, so earlier positions stay valid). */
 function withoutUnits(text: string, units: readonly TextUnit[]): string {
@@ -18,21 +17,14 @@ function withoutUnits(text: string, units: readonly TextUnit[]): string {
 }
 
 describe('occlusion is faithful on a real model', () => {
-  let dir: string | null = null;
   let model: Predictor;
 
   beforeAll(async () => {
-    const given = process.env.MODEL_DIR;
-    if (!given) {
-      dir = mkdtempSync(join(tmpdir(), 'faithful-'));
-      buildTinyModel(dir, { seed: 7 });
-    }
-    model = await loadPredictor(given ?? dir!);
+    model = await loadPredictor(process.env.MODEL_DIR ?? sharedTinyModel(7));
   });
 
   afterAll(async () => {
     await model?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('removing the top-ranked words moves the answer more than removing random words (SST-2 validation sentences)', async () => {

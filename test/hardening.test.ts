@@ -10,11 +10,10 @@
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryClient, type HistoryPage } from '@sentiment-edge/registry';
-import { buildTinyModel, DATA_DIR } from '@sentiment-edge/training';
+import { DATA_DIR } from '@sentiment-edge/training';
+import { sharedTinyModel } from './src/tiny-models.ts';
 import { modelFiles, versionDraft } from '@sentiment-edge/training/publish';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalWorker, type LocalWorker } from '@sentiment-edge/worker/local';
@@ -64,8 +63,7 @@ async function historyRows(model: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'hardening-model-'));
-  buildTinyModel(dir, { seed: 11 });
+  dir = sharedTinyModel(11);
   worker = await startLocalWorker();
   client = new RegistryClient({ baseUrl: worker.url, token: worker.token });
   agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
@@ -74,7 +72,6 @@ beforeAll(async () => {
 afterAll(async () => {
   agent?.destroy();
   await worker?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('under load, with faults', () => {

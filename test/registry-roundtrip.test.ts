@@ -1,6 +1,5 @@
 // The registry client publishes a model directory into a running local Worker (real D1 + R2 in workerd)
 // and downloads it back byte-identical.
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +7,8 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, RegistryClient, type ManifestDraft } from '@sentiment-edge/registry';
 import { downloadModel } from '@sentiment-edge/registry/node';
-import { REPO_ROOT, startLocalWorker, type LocalWorker } from '@sentiment-edge/worker/local';
+import { startLocalWorker, type LocalWorker } from '@sentiment-edge/worker/local';
+import { registryCli } from './src/run.ts';
 
 let worker: LocalWorker;
 let dir: string;
@@ -75,35 +75,34 @@ describe('registry round trip through a running Worker', () => {
     await expect(anon.resolve('nope@champion')).rejects.toBeInstanceOf(ApiError);
   });
 
-  it('the registry CLI lists, shows, moves aliases and downloads', () => {
-    const cli = (...args: string[]) =>
-      spawnSync('pnpm', ['--silent', 'registry', ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, REGISTRY_URL: worker.url, REGISTRY_TOKEN: worker.token } });
+  it('the registry CLI lists, shows, moves aliases and downloads', async () => {
+    const cli = (...args: string[]) => registryCli(worker, ...args);
 
-    const list = cli('list');
+    const list = await cli('list');
     expect(list.status, list.stderr).toBe(0);
     expect(list.stdout).toMatch(/roundtrip\s+1\s+1\s+champion=1/);
 
-    const info = cli('info', 'roundtrip@champion', '--json');
+    const info = await cli('info', 'roundtrip@champion', '--json');
     expect(info.status, info.stderr).toBe(0);
     expect(JSON.parse(info.stdout)).toMatchObject({ name: 'roundtrip', version: 1, status: 'ready' });
 
-    const set = cli('set-alias', 'roundtrip', 'challenger', '1');
+    const set = await cli('set-alias', 'roundtrip', 'challenger', '1');
     expect(set.status, set.stderr).toBe(0);
     expect(set.stdout).toMatch(/roundtrip@challenger → 1/);
 
     const out = mkdtempSync(join(tmpdir(), 'cli-download-'));
     try {
-      const dl = cli('download', 'roundtrip@challenger', out);
+      const dl = await cli('download', 'roundtrip@challenger', out);
       expect(dl.status, dl.stderr).toBe(0);
       expect(readFileSync(join(out, 'onnx/model_quantized.onnx'))).toEqual(readFileSync(join(dir, 'onnx/model_quantized.onnx')));
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
 
-    const missing = cli('info', 'roundtrip@9');
+    const missing = await cli('info', 'roundtrip@9');
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/404/);
-    expect(cli('set-alias', 'roundtrip', 'champion').status).toBe(2);
+    expect((await cli('set-alias', 'roundtrip', 'champion')).status).toBe(2);
   });
 
   it('`registry rollback` moves champion back to the previous version (compare-and-set), and again undoes it', async () => {
@@ -112,16 +111,15 @@ describe('registry round trip through a running Worker', () => {
     const training = { datasetSha256: sha, params: {}, seed: 2, durationMs: 1, parent: null };
     const v2 = await client.publish({ name: 'rollback', labels: ['negative', 'positive'], evaluation, training }, files);
     const v3 = await client.publish({ name: 'rollback', labels: ['negative', 'positive'], evaluation, training }, files);
-    const cli = (...args: string[]) =>
-      spawnSync('pnpm', ['--silent', 'registry', ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, REGISTRY_URL: worker.url, REGISTRY_TOKEN: worker.token } });
+    const cli = (...args: string[]) => registryCli(worker, ...args);
 
     await client.setAlias('rollback', 'champion', { version: v2.version });
-    const first = cli('rollback', 'rollback');
+    const first = await cli('rollback', 'rollback');
     expect(first.status).toBe(1);
     expect(first.stderr).toMatch(/nothing to roll back to/);
 
     await client.setAlias('rollback', 'champion', { version: v3.version, reason: 'promoted' });
-    const back = cli('rollback', 'rollback');
+    const back = await cli('rollback', 'rollback');
     expect(back.status, back.stderr).toBe(0);
     expect(back.stdout).toContain(`rollback@champion: ${v3.version} → ${v2.version}`);
     expect((await client.getModel('rollback')).aliases.champion).toBe(v2.version);
@@ -129,7 +127,7 @@ describe('registry round trip through a running Worker', () => {
     expect(events[0]).toMatchObject({ fromVersion: v3.version, toVersion: v2.version });
     expect(events[0]!.reason).toMatch(/rollback/);
 
-    const again = cli('rollback', 'rollback', 'champion', '--json');
+    const again = await cli('rollback', 'rollback', 'champion', '--json');
     expect(again.status, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ from: v2.version, to: v3.version });
     expect((await client.getModel('rollback')).aliases.champion).toBe(v3.version);
@@ -142,28 +140,27 @@ describe('registry round trip through a running Worker', () => {
     const v1 = await client.publish({ name: 'canarycli', labels: ['negative', 'positive'], evaluation, training }, files);
     const v2 = await client.publish({ name: 'canarycli', labels: ['negative', 'positive'], evaluation, training }, files);
     await client.setAlias('canarycli', 'champion', { version: v1.version });
-    const cli = (...args: string[]) =>
-      spawnSync('pnpm', ['--silent', 'registry', ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, REGISTRY_URL: worker.url, REGISTRY_TOKEN: worker.token } });
+    const cli = (...args: string[]) => registryCli(worker, ...args);
 
-    const start = cli('canary', 'canarycli', String(v2.version), '0.1');
+    const start = await cli('canary', 'canarycli', String(v2.version), '0.1');
     expect(start.status, start.stderr).toBe(0);
     expect(start.stdout).toContain(`canarycli@canary → ${v2.version}, serving 10.0 % of the champion's traffic`);
-    const bad = cli('canary', 'canarycli', String(v2.version), '1.5');
+    const bad = await cli('canary', 'canarycli', String(v2.version), '1.5');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/share must be a number from 0 to 1/);
-    expect(cli('canary', 'canarycli', String(v2.version), '0.5').status).toBe(0);
+    expect((await cli('canary', 'canarycli', String(v2.version), '0.5')).status).toBe(0);
     expect((await client.getAlias('canarycli', 'canary')).share).toBe(0.5);
 
     // Rolling the canary back restores its previous share (compare-and-set on version and share).
-    const back = cli('rollback', 'canarycli', 'canary');
+    const back = await cli('rollback', 'canarycli', 'canary');
     expect(back.status, back.stderr).toBe(0);
     expect(await client.getAlias('canarycli', 'canary')).toMatchObject({ version: v2.version, share: 0.1 });
 
-    const ab = cli('ab', 'canarycli', String(v1.version), String(v2.version), '--json');
+    const ab = await cli('ab', 'canarycli', String(v1.version), String(v2.version), '--json');
     expect(ab.status, ab.stderr).toBe(0);
     expect(JSON.parse(ab.stdout)).toMatchObject({ model: 'canarycli', overlap: null, a: { version: v1.version, n: 0 }, b: { version: v2.version, n: 0 } });
 
-    const end = cli('end-canary', 'canarycli');
+    const end = await cli('end-canary', 'canarycli');
     expect(end.status, end.stderr).toBe(0);
     await expect(client.getAlias('canarycli', 'canary')).rejects.toMatchObject({ status: 404 });
   });

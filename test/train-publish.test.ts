@@ -1,14 +1,15 @@
 // End to end: train on slices → publish into a real local Worker through the F1 gate → the champion
 // moves only when it should.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '@sentiment-edge/registry';
-import { buildTinyModel, DATA_DIR } from '@sentiment-edge/training';
+import { DATA_DIR } from '@sentiment-edge/training';
+import { buildTinyModel } from '@sentiment-edge/training/testing';
 import { publishModel } from '@sentiment-edge/training/publish';
-import { REPO_ROOT, startLocalWorker, type LocalWorker } from '@sentiment-edge/worker/local';
+import { startLocalWorker, type LocalWorker } from '@sentiment-edge/worker/local';
+import { pnpm } from './src/run.ts';
 
 let worker: LocalWorker;
 let client: RegistryClient;
@@ -79,26 +80,23 @@ describe('train → publish → gate', () => {
     expect(events.map((e) => e.toVersion)).toEqual(expect.arrayContaining([1, r.published!.version]));
   });
 
-  it('the CLI exits non-zero with the reason when the gate rejects', () => {
-    const res = spawnSync('pnpm', ['publish-model', '--model', dirs.weak, '--name', 'e2e', '--data', validation, '--floor', '0.99', '--registry', worker.url, '--token', worker.token], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-    });
+  it('the CLI exits non-zero with the reason when the gate rejects', async () => {
+    const res = await pnpm(['publish-model', '--model', dirs.weak, '--name', 'e2e', '--data', validation, '--floor', '0.99', '--registry', worker.url, '--token', worker.token]);
     expect(res.status).toBe(1);
     expect(res.stdout).toMatch(/decision\s+REJECT/);
     expect(res.stderr).toMatch(/below the floor/);
   });
 
-  it('evaluate and fine-tune take a registry reference (NAME@ALIAS) as the model', () => {
+  it('evaluate and fine-tune take a registry reference (NAME@ALIAS) as the model', async () => {
     const env = { ...process.env, REGISTRY_URL: worker.url, REGISTRY_TOKEN: worker.token };
-    const ev = spawnSync('pnpm', ['--silent', 'evaluate', '--model', 'e2e@champion', '--data', validation, '--json'], { cwd: REPO_ROOT, encoding: 'utf8', env });
+    const ev = await pnpm(['--silent', 'evaluate', '--model', 'e2e@champion', '--data', validation, '--json'], env);
     expect(ev.status, ev.stderr).toBe(0);
     expect(JSON.parse(ev.stdout)).toMatchObject({ rows: 872, dataset: { rows: 872 } });
 
     const slice = join(work, 'slice.csv');
     writeFileSync(slice, readFileSync(join(DATA_DIR, 'sst2/train.csv'), 'utf8').split('\n').slice(0, 801).join('\n') + '\n');
     const out = join(work, 'finetuned');
-    const tr = spawnSync('pnpm', ['train', '--from', 'e2e@champion', '--data', slice, '--validation', validation, '--out', out], { cwd: REPO_ROOT, encoding: 'utf8', env });
+    const tr = await pnpm(['train', '--from', 'e2e@champion', '--data', slice, '--validation', validation, '--out', out], env);
     expect(tr.status, tr.stderr).toBe(0);
     const { parent } = JSON.parse(readFileSync(join(out, 'training-meta.json'), 'utf8'));
     expect(parent).toEqual({ name: 'e2e', version: expect.any(Number) });

@@ -54,7 +54,9 @@ declare module 'vitest' {
 // The training package is TypeScript source (with syntax Node's type stripping refuses): load it through tsx.
 type Training = typeof import('@sentiment-edge/training');
 type Publish = typeof import('@sentiment-edge/training/publish');
+type Testing = typeof import('@sentiment-edge/training/testing');
 const training = () => tsImport('@sentiment-edge/training', import.meta.url) as Promise<Training>;
+const testing = () => tsImport('@sentiment-edge/training/testing', import.meta.url) as Promise<Testing>;
 const publishing = () => tsImport('@sentiment-edge/training/publish', import.meta.url) as Promise<Publish>;
 
 async function probabilities(dir: string, dtype: 'fp32' | 'q8'): Promise<number[][]> {
@@ -68,7 +70,7 @@ async function probabilities(dir: string, dtype: 'fp32' | 'q8'): Promise<number[
 }
 
 async function buildFixtures(): Promise<TinyModelFixtures> {
-  const [{ buildTinyModel, loadPredictor }, { modelFiles }] = await Promise.all([training(), publishing()]);
+  const [{ loadPredictor }, { buildTinyModel }, { modelFiles }] = await Promise.all([training(), testing(), publishing()]);
   const root = await mkdtemp(join(tmpdir(), 'worker-tiny-model-'));
   try {
     const out: TinyModelFixtures = {};

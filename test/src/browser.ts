@@ -7,8 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { RegistryClient, type Manifest } from '@sentiment-edge/registry';
-import { buildTinyModel, DATA_DIR } from '@sentiment-edge/training';
+import { DATA_DIR } from '@sentiment-edge/training';
+import { buildTinyModel } from '@sentiment-edge/training/testing';
 import { versionDraft } from '@sentiment-edge/training/publish';
+import { isSharedSeed, sharedTinyModel } from './tiny-models.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -27,12 +29,17 @@ export interface TinyModel {
   draft: Parameters<RegistryClient['publish']>[0];
 }
 
-/** A small real model in Hugging Face layout, trained by the training package on an SST-2 slice in seconds. */
+/**
+ * A small real model in Hugging Face layout, trained by the training package on an SST-2 slice in seconds
+ * (the seeds several files use are trained once per run: src/tiny-models.ts).
+ */
 export async function tinyModel(name: string, seed = 7): Promise<TinyModel> {
+  const data = join(DATA_DIR, 'sst2/validation.csv');
+  if (isSharedSeed(seed)) return versionDraft(sharedTinyModel(seed), name, { data });
   const dir = mkdtempSync(join(tmpdir(), 'pwa-model-'));
   try {
     buildTinyModel(dir, { seed });
-    return await versionDraft(dir, name, { data: join(DATA_DIR, 'sst2/validation.csv') });
+    return await versionDraft(dir, name, { data });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

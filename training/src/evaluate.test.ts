@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PROFILE_BOUNDS, ReferenceProfile } from '@sentiment-edge/registry';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateModel, evaluationProfile } from './evaluate.ts';
-import { buildTinyModel } from './tiny.ts';
+import { buildTinyModel } from '../test/tiny.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'evaluate-profile-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

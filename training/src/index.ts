@@ -11,8 +11,6 @@ export { loadPredictor } from './predictor.ts';
 export type { Predictor, PredictorOptions, Prediction } from './predictor.ts';
 export { computeMetrics, expectedCalibrationError, summarizeMetrics, argmax } from './metrics.ts';
 export type { Metrics, ClassMetrics } from './metrics.ts';
-export { buildTinyModel, trainTinyModel } from './tiny.ts';
-export type { TinyModelOptions } from './tiny.ts';
 export { buildTokenizerJson, buildTokenizerConfig, createTokenizer } from './tokenizer.ts';
 export { DATA_DIR, REPO_ROOT } from './paths.ts';
 export { LARGE_DATA_PRESET, SMALL_DATA_PRESET, presetFor } from './presets.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SOURCES, loadRecipeData, recipeSources, textHash, unknownTexts } from './recipe.ts';
-import { writeTinyDataDir } from './tiny.ts';
+import { writeTinyDataDir } from '../test/tiny.ts';
 
 describe('loadRecipeData (the default recipe’s training data)', () => {
   const dir = writeTinyDataDir();

@@ -10,7 +10,7 @@ import { loadPredictor } from './predictor.ts';
 import { classProbsMapper, scoreSet, SUITE_SETS, summarizeSets, type SetResult } from './suite.ts';
 import { suiteText } from './suite-table.ts';
 import { versionDraft } from './publish.ts';
-import { buildTinyModel } from './tiny.ts';
+import { buildTinyModel } from '../test/tiny.ts';
 import { NEG, NEU, POS, writeSuiteFixtures } from './suite-fixtures.ts';
 import { ManifestDraft } from '@sentiment-edge/registry';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadDataset, subsetDataset } from './data.ts';
 import { dataFile } from './paths.ts';
-import { trainTinyModel } from './tiny.ts';
+import { trainTinyModel } from '../test/tiny.ts';
 import { trainModel } from './train.ts';
 
 describe('trainModel', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { AutoTokenizer, env, pipeline } from '@huggingface/transformers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadPredictor } from './predictor.ts';
-import { buildTinyModel } from './tiny.ts';
+import { buildTinyModel } from '../test/tiny.ts';
 import { buildTokenizerJson, buildVocab, createTokenizer } from './tokenizer.ts';
 import { writeFileSync, mkdirSync } from 'node:fs';
 

@@ -18,7 +18,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { RegistryClient } from '@sentiment-edge/registry';
-import { buildTinyModel, DATA_DIR } from '@sentiment-edge/training';
+import { DATA_DIR } from '@sentiment-edge/training';
+import { buildTinyModel } from '@sentiment-edge/training/testing';
 import { versionDraft } from '@sentiment-edge/training/publish';
 import { REPO_ROOT as ROOT, startLocalWorker, startLocalWorkerd, type LocalWorker } from '../scripts/local-worker.ts';
 

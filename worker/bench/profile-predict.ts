@@ -10,7 +10,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryClient } from '@sentiment-edge/registry';
-import { buildTinyModel, DATA_DIR } from '@sentiment-edge/training';
+import { DATA_DIR } from '@sentiment-edge/training';
+import { buildTinyModel } from '@sentiment-edge/training/testing';
 import { versionDraft } from '@sentiment-edge/training/publish';
 import { REPO_ROOT, startLocalWorkerd } from '../scripts/local-worker.ts';
 

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildTinyModel, writeTinyDataDir } from '../tiny.ts';
+import { buildTinyModel, writeTinyDataDir } from '../../test/tiny.ts';
 import { writeSuiteFixtures } from '../suite-fixtures.ts';
 import { DEFAULT_SOURCES } from '../recipe.ts';
 import { SUITE_SETS } from '../suite.ts';

@@ -7,7 +7,7 @@ import { computeMetrics } from '../metrics.ts';
 import { predictLogits } from '../model.ts';
 import { dataFile } from '../paths.ts';
 import { loadPredictor } from '../predictor.ts';
-import { buildTinyModel } from '../tiny.ts';
+import { buildTinyModel } from '../../test/tiny.ts';
 import { createTokenizer, DEFAULT_MAX_LENGTH, encodeTexts } from '../tokenizer.ts';
 import type { TrainedModel } from '../train.ts';
 import { buildGraph } from './graph.ts';

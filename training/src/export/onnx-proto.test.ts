@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { trainTinyModel } from '../tiny.ts';
+import { trainTinyModel } from '../../test/tiny.ts';
 import type { ModelWeights } from '../model.ts';
 import { buildGraph, type Quantization } from './graph.ts';
 import { DataType, decodeModel, encodeModel, floatTensor, int64Tensor, int8Tensor, readInitializers, tensorToFloat32, type DecodedModel, type EncodeOptions, type Graph, type Tensor } from './onnx-proto.ts';

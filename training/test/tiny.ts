@@ -2,11 +2,11 @@
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { datasetFromRows, loadDataset, subsetDataset, type Dataset } from './data.ts';
-import { exportModel, type ExportResult } from './export/model-dir.ts';
-import { dataFile } from './paths.ts';
-import { DEFAULT_SOURCES } from './recipe.ts';
-import { trainModel, type TrainedModel, type TrainParams } from './train.ts';
+import { datasetFromRows, loadDataset, subsetDataset, type Dataset } from '../src/data.ts';
+import { exportModel, type ExportResult } from '../src/export/model-dir.ts';
+import { dataFile } from '../src/paths.ts';
+import { DEFAULT_SOURCES } from '../src/recipe.ts';
+import { trainModel, type TrainedModel, type TrainParams } from '../src/train.ts';
 
 export interface TinyModelOptions extends Partial<TrainParams> {
   /** Training rows (default: the first `rows` of sst2/train.csv, or a built-in list when that file is absent). */
