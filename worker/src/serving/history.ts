@@ -6,7 +6,7 @@
 import { MAX_HISTORY_BATCH, ModelName, parseVersionText, Version, type HistoryPage, type HistoryQuery, type HistoryRecord, type HistorySyncResponse } from '@sentiment-edge/registry';
 import { z } from 'zod';
 import { ApiError } from '../errors.ts';
-import { wholeNumberParam } from '../schemas.ts';
+import { wholeNumberParam } from '@sentiment-edge/registry';
 import { bucketLe, CONFIDENCE_BUCKETS, LATENCY_BUCKETS_SECONDS } from './metrics.ts';
 import { textProblem } from './text.ts';
 
