@@ -96,7 +96,7 @@ export class RegistryClient {
     await this.request('DELETE', routes.alias(name, alias));
   }
 
-  // ---- promotion policy (issue 15): set/read need the token (reads: or READ_TOKEN) ----
+  // ---- promotion policy: set/read need the token (reads: or READ_TOKEN) ----
   /** Replaces the model's promotion policy; fields left out take their defaults (registry/src/policy.ts). */
   setPolicy(name: string, policy: PromotionPolicyInput): Promise<PolicyResponse> {
     return this.json('PUT', policyRoutes.policy(name), policy);

@@ -57,7 +57,6 @@ export function onError(err: Error, c: Context): Response {
     return c.json(errorBody(e.code, e.message, e.details), 400);
   }
   if (err instanceof HTTPException) {
-    // Hono's own: malformed JSON bodies (400), body limits (413), …
     const status = err.status as ContentfulStatusCode;
     // Hono's own and @hono/zod-openapi's: malformed JSON bodies (400), body limits (413), a body type the route does not declare (415), …
     const code: ErrorCode = status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : status === 401 ? 'unauthorized' : status < 500 ? 'bad_request' : 'internal';

@@ -3,10 +3,9 @@
  * predictions, sync browser-made ones idempotently, list newest first with keyset pagination.
  * Data functions only: they take the D1 database and throw ApiError; routes live in routes.ts.
  */
-import { MAX_HISTORY_BATCH, ModelName, parseVersionText, Version, type HistoryPage, type HistoryQuery, type HistoryRecord, type HistorySyncResponse } from '@sentiment-edge/registry';
+import { MAX_HISTORY_BATCH, ModelName, wholeNumberParam, parseVersionText, sha256Hex, Version, type HistoryPage, type HistoryQuery, type HistoryRecord, type HistorySyncResponse } from '@sentiment-edge/registry';
 import { z } from 'zod';
 import { ApiError } from '../errors.ts';
-import { wholeNumberParam } from '@sentiment-edge/registry';
 import { bucketLe, CONFIDENCE_BUCKETS, LATENCY_BUCKETS_SECONDS } from './metrics.ts';
 import { textProblem } from './text.ts';
 
@@ -418,8 +417,5 @@ export async function clientHash(request: Request): Promise<string | null> {
   return ip ? (await sha256Hex(`client:${ip}`)).slice(0, 16) : null;
 }
 
-/** sha256 of a text, hex. */
-export async function sha256Hex(text: string): Promise<string> {
-  const d = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
+/** sha256 of a text, hex: the registry's one implementation (its callers here and in predict.ts import it from this module). */
+export { sha256Hex };
