@@ -4,6 +4,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './env.ts';
 import { notFound, onError } from './errors.ts';
 import { newApp } from './openapi-app.ts';
+import { COUNTED_ROUTES, countErrors } from './routes/after-response.ts';
 import { aliasesApp } from './routes/aliases.ts';
 import { DOCS_CSS, DOCS_HTML, DOCS_JS } from './routes/docs.ts';
 import { evaluationApp } from './routes/evaluations.ts';
@@ -45,6 +46,8 @@ export function buildApp(): OpenAPIHono<AppEnv> {
   for (const path of ['/predict', `${API_PREFIX}/predict`, `${API_PREFIX}/history`, `${API_PREFIX}/feedback`]) {
     app.use(path, (c, next) => (c.req.method === 'POST' ? requireJsonBody(c, next) : next()));
   }
+  // Error answers of the serving routes, unknown paths under them included, count by route pattern (/metrics).
+  for (const route of COUNTED_ROUTES) app.use(route, countErrors(route));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'REGISTRY_TOKEN' });
 
   for (const [base, routes] of ROUTES) app.route(base, routes());

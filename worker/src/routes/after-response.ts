@@ -1,4 +1,5 @@
 /** Request plumbing the serving routes share: work after the answer, error counting, the operator check, JSON bodies with a size limit. */
+import { API_PREFIX } from '@sentiment-edge/registry';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { publicCaller } from '../auth.ts';
@@ -19,6 +20,12 @@ export function afterResponse(c: Context<AppEnv>, work: Promise<unknown>): void 
   }
   if (ctx) ctx.waitUntil(logged);
 }
+
+/**
+ * The serving route patterns whose error answers (unknown paths under them included) count in the D1
+ * `metric_errors` rollup by pattern: few label values. app.ts mounts countErrors on each.
+ */
+export const COUNTED_ROUTES = [`${API_PREFIX}/predict`, '/predict', `${API_PREFIX}/history`, `${API_PREFIX}/model-info`, `${API_PREFIX}/admin/*`] as const;
 
 /**
  * Counts the error responses of the routes under `route` (a pattern: few label values) for the D1

@@ -10,7 +10,7 @@ import type { AppEnv } from '../env.ts';
 import { newApp } from '../openapi-app.ts';
 import { limitClient } from '../rate-limit.ts';
 import { clientHash, HistoryQueryInput, insertHistory, listHistory, parseSyncBody } from '../serving/history.ts';
-import { callerIsOperator, countErrors, readJson, storeText } from './after-response.ts';
+import { callerIsOperator, readJson, storeText } from './after-response.ts';
 import { errors, json } from './responses.ts';
 
 /** Largest history sync body: 500 rows of at most ~25 kB each. */
@@ -33,7 +33,7 @@ export function historyApp(): OpenAPIHono<AppEnv> {
       tags,
       summary: 'Prediction history, newest first, keyset-paginated (pass nextCursor as cursor). Needs REGISTRY_TOKEN or READ_TOKEN: the rows hold what people typed',
       security: [{ bearerAuth: [] }],
-      middleware: [countErrors(path), requireReadToken],
+      middleware: [requireReadToken],
       request: { query: HistoryQuery },
       responses: { 200: json(HistoryPage, 'A page'), ...errors(400, 401, 403) },
     }),
@@ -54,7 +54,6 @@ export function historyApp(): OpenAPIHono<AppEnv> {
       path,
       tags,
       summary: `Sync up to ${MAX_HISTORY_BATCH} browser-made predictions; idempotent by id. Public (browsers have no token) but validated against the registry: source "browser" only, model@version ready or archived, probabilities = the model's labels summing to 1, score = the label's (top) probability, textSha256/textLength = the text's when sent, createdAt from 2020 to 5 minutes ahead; a batch repeating an id is refused (400), not deduplicated`,
-      middleware: [countErrors(path)],
       request: { body: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/HistorySyncRequest' } } } } },
       responses: { 200: json(HistorySyncResponse, 'Stored'), ...errors(400, 403, 413, 415, 429) },
     }),

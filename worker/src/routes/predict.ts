@@ -17,7 +17,7 @@ import { queueHistory } from '../serving/history.ts';
 import { recordPredictLatency } from '../serving/metrics.ts';
 import { clientKeyProblem, predict, type PredictInput } from '../serving/predict.ts';
 import { textProblem } from '../serving/text.ts';
-import { afterResponse, callerIsOperator, countErrors, jsonLimit, storeText, wrongTokenFirst } from './after-response.ts';
+import { afterResponse, callerIsOperator, jsonLimit, storeText, wrongTokenFirst } from './after-response.ts';
 import { errors, json } from './responses.ts';
 
 /** Largest predict body accepted before parsing: 256 texts × 5000 characters × 4 bytes, plus JSON. */
@@ -64,7 +64,7 @@ const predictRoute = (path: string) =>
     path,
     tags: ['serving'],
     summary: 'Classify one text or a batch with the ONNX model inside the Worker (int8 by default). Per-client limit (429), a request costing ceil(texts / 16) or ceil(characters / 2000) units, whichever is more; anonymous requests get the champion or canary at int8, anything else needs the token (401; a wrong token is 403)',
-    middleware: [countErrors(path), wrongTokenFirst, jsonLimit(MAX_PREDICT_BODY_BYTES)] as const,
+    middleware: [wrongTokenFirst, jsonLimit(MAX_PREDICT_BODY_BYTES)] as const,
     request: { query: PredictQuery, body: { required: true, content: { 'application/json': { schema: PredictRequest } } } },
     responses: { 200: json(PredictResponse, 'Predictions'), ...errors(400, 401, 403, 404, 413, 415, 429, 503) },
   });

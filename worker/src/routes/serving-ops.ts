@@ -3,7 +3,7 @@
  * aliases, preload the default champion) and GET /metrics (Prometheus text; METRICS_TOKEN when it is set).
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { API_PREFIX, ModelInfoResponse, ReloadResponse, servingRoutes } from '@sentiment-edge/registry';
+import { ModelInfoResponse, ReloadResponse, servingRoutes } from '@sentiment-edge/registry';
 import { requireMetricsToken, requireToken } from '../auth.ts';
 import type { AppEnv } from '../env.ts';
 import { newApp } from '../openapi-app.ts';
@@ -14,7 +14,6 @@ import { readMonitorGauges } from '../monitor/reports.ts';
 import { readRollupTotals, renderMetrics } from '../serving/metrics.ts';
 import { modelInfo } from '../serving/model-info.ts';
 import { reloadAliases } from '../serving/resolve.ts';
-import { countErrors } from './after-response.ts';
 import { errors, json } from './responses.ts';
 
 const tags = ['serving'];
@@ -68,7 +67,6 @@ export function servingOpsApp(): OpenAPIHono<AppEnv> {
       path: infoPath,
       tags,
       summary: 'Champion and challenger of every model, and whether this isolate has them loaded',
-      middleware: [countErrors(infoPath)],
       responses: { 200: json(ModelInfoResponse, 'Models') },
     }),
     async (c) => c.json(await modelInfo(c.env.DB, c.env.DEFAULT_MODEL), 200, { 'Cache-Control': 'no-store' }),
@@ -81,7 +79,7 @@ export function servingOpsApp(): OpenAPIHono<AppEnv> {
       tags,
       summary: 'Re-check aliases now (this isolate), drop sessions whose alias moved, and preload the default champion',
       security: [{ bearerAuth: [] }],
-      middleware: [countErrors(`${API_PREFIX}/admin/*`), requireToken],
+      middleware: [requireToken],
       responses: { 200: json(ReloadResponse, 'Reloaded'), ...errors(401, 403) },
     }),
     async (c) => {
