@@ -5,7 +5,7 @@
  * the history, the shadow pairs and the feedback; the dashboard shows it.
  */
 import type { Interval } from './ab.ts';
-import type { PredictionSource } from './api.ts';
+import type { PredictionSource } from './serving-api.ts';
 
 export interface AbVersion {
   version: number;

@@ -4,7 +4,7 @@
  * browser and in workerd, onnxruntime-node in training) and the tokenizer (@huggingface/tokenizers)
  * are passed in, so web, worker and training share this one piece of logic and cannot drift.
  */
-import type { Prediction } from './api.ts';
+import type { Prediction } from './serving-api.ts';
 import { tokenStats, type TokenStats } from './token-stats.ts';
 
 /** The part of onnxruntime's `Tensor` constructor we use (identical in onnxruntime-web and -node). */

@@ -2,27 +2,9 @@
  * Typed client for the Worker API, used by training (publish), the registry CLI, tests and the web app.
  * Platform-neutral: only fetch, Web Crypto and Uint8Array.
  */
-import {
-  policyRoutes,
-  routes,
-  servingRoutes,
-  type AliasEvent,
-  type AliasRecord,
-  type ApiErrorBody,
-  type CreateVersionResponse,
-  type HistoryPage,
-  type HistoryQuery,
-  type HistoryRecord,
-  type HistorySyncResponse,
-  type ListModelsResponse,
-  type ListVersionsResponse,
-  type ModelInfoResponse,
-  type ModelSummary,
-  type PredictManyResponse,
-  type PredictOneResponse,
-  type SetAliasRequest,
-  type UploadFileResponse,
-} from './api.ts';
+import { policyRoutes, routes, servingRoutes, type ApiErrorBody } from './api.ts';
+import type { AliasEvent, AliasRecord, CreateVersionResponse, ListModelsResponse, ListVersionsResponse, ModelSummary, SetAliasRequest, UploadFileResponse } from './models-api.ts';
+import type { HistoryPage, HistoryQuery, HistoryRecord, HistorySyncResponse, ModelInfoResponse, PredictManyResponse, PredictOneResponse } from './serving-api.ts';
 import { evaluationRoutes, type EvaluationList, type EvaluationQuery, type EvaluationRequest, type EvaluationRun, type FeedbackItem, type FeedbackResponse, type RealisedAccuracyResponse } from './feedback-api.ts';
 import type { DriftListing, DriftQuery } from './drift-api.ts';
 import type { AbQuery, AbReadout } from './ab-api.ts';
@@ -114,7 +96,7 @@ export class RegistryClient {
     await this.request('DELETE', routes.alias(name, alias));
   }
 
-  // ---- promotion policy (issue 15): set/read need the token (reads: or READ_TOKEN) ----
+  // ---- promotion policy: set/read need the token (reads: or READ_TOKEN) ----
   /** Replaces the model's promotion policy; fields left out take their defaults (registry/src/policy.ts). */
   setPolicy(name: string, policy: PromotionPolicyInput): Promise<PolicyResponse> {
     return this.json('PUT', policyRoutes.policy(name), policy);

@@ -3,7 +3,7 @@
  * newest first, and its alerts. The Worker writes these reports (worker/src/monitor/run.ts, whose
  * `DriftReport` has this shape) and the web dashboard reads them.
  */
-import type { ModelVersionRef } from './api.ts';
+import type { ModelVersionRef } from './serving-api.ts';
 import type { AccuracyEstimate, DriftFeature, FeatureCheck, SkippedFeature } from './drift.ts';
 
 export type DriftReportStatus = 'ok' | 'drift' | 'insufficient_data' | 'no_reference';

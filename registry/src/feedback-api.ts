@@ -3,7 +3,8 @@
  * (POST /api/v1/feedback, GET …/feedback/export, GET …/feedback/accuracy), shared by the Worker
  * (server), training (publish-model records its gate evaluations) and the web app (corrections).
  */
-import { API_PREFIX, type ModelVersionRef } from './api.ts';
+import { API_PREFIX } from './api.ts';
+import type { ModelVersionRef } from './serving-api.ts';
 import type { ClassMetricValues } from './metrics.ts';
 
 export const evaluationRoutes = {

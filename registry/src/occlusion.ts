@@ -6,7 +6,7 @@
  * It needs nothing from the graph (any model, additive or not, on any engine) and says exactly what it
  * measures: "without this word the model would be X points less sure of its answer".
  */
-import type { Prediction } from './api.ts';
+import type { Prediction } from './serving-api.ts';
 import { toPrediction } from './classifier.ts';
 
 /** A piece of the text by its position: a whole word ("don't", "well-made") or a sentence. */

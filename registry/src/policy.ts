@@ -24,7 +24,7 @@
  */
 import { z } from 'zod';
 import { nearestRankIndex } from './ab.ts';
-import type { ModelVersionRef } from './api.ts';
+import type { ModelVersionRef } from './serving-api.ts';
 
 const share = (what: string) => z.number({ error: `${what} must be a number from 0 to 1` }).min(0, `${what} must be at least 0`).max(1, `${what} must be at most 1`);
 

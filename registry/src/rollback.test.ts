@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AliasEvent } from './api.ts';
+import type { AliasEvent } from './models-api.ts';
 import { planRollback } from './rollback.ts';
 
 const ev = (id: number, fromVersion: number | null, toVersion: number | null): AliasEvent => ({ id, name: 'm', alias: 'champion', fromVersion, toVersion, at: `2026-11-30T08:0${id}:00Z`, reason: null, actor: null });

@@ -4,7 +4,7 @@
  * move made by someone else in between is never overwritten. Rolling back twice returns to where it was.
  * The canary's share is rolled back with its version (compare-and-set on both).
  */
-import type { AliasEvent } from './api.ts';
+import type { AliasEvent } from './models-api.ts';
 import { CANARY_ALIAS } from './canary.ts';
 import type { RegistryClient } from './client.ts';
 

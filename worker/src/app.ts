@@ -4,17 +4,38 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './env.ts';
 import { notFound, onError } from './errors.ts';
 import { newApp } from './openapi-app.ts';
-import { aliasRoutes } from './routes/aliases.ts';
+import { COUNTED_ROUTES, countErrors } from './routes/after-response.ts';
+import { aliasesApp } from './routes/aliases.ts';
 import { DOCS_CSS, DOCS_HTML, DOCS_JS } from './routes/docs.ts';
 import { evaluationApp } from './routes/evaluations.ts';
 import { feedbackApp } from './routes/feedback.ts';
-import { fileRoutes } from './routes/files.ts';
-import { modelRoutes } from './routes/models.ts';
-import { WORKER_VERSION, opsRoutes } from './routes/ops.ts';
+import { filesApp } from './routes/files.ts';
+import { historyApp } from './routes/history.ts';
+import { modelsApp } from './routes/models.ts';
+import { monitoringApp } from './routes/monitoring.ts';
+import { WORKER_VERSION, opsApp } from './routes/ops.ts';
+import { policyApp } from './routes/policy.ts';
+import { predictApp } from './routes/predict.ts';
+import { servingOpsApp } from './routes/serving-ops.ts';
 import { corsFromAllowList, requireJsonBody, securityHeaders } from './security-headers.ts';
-import { monitorApp } from './monitor/routes.ts';
-import { policyApp } from './monitor/policy-routes.ts';
-import { registerServingRoutes } from './serving/routes.ts';
+
+/**
+ * Every route module, as [base path, sub-app]: each sub-app declares its routes with `createRoute` and
+ * `app.openapi`, so /openapi.json is generated from the same schemas that validate the requests.
+ */
+const ROUTES: readonly (readonly [string, () => OpenAPIHono<AppEnv>])[] = [
+  ['/', opsApp],
+  [API_PREFIX, modelsApp],
+  [API_PREFIX, filesApp],
+  [API_PREFIX, aliasesApp],
+  ['/', predictApp],
+  ['/', historyApp],
+  ['/', servingOpsApp],
+  ['/', evaluationApp],
+  ['/', feedbackApp],
+  ['/', monitoringApp],
+  ['/', policyApp],
+];
 
 export function buildApp(): OpenAPIHono<AppEnv> {
   const app = newApp();
@@ -25,17 +46,11 @@ export function buildApp(): OpenAPIHono<AppEnv> {
   for (const path of ['/predict', `${API_PREFIX}/predict`, `${API_PREFIX}/history`, `${API_PREFIX}/feedback`]) {
     app.use(path, (c, next) => (c.req.method === 'POST' ? requireJsonBody(c, next) : next()));
   }
+  // Error answers of the serving routes, unknown paths under them included, count by route pattern (/metrics).
+  for (const route of COUNTED_ROUTES) app.use(route, countErrors(route));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'REGISTRY_TOKEN' });
 
-  app.route('/', opsRoutes);
-  app.route(API_PREFIX, modelRoutes);
-  app.route(API_PREFIX, fileRoutes);
-  app.route(API_PREFIX, aliasRoutes);
-  registerServingRoutes(app);
-  app.route('/', evaluationApp());
-  app.route('/', feedbackApp());
-  app.route('/', monitorApp());
-  app.route('/', policyApp());
+  for (const [base, routes] of ROUTES) app.route(base, routes());
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

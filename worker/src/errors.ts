@@ -29,7 +29,13 @@ export class ApiError extends Error {
   static badRequest(message: string, details?: unknown): ApiError {
     return new ApiError(400, 'bad_request', message, details);
   }
+  /**
+   * A zod failure as the one error: 400 validation_failed with every issue, or 413 payload_too_large when
+   * an issue says so (`params: { status: 413, details }`: too many or too long texts).
+   */
   static validation(issues: readonly core.$ZodIssue[], what = 'request'): ApiError {
+    const tooLarge = issues.find((i) => i.code === 'custom' && (i.params as { status?: number } | undefined)?.status === 413);
+    if (tooLarge) return new ApiError(413, 'payload_too_large', tooLarge.message, (tooLarge as { params?: { details?: unknown } }).params?.details);
     const details = issues.map((i) => ({ path: i.path.map(String).join('.'), code: i.code, message: i.message }));
     const first = details[0];
     const summary = first ? `${first.path || '(root)'}: ${first.message}` : 'invalid input';
@@ -51,10 +57,15 @@ export function onError(err: Error, c: Context): Response {
     return c.json(errorBody(e.code, e.message, e.details), 400);
   }
   if (err instanceof HTTPException) {
-    // Hono's own: malformed JSON bodies (400), body limits (413), …
     const status = err.status as ContentfulStatusCode;
-    const code: ErrorCode = status === 413 ? 'payload_too_large' : status === 401 ? 'unauthorized' : status < 500 ? 'bad_request' : 'internal';
-    const message = status === 400 && /JSON/i.test(err.message) ? `malformed JSON body: ${err.message}. Send valid JSON with content-type: application/json.` : err.message || 'request failed';
+    // Hono's own and @hono/zod-openapi's: malformed JSON bodies (400), body limits (413), a body type the route does not declare (415), …
+    const code: ErrorCode = status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : status === 401 ? 'unauthorized' : status < 500 ? 'bad_request' : 'internal';
+    const message =
+      status === 400 && /JSON/i.test(err.message)
+        ? `malformed JSON body: ${err.message}. Send valid JSON with content-type: application/json.`
+        : status === 415
+          ? `this route does not take a ${JSON.stringify(c.req.header('content-type') ?? 'body without a content-type')} body: send JSON with Content-Type: application/json`
+          : err.message || 'request failed';
     return c.json(errorBody(code, message), status);
   }
   console.error('unhandled error', c.req.method, c.req.path, err);

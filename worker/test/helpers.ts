@@ -3,7 +3,7 @@ import { sha256Hex, type ManifestDraft, type ModelFile } from '@sentiment-edge/r
 import { env, exports } from 'cloudflare:workers';
 import parsePrometheusTextFormat, { type PromFamily } from 'parse-prometheus-text-format';
 import { expect } from 'vitest';
-import { forgetRollupCache } from '../src/serving/routes.ts';
+import { forgetRollupCache } from '../src/routes/serving-ops.ts';
 import { ApiError } from '../src/errors.ts';
 import { FIXTURE_TEXTS, fromBase64, type FixtureSeed } from './tiny-model.ts';
 

@@ -1,15 +1,17 @@
 /** Aliases (champion, challenger, …): list, get, set (optimistic concurrency), delete, history. */
 import { createRoute, z } from '@hono/zod-openapi';
+import { AliasEvent, AliasParams, AliasRecord, NameParam, SetAliasRequest } from '@sentiment-edge/registry';
 import { requireToken } from '../auth.ts';
 import { aliasHistory, deleteAlias, getAlias, listAliases, setAlias } from '../db/aliases.ts';
 import { ApiError } from '../errors.ts';
 import { newApp } from '../openapi-app.ts';
-import { AliasEventSchema, AliasParams, AliasRecordSchema, NameParam, SetAliasBody, errors, json } from '../schemas.ts';
+import { errors, json } from './responses.ts';
 
 const auth = { middleware: [requireToken], security: [{ bearerAuth: [] }] };
 const tags = ['aliases'];
 
-export const aliasRoutes = newApp()
+export const aliasesApp = () =>
+  newApp()
   .openapi(
     createRoute({
       method: 'get',
@@ -17,7 +19,7 @@ export const aliasRoutes = newApp()
       tags,
       summary: 'Aliases of a model',
       request: { params: NameParam },
-      responses: { 200: json(z.object({ aliases: z.array(AliasRecordSchema) }), 'Aliases'), ...errors(400) },
+      responses: { 200: json(z.object({ aliases: z.array(AliasRecord) }), 'Aliases'), ...errors(400) },
     }),
     async (c) => c.json({ aliases: await listAliases(c.env.DB, c.req.valid('param').name) }, 200),
   )
@@ -28,7 +30,7 @@ export const aliasRoutes = newApp()
       tags,
       summary: 'One alias',
       request: { params: AliasParams },
-      responses: { 200: json(AliasRecordSchema, 'Alias'), ...errors(400, 404) },
+      responses: { 200: json(AliasRecord, 'Alias'), ...errors(400, 404) },
     }),
     async (c) => {
       const { name, alias } = c.req.valid('param');
@@ -45,8 +47,8 @@ export const aliasRoutes = newApp()
       summary:
         'Point an alias at a ready version (atomically logged); expectedVersion makes it a compare-and-set. The canary alias also takes {share} (0–1): that share of the champion traffic goes to it, by a stable hash of the client key; DELETE it to end the canary',
       ...auth,
-      request: { params: AliasParams, body: { required: true, content: { 'application/json': { schema: SetAliasBody } } } },
-      responses: { 200: json(AliasRecordSchema, 'Alias set'), ...errors(400, 401, 403, 404, 409) },
+      request: { params: AliasParams, body: { required: true, content: { 'application/json': { schema: SetAliasRequest } } } },
+      responses: { 200: json(AliasRecord, 'Alias set'), ...errors(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const { name, alias } = c.req.valid('param');
@@ -87,7 +89,7 @@ export const aliasRoutes = newApp()
       tags,
       summary: 'Every move of an alias, newest first',
       request: { params: AliasParams, query: z.object({ limit: z.coerce.number().int().min(1).max(1000).optional() }) },
-      responses: { 200: json(z.object({ events: z.array(AliasEventSchema) }), 'Audit log'), ...errors(400) },
+      responses: { 200: json(z.object({ events: z.array(AliasEvent) }), 'Audit log'), ...errors(400) },
     }),
     async (c) => {
       const { name, alias } = c.req.valid('param');

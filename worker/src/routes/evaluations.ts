@@ -11,11 +11,13 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import {
+  Evaluation,
   evaluationRoutes,
   MAX_EVALUATION_BYTES,
   MAX_EVALUATION_ROWS,
   parseModelRef,
   RefError,
+  sha256Hex,
   type EvaluationMetrics,
   type EvaluationRun,
 } from '@sentiment-edge/registry';
@@ -28,7 +30,7 @@ import { evaluationMetrics, parseEvaluationCsv, scoreTexts } from '../inference/
 import { modelCache, type Precision } from '../inference/model-cache.ts';
 import { versionLabels } from '../db/versions.ts';
 import { newApp } from '../openapi-app.ts';
-import { errors, json } from '../schemas.ts';
+import { errors, json } from './responses.ts';
 import { resolveModel } from '../serving/resolve.ts';
 import { isJsonContentType } from '../security-headers.ts';
 
@@ -37,16 +39,8 @@ export const datasetKey = (name: string) => `datasets/${name}`;
 const DATASET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\/[A-Za-z0-9][A-Za-z0-9._-]{0,99}){0,3}$/;
 const DATASET_RULE = 'a dataset name is 1-4 path segments of A-Z a-z 0-9 . _ - (not starting with . or -), e.g. "sst2/validation.csv"';
 
-const Probability = z.number().min(0).max(1);
-const ClassMetricsSchema = z.object({ precision: Probability, recall: Probability, f1: Probability, support: z.number().int().nonnegative() });
-const MetricsSchema = z.object({
-  accuracy: Probability,
-  macroF1: Probability,
-  macroRecall: Probability,
-  ece: Probability,
-  perClass: z.record(z.string(), ClassMetricsSchema),
-  confusion: z.array(z.array(z.number().int().nonnegative())),
-});
+/** A run's metrics: the manifest's Evaluation (registry manifest.ts) without its dataset, ECE always measured. */
+const MetricsSchema = Evaluation.omit({ dataset: true }).extend({ ece: Evaluation.shape.accuracy });
 const DatasetRefSchema = z.object({ name: z.string().regex(DATASET_NAME, DATASET_RULE), sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 is 64 lower-case hex digits'), rows: z.number().int().positive().max(10_000_000) });
 
 export const EvaluationRequestSchema = z
@@ -101,11 +95,6 @@ const ListQuery = z.object({
     .optional(),
 });
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = await crypto.subtle.digest('SHA-256', bytes);
-  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 /** The request's CSV bytes: 413 over MAX_EVALUATION_BYTES (declared or read). */
 async function readCsvBody(c: Context<AppEnv>): Promise<Uint8Array> {
   const declared = Number(c.req.header('content-length'));
@@ -149,7 +138,7 @@ async function scoreAndStore(c: Context<AppEnv>, ref: string, precision: Precisi
   return finishEvaluation(c.env.DB, id, metrics, Math.round((performance.now() - started) * 1000) / 1000);
 }
 
-async function handleCreate(c: Context<AppEnv>): Promise<Response> {
+async function handleCreate(c: Context<AppEnv>) {
   const type = c.req.header('content-type') ?? '';
   if (isJsonContentType(type)) return handleJson(c);
   if (!/^\s*text\/(csv|plain)\s*(;|$)/i.test(type)) {
@@ -167,7 +156,7 @@ async function handleCreate(c: Context<AppEnv>): Promise<Response> {
   return c.json(run, 201, { 'Cache-Control': 'no-store' });
 }
 
-async function handleJson(c: Context<AppEnv>): Promise<Response> {
+async function handleJson(c: Context<AppEnv>) {
   let raw: unknown;
   try {
     raw = await c.req.json();
@@ -213,20 +202,24 @@ export function evaluationApp() {
   const app = newApp();
   const tags = ['evaluations'];
   const path = evaluationRoutes.evaluations();
-  app.post(path, requireToken, handleCreate);
-  app.openAPIRegistry.registerPath(
+  // The body is documented from EvaluationRequestSchema and read by handleCreate: CSV or JSON, each with its own
+  // limits, and a 415 that says which two types are accepted.
+  app.openAPIRegistry.register('EvaluationRequest', EvaluationRequestSchema);
+  app.openapi(
     createRoute({
       method: 'post',
       path,
       tags,
       security: [{ bearerAuth: [] }],
+      middleware: [requireToken],
       summary: `Score a labelled CSV (text,label) on a model version with the /predict engine and store accuracy, macro-F1, per-class P/R/F1, confusion and ECE. Body: text/csv (at most ${MAX_EVALUATION_BYTES} bytes, ${MAX_EVALUATION_ROWS} rows; ?model=&dataset=&precision=; kept in R2 as datasets/NAME), or JSON {model, dataset} for a stored CSV, or JSON {model: NAME@VERSION, result} to record numbers computed elsewhere (publish-model)`,
       request: {
         query: UploadQuery.partial(),
-        body: { required: true, content: { 'text/csv': { schema: z.string().openapi({ example: 'text,label\ngreat film,positive\n' }) }, 'application/json': { schema: EvaluationRequestSchema } } },
+        body: { required: true, content: { 'text/csv': { schema: z.string().openapi({ example: 'text,label\ngreat film,positive\n' }) }, 'application/json': { schema: { $ref: '#/components/schemas/EvaluationRequest' } } } },
       },
       responses: { 201: json(EvaluationRunSchema, 'The finished run'), ...errors(400, 401, 403, 404, 413, 415, 503) },
     }),
+    handleCreate,
   );
   app.openapi(
     createRoute({

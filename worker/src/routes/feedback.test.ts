@@ -58,7 +58,7 @@ describe('POST /api/v1/feedback', () => {
     expect(parseLabelledDelimited(await later.text()).map((r) => r.text)).toEqual(['not "good", really']);
   });
 
-  it('exports only trusted corrections: anonymous ones (forged or not) are kept but never reach the retraining file (issue 21)', async () => {
+  it('exports only trusted corrections: anonymous ones (forged or not) are kept but never reach the retraining file', async () => {
     const since = new Date().toISOString();
     const rows = [await row('trusted text', 'positive'), await row('anonymous text', 'positive')];
     await insertHistory(env.DB, rows, true);
@@ -93,7 +93,7 @@ describe('POST /api/v1/feedback', () => {
     expect(p.status).toBe(200);
     const id: string = p.body.id;
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    // At once: the edge row is still in the isolate's write queue (before issue 21 this was a 404).
+    // At once: the edge row is still in the isolate's write queue (a 404 if feedback did not flush the queue first).
     const other = p.body.label === 'positive' ? 'negative' : 'positive';
     expect((await send([{ predictionId: id, label: other }], null)).body).toEqual({ inserted: 1, updated: 0 });
     for (let i = 0; i < 10; i++) {

@@ -14,7 +14,7 @@ import type { AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { newApp } from '../openapi-app.ts';
 import { limitClient } from '../rate-limit.ts';
-import { errors, json } from '../schemas.ts';
+import { errors, json } from './responses.ts';
 import { flushHistory } from '../serving/history.ts';
 
 /** Most rows one export returns (the newest corrections past it are in the next export with a later `since`). */
@@ -72,6 +72,8 @@ const ExportQuery = z.object({
   model: z.string().min(1).max(200).openapi({ description: 'NAME or NAME@VERSION (labels differ between models, so one model per export)', example: 'sentiment' }),
   since: z.iso.datetime({ offset: true }).optional().openapi({ description: 'only corrections made (or replaced) at or after this time' }),
 });
+const FeedbackResponseSchema = z.object({ inserted: z.number().int(), updated: z.number().int() }).openapi('FeedbackResponse');
+
 const AccuracyQuery = z.object({
   model: z.string().min(1).max(200).openapi({ example: 'sentiment' }),
   days: z
@@ -86,60 +88,63 @@ const AccuracyQuery = z.object({
 export function feedbackApp() {
   const app = newApp();
   const tags = ['feedback'];
-  app.post(evaluationRoutes.feedback(), async (c) => {
-    // Trusted feedback (issue 21): sent with REGISTRY_TOKEN or FEEDBACK_TOKEN; anonymous corrections are kept but
-    // count neither in realised accuracy nor in the export that retraining reads.
-    const caller = await publicCaller(c);
-    if (caller !== 'REGISTRY_TOKEN') await limitClient(c.env, c.req.raw, 'HISTORY_LIMITER');
-    const parsed = FeedbackRequestSchema.safeParse(await readFeedbackBody(c));
-    if (!parsed.success) {
-      const items = (parsed.error.issues[0]?.path[0] === 'items' && parsed.error.issues[0].code === 'too_big');
-      if (items) throw new ApiError(413, 'payload_too_large', `at most ${MAX_FEEDBACK_BATCH} corrections per request; send them in several requests`);
-      throw ApiError.validation(parsed.error.issues, 'feedback');
-    }
-    const trusted = caller === 'REGISTRY_TOKEN' || caller === 'FEEDBACK_TOKEN';
-    return c.json(await upsertFeedback(c.env.DB, parsed.data.items, { trusted, flush: () => flushHistory(c.env.DB) }), 200, { 'Cache-Control': 'no-store' });
-  });
-  app.openAPIRegistry.registerPath(
+  // The body is documented from FeedbackRequestSchema and parsed in the handler, after the limiter: a flood of
+  // bad bodies is refused before it is read, and an oversized batch answers 413.
+  app.openAPIRegistry.register('FeedbackRequest', FeedbackRequestSchema);
+  app.openapi(
     createRoute({
       method: 'post',
       path: evaluationRoutes.feedback(),
       tags,
       summary: `Corrections: for each prediction (an edge row or a synced browser row, by its history id) the label the user says is right. Idempotent per prediction: a later correction replaces the earlier. All or none; an id /predict returned is accepted at once; 404 for ids not in the history (sync browser rows first), 400 for a label the version does not have. Sent with REGISTRY_TOKEN or FEEDBACK_TOKEN the corrections are trusted: only trusted ones count in realised accuracy and the export; anonymous ones are stored but not counted. 403 for a wrong token. JSON only; at most ${MAX_FEEDBACK_BATCH} items; per-client limit like POST /history`,
-      request: { body: { required: true, content: { 'application/json': { schema: FeedbackRequestSchema } } } },
-      responses: { 200: json(z.object({ inserted: z.number().int(), updated: z.number().int() }).openapi('FeedbackResponse'), 'Stored'), ...errors(400, 403, 404, 413, 415, 429) },
+      request: { body: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/FeedbackRequest' } } } } },
+      responses: { 200: json(FeedbackResponseSchema, 'Stored'), ...errors(400, 403, 404, 413, 415, 429) },
     }),
+    async (c) => {
+      // Trusted feedback: sent with REGISTRY_TOKEN or FEEDBACK_TOKEN; anonymous corrections are kept but count
+      // neither in realised accuracy nor in the export that retraining reads.
+      const caller = await publicCaller(c);
+      if (caller !== 'REGISTRY_TOKEN') await limitClient(c.env, c.req.raw, 'HISTORY_LIMITER');
+      const parsed = FeedbackRequestSchema.safeParse(await readFeedbackBody(c));
+      if (!parsed.success) {
+        const items = parsed.error.issues[0]?.path[0] === 'items' && parsed.error.issues[0].code === 'too_big';
+        if (items) throw new ApiError(413, 'payload_too_large', `at most ${MAX_FEEDBACK_BATCH} corrections per request; send them in several requests`);
+        throw ApiError.validation(parsed.error.issues, 'feedback');
+      }
+      const trusted = caller === 'REGISTRY_TOKEN' || caller === 'FEEDBACK_TOKEN';
+      return c.json(await upsertFeedback(c.env.DB, parsed.data.items, { trusted, flush: () => flushHistory(c.env.DB) }), 200, { 'Cache-Control': 'no-store' });
+    },
   );
 
-  app.get(evaluationRoutes.feedbackExport(), requireToken, async (c) => {
-    const q = ExportQuery.safeParse(c.req.query());
-    if (!q.success) throw ApiError.validation(q.error.issues, 'query');
-    const { name, version } = parseModelFilter(q.data.model);
-    const since = q.data.since ? new Date(q.data.since).toISOString() : undefined;
-    const out = await exportFeedback(c.env.DB, { name, version, since, limit: MAX_EXPORT_ROWS });
-    return c.body(feedbackCsv(out.rows), 200, {
-      'Content-Type': 'text/csv; charset=utf-8',
-      'Content-Disposition': `attachment; filename="feedback-${name}.csv"`,
-      'Cache-Control': 'no-store',
-      'X-Rows': String(out.rows.length),
-      // Corrections whose texts were not stored (STORE_TEXT off when predicted): they cannot be exported.
-      'X-Rows-Without-Text': String(out.withoutText),
-      // Anonymous corrections: never exported (send feedback with FEEDBACK_TOKEN to have it count).
-      'X-Rows-Untrusted': String(out.untrusted),
-      'X-Store-Text': c.env.STORE_TEXT === 'true' ? 'true' : 'false',
-      ...(out.truncated ? { 'X-Truncated': 'true' } : {}),
-    });
-  });
-  app.openAPIRegistry.registerPath(
+  app.openapi(
     createRoute({
       method: 'get',
       path: evaluationRoutes.feedbackExport(),
       tags,
       security: [{ bearerAuth: [] }],
+      middleware: [requireToken],
       summary: `Trusted corrected texts as CSV text,label (oldest correction first, at most ${MAX_EXPORT_ROWS} rows; X-Truncated: true when there are more), ready for pnpm train --data feedback.csv --from NAME@champion. Fields starting with = + - @ get a leading ' (no spreadsheet formulas). Only trusted corrections (REGISTRY_TOKEN or FEEDBACK_TOKEN) of predictions whose text was stored (STORE_TEXT on) are exported: X-Rows-Untrusted and X-Rows-Without-Text count the others`,
       request: { query: ExportQuery },
       responses: { 200: { description: 'CSV', content: { 'text/csv': { schema: z.string() } } }, ...errors(400, 401, 403) },
     }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const { name, version } = parseModelFilter(q.model);
+      const since = q.since ? new Date(q.since).toISOString() : undefined;
+      const out = await exportFeedback(c.env.DB, { name, version, since, limit: MAX_EXPORT_ROWS });
+      return c.body(feedbackCsv(out.rows), 200, {
+        'Content-Type': 'text/csv; charset=utf-8',
+        'Content-Disposition': `attachment; filename="feedback-${name}.csv"`,
+        'Cache-Control': 'no-store',
+        'X-Rows': String(out.rows.length),
+        // Corrections whose texts were not stored (STORE_TEXT off when predicted): they cannot be exported.
+        'X-Rows-Without-Text': String(out.withoutText),
+        // Anonymous corrections: never exported (send feedback with FEEDBACK_TOKEN to have it count).
+        'X-Rows-Untrusted': String(out.untrusted),
+        'X-Store-Text': c.env.STORE_TEXT === 'true' ? 'true' : 'false',
+        ...(out.truncated ? { 'X-Truncated': 'true' } : {}),
+      });
+    },
   );
 
   app.openapi(

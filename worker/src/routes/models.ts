@@ -1,6 +1,6 @@
 /** Models, versions, refs: publish (create → upload → finalize), read, archive, delete a pending version. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { ManifestDraft, routes, type CreateVersionResponse } from '@sentiment-edge/registry';
+import { CreateVersionResponse, ListModelsResponse, ListVersionsResponse, ManifestDraft, ManifestJson, manifestJson, ModelSummary, NameParam, RefParams, VersionParams, routes } from '@sentiment-edge/registry';
 import { bodyLimit } from 'hono/body-limit';
 import { requireToken } from '../auth.ts';
 import { archiveVersion, createVersion, deletePendingVersion, finalizeVersion, getModel, listModels, listVersions, requireVersion, resolveRef } from '../db/versions.ts';
@@ -9,7 +9,7 @@ import { maxFileBytes, type Env } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { newApp } from '../openapi-app.ts';
 import { checkStoredObjects } from '../storage/files.ts';
-import { ManifestSchema, ModelSummarySchema, NameParam, RefParams, VersionParams, errors, json, manifestJson } from '../schemas.ts';
+import { errors, json } from './responses.ts';
 
 const auth = { middleware: [requireToken], security: [{ bearerAuth: [] }] };
 /** Manifests are small (≤ 64 files); anything much larger is a mistake or an attack. */
@@ -22,14 +22,15 @@ const manifestLimit = bodyLimit({
 });
 const tags = ['registry'];
 
-export const modelRoutes = newApp()
+export const modelsApp = () =>
+  newApp()
   .openapi(
     createRoute({
       method: 'get',
       path: '/models',
       tags,
       summary: 'List models that have at least one finalized version',
-      responses: { 200: json(z.object({ models: z.array(ModelSummarySchema) }), 'Models') },
+      responses: { 200: json(ListModelsResponse, 'Models') },
     }),
     async (c) => c.json({ models: await listModels(c.env.DB) }, 200),
   )
@@ -40,7 +41,7 @@ export const modelRoutes = newApp()
       tags,
       summary: 'One model: version count, latest version, aliases',
       request: { params: NameParam },
-      responses: { 200: json(ModelSummarySchema, 'Model'), ...errors(400, 404) },
+      responses: { 200: json(ModelSummary, 'Model'), ...errors(400, 404) },
     }),
     async (c) => {
       const { name } = c.req.valid('param');
@@ -56,7 +57,7 @@ export const modelRoutes = newApp()
       tags,
       summary: 'Ready and archived versions, newest first (pending versions are invisible)',
       request: { params: NameParam },
-      responses: { 200: json(z.object({ versions: z.array(ManifestSchema) }), 'Versions'), ...errors(400) },
+      responses: { 200: json(ListVersionsResponse, 'Versions'), ...errors(400) },
     }),
     async (c) => c.json({ versions: (await listVersions(c.env.DB, c.req.valid('param').name)).map(manifestJson) }, 200),
   )
@@ -70,7 +71,7 @@ export const modelRoutes = newApp()
       middleware: [requireToken, manifestLimit],
       request: { params: NameParam, body: { required: true, content: { 'application/json': { schema: ManifestDraft } } } },
       responses: {
-        201: json(z.object({ manifest: ManifestSchema, uploads: z.array(z.object({ path: z.string(), url: z.string() })) }), 'Pending version created'),
+        201: json(CreateVersionResponse, 'Pending version created'),
         ...errors(400, 401, 403, 409, 413),
       },
     }),
@@ -87,7 +88,7 @@ export const modelRoutes = newApp()
       const body = {
         manifest: manifestJson(manifest),
         uploads: manifest.files.map((f) => ({ path: f.path, url: routes.file(manifest.name, manifest.version, f.path) })),
-      } satisfies CreateVersionResponse;
+      };
       return c.json(body, 201, { Location: routes.version(manifest.name, manifest.version) });
     },
   )
@@ -98,7 +99,7 @@ export const modelRoutes = newApp()
       tags,
       summary: 'A ready or archived version’s manifest',
       request: { params: VersionParams },
-      responses: { 200: json(ManifestSchema, 'Manifest'), ...errors(400, 404) },
+      responses: { 200: json(ManifestJson, 'Manifest'), ...errors(400, 404) },
     }),
     async (c) => {
       const { name, version } = c.req.valid('param');
@@ -112,7 +113,7 @@ export const modelRoutes = newApp()
       tags,
       summary: 'A version by number or alias (e.g. refs/3, refs/champion)',
       request: { params: RefParams },
-      responses: { 200: json(ManifestSchema, 'Manifest'), ...errors(400, 404) },
+      responses: { 200: json(ManifestJson, 'Manifest'), ...errors(400, 404) },
     }),
     async (c) => {
       const { name, ref } = c.req.valid('param');
@@ -127,7 +128,7 @@ export const modelRoutes = newApp()
       summary: 'pending → ready once every file is uploaded and verified',
       ...auth,
       request: { params: VersionParams },
-      responses: { 201: json(ManifestSchema, 'Version is ready'), ...errors(400, 401, 403, 404, 409) },
+      responses: { 201: json(ManifestJson, 'Version is ready'), ...errors(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const { name, version } = c.req.valid('param');
@@ -142,7 +143,7 @@ export const modelRoutes = newApp()
       summary: 'ready → archived (refused while an alias points at the version)',
       ...auth,
       request: { params: VersionParams },
-      responses: { 200: json(ManifestSchema, 'Version is archived'), ...errors(400, 401, 403, 404, 409) },
+      responses: { 200: json(ManifestJson, 'Version is archived'), ...errors(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const { name, version } = c.req.valid('param');

@@ -1,10 +1,10 @@
 /** Operational endpoints: /health, /live, /ready. */
 import { createRoute, z } from '@hono/zod-openapi';
-import type { HealthResponse, ReadyResponse } from '@sentiment-edge/registry';
+import { HealthResponse, ReadyResponse } from '@sentiment-edge/registry';
 import { getAlias } from '../db/aliases.ts';
 import { pingD1 } from '../db/health.ts';
 import { newApp } from '../openapi-app.ts';
-import { HealthSchema, ReadySchema, json } from '../schemas.ts';
+import { json } from './responses.ts';
 
 /** The Worker's release, reported by /health. */
 export const WORKER_VERSION = '0.1.0';
@@ -12,9 +12,10 @@ export const CHAMPION = 'champion';
 
 const tags = ['ops'];
 
-export const opsRoutes = newApp()
+export const opsApp = () =>
+  newApp()
   .openapi(
-    createRoute({ method: 'get', path: '/health', tags, summary: 'Liveness with version and time', responses: { 200: json(HealthSchema, 'OK') } }),
+    createRoute({ method: 'get', path: '/health', tags, summary: 'Liveness with version and time', responses: { 200: json(HealthResponse, 'OK') } }),
     (c) => {
       const body: HealthResponse = { status: 'ok', version: WORKER_VERSION, time: new Date().toISOString() };
       return c.json(body, 200, { 'Cache-Control': 'no-store' });
@@ -30,7 +31,7 @@ export const opsRoutes = newApp()
       path: '/ready',
       tags,
       summary: 'D1 reachable and the default model has a champion; 503 with Retry-After otherwise',
-      responses: { 200: json(ReadySchema, 'Ready'), 503: json(ReadySchema, 'Not ready') },
+      responses: { 200: json(ReadyResponse, 'Ready'), 503: json(ReadyResponse, 'Not ready') },
     }),
     async (c) => {
       const body = await readiness(c.env.DB, c.env.DEFAULT_MODEL);

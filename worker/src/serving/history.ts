@@ -3,12 +3,11 @@
  * record's shape, the batch, the clock, the text's hash, the model's labels), the history query's
  * parameters, and the coalesced writes of edge predictions (one D1 batch per ~25 ms per isolate).
  */
-import { MAX_HISTORY_BATCH, ModelName, Version, type HistoryRecord, type HistorySyncResponse } from '@sentiment-edge/registry';
+import { MAX_HISTORY_BATCH, ModelName, sha256Hex, Version, wholeNumberParam, type HistoryRecord, type HistorySyncResponse } from '@sentiment-edge/registry';
 import { z } from 'zod';
 import { DEFAULT_PAGE, insertHistory, MAX_PAGE, type ErrorCount } from '../db/history.ts';
 import { visibleVersionLabels } from '../db/versions.ts';
 import { ApiError } from '../errors.ts';
-import { wholeNumberParam } from '../schemas.ts';
 import { textProblem } from './text.ts';
 
 const Probability = z.number().min(0).max(1);
@@ -200,8 +199,5 @@ export async function clientHash(request: Request): Promise<string | null> {
   return ip ? (await sha256Hex(`client:${ip}`)).slice(0, 16) : null;
 }
 
-/** sha256 of a text, hex. */
-export async function sha256Hex(text: string): Promise<string> {
-  const d = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
+/** sha256 of a text, hex: the registry's one implementation (its callers here and in predict.ts import it from this module). */
+export { sha256Hex };

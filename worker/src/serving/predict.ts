@@ -1,15 +1,14 @@
 /**
- * /predict as a data function: validate the body, resolve the model, run the cached ONNX session
+ * /predict as a data function (routes/predict.ts validates the body with the registry's PredictRequest): resolve the model, run the cached ONNX session
  * (one batched run for all texts), and build the answer plus the history rows to record.
  */
-import { MAX_CLIENT_KEY_CHARS, MAX_TEXT_CHARS, MAX_TEXTS, toPrediction, type HistoryRecord, type PredictManyResponse, type PredictOneResponse, type EdgePrediction } from '@sentiment-edge/registry';
+import { MAX_CLIENT_KEY_CHARS, toPrediction, type HistoryRecord, type PredictManyResponse, type PredictOneResponse, type EdgePrediction } from '@sentiment-edge/registry';
 import { ApiError } from '../errors.ts';
 import { checkLanguage } from '@sentiment-edge/registry/language';
-import { analyze, DEFAULT_PRECISION, modelCache, PRECISIONS, StillLoading, versionAtFault, type LoadedModel, type Precision } from '../inference/model-cache.ts';
+import { analyze, DEFAULT_PRECISION, modelCache, StillLoading, versionAtFault, type LoadedModel, type Precision } from '../inference/model-cache.ts';
 import { recordModelLoad } from './prometheus.ts';
 import { resolveModel, type ResolveOptions, type Resolved } from './resolve.ts';
 import { sha256Hex } from './history.ts';
-import { textProblem } from './text.ts';
 import { recordVersionError } from '../db/promotion.ts';
 
 export interface PredictInput {
@@ -18,7 +17,7 @@ export interface PredictInput {
   single: boolean;
   model?: string;
   precision: Precision;
-  /** The body's `clientKey` (the canary share's client key; routes.ts falls back to the header, then the IP). */
+  /** The body's `clientKey` (the canary share's client key; routes/predict.ts falls back to the header, then the IP). */
   clientKey?: string;
 }
 
@@ -28,62 +27,6 @@ export function clientKeyProblem(key: unknown, where: string): string | null {
     return `${where} must be 1-${MAX_CLIENT_KEY_CHARS} printable ASCII characters without spaces (a random id the client keeps, e.g. a UUID); it picks the model version for the canary share`;
   }
   return null;
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Counts characters as code points, so one emoji is one character. */
-function charCount(s: string): number {
-  if (s.length <= MAX_TEXT_CHARS) return s.length;
-  let n = 0;
-  for (const _ of s) n++;
-  return n;
-}
-
-/**
- * Validates a predict body. `dtype` is the `?dtype=` query parameter (wins over the body's
- * `precision`). 400 for wrong shapes and empty texts, 413 for too many or too long texts.
- */
-export function parsePredictBody(body: unknown, dtype?: string | null): PredictInput {
-  if (!isObject(body)) throw new ApiError(400, 'validation_failed', 'the body must be a JSON object: {"text": "…"} or {"texts": ["…", …]}');
-  const { text, texts, model, precision, clientKey } = body;
-  if ((text === undefined) === (texts === undefined)) {
-    throw new ApiError(400, 'validation_failed', 'send exactly one of "text" (a string) or "texts" (an array of strings)');
-  }
-  if (model !== undefined && typeof model !== 'string') throw new ApiError(400, 'validation_failed', '"model" must be a string: NAME, NAME@VERSION or NAME@ALIAS', { path: 'model' });
-  if (clientKey !== undefined) {
-    const problem = clientKeyProblem(clientKey, '"clientKey"');
-    if (problem) throw new ApiError(400, 'validation_failed', problem, { path: 'clientKey' });
-  }
-  if (precision === null) throw new ApiError(400, 'validation_failed', `precision must be one of ${PRECISIONS.join(', ')} or left out (got null)`, { path: 'precision' });
-  const p = dtype ?? precision ?? DEFAULT_PRECISION;
-  if (typeof p !== 'string' || !(PRECISIONS as readonly string[]).includes(p)) {
-    throw new ApiError(400, 'validation_failed', `precision/dtype must be one of ${PRECISIONS.join(', ')} (got ${JSON.stringify(p)})`, { path: 'precision' });
-  }
-  let list: unknown[];
-  if (texts !== undefined) {
-    if (!Array.isArray(texts)) throw new ApiError(400, 'validation_failed', '"texts" must be an array of strings', { path: 'texts' });
-    if (texts.length === 0) throw new ApiError(400, 'validation_failed', '"texts" is empty: send 1 to 256 texts', { path: 'texts' });
-    if (texts.length > MAX_TEXTS) {
-      throw new ApiError(413, 'payload_too_large', `at most ${MAX_TEXTS} texts per request (got ${texts.length}); split them into several requests`, { path: 'texts', max: MAX_TEXTS, got: texts.length });
-    }
-    list = texts;
-  } else list = [text];
-  const out = list.map((t, i) => {
-    const path = texts !== undefined ? `texts.${i}` : 'text';
-    if (typeof t !== 'string') throw new ApiError(400, 'validation_failed', `${path} must be a string`, { path });
-    // trim() also strips a leading byte-order mark (U+FEFF is white space to JavaScript).
-    const trimmed = t.trim();
-    if (trimmed.length === 0) throw new ApiError(400, 'validation_failed', `${path} is empty or only whitespace: send some text to classify`, { path });
-    const n = charCount(trimmed);
-    if (n > MAX_TEXT_CHARS) {
-      throw new ApiError(413, 'payload_too_large', `${path} has ${n} characters; the limit is ${MAX_TEXT_CHARS} after trimming. Send a shorter text`, { path, max: MAX_TEXT_CHARS, got: n });
-    }
-    const problem = textProblem(trimmed, path, { bom: 'allow' });
-    if (problem) throw new ApiError(400, 'validation_failed', problem, { path });
-    return trimmed;
-  });
-  return { texts: out, single: texts === undefined, ...(model !== undefined ? { model } : {}), ...(clientKey !== undefined ? { clientKey: clientKey as string } : {}), precision: p as Precision };
 }
 
 export interface PredictEnv {
