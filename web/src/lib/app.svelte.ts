@@ -9,6 +9,7 @@ import { RegistryClient } from '@sentiment-edge/registry';
 import { ModelCatalog } from './catalog.svelte.ts';
 import { EngineModel } from './engine.svelte.ts';
 import { HistoryModel } from './history-sync.svelte.ts';
+import { liveProbe, Reachability } from './reachability.ts';
 
 export type { AliasInfo } from './catalog.svelte.ts';
 export type { EngineState, EngineStatus, PredictionResult } from './engine.svelte.ts';
@@ -22,6 +23,7 @@ export class AppModel {
   readonly history: HistoryModel;
 
   online = $state.raw(true);
+  #reach: Reachability;
 
   /** The first choice of a model (saved or the champion): predictions wait for it instead of failing. */
   #choosing: Promise<void> = Promise.resolve();
@@ -39,29 +41,36 @@ export class AppModel {
       choosing: () => this.#choosing,
     });
     this.catalog = new ModelCatalog(this.client, baseUrl, (m) => this.engine.load(m));
-    this.history = new HistoryModel(this.client);
+    this.history = new HistoryModel(this.client, { isOnline: () => this.online });
+    this.#reach = new Reachability(true, { probe: liveProbe(baseUrl), onChange: (online) => this.#onlineChanged(online) });
   }
 
   async init(): Promise<void> {
-    this.online = navigator.onLine;
-    addEventListener('online', () => {
-      this.online = true;
-      void this.history.syncNow();
-      void this.catalog.refreshCatalog();
-      const m = this.catalog.manifest;
-      if (this.engine.state.status !== 'ready' && m) void this.engine.load(m);
-      else if (!m) void (this.#choosing = this.chooseInitialModel());
-    });
-    addEventListener('offline', () => {
-      this.online = false;
-      this.history.pauseRetry(); // the `online` event syncs again
-    });
+    // navigator.onLine can be wrong (see reachability.ts): the server is asked as well, and asked again
+    // every few seconds while offline.
+    this.#reach.set(navigator.onLine);
+    addEventListener('online', () => this.#reach.set(true));
+    addEventListener('offline', () => this.#reach.set(false));
+    if (navigator.onLine) void this.#reach.check();
     // Offline-first: a saved manifest starts the worker and the model load right away, before the history
     // database opens and without waiting for the network.
     const choosing = (this.#choosing = this.chooseInitialModel());
     await this.history.open();
     void this.history.syncNow();
     await choosing;
+  }
+
+  #onlineChanged(online: boolean): void {
+    this.online = online;
+    if (!online) {
+      this.history.pauseRetry(); // coming back online syncs again
+      return;
+    }
+    void this.history.syncNow();
+    void this.catalog.refreshCatalog();
+    const m = this.catalog.manifest;
+    if (this.engine.state.status !== 'ready' && m) void this.engine.load(m);
+    else if (!m) void (this.#choosing = this.chooseInitialModel());
   }
 
   /** The saved choice if any, else this browser's canary or the champion; loads it, or says why there is none. */
