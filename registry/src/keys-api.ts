@@ -51,3 +51,11 @@ export type CreatedKey = z.infer<typeof CreatedKey>;
 
 export const KeyList = z.object({ keys: z.array(ApiKeyInfo) }).meta({ id: 'KeyList' });
 export type KeyList = z.infer<typeof KeyList>;
+
+/** `--expires` text as whole days: "90d" or "90" → 90; null for anything else (0, "1w", "-3d", "1.5d"). */
+export function parseExpiresDays(text: string): number | null {
+  const m = /^([1-9][0-9]{0,3})d?$/.exec(text.trim());
+  if (!m) return null;
+  const days = Number(m[1]);
+  return days <= 3650 ? days : null;
+}
