@@ -1,7 +1,8 @@
 /**
- * Bearer-token checks. Registry writes and admin routes need REGISTRY_TOKEN; reading stored
- * predictions (history: texts people typed) needs REGISTRY_TOKEN or the read-only READ_TOKEN.
- * Model reads (manifests, files, aliases) are public.
+ * Bearer-token checks. Guarded routes declare a role (`access(role)` in their createRoute) and `requireRole`
+ * resolves the caller: REGISTRY_TOKEN is the bootstrap admin, READ_TOKEN a reader, an `se_` API key has the
+ * role stored with it in D1 (worker/README.md, "Keys and roles"). Model reads (manifests, files, aliases) are
+ * public; GET /metrics keeps METRICS_TOKEN.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { API_KEY_PREFIX, roleAtLeast, type ApiKeyInfo, type Role } from '@sentiment-edge/registry';
@@ -83,14 +84,6 @@ function tokenGuard(names: readonly TokenName[], what: string): MiddlewareHandle
   };
 }
 
-/** Registry writes and admin routes. */
-export const requireToken = tokenGuard(['REGISTRY_TOKEN'], 'this route');
-/** Reading stored predictions. */
-export const requireReadToken = tokenGuard(['REGISTRY_TOKEN', 'READ_TOKEN'], 'reading history');
-/** Reading drift reports and alerts (GET /api/v1/drift): the same tokens as history. */
-export const requireMonitorReadToken = tokenGuard(['REGISTRY_TOKEN', 'READ_TOKEN'], 'reading drift reports');
-/** Reading the A/B readout (GET /api/v1/ab): the same tokens. */
-export const requireAbReadToken = tokenGuard(['REGISTRY_TOKEN', 'READ_TOKEN'], 'reading A/B readouts');
 const metricsGuard = tokenGuard(['METRICS_TOKEN'], 'GET /metrics');
 /** GET /metrics: public while METRICS_TOKEN is unset, otherwise that bearer token only. */
 export const requireMetricsToken: MiddlewareHandler<AppEnv> = (c, next) => (c.env.METRICS_TOKEN ? metricsGuard(c, next) : next());
