@@ -242,4 +242,22 @@ describe('keys and roles', () => {
     expect((await callJson('POST', '/api/v1/keys', { body: { name: k.name, role: 'reader' } })).status).toBe(409);
     expect((await callJson('GET', '/api/v1/keys', { token: k.key })).status).toBe(403);
   });
+
+  it('limits attempts with one refused key across addresses (429 in the error shape), as wrong tokens are limited per address', async () => {
+    const gone = await createKey(`leaked-${uniqueName('k')}`, 'reader');
+    expect((await call('DELETE', `/api/v1/keys/${gone.name}`)).status).toBe(200);
+    // A new address each time: the per-address limit never applies, the key's own does (20 per 60 s window;
+    // a run may cross a window's end, so the 429 comes after at least 20 and at most two windows' worth).
+    let refused = 0;
+    for (; refused < 45; refused++) {
+      const r = await callJson('GET', `/api/v1/history?model=${MODEL}`, { token: gone.key, headers: { 'cf-connecting-ip': `198.51.100.${refused + 1}` } });
+      if (r.status === 429) {
+        expect(r.body.error).toMatchObject({ code: 'rate_limited', details: { limiter: 'AUTH_LIMITER' } });
+        break;
+      }
+      expect(r.status).toBe(401);
+    }
+    expect(refused).toBeGreaterThanOrEqual(20);
+    expect(refused).toBeLessThanOrEqual(40);
+  });
 });

@@ -9,7 +9,7 @@ import { API_KEY_PREFIX, roleAtLeast, type ApiKeyInfo, type Role } from '@sentim
 import { keyByHash, touchKey } from './db/api-keys.ts';
 import type { AppEnv, Caller, Env } from './env.ts';
 import { ApiError } from './errors.ts';
-import { slowDownWrongToken } from './rate-limit.ts';
+import { slowDownRefusedKey, slowDownWrongToken } from './rate-limit.ts';
 
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="sentiment-edge"' };
 
@@ -156,10 +156,10 @@ const looksLikeKey = (token: string) => token.startsWith(API_KEY_PREFIX);
  * expired. Writes last_used_at now and then.
  */
 async function keyCaller(c: Context<AppEnv>, token: string): Promise<{ caller: Caller; touch: () => Promise<void> }> {
-  const { entry } = await lookUpKey(c.env.DB, token);
+  const { hash, entry } = await lookUpKey(c.env.DB, token);
   const problem = keyProblem(entry.info, new Date(clock()).toISOString());
   if (problem !== null || !entry.info) {
-    await slowDownWrongToken(c);
+    await slowDownRefusedKey(c, hash);
     throw new ApiError(401, 'unauthorized', `${problem}: ask an admin for a valid key (pnpm registry keys create)`, undefined, CHALLENGE);
   }
   const info = entry.info;
