@@ -43,6 +43,9 @@ export const routes = {
   aliases: (name: string) => `${API_PREFIX}/models/${enc(name)}/aliases`,
   alias: (name: string, alias: string) => `${API_PREFIX}/models/${enc(name)}/aliases/${enc(alias)}`,
   aliasHistory: (name: string, alias: string) => `${API_PREFIX}/models/${enc(name)}/aliases/${enc(alias)}/history`,
+  /** API keys (admin only). */
+  keys: () => `${API_PREFIX}/keys`,
+  key: (name: string) => `${API_PREFIX}/keys/${enc(name)}`,
 } as const;
 
 function enc(s: string): string {

@@ -12,6 +12,7 @@ import { CLIENT_KEY_HEADER } from './canary.ts';
 import type { DecisionList, PolicyResponse, PromotionPolicyInput } from './policy.ts';
 import type { Manifest, ManifestDraft, ModelFile } from './manifest.ts';
 import { parseModelRef } from './ref.ts';
+import type { ApiKeyInfo, CreatedKey, CreateKeyRequest, KeyList } from './keys-api.ts';
 
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -184,6 +185,18 @@ export class RegistryClient {
   /** Two versions compared over their overlapping traffic (needs REGISTRY_TOKEN or READ_TOKEN). */
   ab(query: AbQuery): Promise<AbReadout> {
     return this.json('GET', servingRoutes.ab() + queryString(query));
+  }
+
+  // ---- API keys (admin: REGISTRY_TOKEN or an admin key) ----
+  /** Creates a key; the answer carries the key itself, this once. */
+  createKey(body: CreateKeyRequest): Promise<CreatedKey> {
+    return this.json('POST', routes.keys(), body);
+  }
+  async listKeys(): Promise<ApiKeyInfo[]> {
+    return (await this.json<KeyList>('GET', routes.keys())).keys;
+  }
+  revokeKey(name: string): Promise<ApiKeyInfo> {
+    return this.json('DELETE', routes.key(name));
   }
 
   // ---- plumbing ----

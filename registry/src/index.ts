@@ -20,3 +20,4 @@ export * from './canary.ts';
 export * from './ab.ts';
 export * from './ab-api.ts';
 export * from './policy.ts';
+export * from './keys-api.ts';

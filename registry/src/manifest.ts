@@ -176,4 +176,6 @@ export type Manifest = Omit<ManifestDraft, 'version' | 'createdAt'> & {
   status: VersionStatus;
   /** Sum of file sizes. */
   bytes: number;
+  /** Who created it: the API key's name, or 'REGISTRY_TOKEN' (absent before this was recorded). */
+  createdBy?: string;
 };

@@ -68,6 +68,7 @@ export const ManifestJson = z
     createdAt: z.string(),
     status: VersionStatus,
     bytes: z.number().int(),
+    createdBy: z.string().optional().meta({ description: "Who created the version: the API key's name, or 'REGISTRY_TOKEN'" }),
   })
   .meta({ id: 'Manifest' });
 
@@ -124,6 +125,7 @@ export const AliasEvent = z
     reason: z.string().nullable(),
     share: z.number().optional().meta({ description: 'The canary share after the move (canary moves only)' }),
     actor: z.string().nullable().meta({ description: "who moved it: 'operator' (a request with the token), 'policy' (the hourly promotion policy); null before this was recorded" }),
+    createdBy: z.string().optional().meta({ description: "The caller that moved it: the API key's name, or 'REGISTRY_TOKEN' (absent for the hourly policy and before this was recorded)" }),
   })
   .meta({ id: 'AliasEvent' });
 export type AliasEvent = z.infer<typeof AliasEvent>;

@@ -11,6 +11,7 @@ import { evaluationApp } from './routes/evaluations.ts';
 import { feedbackApp } from './routes/feedback.ts';
 import { filesApp } from './routes/files.ts';
 import { historyApp } from './routes/history.ts';
+import { keysApp } from './routes/keys.ts';
 import { modelsApp } from './routes/models.ts';
 import { monitoringApp } from './routes/monitoring.ts';
 import { WORKER_VERSION, opsApp } from './routes/ops.ts';
@@ -35,6 +36,7 @@ const ROUTES: readonly (readonly [string, () => OpenAPIHono<AppEnv>])[] = [
   ['/', feedbackApp],
   ['/', monitoringApp],
   ['/', policyApp],
+  ['/', keysApp],
 ];
 
 export function buildApp(): OpenAPIHono<AppEnv> {
@@ -48,7 +50,7 @@ export function buildApp(): OpenAPIHono<AppEnv> {
   }
   // Error answers of the serving routes, unknown paths under them included, count by route pattern (/metrics).
   for (const route of COUNTED_ROUTES) app.use(route, countErrors(route));
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'REGISTRY_TOKEN' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'REGISTRY_TOKEN (admin), READ_TOKEN (reader) or an API key (se_…) whose role is at least the route\'s x-role' });
 
   for (const [base, routes] of ROUTES) app.route(base, routes());
 

@@ -1,12 +1,15 @@
 /**
- * Bearer-token checks. Registry writes and admin routes need REGISTRY_TOKEN; reading stored
- * predictions (history: texts people typed) needs REGISTRY_TOKEN or the read-only READ_TOKEN.
- * Model reads (manifests, files, aliases) are public.
+ * Bearer-token checks. Guarded routes declare a role (`access(role)` in their createRoute) and `requireRole`
+ * resolves the caller: REGISTRY_TOKEN is the bootstrap admin, READ_TOKEN a reader, an `se_` API key has the
+ * role stored with it in D1 (worker/README.md, "Keys and roles"). Model reads (manifests, files, aliases) are
+ * public; GET /metrics keeps METRICS_TOKEN.
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import type { AppEnv, Env } from './env.ts';
+import { API_KEY_PREFIX, roleAtLeast, type ApiKeyInfo, type Role } from '@sentiment-edge/registry';
+import { keyByHash, touchKey } from './db/api-keys.ts';
+import type { AppEnv, Caller, Env } from './env.ts';
 import { ApiError } from './errors.ts';
-import { slowDownWrongToken } from './rate-limit.ts';
+import { slowDownRefusedKey, slowDownWrongToken } from './rate-limit.ts';
 
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="sentiment-edge"' };
 
@@ -46,12 +49,17 @@ export async function hasToken(env: Pick<Env, TokenName>, header: string | undef
  * the name of the configured token it carries. A token that is none of them is a wrong token and gets what
  * it gets on every route: 403, after the wrong-token limiter (repeated guesses from one address meet 429).
  */
-export async function publicCaller(c: Context<AppEnv>): Promise<TokenName | null> {
+export async function publicCaller(c: Context<AppEnv>): Promise<TokenName | 'API_KEY' | null> {
   const token = bearerToken(c.req.header('authorization'));
   if (token === null) return null;
   for (const n of KNOWN_TOKENS) {
     const expected = c.env[n];
     if (expected && (await tokensEqual(token, expected))) return n;
+  }
+  // A valid API key is a known caller (treated as anonymous here); an unknown, revoked or expired one is 401.
+  if (looksLikeKey(token)) {
+    await keyCaller(c, token);
+    return 'API_KEY';
   }
   await slowDownWrongToken(c);
   throw new ApiError(403, 'forbidden', 'the bearer token is not valid: send a valid token, or none (this route answers anonymous requests)');
@@ -76,14 +84,166 @@ function tokenGuard(names: readonly TokenName[], what: string): MiddlewareHandle
   };
 }
 
-/** Registry writes and admin routes. */
-export const requireToken = tokenGuard(['REGISTRY_TOKEN'], 'this route');
-/** Reading stored predictions. */
-export const requireReadToken = tokenGuard(['REGISTRY_TOKEN', 'READ_TOKEN'], 'reading history');
-/** Reading drift reports and alerts (GET /api/v1/drift): the same tokens as history. */
-export const requireMonitorReadToken = tokenGuard(['REGISTRY_TOKEN', 'READ_TOKEN'], 'reading drift reports');
-/** Reading the A/B readout (GET /api/v1/ab): the same tokens. */
-export const requireAbReadToken = tokenGuard(['REGISTRY_TOKEN', 'READ_TOKEN'], 'reading A/B readouts');
 const metricsGuard = tokenGuard(['METRICS_TOKEN'], 'GET /metrics');
 /** GET /metrics: public while METRICS_TOKEN is unset, otherwise that bearer token only. */
 export const requireMetricsToken: MiddlewareHandler<AppEnv> = (c, next) => (c.env.METRICS_TOKEN ? metricsGuard(c, next) : next());
+
+// ---------------------------------------------------------------------------------------------------------
+// Roles and API keys (issue 26). Each route declares its role next to its contract with `access(role)`;
+// `requireRole` is the one middleware that resolves the caller and checks it.
+
+/** How long this isolate trusts a key look-up: a revoke takes effect everywhere within this time. */
+export const KEY_CACHE_MS = 5_000;
+/** last_used_at is written at most this often per key and isolate. */
+const TOUCH_EVERY_MS = 60_000;
+const MAX_CACHED_KEYS = 1_000;
+
+interface CachedKey {
+  info: ApiKeyInfo | null;
+  at: number;
+  touchedAt: number;
+}
+const keyCache = new Map<string, CachedKey>();
+let clock = () => Date.now();
+
+/** Forgets every cached key look-up (after a revoke through this isolate; tests). */
+export function forgetKeyCache(): void {
+  keyCache.clear();
+}
+/** Tests: the clock the key cache reads (undefined: Date.now). */
+export function setKeyCacheClock(now: (() => number) | undefined): void {
+  clock = now ?? (() => Date.now());
+}
+
+/** A new API key: `se_` + 32 random bytes as base64url (43 characters). */
+export function newApiKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return API_KEY_PREFIX + btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+export async function keyHash(key: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key)));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The stored key for `key` (cached up to KEY_CACHE_MS), or null when unknown. */
+async function lookUpKey(db: D1Database, key: string): Promise<{ hash: string; entry: CachedKey }> {
+  const hash = await keyHash(key);
+  const now = clock();
+  let entry = keyCache.get(hash);
+  if (!entry || now - entry.at >= KEY_CACHE_MS) {
+    entry = { info: await keyByHash(db, hash), at: now, touchedAt: entry?.touchedAt ?? 0 };
+    if (keyCache.size >= MAX_CACHED_KEYS) keyCache.clear();
+    keyCache.set(hash, entry);
+  }
+  return { hash, entry };
+}
+
+/** Why a stored key does not work now, or null when it does. */
+function keyProblem(info: ApiKeyInfo | null, nowIso: string): string | null {
+  if (!info) return 'the API key is unknown';
+  if (info.revokedAt !== null) return `the API key "${info.name}" was revoked`;
+  if (info.expiresAt !== null && info.expiresAt <= nowIso) return `the API key "${info.name}" expired at ${info.expiresAt}`;
+  return null;
+}
+
+const looksLikeKey = (token: string) => token.startsWith(API_KEY_PREFIX);
+
+/**
+ * The caller an `se_` key names: 401 (after the wrong-token limiter) when the key is unknown, revoked or
+ * expired. Writes last_used_at now and then.
+ */
+async function keyCaller(c: Context<AppEnv>, token: string): Promise<{ caller: Caller; touch: () => Promise<void> }> {
+  const { hash, entry } = await lookUpKey(c.env.DB, token);
+  const problem = keyProblem(entry.info, new Date(clock()).toISOString());
+  if (problem !== null || !entry.info) {
+    await slowDownRefusedKey(c, hash);
+    throw new ApiError(401, 'unauthorized', `${problem}: ask an admin for a valid key (pnpm registry keys create)`, undefined, CHALLENGE);
+  }
+  const info = entry.info;
+  return {
+    caller: { name: info.name, role: info.role, models: info.models },
+    touch: async () => {
+      const now = clock();
+      if (now - entry.touchedAt < TOUCH_EVERY_MS) return;
+      entry.touchedAt = now;
+      await touchKey(c.env.DB, info.name, new Date(now).toISOString());
+    },
+  };
+}
+
+/** The model a request acts on: the {name} path parameter, else the `model` query parameter. */
+function requestModel(c: Context<AppEnv>): string | null {
+  const name = c.req.param('name');
+  if (name) return name;
+  return c.req.query('model') ?? null;
+}
+
+/**
+ * The one role guard: 401 without a token or with an unknown, revoked or expired key; 403 with a wrong
+ * Worker token (as before keys existed), a role below `role`, or a model outside the key's scope; 503 while
+ * the Worker has neither a secret nor a key store for it. REGISTRY_TOKEN is the admin; READ_TOKEN a reader.
+ */
+export function requireRole(role: Role): MiddlewareHandler<AppEnv> {
+  const secrets: TokenName[] = role === 'reader' ? ['REGISTRY_TOKEN', 'READ_TOKEN'] : ['REGISTRY_TOKEN'];
+  const accepted = `${secrets.join(' or ')} or an API key with role ${role} or above`;
+  return async (c, next) => {
+    const token = bearerToken(c.req.header('authorization'));
+    if (token === null) {
+      throw new ApiError(401, 'unauthorized', `this route needs a token: send "Authorization: Bearer <${accepted}>"`, undefined, CHALLENGE);
+    }
+    let caller: Caller | null = null;
+    let touch: (() => Promise<void>) | null = null;
+    if (c.env.REGISTRY_TOKEN && (await tokensEqual(token, c.env.REGISTRY_TOKEN))) caller = { name: 'REGISTRY_TOKEN', role: 'admin', models: null };
+    else if (c.env.READ_TOKEN && (await tokensEqual(token, c.env.READ_TOKEN))) caller = { name: 'READ_TOKEN', role: 'reader', models: null };
+    else if (looksLikeKey(token)) ({ caller, touch } = await keyCaller(c, token));
+    else if (!secrets.some((n) => c.env[n])) {
+      throw new ApiError(503, 'not_ready', `this route is disabled: the Worker has no ${secrets.join(' or ')} secret (wrangler secret put REGISTRY_TOKEN, or .dev.vars locally) and the token is not an API key`);
+    } else {
+      await slowDownWrongToken(c);
+      throw new ApiError(403, 'forbidden', `the bearer token is not valid for this route`);
+    }
+    if (!roleAtLeast(caller.role, role)) {
+      throw new ApiError(403, 'forbidden', `${caller.name} has role ${caller.role}; this route needs ${role} or above`, { role: caller.role, needs: role });
+    }
+    if (caller.models !== null) {
+      const model = requestModel(c);
+      if (model === null || !caller.models.includes(model)) {
+        throw new ApiError(403, 'forbidden', `the key "${caller.name}" is limited to ${caller.models.join(', ')}; ${model === null ? 'name the model (?model=)' : `not ${model}`}`, { models: caller.models });
+      }
+    }
+    if (touch) await touch();
+    c.set('caller', caller);
+    await next();
+  };
+}
+
+/** A route's access declaration, spread into its createRoute: the guard, its OpenAPI security and `x-role`. */
+export function access(role: Role) {
+  const security: { bearerAuth: string[] }[] = [{ bearerAuth: [] }];
+  return { middleware: requireRole(role), security, 'x-role': role };
+}
+
+/** The caller's name for audit rows (null on routes without a role guard). */
+export function callerName(c: Context<AppEnv>): string | null {
+  return c.get('caller')?.name ?? null;
+}
+
+/** The caller a role guard accepted (a route with `access(role)` always has one). */
+export function caller(c: Context<AppEnv>): Caller {
+  const who = c.get('caller');
+  if (!who) throw new Error('caller() on a route without a role guard');
+  return who;
+}
+
+/**
+ * Alias moves a publisher may make: set `challenger`, or the `canary` at share 0. Every other move (champion
+ * above all) needs operator.
+ */
+export function checkAliasMove(who: Caller, alias: string, share: number | undefined): void {
+  if (roleAtLeast(who.role, 'operator')) return;
+  if (alias === 'challenger' || (alias === 'canary' && share === 0)) return;
+  throw new ApiError(403, 'forbidden', `${who.name} has role ${who.role}: it may set challenger or a canary at share 0; moving ${alias}${alias === 'canary' ? ` to share ${share}` : ''} needs operator`, { role: who.role, needs: 'operator' });
+}

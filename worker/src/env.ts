@@ -21,7 +21,16 @@ export interface Env extends Cloudflare.Env {
   RETRAIN_DISPATCH_TOKEN?: string;
 }
 
-export type AppEnv = { Bindings: Env };
+/** Who is calling, once a role guard (auth.ts requireRole) has resolved and accepted the bearer token. */
+export interface Caller {
+  /** The API key's name, or the Worker secret's name ('REGISTRY_TOKEN', 'READ_TOKEN'). */
+  name: string;
+  role: 'reader' | 'publisher' | 'operator' | 'admin';
+  /** The models the caller may act on; null = every model. */
+  models: string[] | null;
+}
+
+export type AppEnv = { Bindings: Env; Variables: { caller?: Caller } };
 
 export const DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024;
 

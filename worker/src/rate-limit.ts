@@ -64,8 +64,12 @@ export async function limitClient(env: Env, request: Request, limiter: LimiterNa
  * the client is then refused from its next request on (refuseRemembered), one request late.
  */
 export async function countClient(env: Env, request: Request, limiter: LimiterName, units = 1, now = Date.now()): Promise<boolean> {
+  return countKey(env, limiter, request.headers.get('cf-connecting-ip'), units, now);
+}
+
+/** countClient for any key (an address, or `key:<sha256>` for an API key); null: not counted. */
+async function countKey(env: Env, limiter: LimiterName, key: string | null, units = 1, now = Date.now()): Promise<boolean> {
   const binding = env[limiter];
-  const key = request.headers.get('cf-connecting-ip');
   if (!binding || !key) return true;
   // The binding counts one unit per call: a cost beyond the whole limit needs no more calls than it takes to exceed it.
   const calls = Math.min(Math.max(1, units), LIMIT_UNITS[limiter] + 1);
@@ -91,4 +95,22 @@ function limited(limiter: LimiterName, retry: number): ApiError {
 /** Called before answering 403 to a wrong token: repeated wrong tokens from one address meet 429. */
 export function slowDownWrongToken(c: Context<AppEnv>): Promise<void> {
   return limitClient(c.env, c.req.raw, 'AUTH_LIMITER');
+}
+
+/**
+ * Called before answering 401 to an unknown, revoked or expired API key: besides its address (slowDownWrongToken),
+ * the key itself counts against AUTH_LIMITER, so a leaked revoked key tried from many addresses meets 429 too.
+ */
+export async function slowDownRefusedKey(c: Context<AppEnv>, keySha256: string, now = Date.now()): Promise<void> {
+  // As for addresses: only requests that passed Cloudflare's edge (they carry CF-Connecting-IP) are counted.
+  if (!c.req.header('cf-connecting-ip')) return;
+  const key = `key:${keySha256}`;
+  const until = limitedUntil.get(`AUTH_LIMITER:${key}`);
+  if (c.env.AUTH_LIMITER && until !== undefined && until > now) throw limitedKey(Math.ceil((until - now) / 1000));
+  if (!(await countKey(c.env, 'AUTH_LIMITER', key, 1, now))) throw limitedKey(LIMIT_PERIOD_S.AUTH_LIMITER);
+  await slowDownWrongToken(c);
+}
+
+function limitedKey(retry: number): ApiError {
+  return new ApiError(429, 'rate_limited', `too many attempts with this refused API key; wait ${retry} s and use a valid key`, { limiter: 'AUTH_LIMITER', retryAfterSeconds: retry }, { 'Retry-After': String(retry) });
 }

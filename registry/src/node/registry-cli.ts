@@ -6,6 +6,7 @@
  * pnpm registry canary NAME VERSION SHARE | pnpm registry end-canary NAME
  * pnpm registry ab NAME A B [DAYS]
  * pnpm registry download NAME[@VERSION|@ALIAS] DIR
+ * pnpm registry keys create --name NAME --role ROLE [--model NAME]… [--expires 90d] | keys list | keys revoke NAME
  *
  * Talks to REGISTRY_URL (default the local `pnpm dev` Worker) with REGISTRY_TOKEN for writes.
  */
@@ -16,6 +17,7 @@ import { parseLabelledDelimited } from '../dataset.ts';
 import { parseModelRef } from '../ref.ts';
 import { CANARY_ALIAS, shareProblem } from '../canary.ts';
 import { rollbackAlias } from '../rollback.ts';
+import { parseExpiresDays, Role } from '../keys-api.ts';
 import { downloadModel } from './download.ts';
 import { runCli, table, UsageError } from './cli.ts';
 import { registryFromEnv, userPath } from './settings.ts';
@@ -31,13 +33,26 @@ const USAGE = `usage:
   pnpm registry ab NAME A B [DAYS]         A/B readout of versions A and B over their common traffic (last DAYS days, default 7)
   pnpm registry download NAME[@VERSION|@ALIAS] DIR
   pnpm registry export-feedback NAME[@VERSION] FILE   the corrections users sent, as text,label CSV (for pnpm train --add-data)
-options: --registry URL (env REGISTRY_URL), --token TOKEN (env REGISTRY_TOKEN), --json`;
+  pnpm registry keys create --name NAME --role reader|publisher|operator|admin [--model NAME]... [--expires 90d]
+                                          create an API key (printed once; only its SHA-256 is stored)
+  pnpm registry keys list                 every key: role, models, created, last used, expiry, revoked (never the key)
+  pnpm registry keys revoke NAME          revoke a key: refused everywhere within 5 s
+options: --registry URL (env REGISTRY_URL), --token TOKEN (env REGISTRY_TOKEN: the admin secret, or an API key), --json`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { registry: { type: 'string' }, token: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      registry: { type: 'string' },
+      token: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      name: { type: 'string' },
+      role: { type: 'string' },
+      model: { type: 'string', multiple: true },
+      expires: { type: 'string' },
+    },
   });
   const [cmd, ...args] = positionals;
   if (values.help || !cmd) {
@@ -144,6 +159,40 @@ accuracy b − a: ${d ? `${(d.difference * 100).toFixed(1)} points, 95 % interva
       const rows = parseLabelledDelimited(csv).length;
       print(`${rows} correction${rows === 1 ? '' : 's'} of ${args[0]} written to ${file} (text,label)`, { model: args[0], file, rows });
       return 0;
+    }
+    case 'keys': {
+      const sub = args[0];
+      if (sub === 'create') {
+        if (!values.name) throw new UsageError('keys create needs --name NAME');
+        const role = Role.safeParse(values.role);
+        if (!role.success) throw new UsageError('keys create needs --role reader|publisher|operator|admin');
+        let expiresInDays: number | undefined;
+        if (values.expires !== undefined) {
+          const days = parseExpiresDays(values.expires);
+          if (days === null) throw new UsageError(`--expires takes whole days, e.g. 90d (1 to 3650), not "${values.expires}"`);
+          expiresInDays = days;
+        }
+        const created = await client.createKey({ name: values.name, role: role.data, ...(values.model?.length ? { models: values.model } : {}), ...(expiresInDays ? { expiresInDays } : {}) });
+        const scope = created.models ? created.models.join(', ') : 'every model';
+        print(
+          `${created.key}\n\nkey "${created.name}": role ${created.role}, ${scope}, ${created.expiresAt ? `expires ${created.expiresAt}` : 'no expiry'}.\nThis is the only time the key is shown: store it now (e.g. gh secret set REGISTRY_TOKEN).`,
+          created,
+        );
+        return 0;
+      }
+      if (sub === 'list') {
+        const keys = await client.listKeys();
+        const rows = keys.map((k) => [k.name, k.role, k.models?.join(',') ?? '*', k.createdAt.slice(0, 16), k.lastUsedAt?.slice(0, 16) ?? '-', k.expiresAt?.slice(0, 16) ?? '-', k.revokedAt?.slice(0, 16) ?? '-']);
+        print(table(['key', 'role', 'models', 'created', 'last used', 'expires', 'revoked'], rows), keys);
+        return 0;
+      }
+      if (sub === 'revoke') {
+        need(args, 2);
+        const revoked = await client.revokeKey(args[1]!);
+        print(`revoked key "${revoked.name}" at ${revoked.revokedAt}: every Worker isolate refuses it within 5 s`, revoked);
+        return 0;
+      }
+      throw new UsageError('keys takes create, list or revoke');
     }
     default:
       throw new UsageError(`unknown command "${cmd}"`);

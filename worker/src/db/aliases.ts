@@ -24,6 +24,7 @@ interface EventRow {
   reason: string | null;
   share: number | null;
   actor: string | null;
+  created_by: string | null;
 }
 
 // `share` is only present on the canary (migration 0007), so other aliases' records keep their shape.
@@ -38,6 +39,7 @@ const toEvent = (r: EventRow): AliasEvent => ({
   reason: r.reason,
   ...(r.share !== null ? { share: r.share } : {}),
   actor: r.actor,
+  ...(r.created_by !== null ? { createdBy: r.created_by } : {}),
 });
 
 export async function listAliases(db: D1Database, name: string): Promise<AliasRecord[]> {
@@ -69,6 +71,8 @@ export interface SetAliasInput {
   expectedShare?: number;
   /** Who moves it, for the audit log: 'operator' (routes), 'policy' (the hourly promotion policy). */
   actor?: string | null;
+  /** The caller's name (API key name or 'REGISTRY_TOKEN'), for the audit log. */
+  createdBy?: string | null;
 }
 
 /** 400 unless `share` is given exactly for the canary alias, from 0 to 1. */
@@ -103,16 +107,16 @@ export async function setAlias(db: D1Database, input: SetAliasInput, now = new D
   const checkShareNow = input.expectedShare !== undefined ? 1 : 0;
   const expectedShare = input.expectedShare ?? null;
   // ?1 name, ?2 alias, ?3 version, ?4 now, ?5 reason, ?6 check expected?, ?7 expected version (NULL = absent),
-  // ?8 share, ?9 check expected share?, ?10 expected share, ?11 actor
+  // ?8 share, ?9 check expected share?, ?10 expected share, ?11 actor, ?12 created by
   const condition = `EXISTS (SELECT 1 FROM versions v WHERE v.name = ?1 AND v.version = ?3 AND v.status = 'ready')
     AND (?6 = 0 OR (SELECT a.version FROM aliases a WHERE a.name = ?1 AND a.alias = ?2) IS ?7)
     AND (?9 = 0 OR (SELECT a.share FROM aliases a WHERE a.name = ?1 AND a.alias = ?2) IS ?10)`;
-  const args = [name, alias, version, now, input.reason ?? null, checkExpected, expected, share, checkShareNow, expectedShare, input.actor ?? null];
+  const args = [name, alias, version, now, input.reason ?? null, checkExpected, expected, share, checkShareNow, expectedShare, input.actor ?? null, input.createdBy ?? null];
   const [event] = await db.batch([
     db
       .prepare(
-        `INSERT INTO alias_events (name, alias, from_version, to_version, at, reason, share, actor)
-         SELECT ?1, ?2, (SELECT a.version FROM aliases a WHERE a.name = ?1 AND a.alias = ?2), ?3, ?4, ?5, ?8, ?11
+        `INSERT INTO alias_events (name, alias, from_version, to_version, at, reason, share, actor, created_by)
+         SELECT ?1, ?2, (SELECT a.version FROM aliases a WHERE a.name = ?1 AND a.alias = ?2), ?3, ?4, ?5, ?8, ?11, ?12
          WHERE ${condition}`,
       )
       .bind(...args),
@@ -149,6 +153,8 @@ export interface DeleteAliasOptions {
   /** Compare-and-set: delete only while the alias points at this version (409 otherwise). */
   expectedVersion?: number;
   actor?: string | null;
+  /** The caller's name (API key name or 'REGISTRY_TOKEN'), for the audit log. */
+  createdBy?: string | null;
 }
 
 /** Deletes an alias (and logs it). 404 when it does not exist, 409 when it does not point at `expectedVersion`. */
@@ -158,10 +164,10 @@ export async function deleteAlias(db: D1Database, name: string, alias: string, r
   const [event] = await db.batch([
     db
       .prepare(
-        `INSERT INTO alias_events (name, alias, from_version, to_version, at, reason, actor)
-         SELECT name, alias, version, NULL, ?3, ?4, ?7 FROM aliases WHERE name = ?1 AND alias = ?2 AND (?5 = 0 OR version = ?6)`,
+        `INSERT INTO alias_events (name, alias, from_version, to_version, at, reason, actor, created_by)
+         SELECT name, alias, version, NULL, ?3, ?4, ?7, ?8 FROM aliases WHERE name = ?1 AND alias = ?2 AND (?5 = 0 OR version = ?6)`,
       )
-      .bind(name, alias, now, reason, cas, expected, opts.actor ?? null),
+      .bind(name, alias, now, reason, cas, expected, opts.actor ?? null, opts.createdBy ?? null),
     db.prepare(`DELETE FROM aliases WHERE name = ?1 AND alias = ?2 AND (?3 = 0 OR version = ?4)`).bind(name, alias, cas, expected),
   ]);
   if (event?.meta.changes === 1) return;
@@ -173,7 +179,7 @@ export async function deleteAlias(db: D1Database, name: string, alias: string, r
 /** The alias's moves, newest first. */
 export async function aliasHistory(db: D1Database, name: string, alias: string, limit = 100): Promise<AliasEvent[]> {
   const { results } = await db
-    .prepare(`SELECT id, name, alias, from_version, to_version, at, reason, share, actor FROM alias_events WHERE name = ?1 AND alias = ?2 ORDER BY id DESC LIMIT ?3`)
+    .prepare(`SELECT id, name, alias, from_version, to_version, at, reason, share, actor, created_by FROM alias_events WHERE name = ?1 AND alias = ?2 ORDER BY id DESC LIMIT ?3`)
     .bind(name, alias, limit)
     .all<EventRow>();
   return results.map(toEvent);

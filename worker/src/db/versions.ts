@@ -13,6 +13,7 @@ interface VersionRow {
   manifest: string;
   bytes: number;
   created_at: string;
+  created_by?: string | null;
 }
 
 
@@ -20,7 +21,7 @@ type StoredManifest = Omit<Manifest, 'status' | 'bytes'>;
 
 function toManifest(row: VersionRow): Manifest {
   const stored = JSON.parse(row.manifest) as StoredManifest;
-  return { ...stored, name: row.name, version: row.version, createdAt: row.created_at, status: row.status, bytes: row.bytes };
+  return { ...stored, name: row.name, version: row.version, createdAt: row.created_at, status: row.status, bytes: row.bytes, ...(row.created_by ? { createdBy: row.created_by } : {}) };
 }
 
 
@@ -59,7 +60,7 @@ function summarize(
 /** Ready and archived versions, newest first. */
 export async function listVersions(db: D1Database, name: string): Promise<Manifest[]> {
   const { results } = await db
-    .prepare(`SELECT name, version, status, manifest, bytes, created_at FROM versions WHERE name = ?1 AND ${VISIBLE} ORDER BY version DESC`)
+    .prepare(`SELECT name, version, status, manifest, bytes, created_at, created_by FROM versions WHERE name = ?1 AND ${VISIBLE} ORDER BY version DESC`)
     .bind(name)
     .all<VersionRow>();
   return results.map(toManifest);
@@ -67,7 +68,7 @@ export async function listVersions(db: D1Database, name: string): Promise<Manife
 
 export async function getVersion(db: D1Database, name: string, version: number, opts: { includePending?: boolean } = {}): Promise<Manifest | null> {
   const row = await db
-    .prepare(`SELECT name, version, status, manifest, bytes, created_at FROM versions WHERE name = ?1 AND version = ?2${opts.includePending ? '' : ` AND ${VISIBLE}`}`)
+    .prepare(`SELECT name, version, status, manifest, bytes, created_at, created_by FROM versions WHERE name = ?1 AND version = ?2${opts.includePending ? '' : ` AND ${VISIBLE}`}`)
     .bind(name, version)
     .first<VersionRow>();
   return row ? toManifest(row) : null;
@@ -124,7 +125,7 @@ export const MAX_VERSION_JUMP = 1000;
  * MAX_VERSION_JUMP past the highest ever created: 400 beyond), or one more than the highest version ever
  * created (pending included). A version that exists already is a 409.
  */
-export async function createVersion(db: D1Database, draft: ManifestDraft, now = new Date().toISOString()): Promise<Manifest> {
+export async function createVersion(db: D1Database, draft: ManifestDraft, now = new Date().toISOString(), createdBy: string | null = null): Promise<Manifest> {
   const bytes = draft.files.reduce((s, f) => s + f.bytes, 0);
   for (let attempt = 0; ; attempt++) {
     let version = draft.version;
@@ -154,12 +155,12 @@ export async function createVersion(db: D1Database, draft: ManifestDraft, now = 
     try {
       await db.batch([
         db.prepare(`INSERT INTO models (name, created_at, updated_at) VALUES (?1, ?2, ?2) ON CONFLICT (name) DO NOTHING`).bind(draft.name, now),
-        db.prepare(`INSERT INTO versions (name, version, status, manifest, bytes, created_at) VALUES (?1, ?2, 'pending', ?3, ?4, ?5)`).bind(draft.name, version, JSON.stringify(stored), bytes, createdAt),
+        db.prepare(`INSERT INTO versions (name, version, status, manifest, bytes, created_at, created_by) VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6)`).bind(draft.name, version, JSON.stringify(stored), bytes, createdAt, createdBy),
         ...draft.files.map((f) =>
           db.prepare(`INSERT INTO files (name, version, path, sha256, bytes) VALUES (?1, ?2, ?3, ?4, ?5)`).bind(draft.name, version, f.path, f.sha256, f.bytes),
         ),
       ]);
-      return { ...stored, status: 'pending', bytes };
+      return { ...stored, status: 'pending', bytes, ...(createdBy ? { createdBy } : {}) };
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;
       // An explicit version that exists is the caller's conflict; an assigned one lost a race: retry.
@@ -253,7 +254,7 @@ export async function resolveRef(db: D1Database, name: string, ref: string): Pro
   }
   const row = await db
     .prepare(
-      `SELECT v.name, v.version, v.status, v.manifest, v.bytes, v.created_at
+      `SELECT v.name, v.version, v.status, v.manifest, v.bytes, v.created_at, v.created_by
        FROM aliases a JOIN versions v ON v.name = a.name AND v.version = a.version
        WHERE a.name = ?1 AND a.alias = ?2`,
     )

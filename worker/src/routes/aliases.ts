@@ -1,13 +1,12 @@
 /** Aliases (champion, challenger, …): list, get, set (optimistic concurrency), delete, history. */
 import { createRoute, z } from '@hono/zod-openapi';
 import { AliasEvent, AliasParams, AliasRecord, NameParam, SetAliasRequest } from '@sentiment-edge/registry';
-import { requireToken } from '../auth.ts';
+import { access, caller, callerName, checkAliasMove } from '../auth.ts';
 import { aliasHistory, deleteAlias, getAlias, listAliases, setAlias } from '../db/aliases.ts';
 import { ApiError } from '../errors.ts';
 import { newApp } from '../openapi-app.ts';
 import { errors, json } from './responses.ts';
 
-const auth = { middleware: [requireToken], security: [{ bearerAuth: [] }] };
 const tags = ['aliases'];
 
 export const aliasesApp = () =>
@@ -45,14 +44,15 @@ export const aliasesApp = () =>
       path: '/models/{name}/aliases/{alias}',
       tags,
       summary:
-        'Point an alias at a ready version (atomically logged); expectedVersion makes it a compare-and-set. The canary alias also takes {share} (0–1): that share of the champion traffic goes to it, by a stable hash of the client key; DELETE it to end the canary',
-      ...auth,
+        'Point an alias at a ready version (atomically logged); expectedVersion makes it a compare-and-set. The canary alias also takes {share} (0–1): that share of the champion traffic goes to it, by a stable hash of the client key; DELETE it to end the canary. A publisher may set challenger, or the canary at share 0; every other move needs operator',
+      ...access('publisher'),
       request: { params: AliasParams, body: { required: true, content: { 'application/json': { schema: SetAliasRequest } } } },
       responses: { 200: json(AliasRecord, 'Alias set'), ...errors(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const { name, alias } = c.req.valid('param');
       const body = c.req.valid('json');
+      checkAliasMove(caller(c), alias, body.share);
       const record = await setAlias(c.env.DB, {
         name,
         alias,
@@ -62,6 +62,7 @@ export const aliasesApp = () =>
         ...(body.share !== undefined ? { share: body.share } : {}),
         ...(body.expectedShare !== undefined ? { expectedShare: body.expectedShare } : {}),
         actor: 'operator',
+        createdBy: callerName(c),
       });
       return c.json(record, 200);
     },
@@ -72,13 +73,13 @@ export const aliasesApp = () =>
       path: '/models/{name}/aliases/{alias}',
       tags,
       summary: 'Delete an alias (logged)',
-      ...auth,
+      ...access('operator'),
       request: { params: AliasParams, query: z.object({ reason: z.string().max(500).optional() }) },
       responses: { 204: { description: 'Deleted' }, ...errors(400, 401, 403, 404) },
     }),
     async (c) => {
       const { name, alias } = c.req.valid('param');
-      await deleteAlias(c.env.DB, name, alias, c.req.valid('query').reason ?? null, undefined, { actor: 'operator' });
+      await deleteAlias(c.env.DB, name, alias, c.req.valid('query').reason ?? null, undefined, { actor: 'operator', createdBy: callerName(c) });
       return c.body(null, 204);
     },
   )

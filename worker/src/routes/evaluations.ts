@@ -22,7 +22,7 @@ import {
   type EvaluationRun,
 } from '@sentiment-edge/registry';
 import type { Context } from 'hono';
-import { requireToken } from '../auth.ts';
+import { access } from '../auth.ts';
 import { failEvaluation, finishEvaluation, insertFinishedEvaluation, insertRunningEvaluation, listEvaluations } from '../db/evaluations.ts';
 import type { AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
@@ -210,8 +210,7 @@ export function evaluationApp() {
       method: 'post',
       path,
       tags,
-      security: [{ bearerAuth: [] }],
-      middleware: [requireToken],
+      ...access('publisher'),
       summary: `Score a labelled CSV (text,label) on a model version with the /predict engine and store accuracy, macro-F1, per-class P/R/F1, confusion and ECE. Body: text/csv (at most ${MAX_EVALUATION_BYTES} bytes, ${MAX_EVALUATION_ROWS} rows; ?model=&dataset=&precision=; kept in R2 as datasets/NAME), or JSON {model, dataset} for a stored CSV, or JSON {model: NAME@VERSION, result} to record numbers computed elsewhere (publish-model)`,
       request: {
         query: UploadQuery.partial(),

@@ -8,7 +8,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { evaluationRoutes, MAX_FEEDBACK_BATCH, ModelName, parseVersionText } from '@sentiment-edge/registry';
 import type { Context } from 'hono';
 import Papa from 'papaparse';
-import { publicCaller, requireReadToken, requireToken } from '../auth.ts';
+import { access, publicCaller } from '../auth.ts';
 import { exportFeedback, realisedAccuracy, upsertFeedback } from '../db/feedback.ts';
 import type { AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
@@ -121,8 +121,7 @@ export function feedbackApp() {
       method: 'get',
       path: evaluationRoutes.feedbackExport(),
       tags,
-      security: [{ bearerAuth: [] }],
-      middleware: [requireToken],
+      ...access('operator'),
       summary: `Trusted corrected texts as CSV text,label (oldest correction first, at most ${MAX_EXPORT_ROWS} rows; X-Truncated: true when there are more), ready for pnpm train --data feedback.csv --from NAME@champion. Fields starting with = + - @ get a leading ' (no spreadsheet formulas). Only trusted corrections (REGISTRY_TOKEN or FEEDBACK_TOKEN) of predictions whose text was stored (STORE_TEXT on) are exported: X-Rows-Untrusted and X-Rows-Without-Text count the others`,
       request: { query: ExportQuery },
       responses: { 200: { description: 'CSV', content: { 'text/csv': { schema: z.string() } } }, ...errors(400, 401, 403) },
@@ -152,8 +151,7 @@ export function feedbackApp() {
       method: 'get',
       path: evaluationRoutes.feedbackAccuracy(),
       tags,
-      security: [{ bearerAuth: [] }],
-      middleware: [requireReadToken] as const,
+      ...access('reader'),
       summary: 'Realised accuracy per version and UTC day of the prediction, from feedback: the share of predictions with feedback whose label the user confirmed. Biased towards errors (people report mistakes more than successes): read it as a lower bound and a trend. REGISTRY_TOKEN or READ_TOKEN',
       request: { query: AccuracyQuery },
       responses: {

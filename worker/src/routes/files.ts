@@ -6,7 +6,7 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ErrorResponse, FilePath, ModelName, UploadFileResponse, VersionNumber } from '@sentiment-edge/registry';
 import type { Context } from 'hono';
-import { requireToken } from '../auth.ts';
+import { requireRole } from '../auth.ts';
 import { getVersion } from '../db/versions.ts';
 import { getFile, getServedFile, markFileUploaded } from '../db/version-files.ts';
 import { maxFileBytes, type AppEnv } from '../env.ts';
@@ -70,7 +70,7 @@ const docParams = z.object({
 export function filesApp(): OpenAPIHono<AppEnv> {
   const fileRoutes = newApp();
 
-  fileRoutes.put(PATH, requireToken, async (c) => {
+  fileRoutes.put(PATH, requireRole('publisher'), async (c) => {
     const { name, version, path } = fileParams(c);
     const manifest = await getVersion(c.env.DB, name, version, { includePending: true });
     if (!manifest) throw ApiError.notFound(`model ${name} has no version ${version}; create it first with POST …/models/${name}/versions`);
@@ -142,6 +142,7 @@ export function filesApp(): OpenAPIHono<AppEnv> {
     tags: ['registry'],
     summary: 'Upload one declared file of a pending version (raw bytes); streamed to R2 and verified against the manifest sha256',
     security: [{ bearerAuth: [] }],
+    'x-role': 'publisher',
     request: { params: docParams, body: { content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } } },
     responses: { 200: json(UploadFileResponse, 'Stored and verified'), ...errors(400, 401, 403, 404, 409, 413) },
   });

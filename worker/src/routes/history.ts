@@ -5,7 +5,7 @@
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { HistoryPage, HistorySyncRequest, HistorySyncResponse, MAX_HISTORY_BATCH, servingRoutes } from '@sentiment-edge/registry';
-import { requireReadToken } from '../auth.ts';
+import { access } from '../auth.ts';
 import type { AppEnv } from '../env.ts';
 import { newApp } from '../openapi-app.ts';
 import { limitClient } from '../rate-limit.ts';
@@ -33,8 +33,7 @@ export function historyApp(): OpenAPIHono<AppEnv> {
       path,
       tags,
       summary: 'Prediction history, newest first, keyset-paginated (pass nextCursor as cursor). Needs REGISTRY_TOKEN or READ_TOKEN: the rows hold what people typed',
-      security: [{ bearerAuth: [] }],
-      middleware: [requireReadToken],
+      ...access('reader'),
       request: { query: HistoryQuery },
       responses: { 200: json(HistoryPage, 'A page'), ...errors(400, 401, 403) },
     }),

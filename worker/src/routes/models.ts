@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { CreateVersionResponse, ListModelsResponse, ListVersionsResponse, ManifestDraft, ManifestJson, manifestJson, ModelSummary, NameParam, RefParams, VersionParams, routes } from '@sentiment-edge/registry';
 import { bodyLimit } from 'hono/body-limit';
-import { requireToken } from '../auth.ts';
+import { access, callerName, requireRole } from '../auth.ts';
 import { archiveVersion, createVersion, deletePendingVersion, finalizeVersion, getModel, listModels, listVersions, requireVersion, resolveRef } from '../db/versions.ts';
 import { forgetFileUpload, listFiles } from '../db/version-files.ts';
 import { maxFileBytes, type Env } from '../env.ts';
@@ -11,7 +11,6 @@ import { newApp } from '../openapi-app.ts';
 import { checkStoredObjects } from '../storage/files.ts';
 import { errors, json } from './responses.ts';
 
-const auth = { middleware: [requireToken], security: [{ bearerAuth: [] }] };
 /** Manifests are small (≤ 64 files); anything much larger is a mistake or an attack. */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
 const manifestLimit = bodyLimit({
@@ -67,8 +66,8 @@ export const modelsApp = () =>
       path: '/models/{name}/versions',
       tags,
       summary: 'Create a pending version from a manifest draft; then PUT each file and finalize',
-      ...auth,
-      middleware: [requireToken, manifestLimit],
+      ...access('publisher'),
+      middleware: [requireRole('publisher'), manifestLimit],
       request: { params: NameParam, body: { required: true, content: { 'application/json': { schema: ManifestDraft } } } },
       responses: {
         201: json(CreateVersionResponse, 'Pending version created'),
@@ -84,7 +83,7 @@ export const modelsApp = () =>
       if (big.length > 0) {
         throw new ApiError(413, 'payload_too_large', `file(s) ${big.map((f) => f.path).join(', ')} exceed the per-file limit of ${limit} bytes`, { limit, files: big.map((f) => f.path) });
       }
-      const manifest = await createVersion(c.env.DB, draft);
+      const manifest = await createVersion(c.env.DB, draft, undefined, callerName(c));
       const body = {
         manifest: manifestJson(manifest),
         uploads: manifest.files.map((f) => ({ path: f.path, url: routes.file(manifest.name, manifest.version, f.path) })),
@@ -126,7 +125,7 @@ export const modelsApp = () =>
       path: '/models/{name}/versions/{version}/finalize',
       tags,
       summary: 'pending → ready once every file is uploaded and verified',
-      ...auth,
+      ...access('publisher'),
       request: { params: VersionParams },
       responses: { 201: json(ManifestJson, 'Version is ready'), ...errors(400, 401, 403, 404, 409) },
     }),
@@ -141,7 +140,7 @@ export const modelsApp = () =>
       path: '/models/{name}/versions/{version}/archive',
       tags,
       summary: 'ready → archived (refused while an alias points at the version)',
-      ...auth,
+      ...access('operator'),
       request: { params: VersionParams },
       responses: { 200: json(ManifestJson, 'Version is archived'), ...errors(400, 401, 403, 404, 409) },
     }),
@@ -156,7 +155,7 @@ export const modelsApp = () =>
       path: '/models/{name}/versions/{version}',
       tags,
       summary: 'Delete a pending (never finalized) version, its file records and uploaded bytes; its number can be used again. 409 for a ready or archived version',
-      ...auth,
+      ...access('publisher'),
       request: { params: VersionParams },
       responses: { 200: json(z.object({ name: z.string(), version: z.number().int(), deletedObjects: z.number().int() }), 'Deleted'), ...errors(400, 401, 403, 404, 409) },
     }),

@@ -6,7 +6,7 @@
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { AbReadoutSchema, DriftListingSchema, ModelName, servingRoutes, VersionText, wholeNumberParam, type AbReadout, type DriftListing } from '@sentiment-edge/registry';
-import { requireAbReadToken, requireMonitorReadToken } from '../auth.ts';
+import { access } from '../auth.ts';
 import { listDrift } from '../db/drift.ts';
 import type { AppEnv } from '../env.ts';
 import { newApp } from '../openapi-app.ts';
@@ -43,8 +43,7 @@ export function monitoringApp(): OpenAPIHono<AppEnv> {
       tags,
       summary:
         'Drift reports of a model, newest first (one per aliased version per hourly run): PSI + KS per continuous feature, PSI + chi-squared for the label mix, CBPE estimated accuracy, shadow agreement with the challenger; and its alerts with their webhook delivery state. Needs REGISTRY_TOKEN or READ_TOKEN',
-      security: [{ bearerAuth: [] }],
-      middleware: [requireMonitorReadToken],
+      ...access('reader'),
       request: { query: DriftQuery },
       responses: { 200: json(DriftListingSchema, 'Reports and alerts'), ...errors(400, 401, 403) },
     }),
@@ -64,8 +63,7 @@ export function monitoringApp(): OpenAPIHono<AppEnv> {
       tags,
       summary:
         'A/B readout of two versions over the period both served traffic (inside the last `days` days): per version rows, label mix, mean confidence, latency p50/p95 and accuracy on feedback; between them (b − a) the label-mix difference, agreement on shadow pairs and the accuracy difference with a 95 % Newcombe hybrid score interval. Needs REGISTRY_TOKEN or READ_TOKEN',
-      security: [{ bearerAuth: [] }],
-      middleware: [requireAbReadToken],
+      ...access('reader'),
       request: { query: AbQuery },
       responses: { 200: json(AbReadoutSchema, 'Readout'), ...errors(400, 401, 403, 404) },
     }),

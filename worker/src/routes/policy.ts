@@ -7,7 +7,7 @@
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { DecisionListSchema, ModelName, policyRoutes, PolicyResponseSchema, PromotionPolicy, wholeNumberParam, type DecisionList, type PolicyResponse } from '@sentiment-edge/registry';
-import { requireMonitorReadToken, requireToken } from '../auth.ts';
+import { access } from '../auth.ts';
 import { getModel } from '../db/versions.ts';
 import { getPolicy, listDecisions, putPolicy } from '../db/promotion.ts';
 import type { AppEnv } from '../env.ts';
@@ -33,8 +33,7 @@ export function policyApp(): OpenAPIHono<AppEnv> {
       path: '/api/v1/models/{name}/policy',
       tags,
       summary: 'Set the promotion policy the hourly job applies to the canary (else challenger): promote / hold / roll back with compare-and-set. Fields left out take their defaults',
-      security: [{ bearerAuth: [] }],
-      middleware: [requireToken],
+      ...access('operator'),
       request: { params, body: { required: true, content: { 'application/json': { schema: PolicyBody } } } },
       responses: { 200: json(PolicyResponseSchema, 'The stored policy, defaults filled in'), ...errors(400, 401, 403, 404, 415) },
     }),
@@ -53,8 +52,7 @@ export function policyApp(): OpenAPIHono<AppEnv> {
       path: '/api/v1/models/{name}/policy',
       tags,
       summary: 'The promotion policy of a model. Needs REGISTRY_TOKEN or READ_TOKEN',
-      security: [{ bearerAuth: [] }],
-      middleware: [requireMonitorReadToken],
+      ...access('reader'),
       request: { params },
       responses: { 200: json(PolicyResponseSchema, 'The policy'), ...errors(400, 401, 403, 404) },
     }),
@@ -73,8 +71,7 @@ export function policyApp(): OpenAPIHono<AppEnv> {
       path: '/api/v1/models/{name}/decisions',
       tags,
       summary: "The hourly job's promote / hold / roll back decisions, newest first: action, outcome (applied, conflict: an operator moved the alias first, none), reasons, every check, the evidence and the policy. Needs REGISTRY_TOKEN or READ_TOKEN",
-      security: [{ bearerAuth: [] }],
-      middleware: [requireMonitorReadToken],
+      ...access('reader'),
       request: { params, query: DecisionsQuery },
       responses: { 200: json(DecisionListSchema, 'Decisions'), ...errors(400, 401, 403) },
     }),

@@ -4,7 +4,7 @@
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ModelInfoResponse, ReloadResponse, servingRoutes } from '@sentiment-edge/registry';
-import { requireMetricsToken, requireToken } from '../auth.ts';
+import { access, requireMetricsToken } from '../auth.ts';
 import type { AppEnv } from '../env.ts';
 import { newApp } from '../openapi-app.ts';
 import { modelCache } from '../inference/model-cache.ts';
@@ -77,8 +77,7 @@ export function servingOpsApp(): OpenAPIHono<AppEnv> {
       path: servingRoutes.reload(),
       tags,
       summary: 'Re-check aliases now (this isolate), drop sessions whose alias moved, and preload the default champion',
-      security: [{ bearerAuth: [] }],
-      middleware: [requireToken],
+      ...access('operator'),
       responses: { 200: json(ReloadResponse, 'Reloaded'), ...errors(401, 403) },
     }),
     async (c) => {
