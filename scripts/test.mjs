@@ -48,6 +48,12 @@ function changedPackages(ref) {
   return selected;
 }
 
+/** The first line of a failure message, without colour codes, at most 300 characters. */
+function firstLine(message) {
+  const line = String(message ?? 'no message').replace(/\x1b\[[0-9;]*m/g, '').split('\n').find((l) => l.trim()) ?? 'no message';
+  return line.trim().slice(0, 300);
+}
+
 let packages = PACKAGES.filter((p) => named.length === 0 || named.includes(p));
 if (changedArg) {
   const changed = changedPackages(changedArg.split('=')[1] || 'main');
@@ -72,6 +78,7 @@ if (packages.includes('test') && !existsSync(chromium)) {
 const out = mkdtempSync(join(tmpdir(), 'se-test-'));
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const failedSuites = [];
+const failedTests = [];
 const times = [];
 
 for (const pkg of packages) {
@@ -90,6 +97,13 @@ for (const pkg of packages) {
     totals.passed += j.numPassedTests;
     totals.failed += j.numFailedTests;
     totals.skipped += j.numPendingTests + (j.numTodoTests ?? 0);
+    for (const file of j.testResults ?? []) {
+      const where = `${pkg}/${file.name.slice(join(root, pkg).length + 1)}`;
+      const failed = (file.assertionResults ?? []).filter((t) => t.status === 'failed');
+      for (const t of failed) failedTests.push(`${where} > ${t.fullName}: ${firstLine(t.failureMessages?.[0])}`);
+      // A file that failed outside its tests (import error, a failing hook) has no failed test to name.
+      if (file.status === 'failed' && failed.length === 0) failedTests.push(`${where}: ${firstLine(file.message)}`);
+    }
   }
   if (r.status !== 0) {
     failedSuites.push(pkg);
@@ -101,6 +115,8 @@ for (const pkg of packages) {
 }
 
 if (failedSuites.length) console.log(`\nfailed suites: ${failedSuites.join(', ')}`);
+// Named again at the end, where a CI log's tail shows them.
+if (failedTests.length) console.log(`\nfailed tests:\n${failedTests.map((t) => `  ${t}`).join('\n')}`);
 if (times.length) console.log(`\ntimes: ${times.join(', ')}`);
 console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(failedSuites.length ? 1 : 0);
