@@ -1,7 +1,7 @@
 /** Fixtures the serving route tests share (src/routes/predict.test.ts, src/routes/serving.test.ts): the default model, two real tiny models, a valid browser history row, alias and history helpers. */
 import { env } from 'cloudflare:workers';
-import { expect } from 'vitest';
-import { callJson, tinyModel } from './helpers.ts';
+import { expect, vi } from 'vitest';
+import { callJson, publish, SETTLE_TIMEOUT, tinyModel } from './helpers.ts';
 
 export const NAME = env.DEFAULT_MODEL; // 'sentiment'
 export const [champion, challenger] = [tinyModel(7), tinyModel(99)];
@@ -29,11 +29,19 @@ export async function setAlias(name: string, alias: string, version: number) {
   expect(r.status).toBe(200);
 }
 
+/** Publishes the two tiny models as new versions of the default model and makes them champion and challenger. */
+export async function publishChampionAndChallenger(): Promise<{ v1: number; v2: number }> {
+  const v1 = await publish(NAME, { files: champion.files });
+  const v2 = await publish(NAME, { files: challenger.files });
+  await setAlias(NAME, 'champion', v1);
+  await setAlias(NAME, 'challenger', v2);
+  return { v1, v2 };
+}
+
+/** Reads the history until it holds `min` rows (coalesced writes land after HISTORY_FLUSH_MS); fails after SETTLE_TIMEOUT. */
 export async function waitForHistory(min: number, query = ''): Promise<any> {
-  for (let i = 0; i < 50; i++) {
+  return vi.waitUntil(async () => {
     const r = await callJson('GET', `/api/v1/history?n=500${query}`);
-    if (r.body.items.length >= min) return r.body;
-    await new Promise((s) => setTimeout(s, 20));
-  }
-  throw new Error('history rows did not arrive');
+    return r.body.items.length >= min && r.body;
+  }, SETTLE_TIMEOUT);
 }

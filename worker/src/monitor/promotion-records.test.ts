@@ -3,8 +3,8 @@
 // failed texts of a broken version counted in its error rate.
 import { PromotionPolicy, RegistryClient } from '@sentiment-edge/registry';
 import { env, exports } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
-import { call, callJson, publish, TOKEN, uniqueName } from '../../test/helpers.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { call, callJson, publish, SETTLE_TIMEOUT, TOKEN, uniqueName } from '../../test/helpers.ts';
 import { HOUR, runScheduled } from '../../test/monitor.ts';
 import { recordVersionError } from '../db/promotion.ts';
 
@@ -93,11 +93,7 @@ describe('per-version errors', () => {
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('model_unavailable');
     // Written after the answer (waitUntil).
-    let count = 0;
-    for (let i = 0; i < 50 && count === 0; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      count = (await env.DB.prepare(`SELECT TOTAL(count) AS n FROM version_errors WHERE model_name = ?1 AND model_version = ?2`).bind(name, v).first<{ n: number }>())!.n;
-    }
+    const count = await vi.waitUntil(async () => (await env.DB.prepare(`SELECT TOTAL(count) AS n FROM version_errors WHERE model_name = ?1 AND model_version = ?2`).bind(name, v).first<{ n: number }>())!.n, SETTLE_TIMEOUT);
     expect(count).toBe(3);
   });
 });

@@ -3,7 +3,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, callJson, publish } from '../../test/helpers.ts';
-import { byLabel, champion, challenger, NAME, setAlias } from '../../test/serving-fixtures.ts';
+import { byLabel, champion, challenger, NAME, publishChampionAndChallenger, setAlias } from '../../test/serving-fixtures.ts';
 import { modelCache } from '../inference/model-cache.ts';
 
 describe('before any champion', () => {
@@ -19,10 +19,7 @@ describe('with a champion', () => {
   let v1: number;
   let v2: number;
   beforeAll(async () => {
-    v1 = await publish(NAME, { files: champion.files });
-    v2 = await publish(NAME, { files: challenger.files });
-    await setAlias(NAME, 'champion', v1);
-    await setAlias(NAME, 'challenger', v2);
+    ({ v1, v2 } = await publishChampionAndChallenger());
   });
 
   it('predicts one text with the champion (both paths)', async () => {

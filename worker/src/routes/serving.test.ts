@@ -2,9 +2,9 @@
 // the real tiny models the training package exports (seeds 7 and 99).
 import { sha256Hex } from '@sentiment-edge/registry';
 import { env } from 'cloudflare:workers';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { call, callJson, publish, sampleValue, scrapeMetrics, waitForMetrics, type Scrape } from '../../test/helpers.ts';
-import { browserRow, champion, challenger, NAME, setAlias, waitForHistory } from '../../test/serving-fixtures.ts';
+import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { call, callJson, sampleValue, scrapeMetrics, SETTLE_TIMEOUT, waitForMetrics, type Scrape } from '../../test/helpers.ts';
+import { browserRow, NAME, publishChampionAndChallenger, setAlias, waitForHistory } from '../../test/serving-fixtures.ts';
 import { buildApp } from '../app.ts';
 import { modelCache } from '../inference/model-cache.ts';
 import { HISTORY_FLUSH_MS } from '../serving/history.ts';
@@ -14,10 +14,7 @@ describe('with a champion', () => {
   let v1: number;
   let v2: number;
   beforeAll(async () => {
-    v1 = await publish(NAME, { files: champion.files });
-    v2 = await publish(NAME, { files: challenger.files });
-    await setAlias(NAME, 'champion', v1);
-    await setAlias(NAME, 'challenger', v2);
+    ({ v1, v2 } = await publishChampionAndChallenger());
   });
 
   it('records each prediction in the history, without the text (STORE_TEXT defaults to "false")', async () => {
@@ -25,11 +22,7 @@ describe('with a champion', () => {
     await env.DB.prepare('DELETE FROM predictions').run();
     await callJson('POST', '/api/v1/predict', { body: { texts: ['fun film', 'bad bad bad'] } });
     const badSha = await sha256Hex('bad bad bad');
-    let row: any;
-    for (let i = 0; i < 50 && !row; i++) {
-      row = (await waitForHistory(1, '&source=edge')).items.find((r: any) => r.textSha256 === badSha);
-      if (!row) await new Promise((s) => setTimeout(s, 20));
-    }
+    const row = await vi.waitUntil(async () => (await waitForHistory(1, '&source=edge')).items.find((r: any) => r.textSha256 === badSha), SETTLE_TIMEOUT);
     expect(row).toMatchObject({ model: { name: NAME, version: v1 }, source: 'edge', textLength: 11, text: null });
     expect(row.probabilities[row.label]).toBe(row.score);
   });
@@ -109,9 +102,13 @@ describe('with a champion', () => {
   });
 
   it('follows a champion move at once after reload (token needed), dropping the old session', async () => {
+    // The clock stands still (Date only; timers run), so the alias lookup stays fresh however slow the
+    // machine: a stale one would refresh in the background and drop the old session before the reload.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onTestFinished(() => void vi.useRealTimers());
     expect((await callJson('POST', '/api/v1/predict', { body: { text: 'good' } })).body.model.version).toBe(v1);
     await setAlias(NAME, 'champion', v2);
-    // Within the 60 s alias cache the old champion still answers…
+    // Within ALIAS_FRESH_MS of the last lookup the old champion still answers…
     expect((await callJson('POST', '/api/v1/predict', { body: { text: 'good' } })).body.model.version).toBe(v1);
     expect((await callJson('POST', '/api/v1/admin/reload', { token: null })).status).toBe(401);
     expect((await callJson('POST', '/api/v1/admin/reload', { token: 'wrong' })).status).toBe(403);
