@@ -1,12 +1,17 @@
 /**
  * PWA benchmark (not a test): real Chromium against the local Worker serving web/dist.
  *   pnpm --filter @sentiment-edge/web bench      (builds web/, then runs this file)
+ *   pnpm --dir test exec tsx bench-pwa.ts --model-dir ../models/sentiment   (an exported model, e.g. the default one
+ *                                                  `pnpm dev` trains; default: the training package's tiny model)
  * Measures WASM warm latency per short text, the first prediction after a reload with the model cached,
  * the app shell's JS+CSS gzip size (ORT's .wasm reported separately) and a 10k-row CSV through the UI.
  * Writes bench-results/pwa.json and prints a table.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { RegistryClient } from '@sentiment-edge/registry';
+import { DATA_DIR } from '@sentiment-edge/training';
+import { versionDraft } from '@sentiment-edge/training/publish';
 import { gzipSync } from 'node:zlib';
 import { collectLoadTimings, launchBrowser, medianPhases, predictText, publishTiny, readFirstPrediction, sinceNavigation, trackFirstPrediction, useForAWhile, waitForEngine } from './src/browser.ts';
 import { REPO_ROOT, startLocalWorker } from '@sentiment-edge/worker/local';
@@ -47,7 +52,13 @@ async function main() {
   const worker = await startLocalWorker();
   const browser = await launchBrowser();
   try {
-    await publishTiny(worker.url, worker.token, 'sentiment', 7);
+    const modelDir = process.argv.includes('--model-dir') ? resolve(process.argv[process.argv.indexOf('--model-dir') + 1]!) : undefined;
+    if (modelDir) {
+      const { draft, files } = await versionDraft(modelDir, 'sentiment', { data: join(DATA_DIR, 'sst2/validation.csv') });
+      const client = new RegistryClient({ baseUrl: worker.url, token: worker.token });
+      const m = await client.publish(draft, files);
+      await client.setAlias('sentiment', 'champion', { version: m.version });
+    } else await publishTiny(worker.url, worker.token, 'sentiment', 7);
     const ctx = await browser.newContext({ acceptDownloads: true });
     const page = await ctx.newPage();
     // The inference worker logs its load phases (ms since the load request) as `[load-timing] {...}`.
@@ -130,7 +141,7 @@ async function main() {
     const result = {
       when: new Date().toISOString(),
       browser: `Chromium ${browser.version()} headless, WASM (1 thread)`,
-      model: 'sentiment v1: the training package tiny model (3k SST-2 rows), int8 graph on WASM',
+      model: modelDir ? `sentiment v1: ${modelDir}, int8 graph on WASM` : 'sentiment v1: the training package tiny model (3k SST-2 rows), int8 graph on WASM',
       warmLatencyMs: { p50: +pct(lat, 0.5).toFixed(3), p95: +pct(lat, 0.95).toFixed(3), n: lat.length },
       firstAnswersLatencyMs: { p50: +pct(latEarly, 0.5).toFixed(3), p95: +pct(latEarly, 0.95).toFixed(3), n: latEarly.length },
       warmLatency3000CharsMs: { p50: +pct(latLong, 0.5).toFixed(3), p95: +pct(latLong, 0.95).toFixed(3), n: latLong.length, budgetP50Ms: 5 },
