@@ -40,6 +40,7 @@ const SHARED_WORKER_TESTS = [
   'src/serving/resolve.test.ts',
   'src/inference/model-cache.test.ts',
   'src/inference/ort.test.ts',
+  'src/routes/openapi-baseline.test.ts',
 ];
 
 declare module 'vitest' {
