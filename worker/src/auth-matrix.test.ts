@@ -200,6 +200,56 @@ describe('keys and roles', () => {
     expect(row?.created_by).toBe(`ci-${name}`);
   });
 
+  it("a key's name is recorded on the policy it sets, the rollback it applies, the evaluation it runs and the feedback it exports", async () => {
+    const name = uniqueName('audit');
+    await publish(name);
+    await publish(name);
+    const oncall = await createKey(`oncall-${name}`, 'operator', { models: [name] });
+    const ci = await createKey(`ci-${name}`, 'publisher', { models: [name] });
+
+    // A policy change: the response, GET and the stored row name the key.
+    const set = await callJson('PUT', `/api/v1/models/${name}/policy`, { token: oncall.key, body: { paused: true } });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    expect(set.body.updatedBy).toBe(`oncall-${name}`);
+    expect((await callJson('GET', `/api/v1/models/${name}/policy`, { token: oncall.key })).body.updatedBy).toBe(`oncall-${name}`);
+    const policyRow = await env.DB.prepare(`SELECT updated_by FROM promotion_policies WHERE model_name = ?1`).bind(name).first<{ updated_by: string }>();
+    expect(policyRow?.updated_by).toBe(`oncall-${name}`);
+    // Set again with REGISTRY_TOKEN: the row names the latest setter.
+    expect((await callJson('PUT', `/api/v1/models/${name}/policy`, { body: { paused: false } })).body.updatedBy).toBe('REGISTRY_TOKEN');
+
+    // Decisions applied by hand: a promotion and a rollback (what `pnpm registry rollback` sends) by the on-call key.
+    expect((await call('PUT', `/api/v1/models/${name}/aliases/champion`, { token: oncall.key, body: { version: 2, reason: 'promote by hand' } })).status).toBe(200);
+    expect((await call('PUT', `/api/v1/models/${name}/aliases/champion`, { token: oncall.key, body: { version: 1, reason: 'registry CLI rollback' } })).status).toBe(200);
+    const history = await callJson('GET', `/api/v1/models/${name}/aliases/champion/history`, { token: null });
+    expect(history.body.events.slice(0, 2)).toMatchObject([
+      { fromVersion: 2, toVersion: 1, reason: 'registry CLI rollback', createdBy: `oncall-${name}` },
+      { toVersion: 2, reason: 'promote by hand', createdBy: `oncall-${name}` },
+    ]);
+
+    // An evaluation run (numbers recorded by CI's publish step): the run and the list name the key.
+    const { dataset: _, ...metrics } = makeDraft(name, []).evaluation;
+    const result = { ...metrics, ece: 0.05, dataset: { name: 'gate.csv', sha256: 'c'.repeat(64), rows: 10 } };
+    // A key limited to some models names the model in the query (the guard checks it) and may not name another in the body.
+    const before = await snapshot();
+    const elsewhere = await callJson('POST', `/api/v1/evaluations?model=${name}`, { token: ci.key, body: { model: `${MODEL}@1`, result } });
+    expect(elsewhere.status, JSON.stringify(elsewhere.body)).toBe(403);
+    expect(elsewhere.body.error.code).toBe('forbidden');
+    expect(await snapshot()).toBe(before);
+    const run = await callJson('POST', `/api/v1/evaluations?model=${name}`, { token: ci.key, body: { model: `${name}@2`, result, note: 'gate' } });
+    expect(run.status, JSON.stringify(run.body)).toBe(201);
+    expect(run.body.createdBy).toBe(`ci-${name}`);
+    const runs = await callJson('GET', `/api/v1/evaluations?model=${name}`, { token: null });
+    expect(runs.body.evaluations.find((e: { id: string }) => e.id === run.body.id)?.createdBy).toBe(`ci-${name}`);
+
+    // A feedback export: one audit row per export, named in X-Export-Id.
+    const exported = await call('GET', `/api/v1/feedback/export?model=${name}`, { token: oncall.key });
+    expect(exported.status).toBe(200);
+    await exported.text();
+    const exportRow = await env.DB.prepare(`SELECT id, model_name, rows, created_by FROM feedback_exports WHERE model_name = ?1 ORDER BY id DESC`).bind(name).first<{ id: number; model_name: string; rows: number; created_by: string }>();
+    expect(exportRow).toMatchObject({ model_name: name, rows: 0, created_by: `oncall-${name}` });
+    expect(exported.headers.get('x-export-id')).toBe(String(exportRow!.id));
+  });
+
   it('a revoked key is refused at once by the isolate that revoked it, and by every other within KEY_CACHE_MS', async () => {
     const reader = await createKey(`dash-${uniqueName('r')}`, 'reader');
     expect((await call('GET', `/api/v1/history?model=${MODEL}`, { token: reader.key })).status).toBe(200);

@@ -178,7 +178,8 @@ async function keyCaller(c: Context<AppEnv>, token: string): Promise<{ caller: C
 function requestModel(c: Context<AppEnv>): string | null {
   const name = c.req.param('name');
   if (name) return name;
-  return c.req.query('model') ?? null;
+  // ?model= may be a reference (NAME@VERSION, NAME@ALIAS, as POST evaluations takes): the scope is by name.
+  return c.req.query('model')?.split('@')[0] ?? null;
 }
 
 /**
@@ -224,6 +225,17 @@ export function requireRole(role: Role): MiddlewareHandler<AppEnv> {
 export function access(role: Role) {
   const security: { bearerAuth: string[] }[] = [{ bearerAuth: [] }];
   return { middleware: requireRole(role), security, 'x-role': role };
+}
+
+/**
+ * For routes that read their model from the body (POST evaluations): the guard checked `?model=` against the
+ * key's scope; this checks the model the body names, so that a scoped key cannot name one model in the query
+ * and act on another.
+ */
+export function checkModelScope(c: Context<AppEnv>, model: string): void {
+  const who = c.get('caller');
+  if (!who || who.models === null || who.models.includes(model)) return;
+  throw new ApiError(403, 'forbidden', `the key "${who.name}" is limited to ${who.models.join(', ')}; not ${model}`, { models: who.models });
 }
 
 /** The caller's name for audit rows (null on routes without a role guard). */

@@ -22,7 +22,7 @@ import {
   type EvaluationRun,
 } from '@sentiment-edge/registry';
 import type { Context } from 'hono';
-import { access } from '../auth.ts';
+import { access, callerName, checkModelScope } from '../auth.ts';
 import { failEvaluation, finishEvaluation, insertFinishedEvaluation, insertRunningEvaluation, listEvaluations } from '../db/evaluations.ts';
 import type { AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
@@ -69,6 +69,7 @@ export const EvaluationRunSchema = z
     note: z.string().nullable(),
     createdAt: z.string(),
     finishedAt: z.string().nullable(),
+    createdBy: z.string().optional().openapi({ description: "Who started the run: the API key's name, or 'REGISTRY_TOKEN' (absent on runs recorded before this was)" }),
   })
   .openapi('EvaluationRun');
 
@@ -116,6 +117,8 @@ function decodeUtf8(bytes: Uint8Array, source: string): string {
 
 /** Resolves the model reference (404 unknown model/version/alias, 400 malformed). The token was checked by the route. */
 async function resolveVersion(c: Context<AppEnv>, ref: string): Promise<{ name: string; version: number }> {
+  const name = ref.split('@')[0]!;
+  checkModelScope(c, name);
   const r = await resolveModel(c.env.DB, ref, c.env.DEFAULT_MODEL, { operator: true });
   return { name: r.name, version: r.version };
 }
@@ -127,7 +130,7 @@ async function scoreAndStore(c: Context<AppEnv>, ref: string, precision: Precisi
   const ds = await parseEvaluationCsv(content, loaded.labels, dataset.name);
   const id = crypto.randomUUID();
   const started = performance.now();
-  await insertRunningEvaluation(c.env.DB, { id, model, precision, source, dataset: { ...dataset, rows: ds.texts.length }, labels: loaded.labels, note: note ?? null, createdAt: new Date().toISOString() });
+  await insertRunningEvaluation(c.env.DB, { id, model, precision, source, dataset: { ...dataset, rows: ds.texts.length }, labels: loaded.labels, note: note ?? null, createdAt: new Date().toISOString(), createdBy: callerName(c) });
   let metrics: EvaluationMetrics;
   try {
     metrics = evaluationMetrics(ds.labelIds, await scoreTexts(c.env, loaded, ds.texts), loaded.labels);
@@ -184,7 +187,7 @@ async function handleJson(c: Context<AppEnv>) {
     }
     const run = await insertFinishedEvaluation(
       c.env.DB,
-      { id: crypto.randomUUID(), model, precision: body.precision ?? 'fp32', source: 'client', dataset, labels, note: body.note ?? null, createdAt: new Date().toISOString() },
+      { id: crypto.randomUUID(), model, precision: body.precision ?? 'fp32', source: 'client', dataset, labels, note: body.note ?? null, createdAt: new Date().toISOString(), createdBy: callerName(c) },
       metrics,
     );
     return c.json(run, 201, { 'Cache-Control': 'no-store' });
