@@ -58,7 +58,8 @@ export async function publicCaller(c: Context<AppEnv>): Promise<TokenName | 'API
   }
   // A valid API key is a known caller (treated as anonymous here); an unknown, revoked or expired one is 401.
   if (looksLikeKey(token)) {
-    await keyCaller(c, token);
+    // Known for the per-key limits of the heavy routes (/predict: rate-limit.ts limitKeyAfter).
+    c.set('caller', (await keyCaller(c, token)).caller);
     return 'API_KEY';
   }
   await slowDownWrongToken(c);

@@ -33,6 +33,7 @@ import { newApp } from '../openapi-app.ts';
 import { errors, json } from './responses.ts';
 import { resolveModel } from '../serving/resolve.ts';
 import { isJsonContentType } from '../security-headers.ts';
+import { HEAVY_COST, limitCaller } from '../rate-limit.ts';
 
 /** R2 key of a stored evaluation dataset. */
 export const datasetKey = (name: string) => `datasets/${name}`;
@@ -142,6 +143,8 @@ async function scoreAndStore(c: Context<AppEnv>, ref: string, precision: Precisi
 }
 
 async function handleCreate(c: Context<AppEnv>) {
+  // Before the body is read: per address, and per API key from every address (rate-limit.ts).
+  await limitCaller(c, 'HEAVY_LIMITER', HEAVY_COST.evaluation);
   const type = c.req.header('content-type') ?? '';
   if (isJsonContentType(type)) return handleJson(c);
   if (!/^\s*text\/(csv|plain)\s*(;|$)/i.test(type)) {
