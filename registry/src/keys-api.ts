@@ -49,6 +49,18 @@ export type ApiKeyInfo = z.infer<typeof ApiKeyInfo>;
 export const CreatedKey = ApiKeyInfo.extend({ key: z.string().meta({ description: 'The key itself: shown this once, stored only as its SHA-256' }) }).meta({ id: 'CreatedKey' });
 export type CreatedKey = z.infer<typeof CreatedKey>;
 
+/** GET /api/v1/keys/me: the caller's own key or Worker secret, what it may do (never the key or its hash). */
+export const KeySelf = z
+  .object({
+    name: z.string().meta({ description: "The API key's name, or the Worker secret's ('REGISTRY_TOKEN', 'READ_TOKEN')" }),
+    kind: z.enum(['api-key', 'secret']),
+    role: Role,
+    models: z.array(z.string()).nullable().meta({ description: 'The models it may act on; null = every model' }),
+    expiresAt: z.string().nullable(),
+  })
+  .meta({ id: 'KeySelf' });
+export type KeySelf = z.infer<typeof KeySelf>;
+
 export const KeyList = z.object({ keys: z.array(ApiKeyInfo) }).meta({ id: 'KeyList' });
 export type KeyList = z.infer<typeof KeyList>;
 

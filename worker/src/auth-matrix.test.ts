@@ -17,6 +17,8 @@ interface Operation {
   method: string;
   path: string;
   role: Role | 'public';
+  /** A route about the caller itself (x-any-model): a key limited to other models is served by its role. */
+  anyModel: boolean;
 }
 
 /** What each caller holds and what it is. */
@@ -75,12 +77,12 @@ beforeAll(async () => {
   await publish(OTHER);
   expect((await call('PUT', `/api/v1/models/${MODEL}/aliases/champion`, { body: { version: 1 } })).status).toBe(200);
 
-  const doc = await callJson<{ paths: Record<string, Record<string, { 'x-role'?: Role; security?: unknown[] }>> }>('GET', '/openapi.json', { token: null });
+  const doc = await callJson<{ paths: Record<string, Record<string, { 'x-role'?: Role; 'x-any-model'?: boolean; security?: unknown[] }>> }>('GET', '/openapi.json', { token: null });
   for (const [path, methods] of Object.entries(doc.body.paths)) {
     for (const [method, op] of Object.entries(methods)) {
       // A route with a bearer security entry and no declared role would be a route outside the role table.
       if (op.security?.length && path !== '/metrics') expect(op['x-role'], `${method} ${path} declares no x-role`).toBeDefined();
-      operations.push({ method, path, role: op['x-role'] ?? 'public' });
+      operations.push({ method, path, role: op['x-role'] ?? 'public', anyModel: op['x-any-model'] === true });
     }
   }
   const keys: Partial<Record<Role, CreatedKey>> = {};
@@ -124,7 +126,7 @@ describe('authorization matrix (route table × callers)', () => {
         let expected: 'allowed' | 401 | 403;
         if (op.role === 'public') expected = 'allowed';
         else if ('refused' in who.kind) expected = who.kind.refused;
-        else if ('scopedElsewhere' in who.kind) expected = 403;
+        else if ('scopedElsewhere' in who.kind) expected = op.anyModel ? 'allowed' : 403; // the key is an admin for OTHER
         else expected = roleAtLeast(who.kind.role, op.role) ? 'allowed' : 403;
         if (who.token === null) anonymous = res.status;
         // Public routes: anonymous stays as it was and a valid key is served like it; a wrong, revoked or expired
@@ -291,6 +293,21 @@ describe('keys and roles', () => {
     // A taken name is 409; a non-admin cannot list keys.
     expect((await callJson('POST', '/api/v1/keys', { body: { name: k.name, role: 'reader' } })).status).toBe(409);
     expect((await callJson('GET', '/api/v1/keys', { token: k.key })).status).toBe(403);
+  });
+
+  it('GET /api/v1/keys/me says what the caller holds (any valid key or token, whatever its models), never the key or its hash', async () => {
+    const dash = await createKey(`dash-${uniqueName('me')}`, 'reader', { models: [OTHER], expiresInDays: 30 });
+    const me = await callJson('GET', '/api/v1/keys/me', { token: dash.key });
+    expect(me.status).toBe(200);
+    expect(me.body).toEqual({ name: dash.name, kind: 'api-key', role: 'reader', models: [OTHER], expiresAt: dash.expiresAt });
+    const hash = await keyHash(dash.key);
+    expect(JSON.stringify(me.body)).not.toContain(dash.key);
+    expect(JSON.stringify(me.body)).not.toContain(hash);
+    expect((await callJson('GET', '/api/v1/keys/me')).body).toEqual({ name: 'REGISTRY_TOKEN', kind: 'secret', role: 'admin', models: null, expiresAt: null });
+    if (env.READ_TOKEN) expect((await callJson('GET', '/api/v1/keys/me', { token: env.READ_TOKEN })).body).toMatchObject({ name: 'READ_TOKEN', role: 'reader' });
+    expect((await call('DELETE', `/api/v1/keys/${dash.name}`)).status).toBe(200);
+    expect((await callJson('GET', '/api/v1/keys/me', { token: dash.key })).status).toBe(401);
+    expect((await callJson('GET', '/api/v1/keys/me', { token: null })).status).toBe(401);
   });
 
   it('limits attempts with one refused key across addresses (429 in the error shape), as wrong tokens are limited per address', async () => {
