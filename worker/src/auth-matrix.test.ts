@@ -250,7 +250,7 @@ describe('keys and roles', () => {
     const exportRow = await env.DB.prepare(`SELECT id, model_name, rows, created_by FROM feedback_exports WHERE model_name = ?1 ORDER BY id DESC`).bind(name).first<{ id: number; model_name: string; rows: number; created_by: string }>();
     expect(exportRow).toMatchObject({ model_name: name, rows: 0, created_by: `oncall-${name}` });
     expect(exported.headers.get('x-export-id')).toBe(String(exportRow!.id));
-  });
+  }, 120_000);
 
   it('a revoked key is refused at once by the isolate that revoked it, and by every other within KEY_CACHE_MS', async () => {
     const reader = await createKey(`dash-${uniqueName('r')}`, 'reader');

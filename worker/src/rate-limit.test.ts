@@ -146,7 +146,8 @@ describe('rate limits', () => {
 
     it('limits /predict with one key: counted after the answer, refused from the next request on', async () => {
       const app = await key('app', 'reader');
-      const texts = Array.from({ length: 256 }, (_, i) => `good ${i}`);
+      // 40 units a request (as above): few requests per 10 s window, so that a slow run crosses few windows.
+      const texts = Array.from({ length: 16 }, (_, i) => `${i}${'漢字かな交じり文'.repeat(625)}`.slice(0, 5000));
       const per = Math.floor(LIMIT_UNITS.PREDICT_LIMITER / predictCost(texts)) + 1;
       const { ok, limited } = await untilLimited('POST', '/api/v1/predict', () => ({ body: { texts }, token: app.key, headers: fresh() }), 3 * per);
       expect(ok).toBeGreaterThanOrEqual(per);
