@@ -5,12 +5,12 @@
 import { z } from 'zod';
 import { ModelName } from './manifest.ts';
 
-export const ROLES = ['reader', 'publisher', 'operator', 'admin'] as const;
+import { ROLES } from './roles.ts';
+
+export { ROLES, roleAtLeast } from './roles.ts';
 export const Role = z.enum(ROLES).meta({ id: 'Role', description: 'reader < publisher < operator < admin; each role may do what the ones below it may' });
 export type Role = z.infer<typeof Role>;
 
-/** Whether `have` may do what `need` allows (admin ⊇ operator ⊇ publisher ⊇ reader). */
-export const roleAtLeast = (have: Role, need: Role): boolean => ROLES.indexOf(have) >= ROLES.indexOf(need);
 
 /** The prefix every API key starts with (recognisable in logs and secret scanners). */
 export const API_KEY_PREFIX = 'se_';
