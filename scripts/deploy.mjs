@@ -5,6 +5,8 @@
 //   3. R2: create the bucket unless it exists
 //   4. apply worker/migrations to the remote D1
 //   5. set the secrets that are in the environment (REGISTRY_TOKEN, READ_TOKEN, FEEDBACK_TOKEN, METRICS_TOKEN, ALERT_WEBHOOK_URL, ALERT_WEBHOOK_SECRET)
+//      REGISTRY_TOKEN is the bootstrap admin: hand every other holder (CI, dashboards, on-call) its own API key
+//      and rotate without a failed request (ROTATION below, `pnpm run deploy --help`).
 //   6. build the PWA (web/dist)             7. wrangler deploy
 // `pnpm run deploy --dry-run [--outdir DIR]` needs no account: builds the PWA, bundles the Worker exactly as a
 // deploy would (`wrangler deploy --dry-run --outdir`) and reports its gzip size against the plans' limits.
@@ -165,11 +167,29 @@ function ensureR2(target) {
   else must(wrangler(['r2', 'bucket', 'create', target.r2.bucket]), `creating R2 bucket ${target.r2.bucket}`);
 }
 
+/**
+ * How to rotate a credential without a failed request (printed by --help and after the secrets step). Several
+ * keys per role can be active at once, so a holder is switched before its old key is revoked.
+ */
+export const ROTATION = [
+  'Rotating credentials without a failed request:',
+  '  API keys (CI, dashboards, on-call; several per role may be active at once):',
+  '    1. create a second key:  pnpm registry keys create --name ci-2 --role publisher --expires 90d',
+  '    2. switch the holder to it (gh secret set REGISTRY_TOKEN for CI, the key field of the dashboard, ...)',
+  '    3. revoke the first once it is no longer used (keys list: "last used"):  pnpm registry keys revoke ci-1',
+  '       (refused everywhere within 5 s)',
+  '  REGISTRY_TOKEN (the bootstrap admin secret): give holders API keys first (above), then set a new one with',
+  '    REGISTRY_TOKEN="$(openssl rand -base64 32)" pnpm run deploy   and update the one place that still holds it.',
+  '  READ_TOKEN, FEEDBACK_TOKEN, METRICS_TOKEN are single secrets: a new value refuses the old at once; prefer',
+  '    reader keys for dashboards, which rotate as above.',
+].join('\n');
+
 function setSecrets(env) {
   const values = Object.fromEntries(SECRETS.filter((k) => process.env[k]).map((k) => [k, process.env[k]]));
   const missing = SECRETS.filter((k) => !(k in values));
   if (Object.keys(values).length > 0) must(wrangler(['secret', 'bulk', ...(env ? ['--env', env] : [])], { input: JSON.stringify(values) }), `setting secrets ${Object.keys(values).join(', ')}`);
   if (missing.length) console.log(`secrets not in the environment, left as they are: ${missing.join(', ')}${missing.includes('REGISTRY_TOKEN') ? ' (without REGISTRY_TOKEN registry writes are refused: set it before publishing)' : ''}`);
+  if (values.REGISTRY_TOKEN) console.log(`\n${ROTATION}\n`);
 }
 
 export function deploy(env) {
@@ -186,7 +206,7 @@ export function deploy(env) {
 function main() {
   const { values } = parseArgs({ options: { env: { type: 'string' }, 'dry-run': { type: 'boolean' }, outdir: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
   if (values.help) {
-    console.log('usage: pnpm run deploy [--env staging]      deploy (needs CLOUDFLARE_API_TOKEN)\n       pnpm run deploy --dry-run [--outdir DIR] [--env staging]   bundle and size it, no account needed');
+    console.log('usage: pnpm run deploy [--env staging]      deploy (needs CLOUDFLARE_API_TOKEN)\n       pnpm run deploy --dry-run [--outdir DIR] [--env staging]   bundle and size it, no account needed\n\n' + ROTATION);
     return;
   }
   const env = values.env;

@@ -299,6 +299,19 @@ describe('dashboard, model card and suite table in Chromium at 390 × 844', () =
     expect(w.scroll).toBeLessThanOrEqual(w.inner);
     await expectNoSeriousAxe(page, 'dashboard');
 
+    // The saved token says what it may do (GET /api/v1/keys/me): REGISTRY_TOKEN is the admin, the rollback hint shows;
+    // a reader API key reads the same reports, and the hint is hidden.
+    await expect.poll(() => page.locator('[data-testid="key-role"]').textContent()).toBe('REGISTRY_TOKEN: admin, every model. It may do everything, keys included.');
+    expect(await page.locator('[data-testid="rollback-hint"]').count()).toBe(1);
+    const dash = await client.createKey({ name: 'dash', role: 'reader' });
+    await page.locator('[data-testid="forget-token"]').click();
+    await page.locator('summary', { hasText: 'Server monitoring: read token or API key' }).click();
+    await page.locator('[data-testid="read-token"]').fill(dash.key);
+    await page.locator('[data-testid="save-token"]').click();
+    await expect.poll(() => page.locator('[data-testid="key-role"]').textContent()).toBe('Key "dash": reader, every model. Read-only key: the policy and alias controls are hidden.');
+    await expect.poll(() => decisionRows.count()).toBe(1);
+    expect(await page.locator('[data-testid="rollback-hint"]').count()).toBe(0);
+
     // A canary with a share: after a reload the dashboard says how much traffic it serves, in the alias
     // history and beside the A/B readout. This browser's client key is outside the share (so it is not offered the canary).
     await client.setAlias(MODEL, 'canary', { version: 2, share: 0.25, reason: 'canary trial' });

@@ -47,6 +47,25 @@ describe('pnpm run deploy', () => {
     expect(readFileSync(join(REPO_ROOT, 'wrangler.toml'), 'utf8')).toBe(before);
   });
 
+  it('--help says how to rotate a credential without a failed request, with registry CLI commands that exist', async () => {
+    const r = await deploy(['--help']);
+    expect(r.status).toBe(0);
+    const create = r.stdout.indexOf('pnpm registry keys create');
+    const revoke = r.stdout.indexOf('pnpm registry keys revoke');
+    // A second key first, the holder switched, the first revoked last.
+    expect(create).toBeGreaterThan(0);
+    expect(revoke).toBeGreaterThan(create);
+    // The rotation text here and in the CI workflow names only subcommands and options the CLI has.
+    const usage = readFileSync(join(REPO_ROOT, 'registry/src/node/registry-cli.ts'), 'utf8');
+    const workflow = readFileSync(join(REPO_ROOT, '.github/workflows/train-publish.yml'), 'utf8');
+    const commands = [...`${r.stdout}\n${workflow}`.matchAll(/pnpm registry keys (\w+)((?: --\w+ [^\s`]+)*)/g)];
+    expect(commands.length).toBeGreaterThanOrEqual(4);
+    for (const [, sub, opts] of commands) {
+      expect(usage, `keys ${sub}`).toContain(`pnpm registry keys ${sub}`);
+      for (const [o] of opts!.matchAll(/--\w+/g)) expect(usage, o).toContain(`${o} `);
+    }
+  });
+
   it('refuses an environment wrangler.toml does not have', async () => {
     const r = await deploy(['--env', 'nope'], { CLOUDFLARE_API_TOKEN: 'unused' });
     expect(r.status).toBe(1);

@@ -46,6 +46,8 @@ export const routes = {
   /** API keys (admin only). */
   keys: () => `${API_PREFIX}/keys`,
   key: (name: string) => `${API_PREFIX}/keys/${enc(name)}`,
+  /** What the caller's own key or token may do (any valid key or token). */
+  keyMe: () => `${API_PREFIX}/keys/me`,
 } as const;
 
 function enc(s: string): string {

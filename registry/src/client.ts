@@ -12,7 +12,7 @@ import { CLIENT_KEY_HEADER } from './canary.ts';
 import type { DecisionList, PolicyResponse, PromotionPolicyInput } from './policy.ts';
 import type { Manifest, ManifestDraft, ModelFile } from './manifest.ts';
 import { parseModelRef } from './ref.ts';
-import type { ApiKeyInfo, CreatedKey, CreateKeyRequest, KeyList } from './keys-api.ts';
+import type { ApiKeyInfo, CreatedKey, CreateKeyRequest, KeyList, KeySelf } from './keys-api.ts';
 
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -197,6 +197,10 @@ export class RegistryClient {
   }
   revokeKey(name: string): Promise<ApiKeyInfo> {
     return this.json('DELETE', routes.key(name));
+  }
+  /** What this client's key or token is and may do (any valid key or token; 401/403 otherwise). */
+  keyMe(): Promise<KeySelf> {
+    return this.json('GET', routes.keyMe());
   }
 
   // ---- plumbing ----

@@ -54,6 +54,8 @@ export interface EvaluationRun {
   note: string | null;
   createdAt: string;
   finishedAt: string | null;
+  /** Who started the run: the API key's name, or 'REGISTRY_TOKEN' (absent on runs recorded before this was). */
+  createdBy?: string;
 }
 
 /**

@@ -5,12 +5,12 @@
 import { z } from 'zod';
 import { ModelName } from './manifest.ts';
 
-export const ROLES = ['reader', 'publisher', 'operator', 'admin'] as const;
+import { ROLES } from './roles.ts';
+
+export { ROLES, roleAtLeast } from './roles.ts';
 export const Role = z.enum(ROLES).meta({ id: 'Role', description: 'reader < publisher < operator < admin; each role may do what the ones below it may' });
 export type Role = z.infer<typeof Role>;
 
-/** Whether `have` may do what `need` allows (admin ⊇ operator ⊇ publisher ⊇ reader). */
-export const roleAtLeast = (have: Role, need: Role): boolean => ROLES.indexOf(have) >= ROLES.indexOf(need);
 
 /** The prefix every API key starts with (recognisable in logs and secret scanners). */
 export const API_KEY_PREFIX = 'se_';
@@ -48,6 +48,18 @@ export type ApiKeyInfo = z.infer<typeof ApiKeyInfo>;
 
 export const CreatedKey = ApiKeyInfo.extend({ key: z.string().meta({ description: 'The key itself: shown this once, stored only as its SHA-256' }) }).meta({ id: 'CreatedKey' });
 export type CreatedKey = z.infer<typeof CreatedKey>;
+
+/** GET /api/v1/keys/me: the caller's own key or Worker secret, what it may do (never the key or its hash). */
+export const KeySelf = z
+  .object({
+    name: z.string().meta({ description: "The API key's name, or the Worker secret's ('REGISTRY_TOKEN', 'READ_TOKEN')" }),
+    kind: z.enum(['api-key', 'secret']),
+    role: Role,
+    models: z.array(z.string()).nullable().meta({ description: 'The models it may act on; null = every model' }),
+    expiresAt: z.string().nullable(),
+  })
+  .meta({ id: 'KeySelf' });
+export type KeySelf = z.infer<typeof KeySelf>;
 
 export const KeyList = z.object({ keys: z.array(ApiKeyInfo) }).meta({ id: 'KeyList' });
 export type KeyList = z.infer<typeof KeyList>;

@@ -108,7 +108,14 @@ export const AbReadoutSchema = z
   })
   .meta({ id: 'AbReadout' });
 
-export const PolicyResponseSchema = z.object({ model: z.string(), policy: PromotionPolicy, updatedAt: z.string() }).meta({ id: 'PolicyResponse' });
+export const PolicyResponseSchema = z
+  .object({
+    model: z.string(),
+    policy: PromotionPolicy,
+    updatedAt: z.string(),
+    updatedBy: z.string().optional().meta({ description: "Who set the policy: the API key's name, or 'REGISTRY_TOKEN' (absent on policies set before this was recorded)" }),
+  })
+  .meta({ id: 'PolicyResponse' });
 
 export const DecisionListSchema = z
   .object({

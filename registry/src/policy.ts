@@ -89,6 +89,8 @@ export interface PolicyResponse {
   model: string;
   policy: PromotionPolicy;
   updatedAt: string;
+  /** Who set it: the API key's name, or 'REGISTRY_TOKEN' (absent on policies set before this was recorded). */
+  updatedBy?: string;
 }
 
 // ---- the evidence ---------------------------------------------------------------------------------

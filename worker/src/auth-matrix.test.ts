@@ -17,6 +17,8 @@ interface Operation {
   method: string;
   path: string;
   role: Role | 'public';
+  /** A route about the caller itself (x-any-model): a key limited to other models is served by its role. */
+  anyModel: boolean;
 }
 
 /** What each caller holds and what it is. */
@@ -75,12 +77,12 @@ beforeAll(async () => {
   await publish(OTHER);
   expect((await call('PUT', `/api/v1/models/${MODEL}/aliases/champion`, { body: { version: 1 } })).status).toBe(200);
 
-  const doc = await callJson<{ paths: Record<string, Record<string, { 'x-role'?: Role; security?: unknown[] }>> }>('GET', '/openapi.json', { token: null });
+  const doc = await callJson<{ paths: Record<string, Record<string, { 'x-role'?: Role; 'x-any-model'?: boolean; security?: unknown[] }>> }>('GET', '/openapi.json', { token: null });
   for (const [path, methods] of Object.entries(doc.body.paths)) {
     for (const [method, op] of Object.entries(methods)) {
       // A route with a bearer security entry and no declared role would be a route outside the role table.
       if (op.security?.length && path !== '/metrics') expect(op['x-role'], `${method} ${path} declares no x-role`).toBeDefined();
-      operations.push({ method, path, role: op['x-role'] ?? 'public' });
+      operations.push({ method, path, role: op['x-role'] ?? 'public', anyModel: op['x-any-model'] === true });
     }
   }
   const keys: Partial<Record<Role, CreatedKey>> = {};
@@ -124,7 +126,7 @@ describe('authorization matrix (route table × callers)', () => {
         let expected: 'allowed' | 401 | 403;
         if (op.role === 'public') expected = 'allowed';
         else if ('refused' in who.kind) expected = who.kind.refused;
-        else if ('scopedElsewhere' in who.kind) expected = 403;
+        else if ('scopedElsewhere' in who.kind) expected = op.anyModel ? 'allowed' : 403; // the key is an admin for OTHER
         else expected = roleAtLeast(who.kind.role, op.role) ? 'allowed' : 403;
         if (who.token === null) anonymous = res.status;
         // Public routes: anonymous stays as it was and a valid key is served like it; a wrong, revoked or expired
@@ -200,6 +202,56 @@ describe('keys and roles', () => {
     expect(row?.created_by).toBe(`ci-${name}`);
   });
 
+  it("a key's name is recorded on the policy it sets, the rollback it applies, the evaluation it runs and the feedback it exports", async () => {
+    const name = uniqueName('audit');
+    await publish(name);
+    await publish(name);
+    const oncall = await createKey(`oncall-${name}`, 'operator', { models: [name] });
+    const ci = await createKey(`ci-${name}`, 'publisher', { models: [name] });
+
+    // A policy change: the response, GET and the stored row name the key.
+    const set = await callJson('PUT', `/api/v1/models/${name}/policy`, { token: oncall.key, body: { paused: true } });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    expect(set.body.updatedBy).toBe(`oncall-${name}`);
+    expect((await callJson('GET', `/api/v1/models/${name}/policy`, { token: oncall.key })).body.updatedBy).toBe(`oncall-${name}`);
+    const policyRow = await env.DB.prepare(`SELECT updated_by FROM promotion_policies WHERE model_name = ?1`).bind(name).first<{ updated_by: string }>();
+    expect(policyRow?.updated_by).toBe(`oncall-${name}`);
+    // Set again with REGISTRY_TOKEN: the row names the latest setter.
+    expect((await callJson('PUT', `/api/v1/models/${name}/policy`, { body: { paused: false } })).body.updatedBy).toBe('REGISTRY_TOKEN');
+
+    // Decisions applied by hand: a promotion and a rollback (what `pnpm registry rollback` sends) by the on-call key.
+    expect((await call('PUT', `/api/v1/models/${name}/aliases/champion`, { token: oncall.key, body: { version: 2, reason: 'promote by hand' } })).status).toBe(200);
+    expect((await call('PUT', `/api/v1/models/${name}/aliases/champion`, { token: oncall.key, body: { version: 1, reason: 'registry CLI rollback' } })).status).toBe(200);
+    const history = await callJson('GET', `/api/v1/models/${name}/aliases/champion/history`, { token: null });
+    expect(history.body.events.slice(0, 2)).toMatchObject([
+      { fromVersion: 2, toVersion: 1, reason: 'registry CLI rollback', createdBy: `oncall-${name}` },
+      { toVersion: 2, reason: 'promote by hand', createdBy: `oncall-${name}` },
+    ]);
+
+    // An evaluation run (numbers recorded by CI's publish step): the run and the list name the key.
+    const { dataset: _, ...metrics } = makeDraft(name, []).evaluation;
+    const result = { ...metrics, ece: 0.05, dataset: { name: 'gate.csv', sha256: 'c'.repeat(64), rows: 10 } };
+    // A key limited to some models names the model in the query (the guard checks it) and may not name another in the body.
+    const before = await snapshot();
+    const elsewhere = await callJson('POST', `/api/v1/evaluations?model=${name}`, { token: ci.key, body: { model: `${MODEL}@1`, result } });
+    expect(elsewhere.status, JSON.stringify(elsewhere.body)).toBe(403);
+    expect(elsewhere.body.error.code).toBe('forbidden');
+    expect(await snapshot()).toBe(before);
+    const run = await callJson('POST', `/api/v1/evaluations?model=${name}`, { token: ci.key, body: { model: `${name}@2`, result, note: 'gate' } });
+    expect(run.status, JSON.stringify(run.body)).toBe(201);
+    expect(run.body.createdBy).toBe(`ci-${name}`);
+    const runs = await callJson('GET', `/api/v1/evaluations?model=${name}`, { token: null });
+    expect(runs.body.evaluations.find((e: { id: string }) => e.id === run.body.id)?.createdBy).toBe(`ci-${name}`);
+
+    // A feedback export: one audit row per export, named in X-Export-Id.
+    const exported = await call('GET', `/api/v1/feedback/export?model=${name}`, { token: oncall.key });
+    expect(exported.status).toBe(200);
+    await exported.text();
+    const exportRow = await env.DB.prepare(`SELECT id, model_name, rows, created_by FROM feedback_exports WHERE model_name = ?1 ORDER BY id DESC`).bind(name).first<{ id: number; model_name: string; rows: number; created_by: string }>();
+    expect(exportRow).toMatchObject({ model_name: name, rows: 0, created_by: `oncall-${name}` });
+    expect(exported.headers.get('x-export-id')).toBe(String(exportRow!.id));
+  }, 120_000);
+
   it('a revoked key is refused at once by the isolate that revoked it, and by every other within KEY_CACHE_MS', async () => {
     const reader = await createKey(`dash-${uniqueName('r')}`, 'reader');
     expect((await call('GET', `/api/v1/history?model=${MODEL}`, { token: reader.key })).status).toBe(200);
@@ -241,6 +293,21 @@ describe('keys and roles', () => {
     // A taken name is 409; a non-admin cannot list keys.
     expect((await callJson('POST', '/api/v1/keys', { body: { name: k.name, role: 'reader' } })).status).toBe(409);
     expect((await callJson('GET', '/api/v1/keys', { token: k.key })).status).toBe(403);
+  });
+
+  it('GET /api/v1/keys/me says what the caller holds (any valid key or token, whatever its models), never the key or its hash', async () => {
+    const dash = await createKey(`dash-${uniqueName('me')}`, 'reader', { models: [OTHER], expiresInDays: 30 });
+    const me = await callJson('GET', '/api/v1/keys/me', { token: dash.key });
+    expect(me.status).toBe(200);
+    expect(me.body).toEqual({ name: dash.name, kind: 'api-key', role: 'reader', models: [OTHER], expiresAt: dash.expiresAt });
+    const hash = await keyHash(dash.key);
+    expect(JSON.stringify(me.body)).not.toContain(dash.key);
+    expect(JSON.stringify(me.body)).not.toContain(hash);
+    expect((await callJson('GET', '/api/v1/keys/me')).body).toEqual({ name: 'REGISTRY_TOKEN', kind: 'secret', role: 'admin', models: null, expiresAt: null });
+    if (env.READ_TOKEN) expect((await callJson('GET', '/api/v1/keys/me', { token: env.READ_TOKEN })).body).toMatchObject({ name: 'READ_TOKEN', role: 'reader' });
+    expect((await call('DELETE', `/api/v1/keys/${dash.name}`)).status).toBe(200);
+    expect((await callJson('GET', '/api/v1/keys/me', { token: dash.key })).status).toBe(401);
+    expect((await callJson('GET', '/api/v1/keys/me', { token: null })).status).toBe(401);
   });
 
   it('limits attempts with one refused key across addresses (429 in the error shape), as wrong tokens are limited per address', async () => {

@@ -58,7 +58,8 @@ export async function publicCaller(c: Context<AppEnv>): Promise<TokenName | 'API
   }
   // A valid API key is a known caller (treated as anonymous here); an unknown, revoked or expired one is 401.
   if (looksLikeKey(token)) {
-    await keyCaller(c, token);
+    // Known for the per-key limits of the heavy routes (/predict: rate-limit.ts limitKeyAfter).
+    c.set('caller', (await keyCaller(c, token)).caller);
     return 'API_KEY';
   }
   await slowDownWrongToken(c);
@@ -164,7 +165,7 @@ async function keyCaller(c: Context<AppEnv>, token: string): Promise<{ caller: C
   }
   const info = entry.info;
   return {
-    caller: { name: info.name, role: info.role, models: info.models },
+    caller: { name: info.name, role: info.role, models: info.models, expiresAt: info.expiresAt },
     touch: async () => {
       const now = clock();
       if (now - entry.touchedAt < TOUCH_EVERY_MS) return;
@@ -178,7 +179,8 @@ async function keyCaller(c: Context<AppEnv>, token: string): Promise<{ caller: C
 function requestModel(c: Context<AppEnv>): string | null {
   const name = c.req.param('name');
   if (name) return name;
-  return c.req.query('model') ?? null;
+  // ?model= may be a reference (NAME@VERSION, NAME@ALIAS, as POST evaluations takes): the scope is by name.
+  return c.req.query('model')?.split('@')[0] ?? null;
 }
 
 /**
@@ -186,7 +188,7 @@ function requestModel(c: Context<AppEnv>): string | null {
  * Worker token (as before keys existed), a role below `role`, or a model outside the key's scope; 503 while
  * the Worker has neither a secret nor a key store for it. REGISTRY_TOKEN is the admin; READ_TOKEN a reader.
  */
-export function requireRole(role: Role): MiddlewareHandler<AppEnv> {
+export function requireRole(role: Role, opts: { anyModel?: boolean } = {}): MiddlewareHandler<AppEnv> {
   const secrets: TokenName[] = role === 'reader' ? ['REGISTRY_TOKEN', 'READ_TOKEN'] : ['REGISTRY_TOKEN'];
   const accepted = `${secrets.join(' or ')} or an API key with role ${role} or above`;
   return async (c, next) => {
@@ -208,7 +210,7 @@ export function requireRole(role: Role): MiddlewareHandler<AppEnv> {
     if (!roleAtLeast(caller.role, role)) {
       throw new ApiError(403, 'forbidden', `${caller.name} has role ${caller.role}; this route needs ${role} or above`, { role: caller.role, needs: role });
     }
-    if (caller.models !== null) {
+    if (caller.models !== null && !opts.anyModel) {
       const model = requestModel(c);
       if (model === null || !caller.models.includes(model)) {
         throw new ApiError(403, 'forbidden', `the key "${caller.name}" is limited to ${caller.models.join(', ')}; ${model === null ? 'name the model (?model=)' : `not ${model}`}`, { models: caller.models });
@@ -220,10 +222,24 @@ export function requireRole(role: Role): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** A route's access declaration, spread into its createRoute: the guard, its OpenAPI security and `x-role`. */
-export function access(role: Role) {
+/**
+ * A route's access declaration, spread into its createRoute: the guard, its OpenAPI security and `x-role`.
+ * `anyModel`: a route about the caller itself (GET /keys/me), open to a key limited to some models (`x-any-model`).
+ */
+export function access(role: Role, opts: { anyModel?: boolean } = {}) {
   const security: { bearerAuth: string[] }[] = [{ bearerAuth: [] }];
-  return { middleware: requireRole(role), security, 'x-role': role };
+  return { middleware: requireRole(role, opts), security, 'x-role': role, ...(opts.anyModel ? { 'x-any-model': true } : {}) };
+}
+
+/**
+ * For routes that read their model from the body (POST evaluations): the guard checked `?model=` against the
+ * key's scope; this checks the model the body names, so that a scoped key cannot name one model in the query
+ * and act on another.
+ */
+export function checkModelScope(c: Context<AppEnv>, model: string): void {
+  const who = c.get('caller');
+  if (!who || who.models === null || who.models.includes(model)) return;
+  throw new ApiError(403, 'forbidden', `the key "${who.name}" is limited to ${who.models.join(', ')}; not ${model}`, { models: who.models });
 }
 
 /** The caller's name for audit rows (null on routes without a role guard). */

@@ -28,6 +28,8 @@ export interface Caller {
   role: 'reader' | 'publisher' | 'operator' | 'admin';
   /** The models the caller may act on; null = every model. */
   models: string[] | null;
+  /** An API key's expiry (absent for the Worker secrets). */
+  expiresAt?: string | null;
 }
 
 export type AppEnv = { Bindings: Env; Variables: { caller?: Caller } };

@@ -4,8 +4,8 @@
 // window's end: so each test sends until the first 429 and checks that it came neither before the
 // limit was spent nor later than two windows' worth.
 import { describe, expect, it } from 'vitest';
-import { callJson, publish, tinyModel, type CallOptions } from '../test/helpers.ts';
-import { LIMIT_PERIOD_S, predictCost } from './rate-limit.ts';
+import { call, callJson, publish, tinyModel, type CallOptions } from '../test/helpers.ts';
+import { HEAVY_COST, LIMIT_PERIOD_S, LIMIT_UNITS, predictCost } from './rate-limit.ts';
 
 const NAME = 'sentiment';
 const from = (ip: string) => ({ 'cf-connecting-ip': ip });
@@ -92,4 +92,69 @@ describe('rate limits', () => {
     // The right token from the same address still works.
     expect((await callJson('POST', '/api/v1/admin/reload', { headers: from('192.0.2.44') })).status).toBe(200);
   }, 60_000);
+
+  describe('per API key, from every address (issue 26)', () => {
+    let ip = 0;
+    /** A new address for every request: the per-address limits never apply, the key's own does. */
+    const fresh = () => from(`100.64.${Math.floor(ip / 250)}.${(ip++ % 250) + 1}`);
+    const key = async (name: string, role: string) => {
+      const r = await callJson('POST', '/api/v1/keys', { body: { name: `${name}-${crypto.randomUUID().slice(0, 8)}`, role } });
+      expect(r.status).toBe(201);
+      return r.body as { name: string; key: string };
+    };
+
+    it('limits evaluation uploads with one key (10 units of 60 per 60 s): the 429 names the key, another key goes on', async () => {
+      const ci = await key('ci', 'publisher');
+      const per = LIMIT_UNITS.HEAVY_LIMITER / HEAVY_COST.evaluation;
+      // An empty JSON body is refused (400) after the limiter has counted it: a flood of bad uploads is limited too.
+      const { ok, limited } = await untilLimited('POST', '/api/v1/evaluations', () => ({ body: {}, token: ci.key, headers: fresh() }), 3 * per);
+      expect(ok).toBeGreaterThanOrEqual(per);
+      expect(ok).toBeLessThanOrEqual(2 * per);
+      expect(limited.body.error).toMatchObject({ code: 'rate_limited', details: { limiter: 'HEAVY_LIMITER', key: ci.name } });
+      expect(Number(limited.res.headers.get('retry-after'))).toBeLessThanOrEqual(LIMIT_PERIOD_S.HEAVY_LIMITER);
+      const other = await key('ci2', 'publisher');
+      expect((await callJson('POST', '/api/v1/evaluations', { body: {}, token: other.key, headers: fresh() })).status).toBe(400);
+      expect((await callJson('POST', '/api/v1/evaluations', { body: {}, headers: fresh() })).status).toBe(400);
+    }, 60_000);
+
+    it('limits feedback exports and history reads with one key', async () => {
+      const ds = await key('ds', 'operator');
+      const per = LIMIT_UNITS.HEAVY_LIMITER / HEAVY_COST.feedbackExport;
+      // The export answers CSV: sent until the first 429 (a JSON error) by hand.
+      let exported = 0;
+      let refused: any = null;
+      for (; exported < 3 * per; exported++) {
+        const r = await call('GET', `/api/v1/feedback/export?model=${NAME}`, { token: ds.key, headers: fresh() });
+        if (r.status === 429) {
+          refused = await r.json();
+          break;
+        }
+        expect(r.status).toBe(200);
+        await r.text();
+      }
+      expect(exported).toBeGreaterThanOrEqual(per);
+      expect(exported).toBeLessThanOrEqual(2 * per);
+      expect(refused?.error).toMatchObject({ code: 'rate_limited', details: { limiter: 'HEAVY_LIMITER', key: ds.name } });
+
+      const dash = await key('dash', 'reader');
+      const pages = LIMIT_UNITS.HEAVY_LIMITER / HEAVY_COST.historyPage;
+      const hist = await untilLimited('GET', `/api/v1/history?model=${NAME}&n=1`, () => ({ token: dash.key, headers: fresh() }), 3 * pages);
+      expect(hist.ok).toBeGreaterThanOrEqual(pages);
+      expect(hist.ok).toBeLessThanOrEqual(2 * pages);
+      expect(hist.limited.body.error.details).toMatchObject({ limiter: 'HEAVY_LIMITER', key: dash.name });
+    }, 120_000);
+
+    it('limits /predict with one key: counted after the answer, refused from the next request on', async () => {
+      const app = await key('app', 'reader');
+      // 40 units a request (as above): few requests per 10 s window, so that a slow run crosses few windows.
+      const texts = Array.from({ length: 16 }, (_, i) => `${i}${'漢字かな交じり文'.repeat(625)}`.slice(0, 5000));
+      const per = Math.floor(LIMIT_UNITS.PREDICT_LIMITER / predictCost(texts)) + 1;
+      const { ok, limited } = await untilLimited('POST', '/api/v1/predict', () => ({ body: { texts }, token: app.key, headers: fresh() }), 3 * per);
+      expect(ok).toBeGreaterThanOrEqual(per);
+      expect(ok).toBeLessThanOrEqual(2 * per);
+      expect(limited.body.error.details).toMatchObject({ limiter: 'PREDICT_LIMITER', key: app.name });
+      // Anonymous from a new address is served.
+      expect((await callJson('POST', '/api/v1/predict', { body: { text: 'good' }, token: null, headers: fresh() })).status).toBe(200);
+    }, 120_000);
+  });
 });

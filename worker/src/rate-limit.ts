@@ -8,16 +8,22 @@
  * client from its next request on; the other routes ask before doing the work.
  */
 import type { Context } from 'hono';
-import type { AppEnv, Env } from './env.ts';
+import type { AppEnv, Caller, Env } from './env.ts';
 import { ApiError } from './errors.ts';
 
-export type LimiterName = 'PREDICT_LIMITER' | 'HISTORY_LIMITER' | 'AUTH_LIMITER';
+export type LimiterName = 'PREDICT_LIMITER' | 'HISTORY_LIMITER' | 'AUTH_LIMITER' | 'HEAVY_LIMITER';
 
 /** The period (seconds) of each limiter, as wrangler.toml declares it: the Retry-After of a 429. */
-export const LIMIT_PERIOD_S: Record<LimiterName, number> = { PREDICT_LIMITER: 10, HISTORY_LIMITER: 60, AUTH_LIMITER: 60 };
+export const LIMIT_PERIOD_S: Record<LimiterName, number> = { PREDICT_LIMITER: 10, HISTORY_LIMITER: 60, AUTH_LIMITER: 60, HEAVY_LIMITER: 60 };
 
 /** Units per period of each limiter, as wrangler.toml declares it: no request is charged more than this plus one. */
-export const LIMIT_UNITS: Record<LimiterName, number> = { PREDICT_LIMITER: 300, HISTORY_LIMITER: 30, AUTH_LIMITER: 20 };
+export const LIMIT_UNITS: Record<LimiterName, number> = { PREDICT_LIMITER: 300, HISTORY_LIMITER: 30, AUTH_LIMITER: 20, HEAVY_LIMITER: 60 };
+
+/**
+ * What a heavy route costs in units of HEAVY_LIMITER (60 per 60 s): an evaluation (scores up to
+ * MAX_EVALUATION_ROWS texts inline) and a feedback export (up to 100,000 rows) 10, a page of history 1.
+ */
+export const HEAVY_COST = { evaluation: 10, feedbackExport: 10, historyPage: 1 } as const;
 
 /** Texts that make one unit of the predict limit. */
 export const TEXTS_PER_UNIT = 16;
@@ -39,6 +45,7 @@ const WHAT: Record<LimiterName, string> = {
   PREDICT_LIMITER: 'predictions',
   HISTORY_LIMITER: 'history uploads',
   AUTH_LIMITER: 'attempts with a wrong token',
+  HEAVY_LIMITER: 'evaluations, feedback exports and history reads',
 };
 
 /**
@@ -90,6 +97,48 @@ export function refuseRemembered(env: Env, request: Request, limiter: LimiterNam
 
 function limited(limiter: LimiterName, retry: number): ApiError {
   return new ApiError(429, 'rate_limited', `too many ${WHAT[limiter]} from your address; wait ${retry} s and try again (requests with the registry token are not limited)`, { limiter, retryAfterSeconds: retry }, { 'Retry-After': String(retry) });
+}
+
+// ---- per API key (issue 26): the heavy routes count a key's requests under its name as well as per address.
+
+/** An API key's caller (the Worker secrets' names end in _TOKEN, which key names may not). */
+const isApiKey = (who: Caller | undefined): who is Caller => who !== undefined && !who.name.endsWith('_TOKEN');
+const keyId = (who: Caller) => `key:${who.name}`;
+
+function limitedKeyName(limiter: LimiterName, name: string, retry: number): ApiError {
+  return new ApiError(429, 'rate_limited', `too many ${WHAT[limiter]} with the API key "${name}" (from any address); wait ${retry} s and try again`, { limiter, key: name, retryAfterSeconds: retry }, { 'Retry-After': String(retry) });
+}
+
+/** Throws 429 at once for an API key this isolate saw over `limiter`'s limit within its period. */
+function refuseRememberedKey(env: Env, who: Caller, limiter: LimiterName, now: number): void {
+  if (!env[limiter]) return;
+  const until = limitedUntil.get(`${limiter}:${keyId(who)}`);
+  if (until !== undefined && until > now) throw limitedKeyName(limiter, who.name, Math.ceil((until - now) / 1000));
+}
+
+/**
+ * A heavy route (POST evaluations, feedback export, GET history): counts `units` against `limiter` for the
+ * request's address and, when the caller is an API key, for the key itself (from every address). 429 when
+ * either is over. Requests with REGISTRY_TOKEN are the operator's own and not limited.
+ */
+export async function limitCaller(c: Context<AppEnv>, limiter: LimiterName, units = 1, now = Date.now()): Promise<void> {
+  const who = c.get('caller');
+  if (who?.name === 'REGISTRY_TOKEN') return;
+  await limitClient(c.env, c.req.raw, limiter, units, now);
+  if (!isApiKey(who)) return;
+  refuseRememberedKey(c.env, who, limiter, now);
+  if (!(await countKey(c.env, limiter, keyId(who), units, now))) throw limitedKeyName(limiter, who.name, LIMIT_PERIOD_S[limiter]);
+}
+
+/**
+ * /predict with an API key: refuses at once a key this isolate saw over PREDICT_LIMITER, and returns the
+ * count to run after the answer (as the per-address count), or null for other callers.
+ */
+export function limitKeyAfter(c: Context<AppEnv>, units: number, now = Date.now()): Promise<boolean> | null {
+  const who = c.get('caller');
+  if (!isApiKey(who)) return null;
+  refuseRememberedKey(c.env, who, 'PREDICT_LIMITER', now);
+  return countKey(c.env, 'PREDICT_LIMITER', keyId(who), units, now);
 }
 
 /** Called before answering 403 to a wrong token: repeated wrong tokens from one address meet 429. */

@@ -27,6 +27,7 @@ interface EvaluationRow {
   note: string | null;
   created_at: string;
   finished_at: string | null;
+  created_by: string | null;
 }
 
 function toRun(r: EvaluationRow): EvaluationRun {
@@ -55,6 +56,7 @@ function toRun(r: EvaluationRow): EvaluationRun {
     note: r.note,
     createdAt: r.created_at,
     finishedAt: r.finished_at,
+    ...(r.created_by !== null ? { createdBy: r.created_by } : {}),
   };
 }
 
@@ -67,16 +69,18 @@ export interface NewEvaluation {
   labels: readonly string[];
   note?: string | null;
   createdAt: string;
+  /** Who started the run: the caller's name (an API key's name, or 'REGISTRY_TOKEN'). */
+  createdBy?: string | null;
 }
 
 /** Records a run that is about to be scored (status 'running'). */
 export async function insertRunningEvaluation(db: D1Database, e: NewEvaluation): Promise<void> {
   await db
     .prepare(
-      `INSERT INTO evaluations (id, model_name, model_version, precision, source, dataset_name, dataset_sha256, rows, labels, status, note, created_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'running', ?10, ?11)`,
+      `INSERT INTO evaluations (id, model_name, model_version, precision, source, dataset_name, dataset_sha256, rows, labels, status, note, created_at, created_by)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'running', ?10, ?11, ?12)`,
     )
-    .bind(e.id, e.model.name, e.model.version, e.precision, e.source, e.dataset.name, e.dataset.sha256, e.dataset.rows, JSON.stringify(e.labels), e.note ?? null, e.createdAt)
+    .bind(e.id, e.model.name, e.model.version, e.precision, e.source, e.dataset.name, e.dataset.sha256, e.dataset.rows, JSON.stringify(e.labels), e.note ?? null, e.createdAt, e.createdBy ?? null)
     .run();
 }
 

@@ -130,6 +130,19 @@ export async function exportFeedback(db: D1Database, f: ExportFilter): Promise<F
   return { rows: rows.slice(0, f.limit), untrusted: (untrusted!.results[0] as { n: number }).n, withoutText: (without!.results[0] as { n: number }).n, truncated: rows.length > f.limit };
 }
 
+/** The audit row of one export (table feedback_exports): who took which corrections, and how many. Returns its id. */
+export async function recordFeedbackExport(
+  db: D1Database,
+  e: { name: string; version?: number | undefined; since?: string | undefined; rows: number; truncated: boolean; createdBy: string | null },
+  now = new Date().toISOString(),
+): Promise<number> {
+  const row = await db
+    .prepare(`INSERT INTO feedback_exports (model_name, model_version, since, rows, truncated, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id`)
+    .bind(e.name, e.version ?? null, e.since ?? null, e.rows, e.truncated ? 1 : 0, now, e.createdBy)
+    .first<{ id: number }>();
+  return row!.id;
+}
+
 /** Share of predictions with trusted feedback whose label the user confirmed, per version and UTC day of the prediction, newest day first. */
 export async function realisedAccuracy(db: D1Database, name: string, sinceDay: string): Promise<RealisedAccuracyRow[]> {
   const { results } = await db

@@ -7,21 +7,28 @@ import { PromotionPolicy, type Decision, type DecisionOutcome, type PromotionDec
 
 // ---- policies ------------------------------------------------------------------------------------
 
-export async function putPolicy(db: D1Database, name: string, policy: PromotionPolicy, now = new Date().toISOString()): Promise<{ policy: PromotionPolicy; updatedAt: string }> {
-  await db
-    .prepare(
-      `INSERT INTO promotion_policies (model_name, policy, paused, updated_at) VALUES (?1, ?2, ?3, ?4)
-       ON CONFLICT (model_name) DO UPDATE SET policy = excluded.policy, paused = excluded.paused, updated_at = excluded.updated_at`,
-    )
-    .bind(name, JSON.stringify(policy), policy.paused ? 1 : 0, now)
-    .run();
-  return { policy, updatedAt: now };
+/** A stored policy, when it was set and by whom (the caller's name; absent on policies set before it was recorded). */
+export interface StoredPolicy {
+  policy: PromotionPolicy;
+  updatedAt: string;
+  updatedBy?: string;
 }
 
-export async function getPolicy(db: D1Database, name: string): Promise<{ policy: PromotionPolicy; updatedAt: string } | null> {
-  const row = await db.prepare(`SELECT policy, updated_at FROM promotion_policies WHERE model_name = ?1`).bind(name).first<{ policy: string; updated_at: string }>();
+export async function putPolicy(db: D1Database, name: string, policy: PromotionPolicy, updatedBy: string | null = null, now = new Date().toISOString()): Promise<StoredPolicy> {
+  await db
+    .prepare(
+      `INSERT INTO promotion_policies (model_name, policy, paused, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4, ?5)
+       ON CONFLICT (model_name) DO UPDATE SET policy = excluded.policy, paused = excluded.paused, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+    )
+    .bind(name, JSON.stringify(policy), policy.paused ? 1 : 0, now, updatedBy)
+    .run();
+  return { policy, updatedAt: now, ...(updatedBy !== null ? { updatedBy } : {}) };
+}
+
+export async function getPolicy(db: D1Database, name: string): Promise<StoredPolicy | null> {
+  const row = await db.prepare(`SELECT policy, updated_at, updated_by FROM promotion_policies WHERE model_name = ?1`).bind(name).first<{ policy: string; updated_at: string; updated_by: string | null }>();
   // Parsed again so that a policy stored before a new field existed gets that field's default.
-  return row ? { policy: PromotionPolicy.parse(JSON.parse(row.policy)), updatedAt: row.updated_at } : null;
+  return row ? { policy: PromotionPolicy.parse(JSON.parse(row.policy)), updatedAt: row.updated_at, ...(row.updated_by !== null ? { updatedBy: row.updated_by } : {}) } : null;
 }
 
 /** The models that have a policy, by name. */

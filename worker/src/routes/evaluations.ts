@@ -22,7 +22,7 @@ import {
   type EvaluationRun,
 } from '@sentiment-edge/registry';
 import type { Context } from 'hono';
-import { access } from '../auth.ts';
+import { access, callerName, checkModelScope } from '../auth.ts';
 import { failEvaluation, finishEvaluation, insertFinishedEvaluation, insertRunningEvaluation, listEvaluations } from '../db/evaluations.ts';
 import type { AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
@@ -33,6 +33,7 @@ import { newApp } from '../openapi-app.ts';
 import { errors, json } from './responses.ts';
 import { resolveModel } from '../serving/resolve.ts';
 import { isJsonContentType } from '../security-headers.ts';
+import { HEAVY_COST, limitCaller } from '../rate-limit.ts';
 
 /** R2 key of a stored evaluation dataset. */
 export const datasetKey = (name: string) => `datasets/${name}`;
@@ -69,6 +70,7 @@ export const EvaluationRunSchema = z
     note: z.string().nullable(),
     createdAt: z.string(),
     finishedAt: z.string().nullable(),
+    createdBy: z.string().optional().openapi({ description: "Who started the run: the API key's name, or 'REGISTRY_TOKEN' (absent on runs recorded before this was)" }),
   })
   .openapi('EvaluationRun');
 
@@ -116,6 +118,8 @@ function decodeUtf8(bytes: Uint8Array, source: string): string {
 
 /** Resolves the model reference (404 unknown model/version/alias, 400 malformed). The token was checked by the route. */
 async function resolveVersion(c: Context<AppEnv>, ref: string): Promise<{ name: string; version: number }> {
+  const name = ref.split('@')[0]!;
+  checkModelScope(c, name);
   const r = await resolveModel(c.env.DB, ref, c.env.DEFAULT_MODEL, { operator: true });
   return { name: r.name, version: r.version };
 }
@@ -127,7 +131,7 @@ async function scoreAndStore(c: Context<AppEnv>, ref: string, precision: Precisi
   const ds = await parseEvaluationCsv(content, loaded.labels, dataset.name);
   const id = crypto.randomUUID();
   const started = performance.now();
-  await insertRunningEvaluation(c.env.DB, { id, model, precision, source, dataset: { ...dataset, rows: ds.texts.length }, labels: loaded.labels, note: note ?? null, createdAt: new Date().toISOString() });
+  await insertRunningEvaluation(c.env.DB, { id, model, precision, source, dataset: { ...dataset, rows: ds.texts.length }, labels: loaded.labels, note: note ?? null, createdAt: new Date().toISOString(), createdBy: callerName(c) });
   let metrics: EvaluationMetrics;
   try {
     metrics = evaluationMetrics(ds.labelIds, await scoreTexts(c.env, loaded, ds.texts), loaded.labels);
@@ -139,6 +143,8 @@ async function scoreAndStore(c: Context<AppEnv>, ref: string, precision: Precisi
 }
 
 async function handleCreate(c: Context<AppEnv>) {
+  // Before the body is read: per address, and per API key from every address (rate-limit.ts).
+  await limitCaller(c, 'HEAVY_LIMITER', HEAVY_COST.evaluation);
   const type = c.req.header('content-type') ?? '';
   if (isJsonContentType(type)) return handleJson(c);
   if (!/^\s*text\/(csv|plain)\s*(;|$)/i.test(type)) {
@@ -184,7 +190,7 @@ async function handleJson(c: Context<AppEnv>) {
     }
     const run = await insertFinishedEvaluation(
       c.env.DB,
-      { id: crypto.randomUUID(), model, precision: body.precision ?? 'fp32', source: 'client', dataset, labels, note: body.note ?? null, createdAt: new Date().toISOString() },
+      { id: crypto.randomUUID(), model, precision: body.precision ?? 'fp32', source: 'client', dataset, labels, note: body.note ?? null, createdAt: new Date().toISOString(), createdBy: callerName(c) },
       metrics,
     );
     return c.json(run, 201, { 'Cache-Control': 'no-store' });

@@ -8,12 +8,12 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { evaluationRoutes, MAX_FEEDBACK_BATCH, ModelName, parseVersionText } from '@sentiment-edge/registry';
 import type { Context } from 'hono';
 import Papa from 'papaparse';
-import { access, publicCaller } from '../auth.ts';
-import { exportFeedback, realisedAccuracy, upsertFeedback } from '../db/feedback.ts';
+import { access, callerName, publicCaller } from '../auth.ts';
+import { exportFeedback, realisedAccuracy, recordFeedbackExport, upsertFeedback } from '../db/feedback.ts';
 import type { AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { newApp } from '../openapi-app.ts';
-import { limitClient } from '../rate-limit.ts';
+import { HEAVY_COST, limitCaller, limitClient } from '../rate-limit.ts';
 import { errors, json } from './responses.ts';
 import { flushHistory } from '../serving/history.ts';
 
@@ -130,8 +130,12 @@ export function feedbackApp() {
       const q = c.req.valid('query');
       const { name, version } = parseModelFilter(q.model);
       const since = q.since ? new Date(q.since).toISOString() : undefined;
+      await limitCaller(c, 'HEAVY_LIMITER', HEAVY_COST.feedbackExport);
       const out = await exportFeedback(c.env.DB, { name, version, since, limit: MAX_EXPORT_ROWS });
+      // Who took which corrections: one audit row per export (feedback_exports), named in X-Export-Id.
+      const exportId = await recordFeedbackExport(c.env.DB, { name, version, since, rows: out.rows.length, truncated: out.truncated, createdBy: callerName(c) });
       return c.body(feedbackCsv(out.rows), 200, {
+        'X-Export-Id': String(exportId),
         'Content-Type': 'text/csv; charset=utf-8',
         'Content-Disposition': `attachment; filename="feedback-${name}.csv"`,
         'Cache-Control': 'no-store',

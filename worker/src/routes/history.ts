@@ -8,7 +8,7 @@ import { HistoryPage, HistorySyncRequest, HistorySyncResponse, MAX_HISTORY_BATCH
 import { access } from '../auth.ts';
 import type { AppEnv } from '../env.ts';
 import { newApp } from '../openapi-app.ts';
-import { limitClient } from '../rate-limit.ts';
+import { HEAVY_COST, limitCaller, limitClient } from '../rate-limit.ts';
 import { insertHistory, listHistory } from '../db/history.ts';
 import { clientHash, HistoryQueryInput, parseSyncBody } from '../serving/history.ts';
 import { callerIsOperator, readJson, storeText } from './after-response.ts';
@@ -39,6 +39,7 @@ export function historyApp(): OpenAPIHono<AppEnv> {
     }),
     async (c) => {
       const { cursor, label, model, source, n } = c.req.valid('query');
+      await limitCaller(c, 'HEAVY_LIMITER', HEAVY_COST.historyPage);
       const page = await listHistory(c.env.DB, { n, ...(cursor ? { cursor } : {}), ...(label ? { label } : {}), ...(model ? { model } : {}), ...(source ? { source } : {}) });
       return c.json(page, 200, { 'Cache-Control': 'no-store' });
     },

@@ -2,10 +2,11 @@
  * API keys (admin only: REGISTRY_TOKEN or an admin key):
  * - POST /api/v1/keys: creates a key; the answer carries the key itself, this once (only its SHA-256 is stored);
  * - GET /api/v1/keys: every key with its role, scope, creation, last use, expiry and revocation, never the key;
- * - DELETE /api/v1/keys/{name}: revokes it (every isolate refuses it within KEY_CACHE_MS).
+ * - DELETE /api/v1/keys/{name}: revokes it (every isolate refuses it within KEY_CACHE_MS);
+ * - GET /api/v1/keys/me (any valid key or token, whatever its models): what the caller's own key is and may do.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { ApiKeyInfo, CreatedKey, CreateKeyRequest, KeyList, KeyName } from '@sentiment-edge/registry';
+import { ApiKeyInfo, CreatedKey, CreateKeyRequest, KeyList, KeyName, KeySelf } from '@sentiment-edge/registry';
 import { access, caller, forgetKeyCache, keyHash, newApiKey } from '../auth.ts';
 import { insertKey, keyByHash, listKeys, revokeKey } from '../db/api-keys.ts';
 import type { AppEnv } from '../env.ts';
@@ -62,6 +63,23 @@ export function keysApp(): OpenAPIHono<AppEnv> {
       responses: { 200: json(KeyList, 'Keys'), ...errors(401, 403) },
     }),
     async (c) => c.json({ keys: await listKeys(c.env.DB) } satisfies KeyList, 200, { 'Cache-Control': 'no-store' }),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/keys/me',
+      tags,
+      summary: "What the caller's own key or token is and may do: name, role, models, expiry (never the key or its hash). Any valid API key, REGISTRY_TOKEN or READ_TOKEN; the PWA dashboard reads it to hide what the role cannot use",
+      ...access('reader', { anyModel: true }),
+      responses: { 200: json(KeySelf, 'The caller'), ...errors(401, 403) },
+    }),
+    async (c) => {
+      const who = caller(c);
+      const secret = who.name.endsWith('_TOKEN');
+      const res: KeySelf = { name: who.name, kind: secret ? 'secret' : 'api-key', role: who.role, models: who.models, expiresAt: who.expiresAt ?? null };
+      return c.json(res, 200, { 'Cache-Control': 'no-store' });
+    },
   );
 
   app.openapi(

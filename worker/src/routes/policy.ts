@@ -7,7 +7,7 @@
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { DecisionListSchema, ModelName, policyRoutes, PolicyResponseSchema, PromotionPolicy, wholeNumberParam, type DecisionList, type PolicyResponse } from '@sentiment-edge/registry';
-import { access } from '../auth.ts';
+import { access, callerName } from '../auth.ts';
 import { getModel } from '../db/versions.ts';
 import { getPolicy, listDecisions, putPolicy } from '../db/promotion.ts';
 import type { AppEnv } from '../env.ts';
@@ -40,7 +40,7 @@ export function policyApp(): OpenAPIHono<AppEnv> {
     async (c) => {
       const { name } = c.req.valid('param');
       if (!(await getModel(c.env.DB, name))) throw ApiError.notFound(`model ${name} does not exist: publish a version of it before setting its policy`);
-      const stored = await putPolicy(c.env.DB, name, c.req.valid('json'));
+      const stored = await putPolicy(c.env.DB, name, c.req.valid('json'), callerName(c));
       const res: PolicyResponse = { model: name, ...stored };
       return c.json(res, 200);
     },

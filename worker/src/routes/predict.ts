@@ -12,7 +12,7 @@ import { newApp } from '../openapi-app.ts';
 import { DEFAULT_PRECISION } from '../inference/model-cache.ts';
 import { shadowRate } from '../monitor/config.ts';
 import { sampleShadow, scoreShadow } from '../monitor/shadow.ts';
-import { countClient, predictCost, refuseRemembered } from '../rate-limit.ts';
+import { countClient, limitKeyAfter, predictCost, refuseRemembered } from '../rate-limit.ts';
 import { queueHistory } from '../serving/history.ts';
 import { recordPredictLatency } from '../serving/prometheus.ts';
 import { clientKeyProblem, predict, type PredictInput } from '../serving/predict.ts';
@@ -85,6 +85,9 @@ const handlePredict: RouteHandler<ReturnType<typeof predictRoute>, AppEnv> = asy
     if (!operator) {
       refuseRemembered(c.env, c.req.raw, 'PREDICT_LIMITER');
       afterResponse(c, countClient(c.env, c.req.raw, 'PREDICT_LIMITER', predictCost(input.texts)));
+      // With an API key: the key is counted too, from every address (refused at once once over).
+      const perKey = limitKeyAfter(c, predictCost(input.texts));
+      if (perKey) afterResponse(c, perKey);
     }
     const clientKey = clientKeyOf(c, input);
     const result = await predict(c.env, input, started, { operator, defer: (work) => afterResponse(c, work), clientKey });
