@@ -7,6 +7,8 @@ export interface DeployTarget {
   workerName: string;
   d1: { name: string; id: string };
   r2: { bucket: string };
+  /** Queue names to create: producers', consumers' and their dead-letter queues. */
+  queues: string[];
 }
 export interface BundleSizes {
   files: { file: string; raw: number; gzip: number }[];

@@ -2,7 +2,7 @@
 //   1. refuse without CLOUDFLARE_API_TOKEN (nothing below works without an account)
 //   2. D1: reuse the database named in wrangler.toml, or create it; write its id into wrangler.toml
 //      while it is still the placeholder, and refuse to go on without a real id
-//   3. R2: create the bucket unless it exists
+//   3. R2: create the bucket unless it exists; Queues: create each queue (producers' and dead-letter) unless it exists
 //   4. apply worker/migrations to the remote D1
 //   5. set the secrets that are in the environment (REGISTRY_TOKEN, READ_TOKEN, FEEDBACK_TOKEN, METRICS_TOKEN, ALERT_WEBHOOK_URL, ALERT_WEBHOOK_SECRET)
 //      REGISTRY_TOKEN is the bootstrap admin: hand every other holder (CI, dashboards, on-call) its own API key
@@ -28,7 +28,7 @@ export const PLACEHOLDER_D1_ID = '00000000-0000-0000-0000-000000000000';
 export const SECRETS = ['REGISTRY_TOKEN', 'READ_TOKEN', 'FEEDBACK_TOKEN', 'METRICS_TOKEN', 'ALERT_WEBHOOK_URL', 'ALERT_WEBHOOK_SECRET', 'RETRAIN_DISPATCH_TOKEN'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The D1 database and R2 bucket of the top level (env undefined) or of `[env.<env>]`. */
+/** The D1 database, R2 bucket and queues (producers' and consumers' dead-letter queues) of the top level (env undefined) or of `[env.<env>]`. */
 export function deployTarget(toml, env) {
   const config = parse(toml);
   const section = env ? config.env?.[env] : config;
@@ -36,7 +36,8 @@ export function deployTarget(toml, env) {
   const d1 = section.d1_databases?.find((d) => d.binding === 'DB');
   const r2 = section.r2_buckets?.find((b) => b.binding === 'MODELS');
   if (!d1 || !r2) throw new DeployError(`wrangler.toml${env ? ` [env.${env}]` : ''} needs the DB d1_databases and MODELS r2_buckets bindings`);
-  return { workerName: section.name ?? config.name, d1: { name: d1.database_name, id: d1.database_id }, r2: { bucket: r2.bucket_name } };
+  const queues = [...new Set([...(section.queues?.producers ?? []).map((q) => q.queue), ...(section.queues?.consumers ?? []).flatMap((q) => [q.queue, ...(q.dead_letter_queue ? [q.dead_letter_queue] : [])])])];
+  return { workerName: section.name ?? config.name, d1: { name: d1.database_name, id: d1.database_id }, r2: { bucket: r2.bucket_name }, queues };
 }
 
 /** Whether `id` is a D1 id a deploy can use (a UUID, not the committed placeholder). */
@@ -184,6 +185,14 @@ export const ROTATION = [
   '    reader keys for dashboards, which rotate as above.',
 ].join('\n');
 
+function ensureQueues(target) {
+  for (const queue of target.queues) {
+    const info = wrangler(['queues', 'info', queue], { capture: true });
+    if (info.status === 0) console.log(`Queues: reusing ${queue}`);
+    else must(wrangler(['queues', 'create', queue]), `creating queue ${queue}`);
+  }
+}
+
 function setSecrets(env) {
   const values = Object.fromEntries(SECRETS.filter((k) => process.env[k]).map((k) => [k, process.env[k]]));
   const missing = SECRETS.filter((k) => !(k in values));
@@ -196,6 +205,7 @@ export function deploy(env) {
   requireAccount(env);
   const target = ensureD1(env);
   ensureR2(target);
+  ensureQueues(target);
   must(wrangler(['d1', 'migrations', 'apply', 'DB', '--remote', ...(env ? ['--env', env] : [])]), 'applying D1 migrations');
   setSecrets(env);
   buildWeb();

@@ -16,6 +16,7 @@ interface WorkerConfig {
   d1_databases?: { binding: string }[];
   r2_buckets?: { binding: string }[];
   ratelimits?: { name: string }[];
+  queues?: { producers?: { binding: string }[]; consumers?: { queue: string }[] };
   assets?: { binding?: string };
   env?: Record<string, WorkerConfig>;
 }
@@ -73,6 +74,7 @@ describe('Worker configuration', () => {
       ...(toml.d1_databases ?? []).map((d) => d.binding),
       ...(toml.r2_buckets ?? []).map((b) => b.binding),
       ...(toml.ratelimits ?? []).map((r) => r.name),
+      ...(toml.queues?.producers ?? []).map((q) => q.binding),
       ...(toml.assets?.binding ? [toml.assets.binding] : []),
     ];
     expect([...generated].sort()).toEqual([...new Set(declared)].sort());
@@ -108,6 +110,8 @@ describe('Worker configuration', () => {
       d1: (c.d1_databases ?? []).map((d) => d.binding).sort(),
       r2: (c.r2_buckets ?? []).map((b) => b.binding).sort(),
       ratelimits: (c.ratelimits ?? []).map((r) => r.name).sort(),
+      queueProducers: (c.queues?.producers ?? []).map((q) => q.binding).sort(),
+      queueConsumers: (c.queues?.consumers ?? []).length,
     });
     expect(toml.env?.staging).toBeDefined();
     expect(names(toml.env!.staging!)).toEqual(names(toml));

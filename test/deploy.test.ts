@@ -92,6 +92,9 @@ describe('the D1 id in wrangler.toml', () => {
     const staging = withD1Id(toml, 'staging', id);
     expect(deployTarget(staging, 'staging')).toMatchObject({ workerName: 'sentiment-edge-staging', d1: { name: 'sentiment-edge-staging', id }, r2: { bucket: 'sentiment-edge-staging-models' } });
     expect(deployTarget(staging).d1.id).toBe(PLACEHOLDER_D1_ID);
+    // The queues a deploy creates: the evaluation queue and its dead-letter queue, per environment.
+    expect(deployTarget(toml).queues).toEqual(['sentiment-edge-evaluations', 'sentiment-edge-evaluations-dlq']);
+    expect(deployTarget(toml, 'staging').queues).toEqual(['sentiment-edge-staging-evaluations', 'sentiment-edge-staging-evaluations-dlq']);
     expect(() => withD1Id(toml, undefined, 'not-an-id')).toThrow(/not a D1 database id/);
   });
 });

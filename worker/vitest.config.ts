@@ -35,6 +35,7 @@ const SHARED_WORKER_TESTS = [
   'src/monitor/**/*.test.ts',
   'src/serving/canary.test.ts',
   'src/routes/evaluations.test.ts',
+  'src/jobs/**/*.test.ts',
   'src/routes/feedback.test.ts',
   'src/serving/prometheus.test.ts',
   'src/serving/resolve.test.ts',

@@ -32,17 +32,25 @@ export interface ClientOptions {
   /** Bearer token for writes. */
   token?: string;
   fetch?: typeof fetch;
+  /** How often a queued evaluation run (202) is polled until it finishes (ms; default 1000). */
+  pollIntervalMs?: number;
+  /** How long a queued evaluation run is waited for before giving up (ms; default 30 minutes). */
+  pollTimeoutMs?: number;
 }
 
 export class RegistryClient {
   readonly baseUrl: string;
   private readonly token: string | undefined;
   private readonly doFetch: typeof fetch;
+  private readonly pollIntervalMs: number;
+  private readonly pollTimeoutMs: number;
 
-  constructor({ baseUrl, token, fetch: f }: ClientOptions) {
+  constructor({ baseUrl, token, fetch: f, pollIntervalMs = 1000, pollTimeoutMs = 30 * 60_000 }: ClientOptions) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.token = token;
     this.doFetch = f ?? ((input, init) => globalThis.fetch(input, init));
+    this.pollIntervalMs = pollIntervalMs;
+    this.pollTimeoutMs = pollTimeoutMs;
   }
 
   // ---- registry reads ----
@@ -154,14 +162,39 @@ export class RegistryClient {
   }
 
   // ---- evaluations and feedback ----
-  /** Scores an R2 dataset (`dataset`) or records numbers computed elsewhere (`result`). */
-  createEvaluation(body: EvaluationRequest): Promise<EvaluationRun> {
-    return this.json('POST', evaluationRoutes.evaluations(), body);
+  /**
+   * Scores an R2 dataset (`dataset`) or records numbers computed elsewhere (`result`). A big dataset is queued
+   * by the Worker (202): this waits for it (`finishedRun`), so the answer is always the finished run.
+   */
+  async createEvaluation(body: EvaluationRequest): Promise<EvaluationRun> {
+    return this.finishedRun(await this.request('POST', evaluationRoutes.evaluations(), body));
   }
-  /** Uploads a labelled CSV (text,label) and has the Worker score it; it is kept in R2 as `datasets/<dataset>`. */
-  evaluateCsv(csv: string | Uint8Array, query: { model: string; dataset: string; precision?: 'int8' | 'fp32' }): Promise<EvaluationRun> {
+  /** Uploads a labelled CSV (text,label) and has the Worker score it (waiting for a queued run); it is kept in R2 as `datasets/<dataset>`. */
+  async evaluateCsv(csv: string | Uint8Array, query: { model: string; dataset: string; precision?: 'int8' | 'fp32' }): Promise<EvaluationRun> {
     const qs = new URLSearchParams({ model: query.model, dataset: query.dataset, ...(query.precision ? { precision: query.precision } : {}) });
-    return this.json('POST', `${evaluationRoutes.evaluations()}?${qs}`, typeof csv === 'string' ? new TextEncoder().encode(csv) : csv, 'text/csv');
+    return this.finishedRun(await this.request('POST', `${evaluationRoutes.evaluations()}?${qs}`, typeof csv === 'string' ? new TextEncoder().encode(csv) : csv, 'text/csv'));
+  }
+  /** One evaluation run by id (public). */
+  getEvaluation(id: string): Promise<EvaluationRun> {
+    return this.json('GET', evaluationRoutes.evaluation(id));
+  }
+  /**
+   * The run a POST answered: 201 is finished; 202 is queued, polled every pollIntervalMs until it is 'succeeded'
+   * (returned) or 'failed' (thrown as ApiError 'evaluation_failed' with the run's error), at most pollTimeoutMs.
+   */
+  private async finishedRun(res: Response): Promise<EvaluationRun> {
+    let run = (await res.json()) as EvaluationRun;
+    if (res.status !== 202) return run;
+    const deadline = Date.now() + this.pollTimeoutMs;
+    while (run.status === 'running') {
+      if (Date.now() > deadline) {
+        throw new ApiError(0, 'timeout', `evaluation ${run.id} is still running after ${Math.round(this.pollTimeoutMs / 1000)} s; see GET ${evaluationRoutes.evaluation(run.id)} later`, { run });
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.pollIntervalMs));
+      run = await this.getEvaluation(run.id);
+    }
+    if (run.status === 'failed') throw new ApiError(500, 'evaluation_failed', `evaluation ${run.id} failed: ${run.error ?? 'no reason recorded'}`, { run });
+    return run;
   }
   listEvaluations(query: EvaluationQuery = {}): Promise<EvaluationList> {
     return this.json('GET', evaluationRoutes.evaluations() + queryString(query));

@@ -53,7 +53,7 @@ async function snapshot(): Promise<string> {
   return JSON.stringify({ counts, aliases, versions, keys, policies });
 }
 
-const PARAMS: Record<string, string> = { name: MODEL, version: '1', alias: 'challenger', ref: 'champion', path: 'config.json', keyName: 'no-such-key' };
+const PARAMS: Record<string, string> = { name: MODEL, version: '1', alias: 'challenger', ref: 'champion', path: 'config.json', keyName: 'no-such-key', id: 'no-such-run' };
 
 function concretePath(path: string): string {
   return path.replace(/\{(\w+)\}/g, (_, p: string) => {

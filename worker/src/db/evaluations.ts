@@ -89,17 +89,17 @@ export async function finishEvaluation(db: D1Database, id: string, m: Evaluation
   const row = await db
     .prepare(
       `UPDATE evaluations SET status = 'succeeded', accuracy = ?2, macro_f1 = ?3, macro_recall = ?4, ece = ?5, per_class = ?6, confusion = ?7, duration_ms = ?8, finished_at = ?9
-       WHERE id = ?1 RETURNING *`,
+       WHERE id = ?1 AND status = 'running' RETURNING *`,
     )
     .bind(id, m.accuracy, m.macroF1, m.macroRecall, m.ece, JSON.stringify(m.perClass), JSON.stringify(m.confusion), durationMs, now)
     .first<EvaluationRow>();
-  if (!row) throw new Error(`evaluation ${id} vanished while it was scored`);
+  if (!row) throw new Error(`evaluation ${id} vanished or was failed (the hourly job's timeout) while it was scored`);
   return toRun(row);
 }
 
 /** Marks a run failed with the reason (what the user should do is in the message). */
 export async function failEvaluation(db: D1Database, id: string, error: string, durationMs: number | null, now = new Date().toISOString()): Promise<void> {
-  await db.prepare(`UPDATE evaluations SET status = 'failed', error = ?2, duration_ms = ?3, finished_at = ?4 WHERE id = ?1`).bind(id, error.slice(0, 2000), durationMs, now).run();
+  await db.prepare(`UPDATE evaluations SET status = 'failed', error = ?2, duration_ms = ?3, finished_at = ?4 WHERE id = ?1 AND status = 'running'`).bind(id, error.slice(0, 2000), durationMs, now).run();
 }
 
 /** Records a finished evaluation computed elsewhere (publish-model's gate evaluations) in one statement. */
@@ -135,4 +135,17 @@ export async function listEvaluations(db: D1Database, f: EvaluationFilter): Prom
   const sql = `SELECT * FROM evaluations${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ${p(f.n)}`;
   const { results } = await db.prepare(sql).bind(...params).all<EvaluationRow>();
   return results.map(toRun);
+}
+
+/**
+ * Fails every run still 'running' that was created before `before` (ISO time) with `reason`: a queued run
+ * whose consumer died (CPU limit, a message past its retries in the dead-letter queue) or an inline run whose
+ * isolate was killed would otherwise stay 'running' for ever. Returns the ids it failed.
+ */
+export async function failStuckEvaluations(db: D1Database, before: string, reason: string, now = new Date().toISOString()): Promise<string[]> {
+  const { results } = await db
+    .prepare(`UPDATE evaluations SET status = 'failed', error = ?2, finished_at = ?3 WHERE status = 'running' AND created_at < ?1 RETURNING id`)
+    .bind(before, reason.slice(0, 2000), now)
+    .all<{ id: string }>();
+  return results.map((r) => r.id);
 }

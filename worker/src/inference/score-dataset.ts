@@ -15,7 +15,7 @@ export interface ParsedDataset {
 }
 
 /** Records parsed between two yields to the isolate's other requests. */
-export const PARSE_PIECE_ROWS = 4_000;
+export const PARSE_PIECE_ROWS = 1_000;
 
 /**
  * Splits CSV text into pieces of `rows` records each (the last may be shorter), cutting only at a line

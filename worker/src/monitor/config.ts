@@ -13,6 +13,8 @@ export interface MonitorConfig {
   pValue: number;
   shadowRate: number;
   historyDays: number;
+  /** Minutes after which a run still 'running' is failed (EVALUATION_TIMEOUT_MINUTES). */
+  evaluationTimeoutMinutes: number;
   webhook: { url: string; secret: string | null; attempts: number; backoffMs: number } | null;
   /** Retraining dispatch (RETRAIN_DISPATCH_URL; null: off). */
   retrain: RetrainConfig | null;
@@ -37,6 +39,7 @@ export const MONITOR_DEFAULTS = {
   pValue: DEFAULT_DRIFT_THRESHOLDS.pValue,
   shadowRate: 0.1,
   historyDays: 90,
+  evaluationTimeoutMinutes: 60,
   webhookAttempts: 4,
   webhookBackoffMs: 1000,
   retrainCooldownHours: 24,
@@ -92,6 +95,7 @@ export function monitorConfig(env: Env): MonitorConfig {
     pValue: num('DRIFT_P_VALUE', env.DRIFT_P_VALUE, MONITOR_DEFAULTS.pValue, 0, 1),
     shadowRate: shadowRate(env),
     historyDays: num('HISTORY_DAYS', env.HISTORY_DAYS, MONITOR_DEFAULTS.historyDays, 1, 36_500, true),
+    evaluationTimeoutMinutes: num('EVALUATION_TIMEOUT_MINUTES', env.EVALUATION_TIMEOUT_MINUTES, MONITOR_DEFAULTS.evaluationTimeoutMinutes, 1, 7 * 24 * 60, true),
     webhook,
   };
 }

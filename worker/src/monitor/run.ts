@@ -5,7 +5,8 @@
  * estimates its accuracy from its confidences (CBPE), summarises shadow scoring against the
  * challenger, stores one report per version (drift_reports), opens and resolves alerts
  * (drift_alerts), sends each new alert to ALERT_WEBHOOK_URL once (webhook.ts), and finally prunes
- * history older than HISTORY_DAYS (db/retention.ts).
+ * history older than HISTORY_DAYS (db/retention.ts) and fails evaluation runs still 'running' after
+ * EVALUATION_TIMEOUT_MINUTES (a queue consumer or isolate that died: jobs/evaluations.ts).
  */
 import {
   checkDrift,
@@ -26,6 +27,7 @@ import { readWindow } from '../db/history-aggregates.ts';
 import { readShadow } from '../db/shadow.ts';
 import { windowRealisedAccuracy, type RealisedAccuracySource } from '../db/feedback.ts';
 import { pruneHistory, type PruneResult } from '../db/retention.ts';
+import { failStuckEvaluations } from '../db/evaluations.ts';
 import { deliverAlert, type DeliverOptions, type DeliveryOutcome } from './webhook.ts';
 
 /** The report's shape is the API's (registry drift-api.ts), so the Worker and its clients cannot disagree. */
@@ -35,6 +37,8 @@ export interface MonitorRun {
   reports: DriftReport[];
   deliveries: DeliveryOutcome[];
   pruned: PruneResult;
+  /** Ids of the evaluation runs failed for running past EVALUATION_TIMEOUT_MINUTES. */
+  timedOut: string[];
 }
 
 export interface MonitorOptions extends Omit<DeliverOptions, 'now'> {
@@ -69,7 +73,13 @@ export async function runMonitor(env: Env, opts: MonitorOptions = {}): Promise<M
     }
   }
   const pruned = await pruneHistory(env.DB, new Date(now - config.historyDays * 86_400_000).toISOString());
-  return { reports, deliveries, pruned };
+  const timedOut = await failStuckEvaluations(
+    env.DB,
+    new Date(now - config.evaluationTimeoutMinutes * 60_000).toISOString(),
+    `still running after ${config.evaluationTimeoutMinutes} minutes (EVALUATION_TIMEOUT_MINUTES): its queue consumer or isolate died, or its message went to the dead-letter queue. Start the evaluation again`,
+    new Date(now).toISOString(),
+  );
+  return { reports, deliveries, pruned, timedOut };
 }
 
 async function buildReport(db: D1Database, v: AliasedVersion, config: MonitorConfig, start: string, end: string, realised: RealisedAccuracySource): Promise<DriftReport> {

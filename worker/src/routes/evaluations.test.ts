@@ -48,6 +48,19 @@ function expectSameMetrics(run: EvaluationRun, ref: ReturnType<typeof reference>
   }
 }
 
+/** A queued run (202), polled through GET /api/v1/evaluations/{id} until its consumer finished it. */
+async function settled(posted: { status: number; body: any; res: Response }): Promise<EvaluationRun> {
+  expect(posted.status, JSON.stringify(posted.body)).toBe(202);
+  expect(posted.body.status).toBe('running');
+  expect(posted.res.headers.get('location')).toBe(`/api/v1/evaluations/${posted.body.id}`);
+  for (;;) {
+    const r = await callJson<EvaluationRun>('GET', `/api/v1/evaluations/${posted.body.id}`, { token: null });
+    expect(r.status).toBe(200);
+    if (r.body.status !== 'running') return r.body;
+    await scheduler.wait(100);
+  }
+}
+
 const upload = (csv: string, query: string, token?: string | null) =>
   callJson<any>('POST', `/api/v1/evaluations?${query}`, { body: csv, headers: { 'content-type': 'text/csv' }, ...(token !== undefined ? { token } : {}) });
 
@@ -72,30 +85,39 @@ describe('POST /api/v1/evaluations', () => {
     expectSameMetrics(run, ref);
   });
 
-  it('scores 10,000 rows in batches and equals the reference within 1e-6 (int8 and fp32)', async () => {
+  it('queues 10,000 rows (202), scores them in the queue consumer and equals the reference within 1e-6 (int8 and fp32)', async () => {
     const rows = fixtureRows(10_000);
     const csv = csvOf(rows);
-    const int8 = await upload(csv, `model=${NAME}@${version}&dataset=tenk.csv`);
-    expect(int8.status, JSON.stringify(int8.body)).toBe(201);
-    expect(int8.body.dataset.rows).toBe(10_000);
-    expectSameMetrics(int8.body, reference(rows, 'int8'));
-    console.log(`10k-row evaluation in workerd: ${int8.body.durationMs} ms scoring (int8)`);
-    // The stored dataset, by name, in fp32.
-    const fp32 = await callJson<any>('POST', '/api/v1/evaluations', { body: { model: `${NAME}@${version}`, dataset: 'tenk.csv', precision: 'fp32' } });
-    expect(fp32.status, JSON.stringify(fp32.body)).toBe(201);
-    expect(fp32.body).toMatchObject({ source: 'r2', precision: 'fp32', dataset: { name: 'tenk.csv', sha256: int8.body.dataset.sha256, rows: 10_000 } });
-    expectSameMetrics(fp32.body, reference(rows, 'fp32'));
+    const posted = await upload(csv, `model=${NAME}@${version}&dataset=tenk.csv`);
+    // Over EVALUATION_INLINE_ROWS: answered at once with the 'running' row, its rows counted and its labels known.
+    expect(posted.body).toMatchObject({ status: 'running', metrics: null, finishedAt: null, dataset: { name: 'tenk.csv', rows: 10_000 }, labels: model.labels });
+    const int8 = await settled(posted);
+    expect(int8).toMatchObject({ id: posted.body.id, status: 'succeeded', source: 'upload', error: null, dataset: { rows: 10_000 } });
+    expectSameMetrics(int8, reference(rows, 'int8'));
+    console.log(`10k-row evaluation in workerd (queue consumer): ${int8.durationMs} ms scoring (int8)`);
+    // The stored dataset, by name, in fp32: also queued.
+    const fp32 = await settled(await callJson<any>('POST', '/api/v1/evaluations', { body: { model: `${NAME}@${version}`, dataset: 'tenk.csv', precision: 'fp32' } }));
+    expect(fp32).toMatchObject({ source: 'r2', precision: 'fp32', status: 'succeeded', dataset: { name: 'tenk.csv', sha256: int8.dataset.sha256, rows: 10_000 } });
+    expectSameMetrics(fp32, reference(rows, 'fp32'));
     // Both runs share the dataset sha256: listed side by side.
-    const list = await callJson<any>('GET', `/api/v1/evaluations?model=${NAME}&dataset=${int8.body.dataset.sha256}`, { token: null });
+    const list = await callJson<any>('GET', `/api/v1/evaluations?model=${NAME}&dataset=${int8.dataset.sha256}`, { token: null });
     expect(list.status).toBe(200);
-    expect(list.body.evaluations.map((e: EvaluationRun) => e.id).sort()).toEqual([int8.body.id, fp32.body.id].sort());
+    expect(list.body.evaluations.map((e: EvaluationRun) => e.id).sort()).toEqual([int8.id, fp32.id].sort());
+    // The inline path is unchanged at the threshold: 2,000 rows are scored in the request (201).
+    const inline = await upload(csvOf(fixtureRows(2_000)), `model=${NAME}@${version}&dataset=twok.csv`);
+    expect(inline.status, JSON.stringify(inline.body)).toBe(201);
+    expect(inline.body.status).toBe('succeeded');
+    expectSameMetrics(inline.body, reference(fixtureRows(2_000), 'int8'));
   });
 
-  it('keeps /live and /predict answering while a 30,000-row evaluation runs (it yields between batches)', async () => {
+  it('keeps /live and /predict answering while a 30,000-row evaluation is queued and scored', async () => {
     const csv = csvOf(fixtureRows(30_000));
-    let done = false;
     const started = performance.now();
-    const run = upload(csv, `model=${NAME}@${version}&dataset=yield.csv`).finally(() => (done = true));
+    const posted = await upload(csv, `model=${NAME}@${version}&dataset=yield.csv`);
+    expect(posted.status, JSON.stringify(posted.body)).toBe(202);
+    const answeredIn = performance.now() - started;
+    let done = false;
+    const run = settled(posted).finally(() => (done = true));
     const during: number[] = [];
     for (let i = 0; !done; i++) {
       const t = performance.now();
@@ -104,9 +126,9 @@ describe('POST /api/v1/evaluations', () => {
       if (!done) during.push(performance.now() - t);
     }
     const total = performance.now() - started;
-    expect((await run).status).toBe(201);
-    console.log(`30k-row evaluation: ${total.toFixed(0)} ms; ${during.length} requests answered meanwhile, slowest ${Math.max(...during).toFixed(0)} ms`);
-    // The run yields between batches: without that, the first request would wait for the whole run.
+    expect((await run).status).toBe('succeeded');
+    console.log(`30k-row evaluation: POST answered (202) in ${answeredIn.toFixed(0)} ms, finished by the consumer after ${total.toFixed(0)} ms; ${during.length} requests answered meanwhile, slowest ${Math.max(...during).toFixed(0)} ms`);
+    // The consumer yields between batches: without that, the first request would wait for the whole run.
     expect(during.length).toBeGreaterThanOrEqual(5);
     expect(Math.max(...during)).toBeLessThan(total / 4);
   }, 120_000);
@@ -204,7 +226,9 @@ describe('POST /api/v1/evaluations refuses bad input with a clear 4xx', () => {
 
 it('is in /openapi.json', async () => {
   const doc = (await (await call('GET', '/openapi.json', { token: null })).json()) as any;
-  expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/evaluations', '/api/v1/feedback', '/api/v1/feedback/export', '/api/v1/feedback/accuracy']));
+  expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/evaluations', '/api/v1/evaluations/{id}', '/api/v1/feedback', '/api/v1/feedback/export', '/api/v1/feedback/accuracy']));
+  expect(Object.keys(doc.paths['/api/v1/evaluations'].post.responses)).toEqual(expect.arrayContaining(['201', '202']));
+  expect(doc.paths['/api/v1/evaluations/{id}'].get.security).toBeUndefined();
   expect(doc.paths['/api/v1/evaluations'].post.requestBody.content).toHaveProperty('text/csv');
   expect(doc.paths['/api/v1/evaluations'].post.security).toEqual([{ bearerAuth: [] }]);
   expect(doc.paths['/api/v1/evaluations'].get.security).toBeUndefined();

@@ -4,10 +4,10 @@
  * same engine and session cache as /predict, or records numbers computed elsewhere (publish-model's
  * gate evaluations); GET /api/v1/evaluations lists them (public, like manifests).
  *
- * Runs are inline: the 'running' row is written before scoring and finished after it, in batches of
- * EVALUATION_BATCH texts. For production-sized files the same steps move to a Cloudflare Queue
- * consumer (send {id, model, version, precision, R2 key}; answer 202 with the 'running' row; the
- * consumer parses, scores in batches and finishes the row) — the data functions take plain data for that.
+ * The CSV is parsed in the request (a bad file is a 400 naming its line). At most EVALUATION_INLINE_ROWS
+ * rows are scored inline (201, the finished run); a bigger file is stored in R2 and queued (202, the
+ * 'running' row; jobs/evaluations.ts scores it). GET /api/v1/evaluations/{id} shows when it is done;
+ * the registry's client polls it, so its callers get the finished run either way.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import {
@@ -18,15 +18,15 @@ import {
   parseModelRef,
   RefError,
   sha256Hex,
-  type EvaluationMetrics,
   type EvaluationRun,
 } from '@sentiment-edge/registry';
 import type { Context } from 'hono';
 import { access, callerName, checkModelScope } from '../auth.ts';
-import { failEvaluation, finishEvaluation, insertFinishedEvaluation, insertRunningEvaluation, listEvaluations } from '../db/evaluations.ts';
+import { failEvaluation, getEvaluation, insertFinishedEvaluation, insertRunningEvaluation, listEvaluations } from '../db/evaluations.ts';
 import type { AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
-import { evaluationMetrics, parseEvaluationCsv, scoreTexts } from '../inference/score-dataset.ts';
+import { parseEvaluationCsv } from '../inference/score-dataset.ts';
+import { inlineRows, scoreAndFinish, type EvaluationMessage } from '../jobs/evaluations.ts';
 import { modelCache, type Precision } from '../inference/model-cache.ts';
 import { versionLabels } from '../db/versions.ts';
 import { newApp } from '../openapi-app.ts';
@@ -124,23 +124,57 @@ async function resolveVersion(c: Context<AppEnv>, ref: string): Promise<{ name: 
   return { name: r.name, version: r.version };
 }
 
-/** Loads the model, parses the CSV against its labels, writes the 'running' row, scores, finishes (or fails) the row. */
-async function scoreAndStore(c: Context<AppEnv>, ref: string, precision: Precision, source: 'upload' | 'r2', dataset: { name: string; sha256: string }, content: string, note?: string): Promise<EvaluationRun> {
+/**
+ * Parses the CSV against the version's labels, writes the 'running' row and either scores it here and finishes
+ * the row (at most EVALUATION_INLINE_ROWS rows; `queued: false`) or sends it to the queue (`queued: true`). An
+ * uploaded file (`upload`) is kept in R2 as datasets/NAME once it parsed, before the queue can read it.
+ */
+async function scoreAndStore(
+  c: Context<AppEnv>,
+  ref: string,
+  precision: Precision,
+  source: 'upload' | 'r2',
+  dataset: { name: string; sha256: string },
+  content: string,
+  note: string | undefined,
+  upload?: Uint8Array,
+): Promise<{ run: EvaluationRun; queued: boolean }> {
   const model = await resolveVersion(c, ref);
-  const loaded = await modelCache.get(c.env, model.name, model.version, precision);
-  const ds = await parseEvaluationCsv(content, loaded.labels, dataset.name);
+  const labels = (await versionLabels(c.env.DB, model.name, model.version))!;
+  const ds = await parseEvaluationCsv(content, labels, dataset.name);
+  const keep = async () => {
+    // Kept for later runs by name (other versions, other precisions); only a file that parsed is stored.
+    if (upload) await c.env.MODELS.put(datasetKey(dataset.name), upload, { httpMetadata: { contentType: 'text/csv; charset=utf-8' }, sha256: dataset.sha256 });
+  };
   const id = crypto.randomUUID();
-  const started = performance.now();
-  await insertRunningEvaluation(c.env.DB, { id, model, precision, source, dataset: { ...dataset, rows: ds.texts.length }, labels: loaded.labels, note: note ?? null, createdAt: new Date().toISOString(), createdBy: callerName(c) });
-  let metrics: EvaluationMetrics;
+  const row = { id, model, precision, source, dataset: { ...dataset, rows: ds.texts.length }, labels, note: note ?? null, createdAt: new Date().toISOString(), createdBy: callerName(c) };
+  if (ds.texts.length > inlineRows(c.env)) {
+    await keep();
+    await insertRunningEvaluation(c.env.DB, row);
+    try {
+      await c.env.EVALUATION_QUEUE.send({ id, key: datasetKey(dataset.name) } satisfies EvaluationMessage, { contentType: 'json' });
+    } catch (e) {
+      await failEvaluation(c.env.DB, id, `could not queue the run: ${(e as Error).message}`, null);
+      throw e;
+    }
+    return { run: (await getEvaluation(c.env.DB, id))!, queued: true };
+  }
+  const loaded = await modelCache.get(c.env, model.name, model.version, precision);
+  await insertRunningEvaluation(c.env.DB, row);
+  let run: EvaluationRun;
   try {
-    metrics = evaluationMetrics(ds.labelIds, await scoreTexts(c.env, loaded, ds.texts), loaded.labels);
+    run = await scoreAndFinish(c.env, id, loaded, ds);
   } catch (e) {
-    await failEvaluation(c.env.DB, id, (e as Error).message, performance.now() - started);
+    await failEvaluation(c.env.DB, id, (e as Error).message, null);
     throw e;
   }
-  return finishEvaluation(c.env.DB, id, metrics, Math.round((performance.now() - started) * 1000) / 1000);
+  await keep();
+  return { run, queued: false };
 }
+
+/** 201 with a finished run, 202 with a queued one (poll GET /api/v1/evaluations/{id}). */
+const answer = (c: Context<AppEnv>, r: { run: EvaluationRun; queued: boolean }) =>
+  r.queued ? c.json(r.run, 202, { 'Cache-Control': 'no-store', Location: evaluationRoutes.evaluation(r.run.id) }) : c.json(r.run, 201, { 'Cache-Control': 'no-store' });
 
 async function handleCreate(c: Context<AppEnv>) {
   // Before the body is read: per address, and per API key from every address (rate-limit.ts).
@@ -156,10 +190,7 @@ async function handleCreate(c: Context<AppEnv>) {
   const sha256 = await sha256Hex(bytes);
   const name = q.data.dataset ?? `upload-${sha256.slice(0, 12)}.csv`;
   const content = decodeUtf8(bytes, name);
-  const run = await scoreAndStore(c, q.data.model, q.data.precision ?? 'int8', 'upload', { name, sha256 }, content, q.data.note);
-  // Kept for later runs by name (other versions, other precisions); only a file that parsed is stored.
-  await c.env.MODELS.put(datasetKey(name), bytes, { httpMetadata: { contentType: 'text/csv; charset=utf-8' }, sha256 });
-  return c.json(run, 201, { 'Cache-Control': 'no-store' });
+  return answer(c, await scoreAndStore(c, q.data.model, q.data.precision ?? 'int8', 'upload', { name, sha256 }, content, q.data.note, bytes));
 }
 
 async function handleJson(c: Context<AppEnv>) {
@@ -200,8 +231,7 @@ async function handleJson(c: Context<AppEnv>) {
   if (!obj) throw ApiError.notFound(`no dataset "${name}" in R2 (datasets/${name}); upload it once as text/csv with ?dataset=${name}`);
   if (obj.size > MAX_EVALUATION_BYTES) throw new ApiError(413, 'payload_too_large', `dataset ${name} is ${obj.size} bytes; an evaluation takes at most ${MAX_EVALUATION_BYTES}`);
   const bytes = new Uint8Array(await obj.arrayBuffer());
-  const run = await scoreAndStore(c, body.model, body.precision ?? 'int8', 'r2', { name, sha256: await sha256Hex(bytes) }, decodeUtf8(bytes, name), body.note);
-  return c.json(run, 201, { 'Cache-Control': 'no-store' });
+  return answer(c, await scoreAndStore(c, body.model, body.precision ?? 'int8', 'r2', { name, sha256: await sha256Hex(bytes) }, decodeUtf8(bytes, name), body.note));
 }
 
 export function evaluationApp() {
@@ -217,12 +247,16 @@ export function evaluationApp() {
       path,
       tags,
       ...access('publisher'),
-      summary: `Score a labelled CSV (text,label) on a model version with the /predict engine and store accuracy, macro-F1, per-class P/R/F1, confusion and ECE. Body: text/csv (at most ${MAX_EVALUATION_BYTES} bytes, ${MAX_EVALUATION_ROWS} rows; ?model=&dataset=&precision=; kept in R2 as datasets/NAME), or JSON {model, dataset} for a stored CSV, or JSON {model: NAME@VERSION, result} to record numbers computed elsewhere (publish-model)`,
+      summary: `Score a labelled CSV (text,label) on a model version with the /predict engine (inline up to EVALUATION_INLINE_ROWS rows: 201; bigger files in a Queue consumer: 202, then poll GET /api/v1/evaluations/{id}) and store accuracy, macro-F1, per-class P/R/F1, confusion and ECE. Body: text/csv (at most ${MAX_EVALUATION_BYTES} bytes, ${MAX_EVALUATION_ROWS} rows; ?model=&dataset=&precision=; kept in R2 as datasets/NAME), or JSON {model, dataset} for a stored CSV, or JSON {model: NAME@VERSION, result} to record numbers computed elsewhere (publish-model)`,
       request: {
         query: UploadQuery.partial(),
         body: { required: true, content: { 'text/csv': { schema: z.string().openapi({ example: 'text,label\ngreat film,positive\n' }) }, 'application/json': { schema: { $ref: '#/components/schemas/EvaluationRequest' } } } },
       },
-      responses: { 201: json(EvaluationRunSchema, 'The finished run'), ...errors(400, 401, 403, 404, 413, 415, 503) },
+      responses: {
+        201: json(EvaluationRunSchema, 'The finished run (a recorded result, or a CSV of at most EVALUATION_INLINE_ROWS rows, default 2,000, scored in the request)'),
+        202: json(EvaluationRunSchema, 'A bigger CSV, queued: the run with status "running" (Location: its URL). Poll GET /api/v1/evaluations/{id} until the status is "succeeded" or "failed"'),
+        ...errors(400, 401, 403, 404, 413, 415, 503),
+      },
     }),
     handleCreate,
   );
@@ -239,6 +273,21 @@ export function evaluationApp() {
       const q = c.req.valid('query');
       const evaluations = await listEvaluations(c.env.DB, { model: q.model, version: q.version, dataset: q.dataset, n: q.n ?? 100 });
       return c.json({ evaluations }, 200, { 'Cache-Control': 'no-store' });
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: `${path}/{id}`,
+      tags,
+      summary: 'One evaluation run: poll a queued run (202 from POST) until its status is "succeeded" or "failed"',
+      request: { params: z.object({ id: z.string().min(1).max(100) }) },
+      responses: { 200: json(EvaluationRunSchema, 'The run'), ...errors(404) },
+    }),
+    async (c) => {
+      const run = await getEvaluation(c.env.DB, c.req.valid('param').id);
+      if (!run) throw ApiError.notFound(`no evaluation run ${c.req.valid('param').id}: list them with GET ${path}`);
+      return c.json(run, 200, { 'Cache-Control': 'no-store' });
     },
   );
   return app;
