@@ -156,9 +156,22 @@ describe('PWA the user can trust (issue 23)', () => {
     // A 3,000-character review: the strongest sentences, not the whole text printed again.
     const long = Array.from({ length: 60 }, (_, i) => (i === 30 ? 'The ending was awful and boring.' : `Scene ${i} shows the town at night.`)).join(' ');
     expect(long.length).toBeGreaterThan(2000);
+    // The answer comes first, "why this label" after it: the page is seen with the answer for this text and a
+    // "working out why" note in place of the explanation, before the explanation (an order, not a time).
+    await page.evaluate((t) => {
+      const w = globalThis as unknown as { answerBeforeWhy: boolean };
+      w.answerBeforeWhy = false;
+      const look = () => {
+        const r = document.querySelector<HTMLElement>('[data-testid="result"]');
+        if (r?.dataset.text === t && r.querySelector('[data-testid="verdict"]') && r.querySelector('[data-testid="why-working"]') && !r.querySelector('[data-testid="why"]')) w.answerBeforeWhy = true;
+      };
+      new MutationObserver(look).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    }, long);
     await box.fill(long);
     await readPrediction(page, long);
     await expect.poll(() => why.getAttribute('data-by')).toBe('sentence');
+    expect(await page.evaluate(() => (globalThis as unknown as { answerBeforeWhy: boolean }).answerBeforeWhy)).toBe(true);
+    expect(await page.locator('[data-testid="why-working"]').count()).toBe(0);
     expect(await why.locator('.explained').count()).toBe(0);
     expect(((await why.textContent()) ?? '').length).toBeLessThan(900);
   });

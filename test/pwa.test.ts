@@ -52,6 +52,8 @@ describe('PWA in Chromium', () => {
     expect(await page.evaluate(() => (globalThis as unknown as { shownErrors: string[] }).shownErrors)).toEqual([]);
     expect(shown.label).toBe('positive');
     // Why this label: the words that pushed towards it are marked in the text, with a spoken explanation, and listed in words.
+    // It follows the answer (shown first) once the worker has worked it out.
+    await page.locator('[data-testid="why"]').waitFor();
     const pushedFor = await page.locator('[data-testid="why"] .explained mark[data-push="for"]').allTextContents();
     expect(pushedFor.join(' ')).toMatch(/(great|wonderful) \(pushed towards positive\)/);
     expect(await page.locator('[data-testid="why-towards"]').textContent()).toMatch(/Made the answer more positive:.*“(great|wonderful)”/);

@@ -13,7 +13,7 @@ install.start();
 void app.init();
 mount(App, { target: document.getElementById('app')!, props: { app, pwa, install } });
 pwa.start();
-// For tests and debugging in the console: the engine's state, the history, and one prediction as the main screen makes it.
+// For tests and debugging in the console: the engine's state, the history, and one prediction (then its "why") as the main screen makes it.
 (globalThis as unknown as { sentimentEdge: unknown }).sentimentEdge = {
   get engine() {
     return app.engine.state;
@@ -25,4 +25,6 @@ pwa.start();
     return app.history.counts;
   },
   predict: (text: string) => app.engine.predict(text),
+  /** "Why this label" for an answer `predict` gave (null on the server fallback). */
+  explain: (text: string, label: string) => app.engine.explain(text, label),
 };

@@ -2,14 +2,16 @@
  * The inference Web Worker: downloads and verifies the model (model-cache.ts), builds an ONNX Runtime
  * session (WebGPU when an adapter exists, WASM otherwise) plus the model's tokenizer, and answers
  * predictions through registry's createClassifier (the same tokenize → pad → run → softmax code the
- * Worker and training use). Long batches are chunked, report progress, and stop on `cancel`.
+ * Worker and training use). Long batches are chunked, report progress, and stop on `cancel`. The live text's
+ * answer is one classification; its "why this label" (occlusion) is a separate `explain` request, run in
+ * chunks that a `cancel` (a newer text) stops, so that a newer answer never waits for a whole explanation.
  */
 import { Tokenizer } from '@huggingface/tokenizers';
-import { createClassifier, MODEL_LAYOUT, occlude, readModelConfig, RegistryClient, toPrediction, type Classifier } from '@sentiment-edge/registry';
+import { createClassifier, MODEL_LAYOUT, occlude, readModelConfig, RegistryClient, toPrediction, type Classifier, type ProbabilityModel } from '@sentiment-edge/registry';
 // ONNX Runtime's own WASM binaries, emitted into the build by Vite (hashed, same origin, no CDN).
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import jspiWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jspi.wasm?url';
-import { assertNever, InferenceError, type Backend, type FailureCode, type LoadRequest, type MainToWorker, type ExplainedPrediction, type PredictRequest, type WorkerToMain } from '../lib/messages.ts';
+import { assertNever, InferenceError, type Backend, type FailureCode, type LoadRequest, type MainToWorker, type ExplainedPrediction, type ExplainRequest, type PredictRequest, type WorkerToMain } from '../lib/messages.ts';
 import { filesFor, IntegrityError, loadModelFiles, MODEL_CACHE } from '../lib/model-cache.ts';
 
 /** Wall-clock ms when this worker's module started evaluating (for the load-timing log). */
@@ -32,6 +34,9 @@ self.onmessage = (ev: MessageEvent<MainToWorker>) => {
       return;
     case 'predict':
       void handle(msg.id, () => predict(msg));
+      return;
+    case 'explain':
+      void handle(msg.id, () => explain(msg));
       return;
     case 'cancel':
       cancelled.add(msg.id);
@@ -229,12 +234,11 @@ async function predict(msg: PredictRequest): Promise<WorkerToMain> {
   if (!classifier) throw new InferenceError('not_loaded', 'no model is loaded in the browser');
   const c = classifier;
   const t0 = performance.now();
-  if (msg.explain) {
+  if (msg.live) {
     try {
-      return { type: 'result', id: msg.id, predictions: await explained(c, msg.texts), latencyMs: performance.now() - t0 };
+      return { type: 'result', id: msg.id, predictions: await answered(c, msg.texts), latencyMs: performance.now() - t0 };
     } catch (e) {
-      const d = describe(e);
-      throw new InferenceError(d.code === 'oom' ? 'oom' : 'run', `prediction failed with ${loadedKey}: ${d.message}`);
+      throw runError(e);
     }
   }
   const chunk = Math.max(1, msg.chunkSize ?? 64);
@@ -247,8 +251,7 @@ async function predict(msg: PredictRequest): Promise<WorkerToMain> {
       const r = await c.analyze(texts);
       out.push(...r.probabilities.map((p, j) => ({ ...toPrediction(p, c.labels), tokenStats: r.stats[j]! })));
     } catch (e) {
-      const d = describe(e);
-      throw new InferenceError(d.code === 'oom' ? 'oom' : 'run', `prediction failed with ${loadedKey}: ${d.message}`);
+      throw runError(e);
     }
     if (msg.texts.length > chunk) {
       post({ type: 'progress', id: msg.id, phase: 'predict', done: Math.min(i + chunk, msg.texts.length), total: msg.texts.length });
@@ -259,21 +262,32 @@ async function predict(msg: PredictRequest): Promise<WorkerToMain> {
   return { type: 'result', id: msg.id, predictions: out, latencyMs: performance.now() - t0 };
 }
 
+function runError(e: unknown): InferenceError {
+  if (e instanceof InferenceError && e.code === 'cancelled') return e;
+  const d = describe(e);
+  return new InferenceError(d.code === 'oom' ? 'oom' : 'run', `prediction failed with ${loadedKey}: ${d.message}`);
+}
+
 /**
- * Predictions with "why this label" by occlusion (registry occlude: each whole word, or each sentence of a long
- * text, left out in turn), the token statistics and, for a text longer than the model reads, how much was read.
+ * The live answer: one classification with the token statistics, for a text longer than the model reads how
+ * much was read, and the language note. "Why this label" is not here: it is the `explain` request's.
  */
-async function explained(c: Classifier, texts: string[]): Promise<ExplainedPrediction[]> {
-  const out: ExplainedPrediction[] = [];
-  for (const text of texts) {
-    const { prediction, by, units } = await occlude(c, text);
-    // A text longer than the model reads is cut: say so instead of ignoring its end silently.
-    const total = tokenizer?.encode(text).ids.length ?? 0;
-    out.push({ ...prediction, why: { by, units }, tokenStats: c.tokenStats(text), ...(total > maxTokens ? { tokens: { read: maxTokens, total } } : {}) });
-  }
+async function answered(c: Classifier, texts: string[]): Promise<ExplainedPrediction[]> {
+  const r = await c.analyze(texts);
+  const out = r.probabilities.map((p, i): ExplainedPrediction => {
+    const stats = r.stats[i]!;
+    const prediction: ExplainedPrediction = { ...toPrediction(p, c.labels), tokenStats: stats };
+    // A text longer than the model reads is cut: say so instead of ignoring its end silently. Only a text that
+    // filled the model's length (its pieces + [CLS]/[SEP] and the like) is encoded again, whole, to count.
+    if (stats.tokens + 4 >= maxTokens) {
+      const total = tokenizer?.encode(texts[i]!).ids.length ?? 0;
+      if (total > maxTokens) prediction.tokens = { read: maxTokens, total };
+    }
+    return prediction;
+  });
   const languages = c.languages;
   if (languages?.length) {
-    // The detector (≈ 34 kB gzip of n-gram profiles) is its own chunk, loaded with the first explained answer.
+    // The detector (≈ 34 kB gzip of n-gram profiles) is its own chunk, loaded with the first live answer.
     const { checkLanguage, languageNote } = await import('@sentiment-edge/registry/language');
     out.forEach((p, i) => {
       const check = checkLanguage(texts[i]!, languages, p.tokenStats?.unknownShare);
@@ -281,6 +295,38 @@ async function explained(c: Classifier, texts: string[]): Promise<ExplainedPredi
     });
   }
   return out;
+}
+
+/** Texts per session run while explaining: a `cancel` (a newer text) is seen between two runs. */
+const EXPLAIN_CHUNK = 8;
+
+/**
+ * "Why this label" by occlusion (registry occlude: each whole word, or each sentence of a long text, left out in
+ * turn). The texts occlude asks for are classified EXPLAIN_CHUNK at a time, with a yield between runs so that a
+ * `cancel` or a newer text's `predict` is handled: the newer answer waits for one run at most, not for all of them.
+ */
+async function explain(msg: ExplainRequest): Promise<WorkerToMain> {
+  if (!classifier) throw new InferenceError('not_loaded', 'no model is loaded in the browser');
+  const c = classifier;
+  const t0 = performance.now();
+  const model: ProbabilityModel = {
+    labels: c.labels,
+    async probabilities(texts) {
+      const out: Float32Array[] = [];
+      for (let i = 0; i < texts.length; i += EXPLAIN_CHUNK) {
+        await yieldToMessages();
+        if (cancelled.has(msg.id)) throw new InferenceError('cancelled', 'cancelled');
+        out.push(...(await c.probabilities(texts.slice(i, i + EXPLAIN_CHUNK))));
+      }
+      return out;
+    },
+  };
+  try {
+    const { prediction, by, units } = await occlude(model, msg.text);
+    return { type: 'explained', id: msg.id, label: prediction.label, why: { by, units }, latencyMs: performance.now() - t0 };
+  } catch (e) {
+    throw runError(e);
+  }
 }
 
 /** Lets queued messages (a `cancel`) run; a MessageChannel hop avoids the 4 ms clamp of nested timers. */

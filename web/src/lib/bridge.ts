@@ -88,6 +88,7 @@ export class InferenceBridge {
         return;
       case 'loaded':
       case 'result':
+      case 'explained':
         this.#pending.delete(msg.id);
         p.resolve(msg);
         return;

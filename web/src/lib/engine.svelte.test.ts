@@ -6,12 +6,17 @@ import type { MainToWorker, WorkerToMain } from './messages.ts';
 
 const manifest = { name: 'sentiment', version: 3, labels: ['negative', 'positive'], files: [], bytes: 10 } as unknown as Manifest;
 
-/** An inference worker that answers `load` as told and every `predict` with "positive". */
+/**
+ * An inference worker that answers `load` as told, every `predict` with "positive", and every `explain` with an
+ * occlusion of `explainedLabel` (held back while `holdExplain` is set, so a test can cancel it first).
+ */
 class FakeWorker implements WorkerLike {
   sent: MainToWorker[] = [];
   onmessage: ((ev: MessageEvent<WorkerToMain>) => void) | null = null;
   onerror: ((ev: ErrorEvent) => void) | null = null;
   terminated = false;
+  explainedLabel = 'positive';
+  holdExplain = false;
   constructor(private readonly load: 'ok' | 'integrity' | 'offline_no_model') {}
   postMessage(m: MainToWorker) {
     this.sent.push(m);
@@ -22,6 +27,8 @@ class FakeWorker implements WorkerLike {
       else reply({ type: 'error', id: m.id, code: this.load, message: 'sha256 of onnx/model.onnx does not match' });
     } else if (m.type === 'predict') {
       reply({ type: 'result', id: m.id, predictions: m.texts.map(() => ({ label: 'positive', score: 0.9, probabilities: { negative: 0.1, positive: 0.9 } })), latencyMs: 1 });
+    } else if (m.type === 'explain' && !this.holdExplain) {
+      reply({ type: 'explained', id: m.id, label: this.explainedLabel, why: { by: 'word', units: [{ start: 0, end: m.text.length, effect: 0.4 }] }, latencyMs: 30 });
     }
   }
   terminate() {
@@ -78,6 +85,29 @@ describe('EngineModel', () => {
     expect(workers[0]!.terminated).toBe(true);
   });
 
+  it('answers first (one classification, no "why"), then explains on its own request; a newer text cancels it', async () => {
+    const { e, workers } = engine('ok');
+    await e.load(manifest);
+    const w = workers[0]!;
+    const r = await e.predict('great');
+    expect(r.why).toBeUndefined();
+    expect(w.sent.at(-1)).toMatchObject({ type: 'predict', texts: ['great'], live: true });
+    expect(await e.explain('great', r.label)).toEqual({ by: 'word', units: [{ start: 0, end: 5, effect: 0.4 }] });
+    expect(w.sent.at(-1)).toMatchObject({ type: 'explain', text: 'great' });
+    // The explaining run found another label (a near tie): no explanation of a label that is not shown.
+    w.explainedLabel = 'negative';
+    expect(await e.explain('great', 'positive')).toBeNull();
+    // Aborted (a newer text): rejected as cancelled, and the worker is told to stop.
+    w.holdExplain = true;
+    const ctl = new AbortController();
+    const pending = e.explain('great', 'positive', ctl.signal);
+    ctl.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'cancelled' });
+    const asked = w.sent.at(-2)!;
+    expect(asked).toMatchObject({ type: 'explain', text: 'great' });
+    expect(w.sent.at(-1)).toEqual({ type: 'cancel', id: asked.id });
+  });
+
   it('falls back to the server when the model cannot be used here and the server can be reached', async () => {
     const { e, serverCalls } = engine('integrity');
     await e.load(manifest);
@@ -88,6 +118,8 @@ describe('EngineModel', () => {
     const r = await e.predict('awful');
     expect(r).toMatchObject({ label: 'negative', via: 'server', serverId: 'srv-1' });
     expect(serverCalls).toEqual(['sentiment@3 awful']);
+    // The server's /predict has no occlusion: no "why" for its answers, and nothing is asked of a worker.
+    expect(await e.explain('awful', 'negative')).toBeNull();
     expect((await e.predictMany(['x'], () => undefined)).map((p) => p.label)).toEqual(['negative']);
   });
 

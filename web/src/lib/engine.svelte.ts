@@ -9,6 +9,9 @@ import { MAX_TEXTS, type Manifest, type RegistryClient } from '@sentiment-edge/r
 import { InferenceBridge, type WorkerLike } from './bridge.ts';
 import type { SettledPrediction } from './history-sync.svelte.ts';
 import { InferenceError, type Backend, type ExplainedPrediction, type FailureCode, type ProgressMessage } from './messages.ts';
+
+/** "Why this label" as the inference worker works it out (registry occlude). */
+export type Why = NonNullable<ExplainedPrediction['why']>;
 import { fileUrl, filesFor, isCached, MODEL_CACHE } from './model-cache.ts';
 import { plainDetail } from './wording.ts';
 
@@ -150,7 +153,11 @@ export class EngineModel {
     await this.load(m);
   }
 
-  /** Classifies one text in the browser, or on the server in fallback mode. */
+  /**
+   * Classifies one text in the browser, or on the server in fallback mode: the answer (label, probabilities,
+   * token statistics, how much was read, language) as soon as the one classification is done. "Why this label"
+   * is not in it: ask `explain` for it once the answer is shown.
+   */
   async predict(text: string, signal?: AbortSignal): Promise<PredictionResult> {
     // During the first load the text waits for the model instead of failing.
     await this.#deps.choosing();
@@ -160,7 +167,7 @@ export class EngineModel {
     if (this.state.status === 'ready' && this.#bridge) {
       try {
         const t0 = performance.now();
-        const r = await this.#bridge.call<'predict'>({ type: 'predict', texts: [text], explain: true }, signal ? { signal } : {});
+        const r = await this.#bridge.call<'predict'>({ type: 'predict', texts: [text], live: true }, signal ? { signal } : {});
         return { ...r.predictions[0]!, model: { name: m.name, version: m.version }, latencyMs: performance.now() - t0, via: this.state.backend as Backend };
       } catch (e) {
         if (e instanceof InferenceError && e.code === 'cancelled') throw e;
@@ -172,6 +179,19 @@ export class EngineModel {
       return { label: r.label, score: r.score, probabilities: r.probabilities, model: r.model, latencyMs: r.latencyMs, via: 'server', serverId: r.id };
     }
     throw new Error(this.state.message ?? 'The model is not available.');
+  }
+
+  /**
+   * "Why this label" for a text `predict` answered in the browser as `label`: occlusion in the inference worker
+   * (each whole word, or each sentence of a long text, left out in turn), asked for after the answer is shown;
+   * aborting `signal` (a newer text) stops it between its runs. Null when the browser model does not answer
+   * (the server's /predict has no occlusion, so a fallback answer has no "why", as before), or when the
+   * explaining run found another label (a near tie): an explanation of a label not shown would mislead.
+   */
+  async explain(text: string, label: string, signal?: AbortSignal): Promise<Why | null> {
+    if (this.state.status !== 'ready' || !this.#bridge) return null;
+    const r = await this.#bridge.call<'explain'>({ type: 'explain', text }, signal ? { signal } : {});
+    return r.label === label ? r.why : null;
   }
 
   /** Classifies many texts (browser worker in chunks, or the server in batches of MAX_TEXTS). */

@@ -1,7 +1,8 @@
 /**
  * The typed message protocol between the UI thread and the inference Web Worker.
  * Every request carries an id; the worker answers with progress messages and exactly one
- * `loaded`/`result`/`error` for that id. `cancel` stops a running batch between chunks.
+ * `loaded`/`result`/`explained`/`error` for that id. `cancel` stops a running batch between chunks, and an
+ * explanation that has not started yet or is between its chunks.
  */
 import type { Manifest, Occlusion, Prediction } from '@sentiment-edge/registry';
 
@@ -38,15 +39,28 @@ export interface PredictRequest {
   /** Texts per session run; progress is reported after each chunk. */
   chunkSize?: number;
   /**
-   * Also say which words pushed the answer (occlusion: each whole word left out in turn, one batched run) and
-   * whether the text was cut. Meant for the single live text, not for batches.
+   * The single live text: also say whether the text was cut (`tokens`) and its language (`language`), the notes
+   * shown with the answer. "Why this label" is not part of the answer: it follows from an `explain` request.
    */
-  explain?: boolean;
+  live?: boolean;
 }
 
-/** A prediction with what the browser engine can tell about it when asked to `explain`. */
+/**
+ * Why this label for one text (the answer's explanation, asked for once the answer is shown): each whole word,
+ * or each sentence of a long text, left out in turn (registry occlude), in chunks with a `cancel` check between.
+ */
+export interface ExplainRequest {
+  type: 'explain';
+  id: number;
+  text: string;
+}
+
+/** A prediction with what the browser engine can tell about it (the live text: `tokens`, `language`; then `why`). */
 export interface ExplainedPrediction extends Prediction {
-  /** Why this label: each whole word's (or, in a long text, each sentence's) effect on the answer, by occlusion (registry occlude). */
+  /**
+   * Why this label: each whole word's (or, in a long text, each sentence's) effect on the answer, by occlusion
+   * (registry occlude). Not in the worker's answer: the engine's `explain` adds it after the answer is shown.
+   */
   why?: Pick<Occlusion, 'by' | 'units'>;
   /**
    * Word pieces the model saw and the share that were [UNK] (registry tokenStats), for every prediction made in
@@ -68,7 +82,7 @@ export interface CancelRequest {
   id: number;
 }
 
-export type MainToWorker = LoadRequest | PredictRequest | CancelRequest;
+export type MainToWorker = LoadRequest | PredictRequest | ExplainRequest | CancelRequest;
 
 export interface ProgressMessage {
   type: 'progress';
@@ -100,6 +114,16 @@ export interface ResultMessage {
   latencyMs: number;
 }
 
+export interface ExplainedMessage {
+  type: 'explained';
+  id: number;
+  /** The label the occlusion explains (the answer the text got in the explaining run). */
+  label: string;
+  why: Pick<Occlusion, 'by' | 'units'>;
+  /** Wall time inside the worker for the explanation. */
+  latencyMs: number;
+}
+
 export interface ErrorMessage {
   type: 'error';
   id: number;
@@ -107,12 +131,13 @@ export interface ErrorMessage {
   message: string;
 }
 
-export type WorkerToMain = ProgressMessage | LoadedMessage | ResultMessage | ErrorMessage;
+export type WorkerToMain = ProgressMessage | LoadedMessage | ResultMessage | ExplainedMessage | ErrorMessage;
 
 /** What each request type resolves to. */
 export interface Replies {
   load: LoadedMessage;
   predict: ResultMessage;
+  explain: ExplainedMessage;
 }
 
 export class InferenceError extends Error {
