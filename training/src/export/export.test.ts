@@ -39,6 +39,8 @@ describe.each([
   ['attention + negation scope + contrast', { attention: true, hidden: 0, negationScope: 3, contrastWindow: 6 }],
   ['attention + negation scope + contrast + intensity', { attention: true, hidden: 0, negationScope: 3, contrastWindow: 6, intensityWindow: 2 }],
   ['cnn encoder (attention + negation scope + 8 filters of width 3)', { attention: true, hidden: 0, negationScope: 3, encoder: 'cnn' as const, convFilters: 8, convDim: 6 }],
+  ['negation scope 6 (positions: CumSum / NonZero / Gather)', { attention: true, hidden: 0, negationScope: 6, contrastWindow: 6 }],
+  ['negation scope to the clause break (1000) + cnn', { attention: true, hidden: 0, negationScope: 1000, encoder: 'cnn' as const, convFilters: 5, convDim: 4 }],
   ['cnn encoder (width 2: padding after the last token only)', { attention: true, hidden: 0, encoder: 'cnn' as const, convFilters: 5, convWidth: 2, convDim: 4 }],
 ])('ONNX export (%s)', (_name, arch) => {
   let dir: string;

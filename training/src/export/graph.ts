@@ -54,6 +54,42 @@ export function quantize(data: Float32Array, rows: number, cols: number, perRow:
   return { q, scales };
 }
 
+/** Windows up to this many tokens are built from shifted copies (2 ops a step); wider ones by positions (a fixed ~20 ops). */
+export const SHIFT_SCOPE_MAX = 3;
+
+/**
+ * Negation reach for a wide window at a fixed cost: over the flattened batch, the position of the last negator and of
+ * the last break at or before each token (CumSum counts the negators / breaks so far, NonZero lists their positions,
+ * Gather looks the count up, a sentinel in front for "none yet"); a token is reached when the last negator comes
+ * after the last break and lies at most `win` tokens back. Rows cannot leak into each other: each row ends with [SEP],
+ * a break. Returns a float [batch, seq] of 0/1 like the shifted form.
+ */
+function scopeByPositions(node: (op: string, inputs: string[], output: string, attrs?: Node['attrs']) => string, inits: Tensor[], neg: string, brk: string, win: number): string {
+  inits.push(
+    int64Tensor('c_flat', [1], [-1]),
+    int64Tensor('c_zero_i', [], [0]),
+    int64Tensor('c_one_i', [], [1]),
+    int64Tensor('c_axis0', [], [0]),
+    int64Tensor('c_no_neg', [1], [-(2 ** 40)]),
+    int64Tensor('c_no_break', [1], [-1]),
+    int64Tensor('c_scope_win', [], [win]),
+  );
+  const shape = node('Shape', ['input_ids'], 'scope_shape');
+  const pos = node('Range', ['c_zero_i', node('Size', ['input_ids'], 'scope_size'), 'c_one_i'], 'scope_pos');
+  const last = (x: string, none: string, name: string): string => {
+    const flat = node('Reshape', [x, 'c_flat'], `${name}_flat`);
+    const count = node('Cast', [node('CumSum', [flat, 'c_axis0'], `${name}_cum`)], `${name}_count`, { to: DataType.INT64 });
+    const at = node('Reshape', [node('NonZero', [flat], `${name}_nz`), 'c_flat'], `${name}_at`);
+    return node('Gather', [node('Concat', [none, at], `${name}_table`, { axis: 0 }), count], `${name}_last`, { axis: 0 });
+  };
+  const lastNeg = last(neg, 'c_no_neg', 'scope_neg');
+  const lastBrk = last(brk, 'c_no_break', 'scope_brk');
+  const after = node('Greater', [lastNeg, lastBrk], 'scope_after_break');
+  const near = node('Not', [node('Greater', [node('Sub', [pos, lastNeg], 'scope_dist'), 'c_scope_win'], 'scope_far')], 'scope_near');
+  const reach = node('Cast', [node('And', [after, near], 'scope_reach_b')], 'scope_reach_f', { to: DataType.FLOAT });
+  return node('Reshape', [reach, shape], 'scope_any');
+}
+
 export function buildGraph(w: ModelWeights, quantization: Quantization = 'none'): Graph {
   const { vocabSize, buckets, dim: D, hidden: H, numLabels: L, bigramPrime, poolPower } = w.shape;
   const rows = vocabSize + buckets;
@@ -108,13 +144,17 @@ export function buildGraph(w: ModelWeights, quantization: Quantization = 'none')
     const neg = member('negator_ids', 'is_negator');
     const brk = member('break_ids', 'is_break');
     const open = node('Sub', ['c_one', brk], 'no_break');
-    let reach = shift(neg, 1);
-    let clear = shift(open, 1);
-    for (let d = 2; d <= win; d++) {
-      reach = node('Add', [reach, node('Mul', [shift(neg, d), clear], `scope_term${d}`)], `scope_reach${d}`);
-      if (d < win) clear = node('Mul', [clear, shift(open, d)], `scope_clear${d}`);
-    }
-    const inScope = node('Mul', [node('Min', [reach, 'c_one'], 'scope_any'), node('Mul', [open, node('Sub', ['c_one', neg], 'not_negator')], 'scope_self')], 'in_scope');
+    let reach: string;
+    if (win <= SHIFT_SCOPE_MAX) {
+      reach = shift(neg, 1);
+      let clear = shift(open, 1);
+      for (let d = 2; d <= win; d++) {
+        reach = node('Add', [reach, node('Mul', [shift(neg, d), clear], `scope_term${d}`)], `scope_reach${d}`);
+        if (d < win) clear = node('Mul', [clear, shift(open, d)], `scope_clear${d}`);
+      }
+      reach = node('Min', [reach, 'c_one'], 'scope_any');
+    } else reach = scopeByPositions(node, inits, neg, brk, win);
+    const inScope = node('Mul', [reach, node('Mul', [open, node('Sub', ['c_one', neg], 'not_negator')], 'scope_self')], 'in_scope');
     const negIds = node('Add', [node('Mod', [node('Add', ['c_neg_mark', 'input_ids'], 'neg_sum'), 'c_buckets'], 'neg_mod', { fmod: 0 }), 'c_vocab'], 'negated_ids');
     const scopeI = node('Cast', [inScope], 'in_scope_i', { to: DataType.INT64 });
     uniIds = node('Add', ['input_ids', node('Mul', [scopeI, node('Sub', [negIds, 'input_ids'], 'neg_delta')], 'neg_shift')], 'uni_ids');
