@@ -183,3 +183,13 @@ export async function waitForMetrics(done: (m: Scrape) => boolean): Promise<Scra
     return done(m) && m;
   }, SETTLE_TIMEOUT);
 }
+
+/**
+ * How many fixed rate-limit windows of `periodS` seconds a run from `startMs` until now touched. The limiters
+ * count in windows aligned to the wall clock, so a slow run may cross several: a test bounds what got through
+ * by the windows it touched (counted from the clock, never a timing assertion).
+ */
+export function windowsSince(startMs: number, periodS: number): number {
+  const p = periodS * 1000;
+  return Math.floor(Date.now() / p) - Math.floor(startMs / p) + 1;
+}

@@ -128,9 +128,9 @@ describe('POST /api/v1/evaluations', () => {
     const total = performance.now() - started;
     expect((await run).status).toBe('succeeded');
     console.log(`30k-row evaluation: POST answered (202) in ${answeredIn.toFixed(0)} ms, finished by the consumer after ${total.toFixed(0)} ms; ${during.length} requests answered meanwhile, slowest ${Math.max(...during).toFixed(0)} ms`);
-    // The consumer yields between batches: without that, the first request would wait for the whole run.
+    // The consumer yields between batches: without that, the first request would wait for the whole run and
+    // at most one would be answered before it finished (counted, never timed: no timing assertion in tests).
     expect(during.length).toBeGreaterThanOrEqual(5);
-    expect(Math.max(...during)).toBeLessThan(total / 4);
   }, 120_000);
 
   it('lists by model, version and dataset name', async () => {
